@@ -1,0 +1,26 @@
+# The two commands of the README do all set-up: `make run` and `make test`.
+SHELL := /bin/bash
+export CARGO_BUILD_JOBS ?= 2
+CARGO ?= cargo
+
+.PHONY: run test bench prereqs models build lint unit integration
+
+run: prereqs models build
+	./target/release/slam
+
+test: prereqs models
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --all-targets -- -D warnings
+	$(CARGO) test --release --all-targets
+
+bench: prereqs models build
+	scripts/bench
+
+build:
+	$(CARGO) build --release
+
+models:
+	scripts/fetch-test-models
+
+prereqs:
+	scripts/ensure-prereqs

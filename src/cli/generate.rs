@@ -1,0 +1,76 @@
+//! `slam generate`: stream one model's answer to stdout.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+
+use super::output::{event_json, metrics_json, metrics_line};
+use super::{SamplingArgs, read_prompt, start};
+use crate::config::Config;
+use crate::engine::GenRequest;
+use crate::engine::backend::GenEvent;
+use crate::engine::runner::Recorder;
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Model name from the config (see `slam models`) or a path to a .gguf file.
+    #[arg(short, long)]
+    pub model: String,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// Print one JSON object per event instead of plain text.
+    #[arg(long)]
+    pub json: bool,
+    /// The prompt; `-` reads it from standard input.
+    pub prompt: String,
+}
+
+pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    let prompt = read_prompt(&args.prompt, args.sampling.system.as_ref())?;
+    let model = config.resolve(&args.model, &args.sampling.patch())?;
+    let name = model.name.clone();
+    let request = GenRequest::new(model.messages(&prompt), model.params.clone());
+    let backend = start::open_async(model, args.sampling.clone()).await?;
+
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+
+    let mut stream = backend.generate(request, cancel);
+    let mut rec = Recorder::default();
+    let mut stdout = std::io::stdout().lock();
+    let mut epoch = None;
+    while let Some(event) = stream.recv().await {
+        rec.on_event(&event);
+        let epoch = *epoch.get_or_insert(event.at());
+        if args.json {
+            let mut line = event_json(&name, 0, &event, epoch);
+            if event.is_terminal() {
+                line["metrics"] = metrics_json(&rec.metrics());
+            }
+            writeln!(stdout, "{line}")?;
+        } else if let GenEvent::Delta { text, .. } = &event {
+            write!(stdout, "{text}")?;
+            stdout.flush().context("writing to stdout")?;
+        }
+        if event.is_terminal() {
+            break;
+        }
+    }
+    if !args.json {
+        writeln!(stdout)?;
+    }
+    stdout.flush()?;
+    if let Some(error) = rec.error {
+        anyhow::bail!(error);
+    }
+    eprintln!("{}", metrics_line(&name, &rec));
+    Ok(ExitCode::SUCCESS)
+}

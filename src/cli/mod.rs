@@ -1,0 +1,132 @@
+//! Command line: one file per subcommand; this file parses and dispatches.
+
+mod compare;
+mod generate;
+mod models;
+mod output;
+mod start;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::core::domain::{GenParamsPatch, Prompt};
+
+/// Can a small language model replace GPT-4 behind your feature? Compare models live: quality,
+/// latency, consistency and cost.
+#[derive(Debug, Parser)]
+#[command(name = "slam", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file (default: slam/config.toml in the platform config dir).
+    #[arg(long, global = true, env = "SLAM_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Stream one model's answer to stdout; a metrics line goes to stderr.
+    Generate(generate::GenerateArgs),
+    /// Run several models on the same prompt at the same time and compare them.
+    Compare(compare::CompareArgs),
+    /// List the models slam knows, with backend, path, size and quantization.
+    Models(models::ModelsArgs),
+}
+
+/// Sampling flags shared by the commands that generate.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SamplingArgs {
+    /// Sampling temperature; 0 = greedy (deterministic).
+    #[arg(long)]
+    pub temperature: Option<f32>,
+    /// Keep only the K most likely tokens (0 = off).
+    #[arg(long)]
+    pub top_k: Option<i32>,
+    /// Nucleus sampling: keep the smallest set of tokens with this total probability.
+    #[arg(long)]
+    pub top_p: Option<f32>,
+    /// Drop tokens less likely than this fraction of the most likely one.
+    #[arg(long)]
+    pub min_p: Option<f32>,
+    /// Penalty for repeating recent tokens (1.0 = off).
+    #[arg(long)]
+    pub repeat_penalty: Option<f32>,
+    /// Stop after this many generated tokens.
+    #[arg(long, short = 'n')]
+    pub max_tokens: Option<u32>,
+    /// Random seed (default: a new one each run).
+    #[arg(long)]
+    pub seed: Option<u32>,
+    /// Stop before this string (repeatable).
+    #[arg(long = "stop", value_name = "TEXT")]
+    pub stop: Vec<String>,
+    /// Keep generating past end-of-text tokens (fixed-length benchmarks).
+    #[arg(long)]
+    pub ignore_eos: bool,
+    /// System prompt.
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+    /// CPU threads for local models (default: physical cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<u32>,
+    /// Context size for local models (default: training context, at most 4096).
+    #[arg(long, value_name = "TOKENS")]
+    pub ctx_size: Option<u32>,
+}
+
+impl SamplingArgs {
+    pub fn patch(&self) -> GenParamsPatch {
+        GenParamsPatch {
+            temperature: self.temperature,
+            top_k: self.top_k,
+            top_p: self.top_p,
+            min_p: self.min_p,
+            repeat_penalty: self.repeat_penalty,
+            max_tokens: self.max_tokens,
+            seed: self.seed,
+            stop: (!self.stop.is_empty()).then(|| self.stop.clone()),
+            ignore_eos: self.ignore_eos.then_some(true),
+        }
+    }
+}
+
+/// The default prompt of `slam` with no arguments.
+pub const DEFAULT_PROMPT: &str = "Explain in two sentences why the sky is blue.";
+
+/// Read the prompt argument; `-` reads standard input.
+pub fn read_prompt(arg: &str, system: Option<&String>) -> anyhow::Result<Prompt> {
+    let user = if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading the prompt from standard input")?;
+        s
+    } else {
+        arg.to_owned()
+    };
+    Ok(Prompt {
+        system: system.cloned(),
+        user,
+    })
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    match cli.command {
+        Some(Command::Generate(args)) => runtime.block_on(generate::run(&config, args)),
+        Some(Command::Compare(args)) => runtime.block_on(compare::run(&config, args)),
+        Some(Command::Models(args)) => models::run(&config, args),
+        // Until the TUI lands, the main job compares the two test models.
+        None => runtime.block_on(compare::run(&config, compare::CompareArgs::main_job())),
+    }
+}

@@ -1,0 +1,135 @@
+//! How results are shown: a metrics line, a comparison table, JSON event lines.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::core::metrics::GenerationMetrics;
+use crate::engine::backend::GenEvent;
+use crate::engine::runner::Recorder;
+
+fn opt(v: Option<f64>, unit: &str, digits: usize) -> String {
+    v.map(|x| format!("{x:.digits$}{unit}"))
+        .unwrap_or_else(|| "–".into())
+}
+
+/// One line: tokens, TTFT, decode rate, ITL, e2e and the engine's own timings.
+pub fn metrics_line(name: &str, rec: &Recorder) -> String {
+    let m = rec.metrics();
+    let mut line = format!(
+        "{name}: {} tokens{} · TTFT {} · {} · ITL p50 {} p95 {} · e2e {:.0} ms",
+        m.output_tokens,
+        if m.tokens_estimated { " (estimated)" } else { "" },
+        opt(m.ttft_ms, " ms", 0),
+        opt(m.decode_tokens_per_s, " tok/s", 1),
+        opt(m.itl_p50_ms, " ms", 1),
+        opt(m.itl_p95_ms, " ms", 1),
+        m.e2e_ms,
+    );
+    if let Some(p) = m.prompt_tokens_per_s {
+        line.push_str(&format!(" · prompt {p:.0} tok/s"));
+    }
+    if let Some(t) = rec.timings {
+        line.push_str(&format!(
+            " · llama.cpp: prefill {} tok in {:.0} ms, decode {}",
+            t.prompt_tokens,
+            t.prompt_ms,
+            opt(t.predicted_tokens_per_s(), " tok/s", 1)
+        ));
+    }
+    if let Some(reason) = rec.finish_reason {
+        line.push_str(&format!(" · finish {}", reason.as_str()));
+    }
+    line
+}
+
+pub const TABLE_HEADER: [&str; 9] = [
+    "model", "tokens", "TTFT ms", "tok/s", "ITL p50", "ITL p95", "e2e ms", "engine tok/s", "finish",
+];
+
+pub fn table_row(name: &str, rec: &Recorder) -> Vec<String> {
+    let m = rec.metrics();
+    let finish = match (&rec.error, rec.finish_reason) {
+        (Some(e), _) => format!("error: {}", e.kind()),
+        (None, Some(r)) => r.as_str().to_owned(),
+        (None, None) => "–".into(),
+    };
+    vec![
+        name.to_owned(),
+        format!("{}{}", m.output_tokens, if m.tokens_estimated { "~" } else { "" }),
+        opt(m.ttft_ms, "", 0),
+        opt(m.decode_tokens_per_s, "", 1),
+        opt(m.itl_p50_ms, "", 1),
+        opt(m.itl_p95_ms, "", 1),
+        format!("{:.0}", m.e2e_ms),
+        opt(rec.timings.and_then(|t| t.predicted_tokens_per_s()), "", 1),
+        finish,
+    ]
+}
+
+/// Plain-text table with columns padded to their widest cell.
+pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let fmt_row = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = fmt_row(header.to_vec());
+    out.push('\n');
+    for row in rows {
+        out.push_str(&fmt_row(row.iter().map(String::as_str).collect()));
+        out.push('\n');
+    }
+    out
+}
+
+/// One JSON object for one event, with `t_ms` measured from `epoch`.
+pub fn event_json(model: &str, index: usize, event: &GenEvent, epoch: Instant) -> Value {
+    let t_ms = event.at().saturating_duration_since(epoch).as_secs_f64() * 1000.0;
+    let mut v = match event {
+        GenEvent::Started { .. } => json!({ "event": "started" }),
+        GenEvent::Delta { text, n_tokens, .. } => {
+            json!({ "event": "delta", "text": text, "n_tokens": n_tokens })
+        }
+        GenEvent::Finished {
+            usage,
+            finish_reason,
+            timings,
+            ..
+        } => json!({
+            "event": "finished",
+            "usage": usage,
+            "finish_reason": finish_reason,
+            "engine_timings": timings,
+        }),
+        GenEvent::Failed { error, .. } => json!({
+            "event": "failed",
+            "error": error,
+            "message": error.to_string(),
+        }),
+    };
+    v["model"] = json!(model);
+    v["index"] = json!(index);
+    v["t_ms"] = json!(t_ms);
+    v
+}
+
+pub fn metrics_json(m: &GenerationMetrics) -> Value {
+    serde_json::to_value(m).unwrap_or(Value::Null)
+}

@@ -1,0 +1,250 @@
+//! Model entries: the built-in test models, the user's `[[models]]`, and ad-hoc GGUF paths.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Config, cache_dir};
+use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Prompt};
+use crate::engine::chat_template::TemplateChoice;
+use crate::engine::llama::{LlamaOptions, LlamaSpec};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// A local GGUF file, run in-process by llama.cpp.
+    Llama,
+    /// An OpenAI-compatible chat-completions server.
+    Openai,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelEntry {
+    pub name: String,
+    pub backend: BackendKind,
+    /// GGUF file (llama backend); relative paths are relative to the config file.
+    pub path: Option<PathBuf>,
+    /// Server root (openai backend), e.g. `https://api.openai.com/v1`.
+    pub base_url: Option<String>,
+    /// Model id sent to the server (openai backend).
+    pub model: Option<String>,
+    #[serde(default)]
+    pub template: TemplateChoice,
+    /// Default system prompt for this model (like an Ollama Modelfile's SYSTEM); `--system`
+    /// replaces it.
+    pub system: Option<String>,
+    pub n_ctx: Option<u32>,
+    pub n_threads: Option<u32>,
+    pub n_batch: Option<u32>,
+    pub n_gpu_layers: Option<u32>,
+    /// Sampling overrides for this model.
+    #[serde(default)]
+    pub params: GenParamsPatch,
+}
+
+impl ModelEntry {
+    fn local(name: &str, path: PathBuf, template: TemplateChoice) -> Self {
+        Self {
+            name: name.into(),
+            backend: BackendKind::Llama,
+            path: Some(path),
+            base_url: None,
+            model: None,
+            template,
+            system: None,
+            n_ctx: None,
+            n_threads: None,
+            n_batch: None,
+            n_gpu_layers: None,
+            params: GenParamsPatch::default(),
+        }
+    }
+}
+
+pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+pub const GEMMA3_FILE: &str = "gemma-3-270m-q4_k_m.gguf";
+
+/// The test models fetched by `scripts/fetch-test-models`, available without any config.
+pub fn builtin_models() -> Vec<ModelEntry> {
+    let dir = cache_dir().join("models");
+    let mut smollm2 = ModelEntry::local("smollm2", dir.join(SMOLLM2_FILE), TemplateChoice::Auto);
+    // Without a system prompt the GGUF template inserts "You are a helpful AI assistant named
+    // SmolLM…", under which the 135M Q4_1 model answers factual questions badly at temperature
+    // 0; llama.cpp's llama-cli uses this one by default.
+    smollm2.system = Some("You are a helpful assistant.".into());
+    vec![
+        smollm2,
+        // A base model: no chat template, plain completion.
+        ModelEntry::local("gemma3-base", dir.join(GEMMA3_FILE), TemplateChoice::Raw),
+    ]
+}
+
+/// A model ready to be started: how to reach it and its effective parameters.
+#[derive(Debug, Clone)]
+pub struct ResolvedModel {
+    pub name: String,
+    pub entry: ModelEntry,
+    pub params: GenParams,
+}
+
+impl ResolvedModel {
+    /// The prompt this model is sent: the command line's system prompt, else the model's own.
+    pub fn messages(&self, prompt: &Prompt) -> Vec<ChatMessage> {
+        let mut prompt = prompt.clone();
+        if prompt.system.is_none() {
+            prompt.system.clone_from(&self.entry.system);
+        }
+        prompt.messages()
+    }
+
+    pub fn llama_spec(&self) -> Option<LlamaSpec> {
+        let e = &self.entry;
+        Some(LlamaSpec {
+            path: e.path.clone()?,
+            options: LlamaOptions {
+                n_ctx: e.n_ctx,
+                n_threads: e.n_threads,
+                n_batch: e.n_batch,
+                n_gpu_layers: e.n_gpu_layers,
+                template: e.template.clone(),
+            },
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown model {name:?}: known models are {known}; or give the path of a .gguf file")]
+pub struct UnknownModel {
+    pub name: String,
+    pub known: String,
+}
+
+impl Config {
+    /// Every model this config knows: built-ins first, replaced by user entries of the same name.
+    pub fn models(&self) -> Vec<ModelEntry> {
+        let base = self.base_dir();
+        let mut all = builtin_models();
+        for user in &self.file.models {
+            let mut entry = user.clone();
+            if let Some(p) = &entry.path {
+                entry.path = Some(resolve_path(&base, p));
+            }
+            match all.iter_mut().find(|m| m.name == entry.name) {
+                Some(slot) => *slot = entry,
+                None => all.push(entry),
+            }
+        }
+        all
+    }
+
+    /// A configured model by name, or a GGUF file given by path.
+    pub fn resolve(
+        &self,
+        name_or_path: &str,
+        overrides: &GenParamsPatch,
+    ) -> Result<ResolvedModel, UnknownModel> {
+        let models = self.models();
+        let entry = match models.iter().find(|m| m.name == name_or_path) {
+            Some(m) => m.clone(),
+            None if looks_like_path(name_or_path) => ModelEntry::local(
+                name_or_path,
+                PathBuf::from(name_or_path),
+                TemplateChoice::Auto,
+            ),
+            None => {
+                return Err(UnknownModel {
+                    name: name_or_path.into(),
+                    known: models
+                        .iter()
+                        .map(|m| m.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        };
+        let mut params = GenParams::default();
+        params.apply(&self.file.params);
+        params.apply(&entry.params);
+        params.apply(overrides);
+        Ok(ResolvedModel {
+            name: entry.name.clone(),
+            entry,
+            params,
+        })
+    }
+}
+
+fn looks_like_path(s: &str) -> bool {
+    s.contains('/') || s.ends_with(".gguf") || Path::new(s).exists()
+}
+
+fn resolve_path(base: &Path, p: &Path) -> PathBuf {
+    let expanded = match p.strip_prefix("~") {
+        Ok(rest) => directories::BaseDirs::new()
+            .map(|d| d.home_dir().join(rest))
+            .unwrap_or_else(|| p.to_path_buf()),
+        Err(_) => p.to_path_buf(),
+    };
+    if expanded.is_absolute() {
+        expanded
+    } else {
+        base.join(expanded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigFile, parse};
+
+    fn config(text: &str) -> Config {
+        Config {
+            source: Some(PathBuf::from("/etc/slam/config.toml")),
+            file: parse(text, Path::new("c.toml")).unwrap(),
+        }
+    }
+
+    #[test]
+    fn builtins_are_there_without_config() {
+        let c = Config {
+            source: None,
+            file: ConfigFile::default(),
+        };
+        let names: Vec<_> = c.models().into_iter().map(|m| m.name).collect();
+        assert_eq!(names, ["smollm2", "gemma3-base"]);
+        let gemma = c.resolve("gemma3-base", &GenParamsPatch::default()).unwrap();
+        assert_eq!(gemma.entry.template, TemplateChoice::Raw);
+    }
+
+    #[test]
+    fn user_entries_resolve_relative_paths_and_layer_params() {
+        let c = config(
+            "[params]\ntemperature = 0.5\nmax_tokens = 9\n\
+             [[models]]\nname = \"mine\"\nbackend = \"llama\"\npath = \"m/x.gguf\"\n\
+             [models.params]\nmax_tokens = 3\n",
+        );
+        let cli = GenParamsPatch {
+            temperature: Some(0.0),
+            ..Default::default()
+        };
+        let m = c.resolve("mine", &cli).unwrap();
+        assert_eq!(m.entry.path.as_deref(), Some(Path::new("/etc/slam/m/x.gguf")));
+        assert_eq!(m.params.max_tokens, 3);
+        assert_eq!(m.params.temperature, 0.0);
+    }
+
+    #[test]
+    fn unknown_name_lists_known_models() {
+        let c = config("");
+        let err = c.resolve("nope", &GenParamsPatch::default()).unwrap_err();
+        assert!(err.to_string().contains("smollm2"));
+    }
+
+    #[test]
+    fn a_path_is_an_ad_hoc_local_model() {
+        let c = config("");
+        let m = c.resolve("./x/model.gguf", &GenParamsPatch::default()).unwrap();
+        assert_eq!(m.entry.backend, BackendKind::Llama);
+    }
+}

@@ -1,0 +1,227 @@
+//! The nouns of slam: what a model is asked, with which parameters, and what came back.
+
+use serde::{Deserialize, Serialize};
+
+/// Sampling and length parameters for one generation. `None` means "the backend's default".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenParams {
+    /// 0 means greedy decoding.
+    pub temperature: f32,
+    pub top_k: i32,
+    pub top_p: f32,
+    pub min_p: f32,
+    /// 1.0 disables the penalty.
+    pub repeat_penalty: f32,
+    pub max_tokens: u32,
+    /// `None`: a fresh random seed per generation.
+    pub seed: Option<u32>,
+    /// Generation stops before the first occurrence of any of these strings.
+    pub stop: Vec<String>,
+    /// Keep decoding past end-of-generation tokens (benchmarks need a fixed length).
+    pub ignore_eos: bool,
+}
+
+impl Default for GenParams {
+    /// llama.cpp's own sampling defaults, so numbers compare with its tools.
+    fn default() -> Self {
+        Self {
+            temperature: 0.8,
+            top_k: 40,
+            top_p: 0.95,
+            min_p: 0.05,
+            repeat_penalty: 1.0,
+            max_tokens: 256,
+            seed: None,
+            stop: Vec::new(),
+            ignore_eos: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+        }
+    }
+}
+
+/// A prompt as the user writes it: an optional system prompt and the user's message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub system: Option<String>,
+    pub user: String,
+}
+
+impl Prompt {
+    pub fn user(text: impl Into<String>) -> Self {
+        Self {
+            system: None,
+            user: text.into(),
+        }
+    }
+
+    pub fn messages(&self) -> Vec<ChatMessage> {
+        let mut messages = Vec::with_capacity(2);
+        if let Some(system) = &self.system {
+            messages.push(ChatMessage::new(Role::System, system.clone()));
+        }
+        messages.push(ChatMessage::new(Role::User, self.user.clone()));
+        messages
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// The model produced an end-of-generation token.
+    Stop,
+    /// A configured stop string was reached.
+    StopString,
+    /// `max_tokens` or the context window was reached.
+    Length,
+    /// The user cancelled.
+    Cancelled,
+}
+
+impl FinishReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FinishReason::Stop => "stop",
+            FinishReason::StopString => "stop_string",
+            FinishReason::Length => "length",
+            FinishReason::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Token counts. `estimated` is true when the counts were not reported by the server
+/// but counted from streamed deltas.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: u32,
+    pub estimated: bool,
+}
+
+/// Timings measured by the inference engine itself (llama.cpp's perf counters,
+/// llama-server's `timings`), shown beside the client-side metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct EngineTimings {
+    pub prompt_tokens: u32,
+    pub prompt_ms: f64,
+    pub predicted_tokens: u32,
+    pub predicted_ms: f64,
+}
+
+impl EngineTimings {
+    pub fn prompt_tokens_per_s(&self) -> Option<f64> {
+        rate(self.prompt_tokens, self.prompt_ms)
+    }
+
+    pub fn predicted_tokens_per_s(&self) -> Option<f64> {
+        rate(self.predicted_tokens, self.predicted_ms)
+    }
+}
+
+fn rate(tokens: u32, ms: f64) -> Option<f64> {
+    (tokens > 0 && ms > 0.0).then(|| f64::from(tokens) * 1000.0 / ms)
+}
+
+/// Partial parameters: a model's config `params` table or the command-line flags. Applied in
+/// order over the defaults, later layers winning.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenParamsPatch {
+    pub temperature: Option<f32>,
+    pub top_k: Option<i32>,
+    pub top_p: Option<f32>,
+    pub min_p: Option<f32>,
+    pub repeat_penalty: Option<f32>,
+    pub max_tokens: Option<u32>,
+    pub seed: Option<u32>,
+    pub stop: Option<Vec<String>>,
+    pub ignore_eos: Option<bool>,
+}
+
+impl GenParams {
+    pub fn apply(&mut self, patch: &GenParamsPatch) {
+        fn set<T: Clone>(dst: &mut T, src: &Option<T>) {
+            if let Some(v) = src {
+                *dst = v.clone();
+            }
+        }
+        set(&mut self.temperature, &patch.temperature);
+        set(&mut self.top_k, &patch.top_k);
+        set(&mut self.top_p, &patch.top_p);
+        set(&mut self.min_p, &patch.min_p);
+        set(&mut self.repeat_penalty, &patch.repeat_penalty);
+        set(&mut self.max_tokens, &patch.max_tokens);
+        set(&mut self.stop, &patch.stop);
+        set(&mut self.ignore_eos, &patch.ignore_eos);
+        if patch.seed.is_some() {
+            self.seed = patch.seed;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_patches_win_and_unset_fields_keep_defaults() {
+        let mut p = GenParams::default();
+        p.apply(&GenParamsPatch {
+            temperature: Some(0.2),
+            max_tokens: Some(10),
+            ..Default::default()
+        });
+        p.apply(&GenParamsPatch {
+            temperature: Some(0.0),
+            seed: Some(7),
+            ..Default::default()
+        });
+        assert_eq!(p.temperature, 0.0);
+        assert_eq!(p.max_tokens, 10);
+        assert_eq!(p.seed, Some(7));
+        assert_eq!(p.top_k, GenParams::default().top_k);
+    }
+
+    #[test]
+    fn prompt_messages_put_system_first() {
+        let p = Prompt {
+            system: Some("be brief".into()),
+            user: "hi".into(),
+        };
+        let m = p.messages();
+        assert_eq!(m[0].role, Role::System);
+        assert_eq!(m[1].content, "hi");
+    }
+}

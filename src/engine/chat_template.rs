@@ -1,0 +1,139 @@
+//! Chat templates: the GGUF's own `tokenizer.chat_template` (Jinja) rendered with minijinja
+//! under Hugging Face's semantics, so the prompt is the one the model was trained on.
+
+use minijinja::{Environment, Error, ErrorKind, context};
+use serde::{Deserialize, Serialize};
+
+use crate::core::domain::ChatMessage;
+
+/// How a model's prompt is built from chat messages (config key `template`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum TemplateChoice {
+    /// The GGUF's own template; llama.cpp's built-in detection if minijinja cannot render it;
+    /// raw text if the model has none.
+    #[default]
+    Auto,
+    /// No template: the messages' text is the prompt (base models).
+    Raw,
+    /// One of llama.cpp's built-in templates by name (`chatml`, `llama3`, `gemma`, …).
+    Builtin(String),
+}
+
+impl From<String> for TemplateChoice {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "" | "auto" => TemplateChoice::Auto,
+            "raw" => TemplateChoice::Raw,
+            _ => TemplateChoice::Builtin(s),
+        }
+    }
+}
+
+impl From<TemplateChoice> for String {
+    fn from(t: TemplateChoice) -> Self {
+        match t {
+            TemplateChoice::Auto => "auto".into(),
+            TemplateChoice::Raw => "raw".into(),
+            TemplateChoice::Builtin(name) => name,
+        }
+    }
+}
+
+/// A compiled Jinja chat template with the special tokens it may refer to.
+pub struct JinjaTemplate {
+    env: Environment<'static>,
+    bos_token: String,
+    eos_token: String,
+}
+
+const NAME: &str = "chat";
+
+impl JinjaTemplate {
+    pub fn new(source: &str, bos_token: &str, eos_token: &str) -> Result<Self, Error> {
+        let mut env = Environment::new();
+        // transformers renders with trim_blocks and lstrip_blocks on.
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.add_function("raise_exception", raise_exception);
+        env.add_template_owned(NAME, source.to_owned())?;
+        Ok(Self {
+            env,
+            bos_token: bos_token.to_owned(),
+            eos_token: eos_token.to_owned(),
+        })
+    }
+
+    pub fn render(
+        &self,
+        messages: &[ChatMessage],
+        add_generation_prompt: bool,
+    ) -> Result<String, Error> {
+        let messages: Vec<_> = messages
+            .iter()
+            .map(|m| context! { role => m.role.as_str(), content => m.content })
+            .collect();
+        self.env.get_template(NAME)?.render(context! {
+            messages,
+            add_generation_prompt,
+            bos_token => self.bos_token,
+            eos_token => self.eos_token,
+        })
+    }
+}
+
+fn raise_exception(message: String) -> Result<String, Error> {
+    Err(Error::new(ErrorKind::InvalidOperation, message))
+}
+
+/// Prompt text for a model without a template: the system prompt, a blank line, the user text.
+pub fn render_raw(messages: &[ChatMessage]) -> String {
+    messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::domain::Role;
+
+    #[test]
+    fn raise_exception_becomes_an_error() {
+        let t = JinjaTemplate::new(
+            "{% if messages[0].role != 'user' %}{{ raise_exception('user first') }}{% endif %}",
+            "",
+            "",
+        )
+        .unwrap();
+        let err = t
+            .render(&[ChatMessage::new(Role::System, "x")], true)
+            .unwrap_err();
+        assert!(err.to_string().contains("user first"));
+    }
+
+    #[test]
+    fn bos_token_and_python_methods_are_available() {
+        let t = JinjaTemplate::new(
+            "{{ bos_token }}{% for m in messages %}{{ m['content'].strip() }}{% endfor %}",
+            "<s>",
+            "</s>",
+        )
+        .unwrap();
+        let out = t.render(&[ChatMessage::new(Role::User, "  hi  ")], false).unwrap();
+        assert_eq!(out, "<s>hi");
+    }
+
+    #[test]
+    fn template_choice_parses() {
+        assert_eq!(TemplateChoice::from("raw".to_string()), TemplateChoice::Raw);
+        assert_eq!(TemplateChoice::from("auto".to_string()), TemplateChoice::Auto);
+        assert_eq!(
+            TemplateChoice::from("chatml".to_string()),
+            TemplateChoice::Builtin("chatml".into())
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! Local GGUF models in-process through llama-cpp-2. Each loaded model lives on its own OS
+//! thread that owns the model and its context; requests arrive over a channel. Models are
+//! cached: asking for the same file with the same options again reuses the loaded one.
+
+mod log_capture;
+mod prompt;
+mod sampler;
+mod worker;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc as tokio_mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use log_capture::LlamaLogCapture;
+
+use super::backend::{Backend, GenEvent, GenRequest, GenStream};
+use super::chat_template::TemplateChoice;
+use super::{EngineError, gguf};
+
+/// Load-time options of a local model (config keys of a `backend = "llama"` entry).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlamaOptions {
+    /// Context window; default: the model's training context, capped at 4096.
+    pub n_ctx: Option<u32>,
+    /// CPU threads; default: the number of physical cores.
+    pub n_threads: Option<u32>,
+    /// Prompt tokens per decode call; default 512.
+    pub n_batch: Option<u32>,
+    /// Layers to offload to a GPU (needs the `cuda` feature); default 0, or all with `cuda`.
+    pub n_gpu_layers: Option<u32>,
+    pub template: TemplateChoice,
+}
+
+pub const DEFAULT_CTX_CAP: u32 = 4096;
+pub const DEFAULT_BATCH: u32 = 512;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LlamaSpec {
+    pub path: PathBuf,
+    pub options: LlamaOptions,
+}
+
+/// What loading settled on, for display and for the run record.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadedInfo {
+    pub path: PathBuf,
+    pub n_ctx: u32,
+    pub n_ctx_train: u32,
+    pub n_threads: u32,
+    pub n_batch: u32,
+    pub n_gpu_layers: u32,
+    /// Which prompt format is in use: "gguf-jinja", "llama.cpp:<name>" or "raw".
+    pub prompt_format: String,
+    pub load_ms: f64,
+}
+
+enum Job {
+    Generate {
+        request: GenRequest,
+        cancel: CancellationToken,
+        events: tokio_mpsc::UnboundedSender<GenEvent>,
+    },
+    Detokenize {
+        ids: Vec<i32>,
+        reply: mpsc::Sender<String>,
+    },
+}
+
+/// A loaded model: a handle to its inference thread.
+pub struct LocalModel {
+    info: LoadedInfo,
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl LocalModel {
+    pub fn info(&self) -> &LoadedInfo {
+        &self.info
+    }
+
+    /// Detokenize `ids` in one call (not streamed), on the model's own thread.
+    pub fn detokenize(&self, ids: Vec<i32>) -> Result<String, EngineError> {
+        let (reply, answer) = mpsc::channel();
+        self.send(Job::Detokenize { ids, reply })?;
+        answer.recv().map_err(|_| self.gone())
+    }
+
+    fn send(&self, job: Job) -> Result<(), EngineError> {
+        let jobs = self.jobs.lock().map_err(|_| self.gone())?;
+        jobs.send(job).map_err(|_| self.gone())
+    }
+
+    fn gone(&self) -> EngineError {
+        EngineError::WorkerGone {
+            path: self.info.path.clone(),
+        }
+    }
+}
+
+impl Backend for LocalModel {
+    fn generate(&self, request: GenRequest, cancel: CancellationToken) -> GenStream {
+        let (events, stream) = tokio_mpsc::unbounded_channel();
+        let _ = events.send(GenEvent::Started { at: Instant::now() });
+        let failed = events.clone();
+        if let Err(error) = self.send(Job::Generate {
+            request,
+            cancel,
+            events,
+        }) {
+            let _ = failed.send(GenEvent::Failed {
+                error,
+                at: Instant::now(),
+            });
+        }
+        stream
+    }
+}
+
+type Cache = Mutex<HashMap<LlamaSpec, Arc<LocalModel>>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// Load `spec` (blocking: call from a blocking context), or return the already loaded model.
+/// The file is validated first, so a bad file is an error naming it, never a crash.
+pub fn load(spec: &LlamaSpec) -> Result<Arc<LocalModel>, EngineError> {
+    let header = gguf::read_header(&spec.path)?;
+    let key = LlamaSpec {
+        path: std::fs::canonicalize(&spec.path).unwrap_or_else(|_| spec.path.clone()),
+        options: spec.options.clone(),
+    };
+    if let Some(model) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(model);
+    }
+    let (jobs, info) = worker::spawn(&key, header)?;
+    let model = Arc::new(LocalModel {
+        info,
+        jobs: Mutex::new(jobs),
+    });
+    let mut cache = cache().lock().map_err(|_| EngineError::Context {
+        reason: "model cache poisoned".into(),
+    })?;
+    // Another thread may have loaded the same model meanwhile: keep the first one.
+    Ok(cache.entry(key).or_insert(model).clone())
+}
+
+/// Physical cores, which is what llama.cpp's own tools default to.
+pub fn default_threads() -> u32 {
+    u32::try_from(num_cpus::get_physical().max(1)).unwrap_or(1)
+}
+
+pub fn display_path(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,7 @@
+//! slam: can a small language model replace GPT-4 behind your feature?
+
+pub mod cli;
+pub mod config;
+pub mod core;
+pub mod engine;
+pub mod logging;

@@ -1,0 +1,61 @@
+//! Shared helpers of the integration tests: the real test models and the real binary.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub const SMOLLM2: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+pub const GEMMA3: &str = "gemma-3-270m-q4_k_m.gguf";
+
+/// A test model from the cache; a missing model fails the test with the command that fixes it.
+pub fn model_path(file: &str) -> PathBuf {
+    let path = slam::config::cache_dir().join("models").join(file);
+    assert!(
+        path.exists(),
+        "{} is missing: run `scripts/fetch-test-models` (or `make test`)",
+        path.display()
+    );
+    path
+}
+
+/// An isolated home for one test: its own config and data (log) dirs, the shared model cache.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        // Resolve the model cache before XDG dirs change for the child.
+        model_path(SMOLLM2);
+        model_path(GEMMA3);
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn slam(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_slam"));
+        cmd.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.data_dir())
+            .env("XDG_CACHE_HOME", slam::config::cache_dir().parent().expect("cache parent"))
+            .env_remove("SLAM_CONFIG")
+            .env_remove("SLAM_LOG");
+        cmd
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir().join("slam").join("logs").join("slam.log"))
+            .unwrap_or_default()
+    }
+}
+
+pub fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,104 @@
+//! `slam generate` with the real SmolLM2 through llama.cpp, and its errors on bad model files.
+
+mod common;
+
+use common::{GEMMA3, SMOLLM2, Sandbox, model_path, text};
+
+#[test]
+fn capital_of_france_is_paris() {
+    let sandbox = Sandbox::new();
+    let out = sandbox
+        .slam()
+        .args(["generate", "-m", "smollm2", "--temperature", "0"])
+        .arg("What is the capital of France?")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "stderr: {stderr}");
+    assert!(stdout.contains("Paris"), "answer: {stdout}");
+    // The metrics line goes to stderr, not into the answer.
+    assert!(stderr.contains("TTFT") && stderr.contains("tok/s"), "{stderr}");
+    assert!(!stdout.contains("TTFT"));
+    // llama.cpp's log went to the log file, not the terminal.
+    assert!(!stderr.contains("llama_model_loader"), "{stderr}");
+    assert!(sandbox.log().contains("llama_model_loader"), "llama.cpp's log is in the log file");
+}
+
+fn assert_clean_model_error(sandbox: &Sandbox, model: &str, expected_reason: &str) {
+    let out = sandbox.slam().args(["generate", "-m", model, "hi"]).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.contains(model), "names the file: {stderr}");
+    assert!(stderr.contains(expected_reason), "says why: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for llama_noise in ["llama_model_load", "gguf_init", "ggml", "llama_"] {
+        assert!(!stderr.contains(llama_noise), "llama.cpp output leaked: {stderr}");
+    }
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(stderr.lines().count(), 1, "one clear line: {stderr}");
+}
+
+#[test]
+fn a_non_gguf_file_is_a_clear_error() {
+    let sandbox = Sandbox::new();
+    let readme = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    assert_clean_model_error(&sandbox, readme, "not a GGUF model file");
+}
+
+#[test]
+fn a_truncated_gguf_is_a_clear_error() {
+    let sandbox = Sandbox::new();
+    for file in [SMOLLM2, GEMMA3] {
+        let full = std::fs::read(model_path(file)).unwrap();
+        let cut = sandbox.dir.path().join(format!("cut-{file}"));
+        std::fs::write(&cut, &full[..1 << 20]).unwrap();
+        assert_clean_model_error(&sandbox, cut.to_str().unwrap(), "truncated");
+    }
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let sandbox = Sandbox::new();
+    let missing = sandbox.dir.path().join("missing.gguf");
+    assert_clean_model_error(&sandbox, missing.to_str().unwrap(), "no such file");
+}
+
+#[test]
+fn a_gguf_cut_inside_its_tensor_data_is_a_clear_error() {
+    // Header intact, weights cut: llama.cpp would read past the end.
+    let sandbox = Sandbox::new();
+    let full = std::fs::read(model_path(SMOLLM2)).unwrap();
+    let cut = sandbox.dir.path().join("cut-weights.gguf");
+    std::fs::write(&cut, &full[..full.len() - 4096]).unwrap();
+    assert_clean_model_error(&sandbox, cut.to_str().unwrap(), "truncated");
+}
+
+#[test]
+fn malformed_config_names_line_and_column() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.dir.path().join("bad.toml");
+    std::fs::write(&config, "# my models\n[[models]]\nname = 3\n").unwrap();
+    let out = sandbox
+        .slam()
+        .arg("--config")
+        .arg(&config)
+        .arg("models")
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains(&format!("{}:3:8:", config.display())), "{stderr}");
+    assert!(stderr.contains("expected a string"), "{stderr}");
+}
+
+#[test]
+fn models_lists_the_test_models_from_their_headers() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.slam().arg("models").output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let smol = stdout.lines().find(|l| l.starts_with("smollm2")).expect(&stdout);
+    assert!(smol.contains("Q4_1") && smol.contains("8192") && smol.contains("94 MiB"), "{smol}");
+    let gemma = stdout.lines().find(|l| l.starts_with("gemma3-base")).expect(&stdout);
+    assert!(gemma.contains("Q4_K_M") && gemma.contains("32768"), "{gemma}");
+}
