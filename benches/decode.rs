@@ -21,9 +21,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let llama_bench = std::env::var("LLAMA_BENCH").ok();
     let mut rows = Vec::new();
     for entry in builtin_models() {
-        let Some(path) = entry.path.clone() else { continue };
+        let Some(path) = entry.path.clone() else {
+            continue;
+        };
         if !path.exists() {
-            return Err(format!("{} missing: run scripts/fetch-test-models", path.display()).into());
+            return Err(
+                format!("{} missing: run scripts/fetch-test-models", path.display()).into(),
+            );
         }
         let spec = LlamaSpec {
             path: path.clone(),
@@ -40,7 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ignore_eos: true,
             ..GenParams::default()
         };
-        let request = GenRequest::new(vec![ChatMessage::new(Role::User, "Once upon a time")], params);
+        let request = GenRequest::new(
+            vec![ChatMessage::new(Role::User, "Once upon a time")],
+            params,
+        );
         let mut decode = Vec::new();
         let mut ttft = Vec::new();
         for run in 0..=RUNS {
@@ -62,10 +69,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ttft.push(m.ttft_ms.unwrap_or(0.0));
             }
         }
-        let reference = llama_bench.as_deref().map(|bin| llama_bench_tg(bin, &path)).transpose()?;
-        rows.push((entry.name, median(&decode).unwrap_or(0.0), median(&ttft).unwrap_or(0.0), reference));
+        let reference = llama_bench
+            .as_deref()
+            .map(|bin| llama_bench_tg(bin, &path))
+            .transpose()?;
+        rows.push((
+            entry.name,
+            median(&decode).unwrap_or(0.0),
+            median(&ttft).unwrap_or(0.0),
+            reference,
+        ));
     }
-    println!("\ndecode: {TOKENS} tokens, {THREADS} threads, median of {RUNS} runs (slam) / mean of {RUNS} (llama-bench tg{TOKENS})\n");
+    println!(
+        "\ndecode: {TOKENS} tokens, {THREADS} threads, median of {RUNS} runs (slam) / mean of {RUNS} (llama-bench tg{TOKENS})\n"
+    );
     println!("| model | slam decode tok/s | slam TTFT ms | llama-bench tok/s | ratio |");
     println!("|---|---:|---:|---:|---:|");
     for (name, tps, ttft, reference) in rows {
@@ -81,16 +98,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// llama-bench's mean tokens/s for a 128-token generation with 2 threads.
 fn llama_bench_tg(bin: &str, model: &std::path::Path) -> Result<f64, Box<dyn std::error::Error>> {
     let out = Command::new(bin)
-        .args(["-t", &THREADS.to_string(), "-n", &TOKENS.to_string(), "-p", "0"])
+        .args([
+            "-t",
+            &THREADS.to_string(),
+            "-n",
+            &TOKENS.to_string(),
+            "-p",
+            "0",
+        ])
         .args(["-r", &RUNS.to_string(), "-o", "json", "-m"])
         .arg(model)
         .output()?;
     if !out.status.success() {
-        return Err(format!("llama-bench failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        return Err(format!(
+            "llama-bench failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     v.as_array()
-        .and_then(|a| a.iter().find(|r| r["n_gen"].as_u64() == Some(u64::from(TOKENS))))
+        .and_then(|a| {
+            a.iter()
+                .find(|r| r["n_gen"].as_u64() == Some(u64::from(TOKENS)))
+        })
         .and_then(|r| r["avg_ts"].as_f64())
         .ok_or_else(|| "llama-bench printed no tg result".into())
 }

@@ -46,15 +46,31 @@ fn both_models_stream_concurrently_with_metrics() {
             .find(|e| e["model"] == model && e["event"] == "finished")
             .unwrap();
         let m = &finished["metrics"];
-        for key in ["ttft_ms", "decode_tokens_per_s", "itl_p50_ms", "itl_p95_ms", "e2e_ms"] {
-            let v = m[key].as_f64().unwrap_or_else(|| panic!("{model}: {key} in {m}"));
+        for key in [
+            "ttft_ms",
+            "decode_tokens_per_s",
+            "itl_p50_ms",
+            "itl_p95_ms",
+            "e2e_ms",
+        ] {
+            let v = m[key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{model}: {key} in {m}"));
             assert!(v > 0.0, "{model}: {key} = {v}");
         }
         assert!(m["ttft_ms"].as_f64() < m["e2e_ms"].as_f64());
         assert!(m["itl_p50_ms"].as_f64() <= m["itl_p95_ms"].as_f64());
-        assert_eq!(m["output_tokens"], 48, "{model}: --ignore-eos gives exactly 48 tokens");
+        assert_eq!(
+            m["output_tokens"], 48,
+            "{model}: --ignore-eos gives exactly 48 tokens"
+        );
         assert_eq!(finished["usage"]["estimated"], false);
-        assert!(finished["engine_timings"]["prompt_tokens"].as_u64().unwrap() > 0);
+        assert!(
+            finished["engine_timings"]["prompt_tokens"]
+                .as_u64()
+                .unwrap()
+                > 0
+        );
     }
 }
 
@@ -71,7 +87,10 @@ fn compare_text_mode_prints_answers_and_a_table() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("── smollm2 ──") && stdout.contains("── gemma3-base ──"));
-    let header = stdout.lines().find(|l| l.starts_with("model")).expect(&stdout);
+    let header = stdout
+        .lines()
+        .find(|l| l.starts_with("model"))
+        .expect(&stdout);
     assert!(header.contains("TTFT ms") && header.contains("ITL p95"));
 }
 
@@ -88,8 +107,18 @@ fn one_bad_model_does_not_stop_the_other() {
         .unwrap();
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1));
-    let events: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert!(events.iter().any(|e| e["model"] == "smollm2" && e["event"] == "finished"));
-    let failed = events.iter().find(|e| e["event"] == "failed").expect(&stdout);
+    let events: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["model"] == "smollm2" && e["event"] == "finished")
+    );
+    let failed = events
+        .iter()
+        .find(|e| e["event"] == "failed")
+        .expect(&stdout);
     assert_eq!(failed["error"]["kind"], "model_file");
 }

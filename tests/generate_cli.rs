@@ -17,22 +17,35 @@ fn capital_of_france_is_paris() {
     assert!(out.status.success(), "stderr: {stderr}");
     assert!(stdout.contains("Paris"), "answer: {stdout}");
     // The metrics line goes to stderr, not into the answer.
-    assert!(stderr.contains("TTFT") && stderr.contains("tok/s"), "{stderr}");
+    assert!(
+        stderr.contains("TTFT") && stderr.contains("tok/s"),
+        "{stderr}"
+    );
     assert!(!stdout.contains("TTFT"));
     // llama.cpp's log went to the log file, not the terminal.
     assert!(!stderr.contains("llama_model_loader"), "{stderr}");
-    assert!(sandbox.log().contains("llama_model_loader"), "llama.cpp's log is in the log file");
+    assert!(
+        sandbox.log().contains("llama_model_loader"),
+        "llama.cpp's log is in the log file"
+    );
 }
 
 fn assert_clean_model_error(sandbox: &Sandbox, model: &str, expected_reason: &str) {
-    let out = sandbox.slam().args(["generate", "-m", model, "hi"]).output().unwrap();
+    let out = sandbox
+        .slam()
+        .args(["generate", "-m", model, "hi"])
+        .output()
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
     assert!(stderr.contains(model), "names the file: {stderr}");
     assert!(stderr.contains(expected_reason), "says why: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     for llama_noise in ["llama_model_load", "gguf_init", "ggml", "llama_"] {
-        assert!(!stderr.contains(llama_noise), "llama.cpp output leaked: {stderr}");
+        assert!(
+            !stderr.contains(llama_noise),
+            "llama.cpp output leaked: {stderr}"
+        );
     }
     assert!(stdout.is_empty(), "{stdout}");
     assert_eq!(stderr.lines().count(), 1, "one clear line: {stderr}");
@@ -87,7 +100,10 @@ fn malformed_config_names_line_and_column() {
         .unwrap();
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
-    assert!(stderr.contains(&format!("{}:3:8:", config.display())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:3:8:", config.display())),
+        "{stderr}"
+    );
     assert!(stderr.contains("expected a string"), "{stderr}");
 }
 
@@ -97,8 +113,20 @@ fn models_lists_the_test_models_from_their_headers() {
     let out = sandbox.slam().arg("models").output().unwrap();
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    let smol = stdout.lines().find(|l| l.starts_with("smollm2")).expect(&stdout);
-    assert!(smol.contains("Q4_1") && smol.contains("8192") && smol.contains("94 MiB"), "{smol}");
-    let gemma = stdout.lines().find(|l| l.starts_with("gemma3-base")).expect(&stdout);
-    assert!(gemma.contains("Q4_K_M") && gemma.contains("32768"), "{gemma}");
+    let smol = stdout
+        .lines()
+        .find(|l| l.starts_with("smollm2"))
+        .expect(&stdout);
+    assert!(
+        smol.contains("Q4_1") && smol.contains("8192") && smol.contains("94 MiB"),
+        "{smol}"
+    );
+    let gemma = stdout
+        .lines()
+        .find(|l| l.starts_with("gemma3-base"))
+        .expect(&stdout);
+    assert!(
+        gemma.contains("Q4_K_M") && gemma.contains("32768"),
+        "{gemma}"
+    );
 }

@@ -71,7 +71,11 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
             Ok(backend) => {
                 if args.json {
                     let t_ms = epoch.elapsed().as_secs_f64() * 1000.0;
-                    writeln!(out, "{}", json!({"event": "loaded", "model": names[index], "index": index, "t_ms": t_ms}))?;
+                    writeln!(
+                        out,
+                        "{}",
+                        json!({"event": "loaded", "model": names[index], "index": index, "t_ms": t_ms})
+                    )?;
                 }
                 ready.push((index, backend));
             }
@@ -116,7 +120,13 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
             let status: Vec<String> = names
                 .iter()
                 .zip(&recorders)
-                .map(|(n, r)| format!("{n} {} chunks{}", r.chunks.len(), if r.is_done() { " ✓" } else { "" }))
+                .map(|(n, r)| {
+                    format!(
+                        "{n} {} chunks{}",
+                        r.chunks.len(),
+                        if r.is_done() { " ✓" } else { "" }
+                    )
+                })
                 .collect();
             eprint!("\r\x1b[2K{}", status.join(" · "));
         }

@@ -98,7 +98,9 @@ pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
                 format!("{:?}", r.entry.backend).to_lowercase(),
                 r.quant.clone().unwrap_or_else(|| "–".into()),
                 r.size.map(human_size).unwrap_or_else(|| "–".into()),
-                r.n_ctx_train.map(|c| c.to_string()).unwrap_or_else(|| "–".into()),
+                r.n_ctx_train
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "–".into()),
                 r.status.clone(),
                 r.location.clone(),
             ]
@@ -107,7 +109,15 @@ pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
     print!(
         "{}",
         render_table(
-            &["name", "backend", "quant", "size", "ctx", "status", "path / url"],
+            &[
+                "name",
+                "backend",
+                "quant",
+                "size",
+                "ctx",
+                "status",
+                "path / url"
+            ],
             &table
         )
     );

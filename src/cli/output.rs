@@ -19,7 +19,11 @@ pub fn metrics_line(name: &str, rec: &Recorder) -> String {
     let mut line = format!(
         "{name}: {} tokens{} · TTFT {} · {} · ITL p50 {} p95 {} · e2e {:.0} ms",
         m.output_tokens,
-        if m.tokens_estimated { " (estimated)" } else { "" },
+        if m.tokens_estimated {
+            " (estimated)"
+        } else {
+            ""
+        },
         opt(m.ttft_ms, " ms", 0),
         opt(m.decode_tokens_per_s, " tok/s", 1),
         opt(m.itl_p50_ms, " ms", 1),
@@ -44,7 +48,15 @@ pub fn metrics_line(name: &str, rec: &Recorder) -> String {
 }
 
 pub const TABLE_HEADER: [&str; 9] = [
-    "model", "tokens", "TTFT ms", "tok/s", "ITL p50", "ITL p95", "e2e ms", "engine tok/s", "finish",
+    "model",
+    "tokens",
+    "TTFT ms",
+    "tok/s",
+    "ITL p50",
+    "ITL p95",
+    "e2e ms",
+    "engine tok/s",
+    "finish",
 ];
 
 pub fn table_row(name: &str, rec: &Recorder) -> Vec<String> {
@@ -56,7 +68,11 @@ pub fn table_row(name: &str, rec: &Recorder) -> Vec<String> {
     };
     vec![
         name.to_owned(),
-        format!("{}{}", m.output_tokens, if m.tokens_estimated { "~" } else { "" }),
+        format!(
+            "{}{}",
+            m.output_tokens,
+            if m.tokens_estimated { "~" } else { "" }
+        ),
         opt(m.ttft_ms, "", 0),
         opt(m.decode_tokens_per_s, "", 1),
         opt(m.itl_p50_ms, "", 1),

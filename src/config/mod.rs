@@ -157,15 +157,23 @@ mod tests {
 
     #[test]
     fn unknown_key_is_rejected() {
-        let err = parse("[[models]]\nname = \"a\"\nbackend = \"llama\"\npaht = \"x\"\n", Path::new("c.toml"))
-            .unwrap_err();
+        let err = parse(
+            "[[models]]\nname = \"a\"\nbackend = \"llama\"\npaht = \"x\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("c.toml:4:1"), "{err}");
     }
 
     #[test]
     fn duplicate_names_are_rejected() {
         let text = "[[models]]\nname = \"a\"\nbackend = \"llama\"\npath = \"x\"\n[[models]]\nname = \"a\"\nbackend = \"llama\"\npath = \"y\"\n";
-        assert!(parse(text, Path::new("c.toml")).unwrap_err().to_string().contains("twice"));
+        assert!(
+            parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
     }
 
     #[test]

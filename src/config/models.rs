@@ -213,7 +213,9 @@ mod tests {
         };
         let names: Vec<_> = c.models().into_iter().map(|m| m.name).collect();
         assert_eq!(names, ["smollm2", "gemma3-base"]);
-        let gemma = c.resolve("gemma3-base", &GenParamsPatch::default()).unwrap();
+        let gemma = c
+            .resolve("gemma3-base", &GenParamsPatch::default())
+            .unwrap();
         assert_eq!(gemma.entry.template, TemplateChoice::Raw);
     }
 
@@ -229,7 +231,10 @@ mod tests {
             ..Default::default()
         };
         let m = c.resolve("mine", &cli).unwrap();
-        assert_eq!(m.entry.path.as_deref(), Some(Path::new("/etc/slam/m/x.gguf")));
+        assert_eq!(
+            m.entry.path.as_deref(),
+            Some(Path::new("/etc/slam/m/x.gguf"))
+        );
         assert_eq!(m.params.max_tokens, 3);
         assert_eq!(m.params.temperature, 0.0);
     }
@@ -244,7 +249,9 @@ mod tests {
     #[test]
     fn a_path_is_an_ad_hoc_local_model() {
         let c = config("");
-        let m = c.resolve("./x/model.gguf", &GenParamsPatch::default()).unwrap();
+        let m = c
+            .resolve("./x/model.gguf", &GenParamsPatch::default())
+            .unwrap();
         assert_eq!(m.entry.backend, BackendKind::Llama);
     }
 }

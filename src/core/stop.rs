@@ -104,7 +104,13 @@ mod tests {
         assert_eq!(m.push("Paris.\n").emit, "Paris.");
         assert_eq!(m.push("\nUs").emit, "");
         let o = m.push("er: next");
-        assert_eq!(o, StopOutput { emit: String::new(), stopped: true });
+        assert_eq!(
+            o,
+            StopOutput {
+                emit: String::new(),
+                stopped: true
+            }
+        );
     }
 
     #[test]

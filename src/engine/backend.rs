@@ -32,7 +32,9 @@ impl GenRequest {
 #[derive(Debug, Clone)]
 pub enum GenEvent {
     /// The request was sent; `at` is the origin of TTFT and e2e.
-    Started { at: Instant },
+    Started {
+        at: Instant,
+    },
     /// Content: `n_tokens` tokens decoded into `text` (may be 0 for a server chunk of unknown size).
     Delta {
         text: String,
@@ -46,7 +48,10 @@ pub enum GenEvent {
         token_ids: Option<Vec<i32>>,
         at: Instant,
     },
-    Failed { error: EngineError, at: Instant },
+    Failed {
+        error: EngineError,
+        at: Instant,
+    },
 }
 
 impl GenEvent {

@@ -123,14 +123,19 @@ mod tests {
             "</s>",
         )
         .unwrap();
-        let out = t.render(&[ChatMessage::new(Role::User, "  hi  ")], false).unwrap();
+        let out = t
+            .render(&[ChatMessage::new(Role::User, "  hi  ")], false)
+            .unwrap();
         assert_eq!(out, "<s>hi");
     }
 
     #[test]
     fn template_choice_parses() {
         assert_eq!(TemplateChoice::from("raw".to_string()), TemplateChoice::Raw);
-        assert_eq!(TemplateChoice::from("auto".to_string()), TemplateChoice::Auto);
+        assert_eq!(
+            TemplateChoice::from("auto".to_string()),
+            TemplateChoice::Auto
+        );
         assert_eq!(
             TemplateChoice::from("chatml".to_string()),
             TemplateChoice::Builtin("chatml".into())

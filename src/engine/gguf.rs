@@ -22,7 +22,10 @@ pub enum MetaValue {
     Bool(bool),
     Str(String),
     /// Arrays are skipped, not kept: only their element type and length are recorded.
-    Array { elem_type: u32, len: u64 },
+    Array {
+        elem_type: u32,
+        len: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -100,7 +103,8 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, EngineError> {
     };
 
     let mut magic = [0u8; 4];
-    r.bytes(&mut magic).map_err(|e| fail(e.describe("its magic number")))?;
+    r.bytes(&mut magic)
+        .map_err(|e| fail(e.describe("its magic number")))?;
     if &magic != MAGIC {
         return Err(fail(format!(
             "not a GGUF model file (it starts with {:?}, a GGUF file starts with \"GGUF\")",
@@ -217,7 +221,7 @@ impl Reader {
                     _ => MetaValue::Int(i64::from(i16::from_le_bytes(v))),
                 }
             }
-            4 | 5 | 6 => {
+            4..=6 => {
                 let v = self.u32()?;
                 match ty {
                     4 => MetaValue::Uint(u64::from(v)),
@@ -269,7 +273,9 @@ impl Reader {
                 }
                 Ok(())
             }
-            other => Err(ParseError::Corrupt(format!("array of unsupported type {other}"))),
+            other => Err(ParseError::Corrupt(format!(
+                "array of unsupported type {other}"
+            ))),
         }
     }
 }
@@ -311,7 +317,9 @@ fn check_tensor_data(r: &mut Reader, header: &GgufHeader) -> Result<(), ParseErr
         let name = r.string()?;
         let n_dims = r.u32()?;
         if n_dims > MAX_DIMS {
-            return Err(ParseError::Corrupt(format!("tensor {name} has {n_dims} dimensions")));
+            return Err(ParseError::Corrupt(format!(
+                "tensor {name} has {n_dims} dimensions"
+            )));
         }
         let mut elements: u64 = 1;
         for _ in 0..n_dims {
@@ -326,7 +334,11 @@ fn check_tensor_data(r: &mut Reader, header: &GgufHeader) -> Result<(), ParseErr
     }
     let alignment = header.uint("general.alignment").unwrap_or(32).max(1);
     let data_start = r.pos.div_ceil(alignment) * alignment;
-    let needed = data_start.saturating_add(data_end);
+    let needed = if data_end == 0 {
+        r.pos
+    } else {
+        data_start.saturating_add(data_end)
+    };
     if needed > r.file_size {
         return Err(ParseError::Truncated {
             at: needed,

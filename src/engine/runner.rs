@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::backend::{Backend, GenEvent, GenRequest};
 use super::EngineError;
+use super::backend::{Backend, GenEvent, GenRequest};
 use crate::core::domain::{EngineTimings, FinishReason, Usage};
 use crate::core::metrics::{self, ChunkStamp, GenerationMetrics, Totals};
 
@@ -69,7 +69,10 @@ impl Recorder {
     }
 
     pub fn metrics(&self) -> GenerationMetrics {
-        let e2e = self.finished_at.map(|f| self.since_sent(f)).unwrap_or_default();
+        let e2e = self
+            .finished_at
+            .map(|f| self.since_sent(f))
+            .unwrap_or_default();
         let output_tokens = self
             .usage
             .filter(|u| !u.estimated)

@@ -41,7 +41,10 @@ impl Sandbox {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_slam"));
         cmd.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.data_dir())
-            .env("XDG_CACHE_HOME", slam::config::cache_dir().parent().expect("cache parent"))
+            .env(
+                "XDG_CACHE_HOME",
+                slam::config::cache_dir().parent().expect("cache parent"),
+            )
             .env_remove("SLAM_CONFIG")
             .env_remove("SLAM_LOG");
         cmd

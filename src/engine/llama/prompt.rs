@@ -8,7 +8,10 @@ use crate::engine::chat_template::{JinjaTemplate, TemplateChoice, render_raw};
 
 pub enum PromptFormat {
     Jinja(Box<JinjaTemplate>),
-    Builtin { template: LlamaChatTemplate, label: String },
+    Builtin {
+        template: LlamaChatTemplate,
+        label: String,
+    },
     Raw,
 }
 

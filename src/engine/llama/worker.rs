@@ -21,10 +21,10 @@ use super::prompt::PromptFormat;
 use super::{DEFAULT_BATCH, DEFAULT_CTX_CAP, Job, LlamaSpec, LoadedInfo, log_capture, sampler};
 use crate::core::domain::{EngineTimings, FinishReason, Usage};
 use crate::core::stop::StopMatcher;
+use crate::engine::EngineError;
 use crate::engine::backend::{GenEvent, GenRequest};
 use crate::engine::gguf::GgufHeader;
 use crate::engine::utf8::Utf8Stream;
-use crate::engine::EngineError;
 
 /// llama.cpp's backend is initialised once per process; its log goes to tracing from then on.
 fn backend() -> Result<&'static LlamaBackend, EngineError> {
@@ -83,7 +83,10 @@ fn serve(
     };
     let opts = &spec.options;
     let n_ctx_train = loaded.n_ctx_train();
-    let n_ctx = opts.n_ctx.unwrap_or(n_ctx_train.min(DEFAULT_CTX_CAP)).max(16);
+    let n_ctx = opts
+        .n_ctx
+        .unwrap_or(n_ctx_train.min(DEFAULT_CTX_CAP))
+        .max(16);
     let n_batch = opts.n_batch.unwrap_or(DEFAULT_BATCH).clamp(1, n_ctx);
     let n_threads = opts.n_threads.unwrap_or_else(super::default_threads).max(1);
     let threads = i32::try_from(n_threads).unwrap_or(i32::MAX);
@@ -105,18 +108,21 @@ fn serve(
         }
     };
     let vocab = loaded.vocab();
-    let piece = |t: LlamaToken| String::from_utf8_lossy(&vocab.token_to_piece(t, true, None)).into_owned();
+    let piece =
+        |t: LlamaToken| String::from_utf8_lossy(&vocab.token_to_piece(t, true, None)).into_owned();
     let (bos, eos) = (piece(vocab.bos()), piece(vocab.eos()));
-    let format = match PromptFormat::choose(&loaded, &opts.template, header.chat_template(), &bos, &eos) {
-        Ok(f) => f,
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return;
-        }
-    };
+    let format =
+        match PromptFormat::choose(&loaded, &opts.template, header.chat_template(), &bos, &eos) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        };
     let info = LoadedInfo {
         path: spec.path.clone(),
-        n_ctx,
+        // llama.cpp may round the requested size up.
+        n_ctx: ctx.n_ctx(),
         n_ctx_train,
         n_threads,
         n_batch,
