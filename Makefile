@@ -3,12 +3,12 @@ SHELL := /bin/bash
 export CARGO_BUILD_JOBS ?= 2
 CARGO ?= cargo
 
-.PHONY: run test bench prereqs models build lint unit integration
+.PHONY: run test bench prereqs models servers build
 
 run: prereqs models build
 	./target/release/slam
 
-test: prereqs models
+test: prereqs models servers
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release --all-targets
@@ -21,6 +21,9 @@ build:
 
 models:
 	scripts/fetch-test-models
+
+servers:
+	scripts/setup-test-servers
 
 prereqs:
 	scripts/ensure-prereqs

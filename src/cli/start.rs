@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::{BackendKind, ResolvedModel};
+use crate::engine::openai::OpenAiBackend;
 use crate::engine::{Backend, EngineError, llama};
 
 use super::SamplingArgs;
@@ -27,10 +28,16 @@ pub fn open(model: &ResolvedModel, args: &SamplingArgs) -> Result<Arc<dyn Backen
             let loaded: Arc<dyn Backend> = llama::load(&spec)?;
             Ok(loaded)
         }
-        BackendKind::Openai => Err(config_error(format!(
-            "model {:?}: the OpenAI-compatible backend is not available in this build yet",
-            model.name
-        ))),
+        BackendKind::Openai => {
+            let Some(opts) = model.openai_options() else {
+                return Err(config_error(format!(
+                    "model {:?}: an openai model needs `model` (the id the server knows)",
+                    model.name
+                )));
+            };
+            let backend: Arc<dyn Backend> = Arc::new(OpenAiBackend::new(opts)?);
+            Ok(backend)
+        }
     }
 }
 

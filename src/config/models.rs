@@ -8,6 +8,8 @@ use super::{Config, cache_dir};
 use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Prompt};
 use crate::engine::chat_template::TemplateChoice;
 use crate::engine::llama::{LlamaOptions, LlamaSpec};
+use crate::engine::openai::{OPENAI_BASE_URL, OpenAiOptions};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -29,6 +31,20 @@ pub struct ModelEntry {
     pub base_url: Option<String>,
     /// Model id sent to the server (openai backend).
     pub model: Option<String>,
+    /// Environment variable with the API key (openai backend). Default `OPENAI_API_KEY`,
+    /// required for the OpenAI API only.
+    pub api_key_env: Option<String>,
+    /// Extra HTTP headers (openai backend).
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Seconds to wait for a connection (default 10).
+    pub connect_timeout: Option<f64>,
+    /// Seconds to wait for the response to start (default 120).
+    pub timeout: Option<f64>,
+    /// Seconds allowed between two chunks of a stream (default 60).
+    pub idle_timeout: Option<f64>,
+    /// Retries of 429/503 before the first token (default 3).
+    pub max_retries: Option<u32>,
     #[serde(default)]
     pub template: TemplateChoice,
     /// Default system prompt for this model (like an Ollama Modelfile's SYSTEM); `--system`
@@ -46,12 +62,34 @@ pub struct ModelEntry {
 impl ModelEntry {
     fn local(name: &str, path: PathBuf, template: TemplateChoice) -> Self {
         Self {
-            name: name.into(),
-            backend: BackendKind::Llama,
             path: Some(path),
+            template,
+            ..Self::empty(name, BackendKind::Llama)
+        }
+    }
+
+    fn openai(name: &str, model: &str) -> Self {
+        Self {
+            base_url: Some(OPENAI_BASE_URL.into()),
+            model: Some(model.into()),
+            ..Self::empty(name, BackendKind::Openai)
+        }
+    }
+
+    fn empty(name: &str, backend: BackendKind) -> Self {
+        Self {
+            name: name.into(),
+            backend,
+            path: None,
             base_url: None,
             model: None,
-            template,
+            api_key_env: None,
+            headers: Default::default(),
+            connect_timeout: None,
+            timeout: None,
+            idle_timeout: None,
+            max_retries: None,
+            template: TemplateChoice::Auto,
             system: None,
             n_ctx: None,
             n_threads: None,
@@ -77,6 +115,9 @@ pub fn builtin_models() -> Vec<ModelEntry> {
         smollm2,
         // A base model: no chat template, plain completion.
         ModelEntry::local("gemma3-base", dir.join(GEMMA3_FILE), TemplateChoice::Raw),
+        ModelEntry::openai("gpt-4", "gpt-4"),
+        ModelEntry::openai("gpt-4o", "gpt-4o"),
+        ModelEntry::openai("gpt-4o-mini", "gpt-4o-mini"),
     ]
 }
 
@@ -89,6 +130,27 @@ pub struct ResolvedModel {
 }
 
 impl ResolvedModel {
+    pub fn openai_options(&self) -> Option<OpenAiOptions> {
+        let e = &self.entry;
+        let d = OpenAiOptions::default();
+        let secs = |v: Option<f64>, default: Duration| {
+            v.filter(|s| s.is_finite() && *s > 0.0)
+                .map(Duration::from_secs_f64)
+                .unwrap_or(default)
+        };
+        Some(OpenAiOptions {
+            base_url: e.base_url.clone().unwrap_or(d.base_url),
+            model: e.model.clone()?,
+            api_key_env: e.api_key_env.clone(),
+            headers: e.headers.clone(),
+            connect_timeout: secs(e.connect_timeout, d.connect_timeout),
+            timeout: secs(e.timeout, d.timeout),
+            idle_timeout: secs(e.idle_timeout, d.idle_timeout),
+            max_retries: e.max_retries.unwrap_or(d.max_retries),
+            retry_base: d.retry_base,
+        })
+    }
+
     /// The prompt this model is sent: the command line's system prompt, else the model's own.
     pub fn messages(&self, prompt: &Prompt) -> Vec<ChatMessage> {
         let mut prompt = prompt.clone();
@@ -212,7 +274,16 @@ mod tests {
             file: ConfigFile::default(),
         };
         let names: Vec<_> = c.models().into_iter().map(|m| m.name).collect();
-        assert_eq!(names, ["smollm2", "gemma3-base"]);
+        assert_eq!(
+            names,
+            ["smollm2", "gemma3-base", "gpt-4", "gpt-4o", "gpt-4o-mini"]
+        );
+        let gpt4 = c.resolve("gpt-4", &GenParamsPatch::default()).unwrap();
+        let o = gpt4.openai_options().unwrap();
+        assert_eq!(
+            (o.base_url.as_str(), o.model.as_str()),
+            (OPENAI_BASE_URL, "gpt-4")
+        );
         let gemma = c
             .resolve("gemma3-base", &GenParamsPatch::default())
             .unwrap();

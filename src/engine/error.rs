@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EngineError {
     #[error("{}: {reason}", path.display())]
@@ -23,6 +23,74 @@ pub enum EngineError {
     WorkerGone { path: PathBuf },
     #[error("{reason}")]
     Config { reason: String },
+
+    // OpenAI-compatible servers.
+    #[error("no API key: set {env} (the environment variable this model's `api_key_env` names)")]
+    MissingApiKey { env: String },
+    #[error("{url}: authentication failed (HTTP {status}): {message}")]
+    Auth {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{url}: model not found (HTTP 404): {message}")]
+    ModelNotFound { url: String, message: String },
+    #[error("{url}: the prompt does not fit the model's context (HTTP {status}): {message}")]
+    ContextTooLong {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{url}: request rejected (HTTP {status}): {message}")]
+    BadRequest {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{url}: rate limited (HTTP 429) after {retries} retries: {message}")]
+    RateLimited {
+        url: String,
+        retries: u32,
+        message: String,
+    },
+    #[error("{url}: service unavailable (HTTP 503) after {retries} retries: {message}")]
+    Unavailable {
+        url: String,
+        retries: u32,
+        message: String,
+    },
+    #[error("{url}: server error (HTTP {status}): {message}")]
+    ServerError {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{url}: connection refused (is the server running?)")]
+    ConnectionRefused { url: String },
+    #[error("{url}: unknown host {host}")]
+    UnknownHost { url: String, host: String },
+    #[error("{url}: no connection within {after_ms} ms")]
+    ConnectTimeout { url: String, after_ms: u64 },
+    #[error("{url}: no response within {after_ms} ms")]
+    ResponseTimeout { url: String, after_ms: u64 },
+    #[error("{url}: the stream stalled: nothing for {after_ms} ms")]
+    IdleTimeout { url: String, after_ms: u64 },
+    #[error(
+        "{url}: the stream ended before it finished (no [DONE] or finish_reason); the partial text is kept"
+    )]
+    Truncated { url: String },
+    #[error("{url}: malformed chunk ({reason}): {data}")]
+    MalformedChunk {
+        url: String,
+        reason: String,
+        data: String,
+    },
+    #[error("{url}: expected an event stream (text/event-stream) but got {content_type:?}")]
+    NotEventStream { url: String, content_type: String },
+    #[error("{url}: the server sent an empty response")]
+    EmptyBody { url: String },
+    #[error("{url}: {reason}")]
+    Http { url: String, reason: String },
 }
 
 impl EngineError {
@@ -36,6 +104,24 @@ impl EngineError {
             EngineError::Decode { .. } => "decode",
             EngineError::WorkerGone { .. } => "worker_gone",
             EngineError::Config { .. } => "config",
+            EngineError::MissingApiKey { .. } => "missing_api_key",
+            EngineError::Auth { .. } => "auth",
+            EngineError::ModelNotFound { .. } => "model_not_found",
+            EngineError::ContextTooLong { .. } => "context_too_long",
+            EngineError::BadRequest { .. } => "bad_request",
+            EngineError::RateLimited { .. } => "rate_limited",
+            EngineError::Unavailable { .. } => "unavailable",
+            EngineError::ServerError { .. } => "server_error",
+            EngineError::ConnectionRefused { .. } => "connection_refused",
+            EngineError::UnknownHost { .. } => "unknown_host",
+            EngineError::ConnectTimeout { .. } => "connect_timeout",
+            EngineError::ResponseTimeout { .. } => "response_timeout",
+            EngineError::IdleTimeout { .. } => "idle_timeout",
+            EngineError::Truncated { .. } => "truncated",
+            EngineError::MalformedChunk { .. } => "malformed_chunk",
+            EngineError::NotEventStream { .. } => "not_event_stream",
+            EngineError::EmptyBody { .. } => "empty_body",
+            EngineError::Http { .. } => "http",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod chat_template;
 pub mod error;
 pub mod gguf;
 pub mod llama;
+pub mod openai;
 pub mod runner;
 pub mod utf8;
 

@@ -7,6 +7,9 @@ use std::process::{Command, Output};
 pub const SMOLLM2: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 pub const GEMMA3: &str = "gemma-3-270m-q4_k_m.gguf";
 
+pub mod fake_server;
+pub mod servers;
+
 /// A test model from the cache; a missing model fails the test with the command that fixes it.
 pub fn model_path(file: &str) -> PathBuf {
     let path = slam::config::cache_dir().join("models").join(file);

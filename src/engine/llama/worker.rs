@@ -276,6 +276,7 @@ impl Session<'_> {
         }
 
         let mut sampler = sampler::build(params, self.model.n_vocab());
+        let plain_greedy = sampler::is_plain_greedy(params);
         let mut text = Utf8Stream::default();
         let mut stops = StopMatcher::new(&params.stop);
         let mut generated = Vec::new();
@@ -293,7 +294,11 @@ impl Session<'_> {
             if cancel.is_cancelled() {
                 break FinishReason::Cancelled;
             }
-            let token = sampler.sample(ctx, -1);
+            let token = if plain_greedy {
+                sampler::argmax(ctx.get_logits_ith(-1))
+            } else {
+                sampler.sample(ctx, -1)
+            };
             if !params.ignore_eos && vocab.is_eog(token) {
                 break FinishReason::Stop;
             }

@@ -1,0 +1,274 @@
+//! OpenAI-compatible chat completions over SSE: GPT-4 on the OpenAI API, and any server that
+//! speaks the same protocol (vLLM, llama-server, llama-cpp-python, Ollama, TGI…).
+
+mod chunk;
+mod http_error;
+pub mod retry;
+mod stream;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::EngineError;
+use super::backend::{Backend, GenEvent, GenRequest, GenStream};
+use crate::core::domain::{FinishReason, Usage};
+
+pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+pub const DEFAULT_KEY_ENV: &str = "OPENAI_API_KEY";
+
+/// Connection settings of an OpenAI-compatible model (config keys of a `backend = "openai"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenAiOptions {
+    pub base_url: String,
+    pub model: String,
+    /// Environment variable holding the key. `None`: `OPENAI_API_KEY`, required only for the
+    /// OpenAI API itself; other servers get no key unless one is named.
+    pub api_key_env: Option<String>,
+    pub headers: BTreeMap<String, String>,
+    pub connect_timeout: Duration,
+    /// Until the response headers arrive.
+    pub timeout: Duration,
+    /// Between two chunks of a stream.
+    pub idle_timeout: Duration,
+    pub max_retries: u32,
+    pub retry_base: Duration,
+}
+
+impl Default for OpenAiOptions {
+    fn default() -> Self {
+        Self {
+            base_url: OPENAI_BASE_URL.into(),
+            model: String::new(),
+            api_key_env: None,
+            headers: BTreeMap::new(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(120),
+            idle_timeout: Duration::from_secs(60),
+            max_retries: 3,
+            retry_base: Duration::from_millis(500),
+        }
+    }
+}
+
+impl OpenAiOptions {
+    fn is_openai_api(&self) -> bool {
+        self.base_url.trim_end_matches('/') == OPENAI_BASE_URL
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("{}/chat/completions", self.base_url.trim_end_matches('/'))
+    }
+}
+
+/// An API key: kept out of `Debug` output and redacted from every message.
+#[derive(Clone)]
+pub struct ApiKey(String);
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(***)")
+    }
+}
+
+impl ApiKey {
+    /// Replace the key wherever it appears in `text` (a server may echo a request back).
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.len() < 4 {
+            return text.to_owned();
+        }
+        text.replace(&self.0, "***")
+    }
+}
+
+pub struct OpenAiBackend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    opts: OpenAiOptions,
+    key: Option<ApiKey>,
+}
+
+impl OpenAiBackend {
+    pub fn new(opts: OpenAiOptions) -> Result<Self, EngineError> {
+        let env = opts
+            .api_key_env
+            .clone()
+            .unwrap_or_else(|| DEFAULT_KEY_ENV.into());
+        let key = std::env::var(&env).ok().filter(|k| !k.trim().is_empty());
+        let required = opts.api_key_env.is_some() || opts.is_openai_api();
+        if key.is_none() && required {
+            return Err(EngineError::MissingApiKey { env });
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(opts.connect_timeout)
+            .build()
+            .map_err(|e| EngineError::Http {
+                url: opts.base_url.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                key: key.map(ApiKey),
+                opts,
+            }),
+        })
+    }
+}
+
+impl Backend for OpenAiBackend {
+    fn generate(&self, request: GenRequest, cancel: CancellationToken) -> GenStream {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(GenEvent::Started { at: Instant::now() });
+            let terminal = match inner.run(&request, &cancel, &tx).await {
+                Ok(finish) => finish,
+                Err(error) => GenEvent::Failed {
+                    error: inner.redact_error(error),
+                    at: Instant::now(),
+                },
+            };
+            let _ = tx.send(terminal);
+        });
+        rx
+    }
+}
+
+impl Inner {
+    fn body(&self, request: &GenRequest) -> Value {
+        let p = &request.params;
+        let messages: Vec<Value> = request
+            .messages
+            .iter()
+            .map(|m| json!({ "role": m.role.as_str(), "content": m.content }))
+            .collect();
+        let mut body = json!({
+            "model": self.opts.model,
+            "messages": messages,
+            "stream": true,
+            "stream_options": { "include_usage": true },
+            "temperature": p.temperature,
+            "top_p": p.top_p,
+            "max_tokens": p.max_tokens,
+        });
+        if let Some(seed) = p.seed {
+            body["seed"] = json!(seed);
+        }
+        if !p.stop.is_empty() {
+            body["stop"] = json!(p.stop);
+        }
+        // The OpenAI API rejects parameters it does not know; open servers take these.
+        if !self.opts.is_openai_api() {
+            body["top_k"] = json!(p.top_k);
+            body["min_p"] = json!(p.min_p);
+            body["repeat_penalty"] = json!(p.repeat_penalty);
+        }
+        body
+    }
+
+    /// Send (retrying 429/503 before any token), then stream. Returns the terminal event.
+    async fn run(
+        &self,
+        request: &GenRequest,
+        cancel: &CancellationToken,
+        tx: &mpsc::UnboundedSender<GenEvent>,
+    ) -> Result<GenEvent, EngineError> {
+        let url = self.opts.endpoint();
+        let body = self.body(request);
+        let mut attempt = 0;
+        let response = loop {
+            let mut req = self.client.post(&url).json(&body);
+            if let Some(key) = &self.key {
+                req = req.bearer_auth(&key.0);
+            }
+            for (name, value) in &self.opts.headers {
+                req = req.header(name, value);
+            }
+            let sent = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Ok(cancelled_before_start()),
+                r = tokio::time::timeout(self.opts.timeout, req.send()) => r,
+            };
+            let response = match sent {
+                Err(_) => {
+                    return Err(EngineError::ResponseTimeout {
+                        url,
+                        after_ms: self.opts.timeout.as_millis() as u64,
+                    });
+                }
+                Ok(Err(e)) => return Err(http_error::from_reqwest(&e, &url, &self.opts)),
+                Ok(Ok(r)) => r,
+            };
+            let status = response.status().as_u16();
+            if response.status().is_success() {
+                break response;
+            }
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry::parse_retry_after);
+            if retry::is_retryable(status) && attempt < self.opts.max_retries {
+                let wait =
+                    retry::backoff(attempt, self.opts.retry_base, retry_after, fastrand::f64());
+                tracing::info!(status, attempt, ?wait, url, "retrying");
+                attempt += 1;
+                tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return Ok(cancelled_before_start()),
+                    _ = tokio::time::sleep(wait) => continue,
+                }
+            }
+            let message = http_error::body_message(response).await;
+            return Err(http_error::from_status(status, &url, message, attempt));
+        };
+        stream::consume(response, &url, self.opts.idle_timeout, cancel, tx).await
+    }
+
+    /// A server may echo the request (and so the key) in an error: scrub every string field.
+    fn redact_error(&self, error: EngineError) -> EngineError {
+        let Some(key) = &self.key else { return error };
+        let Ok(mut value) = serde_json::to_value(&error) else {
+            return error;
+        };
+        if !value.to_string().contains(&key.0) {
+            return error;
+        }
+        redact_strings(&mut value, key);
+        serde_json::from_value(value).unwrap_or(EngineError::Http {
+            url: self.opts.base_url.clone(),
+            reason: "error details withheld: they contained the API key".into(),
+        })
+    }
+}
+
+fn redact_strings(value: &mut Value, key: &ApiKey) {
+    match value {
+        Value::String(s) => *s = key.redact(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(v, key)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_strings(v, key)),
+        _ => {}
+    }
+}
+
+fn cancelled_before_start() -> GenEvent {
+    GenEvent::Finished {
+        usage: Usage {
+            prompt_tokens: None,
+            completion_tokens: 0,
+            estimated: true,
+        },
+        finish_reason: FinishReason::Cancelled,
+        timings: None,
+        token_ids: None,
+        at: Instant::now(),
+    }
+}

@@ -1,0 +1,138 @@
+//! A real TCP server speaking just enough HTTP to produce the faults no real server here
+//! produces on demand: a torn stream, malformed JSON, a wrong content type, a stall, a 403/502,
+//! a 429 with Retry-After followed by success.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Clone)]
+pub enum Step {
+    Send(Vec<u8>),
+    Sleep(Duration),
+}
+
+pub struct FakeServer {
+    pub port: u16,
+    pub requests: Arc<Mutex<Vec<Instant>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl FakeServer {
+    /// Connection `i` is answered with `scripts[i]` (the last script repeats); the connection
+    /// closes after its script.
+    pub fn start(scripts: Vec<Vec<Step>>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (log, halt) = (requests.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for (i, conn) in listener.incoming().enumerate() {
+                if halt.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let script = scripts[i.min(scripts.len() - 1)].clone();
+                let log = log.clone();
+                std::thread::spawn(move || serve(conn, script, log));
+            }
+        });
+        Self {
+            port,
+            requests,
+            stop,
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    pub fn request_times(&self) -> Vec<Instant> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn serve(conn: TcpStream, script: Vec<Step>, log: Arc<Mutex<Vec<Instant>>>) {
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0u8; length];
+    let _ = reader.read_exact(&mut body);
+    log.lock().unwrap().push(Instant::now());
+    let mut conn = conn;
+    for step in script {
+        match step {
+            Step::Send(bytes) => {
+                if conn.write_all(&bytes).is_err() {
+                    return;
+                }
+                let _ = conn.flush();
+            }
+            Step::Sleep(d) => std::thread::sleep(d),
+        }
+    }
+}
+
+pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Vec<Step> {
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.push_str(body);
+    vec![Step::Send(head.into_bytes())]
+}
+
+pub fn sse_head() -> Step {
+    Step::Send(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n".to_vec(),
+    )
+}
+
+pub fn sse_data(data: &str) -> Step {
+    Step::Send(format!("data: {data}\n\n").into_bytes())
+}
+
+pub fn content_chunk(text: &str) -> String {
+    serde_json::json!({"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]})
+        .to_string()
+}
+
+/// A complete, well-formed stream of `words`.
+pub fn good_stream(words: &[&str]) -> Vec<Step> {
+    let mut steps = vec![sse_head()];
+    for w in words {
+        steps.push(sse_data(&content_chunk(w)));
+    }
+    steps.push(sse_data(
+        &serde_json::json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            .to_string(),
+    ));
+    steps.push(sse_data("[DONE]"));
+    steps
+}
