@@ -33,6 +33,14 @@ fn events(stdout: &str) -> Vec<Value> {
         .collect()
 }
 
+fn streamed_text(events: &[Value], model: &str) -> String {
+    events
+        .iter()
+        .filter(|e| e["model"] == model && e["event"] == "delta")
+        .map(|e| e["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn finished<'a>(events: &'a [Value], model: &str) -> Option<&'a Value> {
     events
         .iter()
@@ -59,6 +67,17 @@ fn compare_with_local(sandbox: &Sandbox, config: &str, remote: &str, prompt: &st
         finished(&ev, "smollm2").unwrap_or_else(|| panic!("local model finished: {stdout}"));
     assert!(local["metrics"]["output_tokens"].as_u64().unwrap() > 0);
     ev
+}
+
+/// A keyless model `remote` on `fake`, compared with the local model.
+fn compare_against(fake: &FakeServer) -> Vec<Value> {
+    let sandbox = Sandbox::new();
+    compare_with_local(
+        &sandbox,
+        &entry("remote", &fake.base_url(), ""),
+        "remote",
+        "Hi",
+    )
 }
 
 fn assert_fault(config: &str, kind: &str) -> Value {
@@ -88,11 +107,7 @@ fn llama_cpp_python_answers_paris_with_estimated_tokens() {
         "smol-server",
         "What is the capital of France?",
     );
-    let text: String = ev
-        .iter()
-        .filter(|e| e["model"] == "smol-server" && e["event"] == "delta")
-        .map(|e| e["text"].as_str().unwrap().to_owned())
-        .collect();
+    let text = streamed_text(&ev, "smol-server");
     assert!(text.contains("Paris"), "{text}");
     let done = finished(&ev, "smol-server").unwrap();
     assert_eq!(
@@ -293,18 +308,8 @@ fn torn_stream_keeps_partial_text_marked_truncated() {
         sse_data(&content_chunk("answer ")),
     ];
     let fake = FakeServer::start(vec![script]);
-    let sandbox = Sandbox::new();
-    let ev = compare_with_local(
-        &sandbox,
-        &entry("remote", &fake.base_url(), ""),
-        "remote",
-        "Hi",
-    );
-    let partial: String = ev
-        .iter()
-        .filter(|e| e["model"] == "remote" && e["event"] == "delta")
-        .map(|e| e["text"].as_str().unwrap().to_owned())
-        .collect();
+    let ev = compare_against(&fake);
+    let partial = streamed_text(&ev, "remote");
     assert_eq!(partial, "The answer ");
     let failed = ev.iter().find(|e| e["event"] == "failed").unwrap();
     assert_eq!(failed["error"]["kind"], "truncated");
@@ -347,13 +352,7 @@ fn retry_after_429_then_success() {
         ),
         good_stream(&["Paris", " it", " is"]),
     ]);
-    let sandbox = Sandbox::new();
-    let ev = compare_with_local(
-        &sandbox,
-        &entry("remote", &fake.base_url(), ""),
-        "remote",
-        "Hi",
-    );
+    let ev = compare_against(&fake);
     let done = finished(&ev, "remote").unwrap_or_else(|| panic!("{ev:?}"));
     assert_eq!(done["usage"]["estimated"], true);
     let times = fake.request_times();
@@ -362,11 +361,7 @@ fn retry_after_429_then_success() {
         times[1] - times[0] >= Duration::from_secs(1),
         "waited Retry-After"
     );
-    let text: String = ev
-        .iter()
-        .filter(|e| e["model"] == "remote" && e["event"] == "delta")
-        .map(|e| e["text"].as_str().unwrap().to_owned())
-        .collect();
+    let text = streamed_text(&ev, "remote");
     assert_eq!(text, "Paris it is");
 }
 
@@ -382,4 +377,33 @@ fn gpt4_without_a_key_says_which_variable_to_set() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("set OPENAI_API_KEY"), "{stderr}");
+}
+
+#[test]
+fn sse_edge_cases_comments_crlf_and_split_events() {
+    let chunk = |t: &str| content_chunk(t);
+    let split = format!("data: {}\r\n\r\n", chunk("split "));
+    let (first, second) = split.split_at(split.len() / 2);
+    let script = vec![
+        sse_head(),
+        Step::Send(b": keep-alive comment\n\n".to_vec()),
+        Step::Send(format!("data: {}\r\n\r\n", chunk("crlf ")).into_bytes()),
+        Step::Send(first.as_bytes().to_vec()),
+        Step::Sleep(Duration::from_millis(100)),
+        Step::Send(second.as_bytes().to_vec()),
+        Step::Send(format!("data:{}\n\n", chunk("nospace")).into_bytes()),
+        Step::Send(b"event: ping\ndata: \n\n".to_vec()),
+        sse_data(
+            r#"{"choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":3}}"#,
+        ),
+        sse_data("[DONE]"),
+    ];
+    let fake = FakeServer::start(vec![script]);
+    let ev = compare_against(&fake);
+    let text = streamed_text(&ev, "remote");
+    assert_eq!(text, "crlf split nospace");
+    let done = finished(&ev, "remote").unwrap();
+    assert_eq!(done["finish_reason"], "length");
+    assert_eq!(done["usage"]["completion_tokens"], 3);
+    assert_eq!(done["usage"]["estimated"], false);
 }
