@@ -1,5 +1,11 @@
 //! Pure core: no tokio, no terminal, no IO, no clock. Time is always passed in.
 
+pub mod action;
 pub mod domain;
+pub mod effect;
+pub mod event;
 pub mod metrics;
+pub mod reducer;
+pub mod state;
 pub mod stop;
+pub mod wrap;

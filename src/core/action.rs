@@ -1,0 +1,72 @@
+//! What a key resolves to. Keymaps bind key strings to these, per mode; the help overlay and
+//! the hint bar are generated from the same map, so every action is discoverable.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    Back,
+    // Model picker.
+    OpenPicker,
+    PickerUp,
+    PickerDown,
+    PickerToggle,
+    PickerConfirm,
+    // Prompt editor.
+    OpenEditor,
+    Submit,
+    NewLine,
+    HistoryPrev,
+    HistoryNext,
+    ToggleSystemPrompt,
+    // Comparison panes.
+    FocusNext,
+    FocusPrev,
+    ScrollUp,
+    ScrollDown,
+    PageUp,
+    PageDown,
+    ScrollTop,
+    FollowTail,
+    CancelFocused,
+    CancelAll,
+    RerunAll,
+    CopyFocused,
+}
+
+impl Action {
+    /// One line for the help overlay and the hint bar.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::ToggleHelp => "help",
+            Action::Back => "back",
+            Action::OpenPicker => "choose models",
+            Action::PickerUp => "previous model",
+            Action::PickerDown => "next model",
+            Action::PickerToggle => "select / unselect model",
+            Action::PickerConfirm => "use the selected models",
+            Action::OpenEditor => "edit the prompt",
+            Action::Submit => "run the prompt on every model",
+            Action::NewLine => "new line",
+            Action::HistoryPrev => "earlier prompt",
+            Action::HistoryNext => "later prompt",
+            Action::ToggleSystemPrompt => "edit system prompt / user prompt",
+            Action::FocusNext => "next pane",
+            Action::FocusPrev => "previous pane",
+            Action::ScrollUp => "scroll up",
+            Action::ScrollDown => "scroll down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::ScrollTop => "to the top",
+            Action::FollowTail => "follow the tail",
+            Action::CancelFocused => "cancel this pane",
+            Action::CancelAll => "cancel all panes",
+            Action::RerunAll => "run again",
+            Action::CopyFocused => "copy this answer",
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! What the reducer asks the driver to do. Effects are data: the reducer never performs them.
+
+use crate::core::domain::Prompt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start generation `run` for pane `pane` with model `model`.
+    StartGeneration {
+        pane: usize,
+        run: u64,
+        model: String,
+        prompt: Prompt,
+    },
+    /// Cancel the generation `run` of pane `pane`.
+    Cancel {
+        pane: usize,
+        run: u64,
+    },
+    /// Put text on the clipboard (OSC 52).
+    CopyToClipboard(String),
+    Quit,
+}

@@ -1,0 +1,50 @@
+//! The one funnel: terminal input (already resolved to actions), ticks, engine events and
+//! monitor samples all become an `Event`; only `reducer::update` turns events into state.
+
+use std::time::Instant;
+
+use super::action::Action;
+use super::domain::{EngineTimings, FinishReason, Usage};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Action(Action),
+    /// A printable character typed in a text field.
+    Char(char),
+    Backspace,
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// An engine event of generation `run` in pane `pane`.
+    Stream {
+        pane: usize,
+        run: u64,
+        event: StreamEvent,
+    },
+    Tick,
+}
+
+/// The engine's events as the core sees them (errors already rendered to text).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    Started {
+        at: Instant,
+    },
+    Delta {
+        text: String,
+        n_tokens: u32,
+        at: Instant,
+    },
+    Finished {
+        usage: Usage,
+        finish_reason: FinishReason,
+        timings: Option<EngineTimings>,
+        at: Instant,
+    },
+    Failed {
+        kind: String,
+        message: String,
+        at: Instant,
+    },
+}

@@ -1,0 +1,290 @@
+//! The only place state changes: `update(state, event, now) -> effects`. Pure: it never spawns,
+//! sleeps, reads the clock or touches files; `now` is passed in.
+
+use std::time::Instant;
+
+use super::action::Action;
+use super::domain::FinishReason;
+use super::effect::Effect;
+use super::event::{Event, StreamEvent};
+use super::metrics::ChunkStamp;
+use super::state::{AppState, MAX_PANES, Mode, PaneState, PaneStatus};
+
+/// Rows of a pane that are not text: borders, title, metrics line.
+const PANE_CHROME_ROWS: u16 = 4;
+/// Rows of the screen outside the panes: hardware bar, hint bar.
+const SCREEN_CHROME_ROWS: u16 = 2;
+
+pub fn update(state: &mut AppState, event: Event, _now: Instant) -> Vec<Effect> {
+    state.dirty = true;
+    match event {
+        Event::Action(action) => on_action(state, action),
+        Event::Char(c) => {
+            if state.mode == Mode::Editor {
+                editing_field(state).push(c);
+                state.history_cursor = None;
+            }
+            Vec::new()
+        }
+        Event::Backspace => {
+            if state.mode == Mode::Editor {
+                editing_field(state).pop();
+            }
+            Vec::new()
+        }
+        Event::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            let w = state.pane_text_width();
+            for pane in &mut state.panes {
+                pane.text.set_width(w);
+            }
+            Vec::new()
+        }
+        Event::Stream { pane, run, event } => {
+            on_stream(state, pane, run, event);
+            Vec::new()
+        }
+        Event::Tick => {
+            // Live figures (elapsed, tok/s) move only while something runs.
+            state.dirty = state.panes.iter().any(|p| p.status.is_active());
+            Vec::new()
+        }
+    }
+}
+
+/// Text rows visible in one pane.
+pub fn pane_rows(state: &AppState) -> usize {
+    usize::from(
+        state
+            .height
+            .saturating_sub(SCREEN_CHROME_ROWS + PANE_CHROME_ROWS)
+            .max(1),
+    )
+}
+
+fn editing_field(state: &mut AppState) -> &mut String {
+    if state.editing_system {
+        state.prompt.system.get_or_insert_with(String::new)
+    } else {
+        &mut state.prompt.user
+    }
+}
+
+fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => {
+            let mut effects = cancel_panes(state, None);
+            effects.push(Effect::Quit);
+            return effects;
+        }
+        Action::ToggleHelp => state.help = !state.help,
+        Action::Back => {
+            if state.help {
+                state.help = false;
+            } else {
+                state.mode = match state.mode {
+                    Mode::Compare | Mode::Picker => Mode::Editor,
+                    Mode::Editor => Mode::Picker,
+                };
+            }
+        }
+        Action::OpenPicker => state.mode = Mode::Picker,
+        Action::OpenEditor => state.mode = Mode::Editor,
+        Action::PickerUp => state.picker_cursor = state.picker_cursor.saturating_sub(1),
+        Action::PickerDown => {
+            state.picker_cursor =
+                (state.picker_cursor + 1).min(state.picker.len().saturating_sub(1))
+        }
+        Action::PickerToggle => {
+            let chosen = state.picker.iter().filter(|p| p.selected).count();
+            if let Some(item) = state.picker.get_mut(state.picker_cursor)
+                && (item.selected || chosen < MAX_PANES)
+            {
+                item.selected = !item.selected;
+            }
+        }
+        Action::PickerConfirm => {
+            if state.picker.iter().any(|p| p.selected) {
+                state.mode = Mode::Editor;
+            }
+        }
+        Action::NewLine => {
+            if state.mode == Mode::Editor {
+                editing_field(state).push('\n');
+            }
+        }
+        Action::ToggleSystemPrompt => state.editing_system = !state.editing_system,
+        Action::HistoryPrev | Action::HistoryNext => browse_history(state, action),
+        Action::Submit => return submit(state),
+        Action::RerunAll => {
+            if let Some(last) = state.history.last().cloned() {
+                state.prompt = last;
+                return submit(state);
+            }
+        }
+        Action::FocusNext | Action::FocusPrev => {
+            let n = state.panes.len();
+            if n > 0 {
+                state.focus = if action == Action::FocusNext {
+                    (state.focus + 1) % n
+                } else {
+                    (state.focus + n - 1) % n
+                };
+            }
+        }
+        Action::ScrollUp
+        | Action::ScrollDown
+        | Action::PageUp
+        | Action::PageDown
+        | Action::ScrollTop
+        | Action::FollowTail => scroll(state, action),
+        Action::CancelFocused => return cancel_panes(state, Some(state.focus)),
+        Action::CancelAll => return cancel_panes(state, None),
+        Action::CopyFocused => {
+            if let Some(pane) = state.panes.get(state.focus) {
+                return vec![Effect::CopyToClipboard(pane.text.text().to_owned())];
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn browse_history(state: &mut AppState, action: Action) {
+    if state.history.is_empty() {
+        return;
+    }
+    let last = state.history.len() - 1;
+    let cursor = match (state.history_cursor, action) {
+        (None, Action::HistoryPrev) => Some(last),
+        (Some(i), Action::HistoryPrev) => Some(i.saturating_sub(1)),
+        (Some(i), Action::HistoryNext) if i < last => Some(i + 1),
+        _ => None,
+    };
+    state.history_cursor = cursor;
+    state.prompt = cursor.map(|i| state.history[i].clone()).unwrap_or_default();
+}
+
+fn submit(state: &mut AppState) -> Vec<Effect> {
+    let models = state.selected_models();
+    if state.prompt.user.trim().is_empty() || models.is_empty() {
+        return Vec::new();
+    }
+    let mut effects = cancel_panes(state, None);
+    if state.history.last() != Some(&state.prompt) {
+        state.history.push(state.prompt.clone());
+    }
+    state.history_cursor = None;
+    let width = (state.width / models.len() as u16).saturating_sub(2).max(1);
+    state.panes = models
+        .into_iter()
+        .enumerate()
+        .map(|(pane, model)| {
+            let run = state.next_run;
+            state.next_run += 1;
+            effects.push(Effect::StartGeneration {
+                pane,
+                run,
+                model: model.clone(),
+                prompt: state.prompt.clone(),
+            });
+            PaneState::new(model, run, width)
+        })
+        .collect();
+    state.focus = 0;
+    state.mode = Mode::Compare;
+    effects
+}
+
+/// Cancel one pane (`Some(i)`) or all active panes.
+fn cancel_panes(state: &mut AppState, only: Option<usize>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for (i, pane) in state.panes.iter_mut().enumerate() {
+        if only.is_some_and(|o| o != i) || !pane.status.is_active() {
+            continue;
+        }
+        pane.status = PaneStatus::Cancelled;
+        effects.push(Effect::Cancel {
+            pane: i,
+            run: pane.run,
+        });
+    }
+    effects
+}
+
+fn scroll(state: &mut AppState, action: Action) {
+    let rows = pane_rows(state);
+    let Some(pane) = state.panes.get_mut(state.focus) else {
+        return;
+    };
+    let top = pane.first_visible_row(rows);
+    let max = pane.text.row_count().saturating_sub(rows);
+    let target = match action {
+        Action::ScrollUp => top.saturating_sub(1),
+        Action::ScrollDown => top + 1,
+        Action::PageUp => top.saturating_sub(rows),
+        Action::PageDown => top + rows,
+        Action::ScrollTop => 0,
+        _ => max,
+    };
+    pane.scroll = target.min(max);
+    // Reaching the bottom (or asking for it) re-attaches to the tail.
+    pane.follow = action == Action::FollowTail || pane.scroll >= max && action != Action::ScrollTop;
+}
+
+fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) {
+    let Some(pane) = state.panes.get_mut(index) else {
+        return;
+    };
+    if pane.run != run {
+        return; // a stale event from an earlier run of this pane
+    }
+    let cancelled = pane.status == PaneStatus::Cancelled;
+    match event {
+        StreamEvent::Started { at } => {
+            pane.sent_at = Some(at);
+            if !cancelled {
+                pane.status = PaneStatus::Prefill;
+            }
+        }
+        StreamEvent::Delta { text, n_tokens, at } => {
+            if cancelled || text.is_empty() {
+                return;
+            }
+            let since = pane
+                .sent_at
+                .map(|s| at.saturating_duration_since(s))
+                .unwrap_or_default();
+            pane.chunks.push(ChunkStamp {
+                at: since,
+                n_tokens,
+            });
+            pane.text.push_str(&text);
+            pane.status = PaneStatus::Streaming;
+        }
+        StreamEvent::Finished {
+            usage,
+            finish_reason,
+            timings,
+            at,
+        } => {
+            pane.finished_at = Some(at);
+            pane.output_tokens = (!usage.estimated).then_some(usage.completion_tokens);
+            pane.timings = timings;
+            pane.status = if cancelled || finish_reason == FinishReason::Cancelled {
+                PaneStatus::Cancelled
+            } else {
+                PaneStatus::Done(finish_reason)
+            };
+        }
+        StreamEvent::Failed { kind, message, at } => {
+            pane.finished_at = Some(at);
+            if !cancelled {
+                pane.status = PaneStatus::Error { kind, message };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,95 @@
+//! One model's pane in a comparison.
+
+use std::time::Instant;
+
+use crate::core::domain::{EngineTimings, FinishReason};
+use crate::core::metrics::{self, ChunkStamp, GenerationMetrics, Totals};
+use crate::core::wrap::WrappedText;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PaneStatus {
+    /// Waiting for the model to load or the request to be sent.
+    Loading,
+    /// Request sent, no token yet.
+    Prefill,
+    Streaming,
+    Done(FinishReason),
+    Error {
+        kind: String,
+        message: String,
+    },
+    Cancelled,
+}
+
+impl PaneStatus {
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self,
+            PaneStatus::Loading | PaneStatus::Prefill | PaneStatus::Streaming
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaneState {
+    pub model: String,
+    pub run: u64,
+    pub status: PaneStatus,
+    pub text: WrappedText,
+    pub chunks: Vec<ChunkStamp>,
+    pub sent_at: Option<Instant>,
+    pub finished_at: Option<Instant>,
+    pub output_tokens: Option<u32>,
+    pub timings: Option<EngineTimings>,
+    /// First visible row; ignored while `follow` is on.
+    pub scroll: usize,
+    /// Keep the newest text in view.
+    pub follow: bool,
+}
+
+impl PaneState {
+    pub fn new(model: String, run: u64, text_width: u16) -> Self {
+        Self {
+            model,
+            run,
+            status: PaneStatus::Loading,
+            text: WrappedText::new(text_width),
+            chunks: Vec::new(),
+            sent_at: None,
+            finished_at: None,
+            output_tokens: None,
+            timings: None,
+            scroll: 0,
+            follow: true,
+        }
+    }
+
+    /// Metrics so far; `now` stands in for the finish while the stream is running.
+    pub fn metrics(&self, now: Instant) -> GenerationMetrics {
+        let Some(sent) = self.sent_at else {
+            return GenerationMetrics::default();
+        };
+        let end = self.finished_at.unwrap_or(now);
+        metrics::compute(
+            &self.chunks,
+            Totals {
+                e2e: end.saturating_duration_since(sent),
+                output_tokens: self.output_tokens,
+                prefill: self
+                    .timings
+                    .filter(|t| t.prompt_tokens > 0)
+                    .map(|t| (t.prompt_tokens, t.prompt_ms)),
+            },
+        )
+    }
+
+    /// The first row to show in a viewport of `height` rows.
+    pub fn first_visible_row(&self, height: usize) -> usize {
+        let max = self.text.row_count().saturating_sub(height);
+        if self.follow {
+            max
+        } else {
+            self.scroll.min(max)
+        }
+    }
+}
