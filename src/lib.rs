@@ -5,3 +5,5 @@ pub mod config;
 pub mod core;
 pub mod engine;
 pub mod logging;
+pub mod monitor;
+pub mod tui;

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::output::{TABLE_HEADER, event_json, metrics_json, render_table, table_row};
-use super::{DEFAULT_PROMPT, SamplingArgs, read_prompt, start};
+use super::{SamplingArgs, read_prompt, start};
 use crate::config::{Config, ResolvedModel};
 use crate::engine::backend::GenEvent;
 use crate::engine::runner::{Recorder, fan_out};
@@ -28,21 +28,6 @@ pub struct CompareArgs {
     pub json: bool,
     /// The prompt; `-` reads it from standard input.
     pub prompt: String,
-}
-
-impl CompareArgs {
-    /// What `slam` with no arguments runs: the two test models on a default prompt.
-    pub fn main_job() -> Self {
-        Self {
-            models: vec!["smollm2".into(), "gemma3-base".into()],
-            sampling: SamplingArgs {
-                max_tokens: Some(128),
-                ..SamplingArgs::default()
-            },
-            json: false,
-            prompt: DEFAULT_PROMPT.into(),
-        }
-    }
 }
 
 pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode> {

@@ -4,7 +4,8 @@ mod compare;
 mod generate;
 mod models;
 mod output;
-mod start;
+pub mod start;
+mod tui;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -37,6 +38,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// List the models slam knows, with backend, path, size and quantization.
     Models(models::ModelsArgs),
+    /// The interactive comparison (also what `slam` alone opens).
+    Tui(tui::TuiArgs),
 }
 
 /// Sampling flags shared by the commands that generate.
@@ -96,9 +99,6 @@ impl SamplingArgs {
     }
 }
 
-/// The default prompt of `slam` with no arguments.
-pub const DEFAULT_PROMPT: &str = "Explain in two sentences why the sky is blue.";
-
 /// Read the prompt argument; `-` reads standard input.
 pub fn read_prompt(arg: &str, system: Option<&String>) -> anyhow::Result<Prompt> {
     let user = if arg == "-" {
@@ -126,7 +126,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Generate(args)) => runtime.block_on(generate::run(&config, args)),
         Some(Command::Compare(args)) => runtime.block_on(compare::run(&config, args)),
         Some(Command::Models(args)) => models::run(&config, args),
-        // Until the TUI lands, the main job compares the two test models.
-        None => runtime.block_on(compare::run(&config, compare::CompareArgs::main_job())),
+        Some(Command::Tui(args)) => runtime.block_on(tui::run(config, args)),
+        None => runtime.block_on(tui::run(config, tui::TuiArgs::default())),
     }
 }

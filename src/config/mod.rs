@@ -17,6 +17,8 @@ use crate::core::domain::GenParamsPatch;
 pub struct ConfigFile {
     /// Sampling defaults for every model.
     pub params: GenParamsPatch,
+    /// TUI colour theme (see `--theme`).
+    pub theme: Option<String>,
     pub models: Vec<ModelEntry>,
 }
 

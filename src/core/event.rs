@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::action::Action;
 use super::domain::{EngineTimings, FinishReason, Usage};
+use super::hardware::HardwareSnapshot;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -22,6 +23,8 @@ pub enum Event {
         run: u64,
         event: StreamEvent,
     },
+    /// A hardware sample (about once a second).
+    Hardware(HardwareSnapshot),
     Tick,
 }
 

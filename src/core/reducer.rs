@@ -8,7 +8,7 @@ use super::domain::FinishReason;
 use super::effect::Effect;
 use super::event::{Event, StreamEvent};
 use super::metrics::ChunkStamp;
-use super::state::{AppState, MAX_PANES, Mode, PaneState, PaneStatus};
+use super::state::{AppState, MAX_PANES, Mode, PaneState, PaneStatus, pane_text_width};
 
 /// Rows of a pane that are not text: borders, title, metrics line.
 const PANE_CHROME_ROWS: u16 = 4;
@@ -43,6 +43,10 @@ pub fn update(state: &mut AppState, event: Event, _now: Instant) -> Vec<Effect> 
         }
         Event::Stream { pane, run, event } => {
             on_stream(state, pane, run, event);
+            Vec::new()
+        }
+        Event::Hardware(sample) => {
+            state.hardware = Some(sample);
             Vec::new()
         }
         Event::Tick => {
@@ -175,7 +179,7 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
         state.history.push(state.prompt.clone());
     }
     state.history_cursor = None;
-    let width = (state.width / models.len() as u16).saturating_sub(2).max(1);
+    let width = pane_text_width(state.width, models.len());
     state.panes = models
         .into_iter()
         .enumerate()
@@ -259,6 +263,7 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) {
                 at: since,
                 n_tokens,
             });
+            pane.record_rate(since, n_tokens);
             pane.text.push_str(&text);
             pane.status = PaneStatus::Streaming;
         }

@@ -5,6 +5,7 @@ mod pane;
 pub use pane::{PaneState, PaneStatus};
 
 use super::domain::Prompt;
+use super::hardware::HardwareSnapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -22,6 +23,8 @@ pub struct PickerItem {
 }
 
 pub const MAX_PANES: usize = 4;
+/// Below this many columns per pane, panes stack vertically.
+pub const MIN_PANE_WIDTH: u16 = 40;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppState {
@@ -39,6 +42,7 @@ pub struct AppState {
     pub width: u16,
     pub height: u16,
     pub next_run: u64,
+    pub hardware: Option<HardwareSnapshot>,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
@@ -64,6 +68,7 @@ impl AppState {
             width,
             height,
             next_run: 1,
+            hardware: None,
             dirty: true,
         }
     }
@@ -76,9 +81,20 @@ impl AppState {
             .collect()
     }
 
-    /// Columns available to one pane's text (panes side by side, one border each side).
+    /// Columns available to one pane's text (one border each side): panes sit side by side,
+    /// or stack when that would make them narrower than `MIN_PANE_WIDTH`.
     pub fn pane_text_width(&self) -> u16 {
-        let n = self.panes.len().max(1) as u16;
-        (self.width / n).saturating_sub(2).max(1)
+        pane_text_width(self.width, self.panes.len())
     }
+}
+
+pub fn pane_text_width(width: u16, panes: usize) -> u16 {
+    let n = panes.max(1) as u16;
+    let side_by_side = width / n;
+    let pane = if side_by_side >= MIN_PANE_WIDTH {
+        side_by_side
+    } else {
+        width
+    };
+    pane.saturating_sub(2).max(1)
 }

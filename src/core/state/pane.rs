@@ -45,7 +45,12 @@ pub struct PaneState {
     pub scroll: usize,
     /// Keep the newest text in view.
     pub follow: bool,
+    /// Tokens received per `RATE_BUCKET` since the request was sent (the sparkline).
+    pub rate_buckets: Vec<u64>,
 }
+
+/// Width of one sparkline bucket.
+pub const RATE_BUCKET: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl PaneState {
     pub fn new(model: String, run: u64, text_width: u16) -> Self {
@@ -61,6 +66,7 @@ impl PaneState {
             timings: None,
             scroll: 0,
             follow: true,
+            rate_buckets: Vec::new(),
         }
     }
 
@@ -81,6 +87,15 @@ impl PaneState {
                     .map(|t| (t.prompt_tokens, t.prompt_ms)),
             },
         )
+    }
+
+    /// Count `n_tokens` arriving `since` the request was sent into the sparkline buckets.
+    pub fn record_rate(&mut self, since: std::time::Duration, n_tokens: u32) {
+        let bucket = (since.as_millis() / RATE_BUCKET.as_millis()) as usize;
+        if self.rate_buckets.len() <= bucket {
+            self.rate_buckets.resize(bucket + 1, 0);
+        }
+        self.rate_buckets[bucket] += u64::from(n_tokens);
     }
 
     /// The first row to show in a viewport of `height` rows.

@@ -146,7 +146,30 @@ fn serve(
                 request,
                 cancel,
                 events,
-            } => session.generate(&mut ctx, &request, &cancel, &events),
+            } => {
+                // Each generation runs on a short-lived thread: llama.cpp's OpenMP thread team
+                // belongs to the thread that computes and ends with it, so a model that sits
+                // idle keeps no team alive (idle teams made the running model decode up to 40%
+                // slower: libgomp throttles its spinning when teams outnumber the cores).
+                let ctx = &mut ctx;
+                let session = &session;
+                let failed = events.clone();
+                std::thread::scope(|scope| {
+                    let run = std::thread::Builder::new()
+                        .name("llama decode".into())
+                        .spawn_scoped(scope, move || {
+                            session.generate(ctx, &request, &cancel, &events)
+                        });
+                    if let Err(e) = run {
+                        let _ = failed.send(GenEvent::Failed {
+                            error: EngineError::Decode {
+                                reason: format!("cannot start a decode thread: {e}"),
+                            },
+                            at: Instant::now(),
+                        });
+                    }
+                });
+            }
             Job::Detokenize { ids, reply } => {
                 let tokens: Vec<LlamaToken> = ids.into_iter().map(LlamaToken).collect();
                 let bytes = if tokens.is_empty() {

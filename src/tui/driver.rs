@@ -1,0 +1,144 @@
+//! Executes the reducer's effects: starts and cancels generations, copies to the clipboard.
+//! Results come back into the one funnel as events.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::Instant;
+
+use base64::Engine;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{SamplingArgs, start};
+use crate::config::Config;
+use crate::core::effect::Effect;
+use crate::core::event::{Event, StreamEvent};
+use crate::engine::{GenEvent, GenRequest};
+
+pub struct Driver {
+    config: Config,
+    events: UnboundedSender<Event>,
+    running: HashMap<(usize, u64), CancellationToken>,
+    tasks: JoinSet<()>,
+    pub quit: bool,
+}
+
+impl Driver {
+    pub fn new(config: Config, events: UnboundedSender<Event>) -> Self {
+        Self {
+            config,
+            events,
+            running: HashMap::new(),
+            tasks: JoinSet::new(),
+            quit: false,
+        }
+    }
+
+    pub fn run(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::StartGeneration {
+                    pane,
+                    run,
+                    model,
+                    prompt,
+                } => self.start(pane, run, &model, prompt),
+                Effect::Cancel { pane, run } => {
+                    if let Some(token) = self.running.remove(&(pane, run)) {
+                        token.cancel();
+                    }
+                }
+                Effect::CopyToClipboard(text) => copy_osc52(&text),
+                Effect::Quit => self.quit = true,
+            }
+        }
+    }
+
+    fn start(&mut self, pane: usize, run: u64, model: &str, prompt: crate::core::domain::Prompt) {
+        let cancel = CancellationToken::new();
+        self.running.insert((pane, run), cancel.clone());
+        let events = self.events.clone();
+        let send = move |event: StreamEvent| {
+            let _ = events.send(Event::Stream { pane, run, event });
+        };
+        let resolved = self.config.resolve(model, &Default::default());
+        self.tasks.spawn(async move {
+            let resolved = match resolved {
+                Ok(r) => r,
+                Err(e) => {
+                    return send(StreamEvent::Failed {
+                        kind: "config".into(),
+                        message: e.to_string(),
+                        at: Instant::now(),
+                    });
+                }
+            };
+            let request = GenRequest::new(resolved.messages(&prompt), resolved.params.clone());
+            let backend = match start::open_async(resolved, SamplingArgs::default()).await {
+                Ok(b) => b,
+                Err(e) => {
+                    return send(StreamEvent::Failed {
+                        kind: e.kind().into(),
+                        message: e.to_string(),
+                        at: Instant::now(),
+                    });
+                }
+            };
+            if cancel.is_cancelled() {
+                return;
+            }
+            let mut stream = backend.generate(request, cancel);
+            while let Some(event) = stream.recv().await {
+                let terminal = event.is_terminal();
+                send(stream_event(event));
+                if terminal {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Cancel everything and wait for the tasks to wind down.
+    pub async fn shutdown(&mut self) {
+        for token in self.running.values() {
+            token.cancel();
+        }
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+    }
+}
+
+pub fn stream_event(event: GenEvent) -> StreamEvent {
+    match event {
+        GenEvent::Started { at } => StreamEvent::Started { at },
+        GenEvent::Delta { text, n_tokens, at } => StreamEvent::Delta { text, n_tokens, at },
+        GenEvent::Finished {
+            usage,
+            finish_reason,
+            timings,
+            at,
+            ..
+        } => StreamEvent::Finished {
+            usage,
+            finish_reason,
+            timings,
+            at,
+        },
+        GenEvent::Failed { error, at } => StreamEvent::Failed {
+            kind: error.kind().into(),
+            message: error.to_string(),
+            at,
+        },
+    }
+}
+
+/// OSC 52: the terminal (even over SSH) puts the text on the system clipboard.
+fn copy_osc52(text: &str) {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
+}

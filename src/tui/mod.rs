@@ -1,0 +1,178 @@
+//! The interactive terminal UI: one event funnel, a pure reducer, effects run by a driver,
+//! frames drawn at most ~60 times a second and only when something changed.
+
+pub mod driver;
+pub mod input;
+pub mod terminal;
+pub mod theme;
+pub mod widgets;
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use crate::config::{BackendKind, Config, ModelEntry};
+use crate::core::action::Action;
+use crate::core::event::Event;
+use crate::core::keymap::{Key, KeyChord, Keymap};
+use crate::core::reducer;
+use crate::core::state::{AppState, Mode, PickerItem};
+use crate::engine::gguf;
+use crate::monitor::{NvmlProbe, SAMPLE_EVERY, Sampler};
+use driver::Driver;
+use input::Input;
+use terminal::TerminalGuard;
+use theme::Theme;
+use widgets::screen::Screen;
+
+const FRAME: Duration = Duration::from_millis(16);
+const TICK: Duration = Duration::from_millis(250);
+
+pub struct TuiOptions {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    /// Models selected at start (names); empty: the picker opens.
+    pub selected: Vec<String>,
+}
+
+pub fn picker_items(config: &Config, selected: &[String]) -> Vec<PickerItem> {
+    config
+        .models()
+        .into_iter()
+        .map(|m| PickerItem {
+            detail: describe(&m),
+            selected: selected.contains(&m.name),
+            name: m.name,
+        })
+        .collect()
+}
+
+fn describe(m: &ModelEntry) -> String {
+    match (m.backend, &m.path) {
+        (BackendKind::Llama, Some(path)) => match gguf::read_header(path) {
+            Ok(h) => format!(
+                "llama · {} · {} MiB · ctx {}",
+                h.quantization().unwrap_or("?"),
+                h.file_size >> 20,
+                h.context_length().unwrap_or(0)
+            ),
+            Err(_) => "llama · missing".into(),
+        },
+        _ => format!("openai · {}", m.base_url.as_deref().unwrap_or("")),
+    }
+}
+
+pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
+    let mut guard = TerminalGuard::new()?;
+    let size = guard.terminal.size()?;
+    let items = picker_items(&config, &options.selected);
+    let mut state = AppState::new(items, size.width, size.height);
+
+    let (events_tx, mut events) = mpsc::unbounded_channel::<Event>();
+    let (input_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
+    input::spawn_reader(input_tx);
+    spawn_hardware_sampler(events_tx.clone());
+    let mut driver = Driver::new(config, events_tx.clone());
+    let mut ticks = tokio::time::interval(TICK);
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut last_draw = Instant::now() - FRAME;
+
+    loop {
+        // Wait for something, or for the next frame when a redraw is due.
+        let next_frame = last_draw + FRAME;
+        let event = tokio::select! {
+            Some(input) = inputs.recv() => input_event(&options.keymap, &state, input),
+            Some(event) = events.recv() => Some(event),
+            _ = ticks.tick() => Some(Event::Tick),
+            _ = sigterm.recv() => Some(Event::Action(Action::Quit)),
+            _ = tokio::time::sleep_until(next_frame.into()), if state.dirty => None,
+        };
+        let mut pending: Vec<Event> = event.into_iter().collect();
+        // Drain everything already queued: tokens may arrive far faster than frames.
+        while let Ok(e) = events.try_recv() {
+            pending.push(e);
+        }
+        for e in pending {
+            let effects = reducer::update(&mut state, e, Instant::now());
+            driver.run(effects);
+        }
+        if driver.quit {
+            break;
+        }
+        if state.dirty && last_draw.elapsed() >= FRAME {
+            let now = Instant::now();
+            guard.terminal.draw(|frame| {
+                Screen {
+                    state: &state,
+                    keymap: &options.keymap,
+                    theme: &options.theme,
+                    now,
+                }
+                .draw(frame)
+            })?;
+            state.dirty = false;
+            last_draw = now;
+        }
+        if SUSPEND.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            guard.suspend()?;
+            state.dirty = true;
+        }
+    }
+    driver.shutdown().await;
+    drop(guard);
+    Ok(())
+}
+
+static SUSPEND: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Keys become actions through the keymap; in the editor, unbound characters are typed.
+fn input_event(keymap: &Keymap, state: &AppState, input: Input) -> Option<Event> {
+    match input {
+        Input::Resize(width, height) => Some(Event::Resize { width, height }),
+        Input::Key(chord) => {
+            if chord.ctrl && chord.key == Key::Char('z') {
+                SUSPEND.store(true, std::sync::atomic::Ordering::SeqCst);
+                return None;
+            }
+            let mode = if state.help {
+                Mode::Compare
+            } else {
+                state.mode
+            };
+            if let Some(action) = keymap.lookup(mode, &chord) {
+                return Some(Event::Action(action));
+            }
+            editor_text(state, chord)
+        }
+    }
+}
+
+fn editor_text(state: &AppState, chord: KeyChord) -> Option<Event> {
+    if state.mode != Mode::Editor || chord.ctrl || chord.alt {
+        return None;
+    }
+    match chord.key {
+        Key::Char(c) => Some(Event::Char(c)),
+        Key::Backspace => Some(Event::Backspace),
+        _ => None,
+    }
+}
+
+fn spawn_hardware_sampler(events: mpsc::UnboundedSender<Event>) {
+    std::thread::Builder::new()
+        .name("hardware sampler".into())
+        .spawn(move || {
+            let mut sampler = match Sampler::new(Box::new(NvmlProbe::new())) {
+                Ok(s) => s,
+                Err(e) => return tracing::error!(error = %e, "hardware sampling unavailable"),
+            };
+            loop {
+                std::thread::sleep(SAMPLE_EVERY);
+                if events.send(Event::Hardware(sampler.sample())).is_err() {
+                    break;
+                }
+            }
+        })
+        .map(|_| ())
+        .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the hardware sampler"));
+}

@@ -1,0 +1,64 @@
+//! The terminal is always restored: on drop, on panic (a hook that chains the previous one),
+//! and around Ctrl-Z suspension.
+
+use std::io::{Stdout, Write, stdout};
+
+use crossterm::cursor::{Hide, Show};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+pub struct TerminalGuard {
+    pub terminal: Term,
+}
+
+fn enter() -> std::io::Result<()> {
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, Hide)
+}
+
+/// Leave raw mode and the alternate screen; safe to call more than once.
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(stdout(), LeaveAlternateScreen, Show);
+    let _ = stdout().flush();
+}
+
+impl TerminalGuard {
+    pub fn new() -> std::io::Result<Self> {
+        install_panic_hook();
+        enter()?;
+        let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+        Ok(Self { terminal })
+    }
+
+    /// Ctrl-Z: give the terminal back, stop, and take it again when resumed (`fg`).
+    pub fn suspend(&mut self) -> std::io::Result<()> {
+        restore();
+        // SAFETY: raising a signal on our own process; SIGTSTP stops it until SIGCONT.
+        unsafe {
+            libc::raise(libc::SIGTSTP);
+        }
+        enter()?;
+        self.terminal.clear()
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}

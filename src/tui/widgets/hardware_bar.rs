@@ -1,0 +1,74 @@
+//! One line of hardware: CPU %, RAM used/total, slam's own RSS, and each GPU (or why none).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::core::hardware::HardwareSnapshot;
+use crate::tui::theme::Theme;
+
+pub struct HardwareBar<'a> {
+    pub hardware: Option<&'a HardwareSnapshot>,
+    pub theme: &'a Theme,
+}
+
+pub fn gib(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1u64 << 30) as f64)
+}
+
+fn fraction(used: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        used as f64 / total as f64
+    }
+}
+
+impl Widget for HardwareBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let label = |s: &str| Span::styled(s.to_owned(), Style::default().fg(t.muted));
+        let Some(h) = self.hardware else {
+            Line::from(label(" sampling hardware…")).render(area, buf);
+            return;
+        };
+        let cpu = f64::from(h.cpu_percent) / 100.0;
+        let ram = fraction(h.ram_used, h.ram_total);
+        let mut spans = vec![
+            label(" CPU "),
+            Span::styled(
+                format!("{:>3.0}%", h.cpu_percent),
+                Style::default().fg(t.gauge(cpu)),
+            ),
+            label("  RAM "),
+            Span::styled(
+                format!("{}/{} GiB", gib(h.ram_used), gib(h.ram_total)),
+                Style::default().fg(t.gauge(ram)),
+            ),
+            label("  slam "),
+            Span::styled(
+                format!("{} MiB", h.self_rss >> 20),
+                Style::default().fg(t.text),
+            ),
+        ];
+        for gpu in &h.gpus {
+            let used = fraction(gpu.memory_used, gpu.memory_total);
+            spans.push(label(&format!("  {} ", gpu.name)));
+            spans.push(Span::styled(
+                format!(
+                    "{}/{} GiB {}%",
+                    gib(gpu.memory_used),
+                    gib(gpu.memory_total),
+                    gpu.utilization_percent
+                ),
+                Style::default().fg(t.gauge(used)),
+            ));
+        }
+        if let Some(note) = &h.gpu_note {
+            spans.push(label(&format!("  {note}")));
+        }
+        Line::from(spans).render(area, buf);
+    }
+}

@@ -1,0 +1,40 @@
+//! The bottom line: the current mode's keys, generated from the keymap.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::core::action::Action;
+use crate::core::keymap::KeyChord;
+use crate::tui::theme::Theme;
+
+pub struct HintBar<'a> {
+    pub bindings: &'a [(KeyChord, Action)],
+    pub theme: &'a Theme,
+}
+
+impl Widget for HintBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let mut spans = Vec::new();
+        let mut seen = Vec::new();
+        for (key, action) in self.bindings {
+            // One key per action keeps the bar short; `?` lists them all.
+            if seen.contains(action) {
+                continue;
+            }
+            seen.push(*action);
+            spans.push(Span::styled(
+                format!(" {key}"),
+                Style::default().fg(t.accent),
+            ));
+            spans.push(Span::styled(
+                format!(" {} ", action.description()),
+                Style::default().fg(t.muted),
+            ));
+        }
+        Line::from(spans).render(area, buf);
+    }
+}

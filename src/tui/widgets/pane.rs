@@ -1,0 +1,125 @@
+//! A model's pane: name and state in the title, the streamed text (following the tail unless
+//! scrolled), a tokens/s sparkline and the live metrics.
+
+use std::time::Instant;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Widget, Wrap};
+
+use crate::core::state::{PaneState, PaneStatus};
+use crate::tui::theme::Theme;
+
+pub struct PaneView<'a> {
+    pub pane: &'a PaneState,
+    pub theme: &'a Theme,
+    pub focused: bool,
+    pub now: Instant,
+}
+
+pub fn status_label(status: &PaneStatus) -> String {
+    match status {
+        PaneStatus::Loading => "loading".into(),
+        PaneStatus::Prefill => "prefill".into(),
+        PaneStatus::Streaming => "streaming".into(),
+        PaneStatus::Done(reason) => format!("done ({})", reason.as_str()),
+        PaneStatus::Error { kind, .. } => format!("error: {kind}"),
+        PaneStatus::Cancelled => "cancelled".into(),
+    }
+}
+
+fn fmt_opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "–".into(), |x| format!("{x:.digits$}"))
+}
+
+impl Widget for PaneView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let pane = self.pane;
+        let border = if self.focused {
+            t.focused_border
+        } else {
+            t.border
+        };
+        let status_color = match pane.status {
+            PaneStatus::Error { .. } => t.error,
+            PaneStatus::Done(_) => t.success,
+            PaneStatus::Cancelled => t.warning,
+            _ => t.accent,
+        };
+        let title = Line::from(vec![
+            Span::styled(
+                format!(" {} ", pane.model),
+                Style::default().fg(t.title).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!("{} ", status_label(&pane.status)),
+                Style::default().fg(status_color),
+            ),
+        ]);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(Style::default().fg(border))
+            .title(title);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let [text_area, spark_area, metrics_area] = Layout::vertical([
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+
+        if let PaneStatus::Error { message, .. } = &pane.status {
+            Paragraph::new(message.as_str())
+                .style(Style::default().fg(t.error))
+                .wrap(Wrap { trim: false })
+                .render(text_area, buf);
+        } else {
+            let height = usize::from(text_area.height);
+            let first = pane.first_visible_row(height);
+            for (i, row) in pane.text.rows(first, height).enumerate() {
+                buf.set_stringn(
+                    text_area.x,
+                    text_area.y + i as u16,
+                    row,
+                    usize::from(text_area.width),
+                    Style::default().fg(t.text),
+                );
+            }
+        }
+
+        let width = usize::from(spark_area.width);
+        let buckets = &pane.rate_buckets;
+        let recent = &buckets[buckets.len().saturating_sub(width)..];
+        Sparkline::default()
+            .data(recent)
+            .style(Style::default().fg(t.accent))
+            .render(spark_area, buf);
+
+        let m = pane.metrics(self.now);
+        let elapsed = m.e2e_ms / 1000.0;
+        let line = format!(
+            "TTFT {} ms · {} tok/s · ITL p50 {} p95 {} ms · {}{} tok · {elapsed:.1} s",
+            fmt_opt(m.ttft_ms, 0),
+            fmt_opt(m.decode_tokens_per_s, 1),
+            fmt_opt(m.itl_p50_ms, 1),
+            fmt_opt(m.itl_p95_ms, 1),
+            m.output_tokens,
+            if m.tokens_estimated && m.output_tokens > 0 {
+                "~"
+            } else {
+                ""
+            },
+        );
+        buf.set_stringn(
+            metrics_area.x,
+            metrics_area.y,
+            line,
+            usize::from(metrics_area.width),
+            Style::default().fg(t.muted),
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! The model picker: every known model, the selected ones marked, the cursor highlighted.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use crate::core::state::{AppState, MAX_PANES};
+use crate::tui::theme::Theme;
+
+pub struct Picker<'a> {
+    pub state: &'a AppState,
+    pub theme: &'a Theme,
+}
+
+impl Widget for Picker<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let lines: Vec<Line> = self
+            .state
+            .picker
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let mark = if item.selected { "[x]" } else { "[ ]" };
+                let style = if i == self.state.picker_cursor {
+                    Style::default().fg(t.selection_fg).bg(t.selection_bg)
+                } else {
+                    Style::default().fg(t.text)
+                };
+                Line::from(vec![
+                    Span::styled(format!(" {mark} {:<20}", item.name), style),
+                    Span::styled(format!(" {}", item.detail), Style::default().fg(t.muted)),
+                ])
+            })
+            .collect();
+        let chosen = self.state.picker.iter().filter(|p| p.selected).count();
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(Style::default().fg(t.border))
+                    .title(format!(" models: {chosen} of at most {MAX_PANES} chosen ")),
+            )
+            .render(area, buf);
+    }
+}

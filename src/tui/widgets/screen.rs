@@ -1,0 +1,86 @@
+//! The whole screen: hardware bar, the current mode's content, hint bar, help overlay.
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout};
+
+use super::editor::Editor;
+use super::hardware_bar::HardwareBar;
+use super::help::HelpOverlay;
+use super::hint_bar::HintBar;
+use super::pane::PaneView;
+use super::picker::Picker;
+use crate::core::keymap::Keymap;
+use crate::core::state::{AppState, MIN_PANE_WIDTH, Mode};
+use crate::tui::theme::Theme;
+
+pub struct Screen<'a> {
+    pub state: &'a AppState,
+    pub keymap: &'a Keymap,
+    pub theme: &'a Theme,
+    pub now: Instant,
+}
+
+impl Screen<'_> {
+    pub fn draw(&self, frame: &mut Frame) {
+        let area = frame.area();
+        let [top, body, bottom] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let theme = self.theme;
+        frame.render_widget(
+            HardwareBar {
+                hardware: self.state.hardware.as_ref(),
+                theme,
+            },
+            top,
+        );
+        let state = self.state;
+        match state.mode {
+            Mode::Picker => frame.render_widget(Picker { state, theme }, body),
+            Mode::Editor => frame.render_widget(Editor { state, theme }, body),
+            Mode::Compare => {
+                let n = state.panes.len().max(1) as u16;
+                let direction = if body.width / n >= MIN_PANE_WIDTH {
+                    Direction::Horizontal
+                } else {
+                    Direction::Vertical
+                };
+                let areas = Layout::default()
+                    .direction(direction)
+                    .constraints(vec![Constraint::Ratio(1, u32::from(n)); usize::from(n)])
+                    .split(body);
+                for (i, (pane, rect)) in state.panes.iter().zip(areas.iter()).enumerate() {
+                    let view = PaneView {
+                        pane,
+                        theme,
+                        focused: i == state.focus,
+                        now: self.now,
+                    };
+                    frame.render_widget(view, *rect);
+                }
+            }
+        }
+        let bindings = self.keymap.bindings(state.mode);
+        frame.render_widget(
+            HintBar {
+                bindings: &bindings,
+                theme,
+            },
+            bottom,
+        );
+        if state.help {
+            frame.render_widget(
+                HelpOverlay {
+                    bindings: &bindings,
+                    theme,
+                },
+                body,
+            );
+        }
+    }
+}
