@@ -9,6 +9,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Widget, Wrap};
 
+use crate::core::metrics::GenerationMetrics;
 use crate::core::state::{PaneState, PaneStatus};
 use crate::tui::theme::Theme;
 
@@ -28,6 +29,35 @@ pub fn status_label(status: &PaneStatus) -> String {
         PaneStatus::Error { kind, .. } => format!("error: {kind}"),
         PaneStatus::Cancelled => "cancelled".into(),
     }
+}
+
+/// The live metrics, shortened to fit `width` columns.
+pub fn metrics_line(m: &GenerationMetrics, width: usize) -> String {
+    let tokens = format!(
+        "{}{}",
+        m.output_tokens,
+        if m.tokens_estimated && m.output_tokens > 0 {
+            "~"
+        } else {
+            ""
+        }
+    );
+    let elapsed = m.e2e_ms / 1000.0;
+    let (ttft, tps) = (fmt_opt(m.ttft_ms, 0), fmt_opt(m.decode_tokens_per_s, 1));
+    let (p50, p95) = (fmt_opt(m.itl_p50_ms, 1), fmt_opt(m.itl_p95_ms, 1));
+    let full = format!(
+        "TTFT {ttft} ms · {tps} tok/s · ITL p50 {p50} p95 {p95} ms · {tokens} tok · {elapsed:.1} s"
+    );
+    let (p50_0, p95_0) = (fmt_opt(m.itl_p50_ms, 0), fmt_opt(m.itl_p95_ms, 0));
+    [
+        full,
+        format!("TTFT {ttft}ms {tps}t/s ITL {p50}/{p95}ms {tokens}tok {elapsed:.1}s"),
+        format!("TTFT {ttft}ms {tps}t/s ITL {p50_0}/{p95_0}ms {tokens}tok"),
+        format!("{ttft}ms {tps}t/s {p50_0}/{p95_0}ms {tokens}tok"),
+    ]
+    .into_iter()
+    .find(|l| l.chars().count() <= width)
+    .unwrap_or_else(|| format!("{tps}t/s {tokens}tok"))
 }
 
 fn fmt_opt(v: Option<f64>, digits: usize) -> String {
@@ -99,21 +129,7 @@ impl Widget for PaneView<'_> {
             .style(Style::default().fg(t.accent))
             .render(spark_area, buf);
 
-        let m = pane.metrics(self.now);
-        let elapsed = m.e2e_ms / 1000.0;
-        let line = format!(
-            "TTFT {} ms · {} tok/s · ITL p50 {} p95 {} ms · {}{} tok · {elapsed:.1} s",
-            fmt_opt(m.ttft_ms, 0),
-            fmt_opt(m.decode_tokens_per_s, 1),
-            fmt_opt(m.itl_p50_ms, 1),
-            fmt_opt(m.itl_p95_ms, 1),
-            m.output_tokens,
-            if m.tokens_estimated && m.output_tokens > 0 {
-                "~"
-            } else {
-                ""
-            },
-        );
+        let line = metrics_line(&pane.metrics(self.now), usize::from(metrics_area.width));
         buf.set_stringn(
             metrics_area.x,
             metrics_area.y,

@@ -1,0 +1,218 @@
+//! Render tests: the whole screen and its widgets on ratatui's TestBackend, as insta snapshots,
+//! with explicit style checks where colour carries meaning (focus, gauges).
+
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use slam::core::action::Action;
+use slam::core::domain::{FinishReason, Usage};
+use slam::core::event::{Event, StreamEvent};
+use slam::core::hardware::{GpuSnapshot, HardwareSnapshot};
+use slam::core::keymap::Keymap;
+use slam::core::reducer::update;
+use slam::core::state::{AppState, Mode, PickerItem};
+use slam::tui::theme::Theme;
+use slam::tui::widgets::screen::Screen;
+
+fn items() -> Vec<PickerItem> {
+    vec![
+        PickerItem {
+            name: "smollm2".into(),
+            detail: "llama · Q4_1 · 93 MiB · ctx 8192".into(),
+            selected: true,
+        },
+        PickerItem {
+            name: "gemma3-base".into(),
+            detail: "llama · Q4_K_M · 241 MiB · ctx 32768".into(),
+            selected: true,
+        },
+        PickerItem {
+            name: "gpt-4".into(),
+            detail: "openai · https://api.openai.com/v1".into(),
+            selected: false,
+        },
+    ]
+}
+
+fn hardware() -> HardwareSnapshot {
+    HardwareSnapshot {
+        cpu_percent: 42.0,
+        ram_used: 23 << 30,
+        ram_total: 24 << 30,
+        self_rss: 300 << 20,
+        gpus: vec![GpuSnapshot {
+            name: "NVIDIA H200".into(),
+            memory_used: 10 << 30,
+            memory_total: 140 << 30,
+            utilization_percent: 35,
+        }],
+        gpu_note: None,
+    }
+}
+
+/// Two panes mid-comparison: one done, one still streaming; synthetic time.
+fn comparing(width: u16, height: u16) -> (AppState, Instant) {
+    let t0 = Instant::now();
+    let at = |ms: u64| t0 + Duration::from_millis(ms);
+    let mut s = AppState::new(items(), width, height);
+    update(&mut s, Event::Hardware(hardware()), t0);
+    for c in "What is the capital of France?".chars() {
+        update(&mut s, Event::Char(c), t0);
+    }
+    update(&mut s, Event::Action(Action::Submit), t0);
+    let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
+    let send = |s: &mut AppState, pane: usize, event: StreamEvent| {
+        update(
+            s,
+            Event::Stream {
+                pane,
+                run: runs[pane],
+                event,
+            },
+            t0,
+        );
+    };
+    for pane in 0..2 {
+        send(&mut s, pane, StreamEvent::Started { at: at(0) });
+    }
+    let words = ["The", " capital", " of", " France", " is", " Paris", "."];
+    for (i, w) in words.iter().enumerate() {
+        send(
+            &mut s,
+            0,
+            StreamEvent::Delta {
+                text: w.to_string(),
+                n_tokens: 1,
+                at: at(100 + 20 * i as u64),
+            },
+        );
+    }
+    send(
+        &mut s,
+        0,
+        StreamEvent::Finished {
+            usage: Usage {
+                prompt_tokens: Some(27),
+                completion_tokens: 7,
+                estimated: false,
+            },
+            finish_reason: FinishReason::Stop,
+            timings: None,
+            at: at(240),
+        },
+    );
+    for (i, w) in [" the", " capital", " of", " the", " country"]
+        .iter()
+        .enumerate()
+    {
+        send(
+            &mut s,
+            1,
+            StreamEvent::Delta {
+                text: w.to_string(),
+                n_tokens: 1,
+                at: at(150 + 30 * i as u64),
+            },
+        );
+    }
+    (s, at(400))
+}
+
+fn draw(state: &AppState, now: Instant) -> Buffer {
+    let backend = TestBackend::new(state.width, state.height);
+    let mut terminal = Terminal::new(backend).unwrap();
+    let keymap = Keymap::defaults();
+    let theme = Theme::default();
+    terminal
+        .draw(|f| {
+            Screen {
+                state,
+                keymap: &keymap,
+                theme: &theme,
+                now,
+            }
+            .draw(f)
+        })
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn comparison_80x24() {
+    let (s, now) = comparing(80, 24);
+    insta::assert_snapshot!(text(&draw(&s, now)));
+}
+
+#[test]
+fn comparison_200x50() {
+    let (s, now) = comparing(200, 50);
+    insta::assert_snapshot!(text(&draw(&s, now)));
+}
+
+#[test]
+fn comparison_250x70_and_narrow_stacked_lay_out_without_overlap() {
+    for (w, h) in [(250, 70), (80, 24), (60, 30)] {
+        let (s, now) = comparing(w, h);
+        let screen = text(&draw(&s, now));
+        // Both titles and both metric lines appear exactly once: nothing drawn over them.
+        for needle in [" smollm2 ", " gemma3-base ", "TTFT"] {
+            let n = screen.matches(needle).count();
+            let expected = if needle == "TTFT" { 2 } else { 1 };
+            assert_eq!(n, expected, "{needle:?} at {w}x{h}:\n{screen}");
+        }
+    }
+}
+
+#[test]
+fn picker_editor_and_help() {
+    let mut s = AppState::new(items(), 80, 24);
+    update(&mut s, Event::Action(Action::OpenPicker), Instant::now());
+    assert_eq!(s.mode, Mode::Picker);
+    insta::assert_snapshot!("picker", text(&draw(&s, Instant::now())));
+    update(&mut s, Event::Action(Action::PickerConfirm), Instant::now());
+    for c in "Hello".chars() {
+        update(&mut s, Event::Char(c), Instant::now());
+    }
+    insta::assert_snapshot!("editor", text(&draw(&s, Instant::now())));
+    update(&mut s, Event::Action(Action::ToggleHelp), Instant::now());
+    let help = text(&draw(&s, Instant::now()));
+    for (_, action) in Keymap::defaults().bindings(Mode::Editor) {
+        assert!(
+            help.contains(action.description()),
+            "{} missing from help:\n{help}",
+            action.description()
+        );
+    }
+}
+
+#[test]
+fn focused_pane_border_and_gauges_use_their_theme_colours() {
+    let theme = Theme::default();
+    let (s, now) = comparing(80, 24);
+    let buf = draw(&s, now);
+    // Row 1 is the panes' top border: the focused (first) pane in the focus colour.
+    assert_eq!(buf[(0, 1)].fg, theme.focused_border);
+    assert_eq!(buf[(40, 1)].fg, theme.border);
+    // RAM at 23/24 GiB is in the "high" gauge colour; CPU at 42% in the "low" one.
+    let line: String = (0..80).map(|x| buf[(x, 0)].symbol()).collect();
+    let ram_x = line.find("23.0/24.0").unwrap() as u16;
+    assert_eq!(buf[(ram_x, 0)].fg, theme.gauge_high);
+    let cpu_x = line.find("42%").unwrap() as u16;
+    assert_eq!(buf[(cpu_x, 0)].fg, theme.gauge_low);
+}

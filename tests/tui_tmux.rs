@@ -1,0 +1,165 @@
+//! End to end: the real binary in a real terminal (tmux), driven by keys, with the real
+//! models. Choose the two test models, submit a prompt, wait for both answers and their
+//! metrics, quit, and check the terminal was given back.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::Sandbox;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (apt-get install tmux)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "slam"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "slam"])
+    }
+
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn choose_models_submit_stream_quit() {
+    let sandbox = Sandbox::new();
+    let tmux = Tmux {
+        socket: format!("slam-test-{}", std::process::id()),
+    };
+    let slam = env!("CARGO_BIN_EXE_slam");
+    let data = sandbox.data_dir();
+    let config = sandbox.dir.path().join("config");
+    let cache = slam::config::cache_dir();
+    // Greedy decoding so the answer is known; short answers keep the test quick.
+    std::fs::create_dir_all(config.join("slam")).unwrap();
+    std::fs::write(
+        config.join("slam").join("config.toml"),
+        "[params]\ntemperature = 0\nmax_tokens = 48\n",
+    )
+    .unwrap();
+    let shell = format!(
+        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} XDG_CACHE_HOME={} {slam}; echo SLAM_EXIT=$?; sleep 600",
+        data.display(),
+        config.display(),
+        cache.parent().unwrap().display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "slam",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &shell,
+    ]);
+    tmux.wait_for(
+        "the editor",
+        |s| s.contains("prompt → smollm2, gemma3-base"),
+        Duration::from_secs(20),
+    );
+
+    // Choose the models with keys: open the picker, unselect gemma3-base, select it again.
+    tmux.keys(&["C-p"]);
+    tmux.wait_for(
+        "the picker",
+        |s| s.contains("[x] smollm2") && s.contains("[x] gemma3-base"),
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["Down", "Space"]);
+    tmux.wait_for(
+        "gemma3-base unselected",
+        |s| s.contains("[ ] gemma3-base"),
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["Space", "Enter"]);
+    tmux.wait_for(
+        "the editor again",
+        |s| s.contains("prompt → smollm2, gemma3-base"),
+        Duration::from_secs(10),
+    );
+
+    tmux.keys(&["-l", "What is the capital of France?"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(
+        "both panes to finish",
+        |s| s.contains("smollm2 done") && s.contains("gemma3-base done"),
+        Duration::from_secs(180),
+    );
+    assert!(screen.contains("Paris"), "{screen}");
+    assert_eq!(
+        screen.matches("TTFT").count(),
+        2,
+        "metrics of both panes:\n{screen}"
+    );
+    assert!(screen.contains("tok/s"), "{screen}");
+    assert!(
+        screen.contains("CPU") && screen.contains("RAM"),
+        "hardware bar:\n{screen}"
+    );
+
+    // Help lists the keys, then quit.
+    tmux.keys(&["?"]);
+    tmux.wait_for(
+        "help",
+        |s| s.contains("cancel this pane"),
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for(
+        "exit",
+        |s| s.contains("SLAM_EXIT="),
+        Duration::from_secs(30),
+    );
+    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+    // The terminal is back: primary screen, cursor visible, no TUI left on it.
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "slam", "#{alternate_on}"])
+            .trim(),
+        "0"
+    );
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "slam", "#{cursor_flag}"])
+            .trim(),
+        "1"
+    );
+    assert!(!after.contains("TTFT"), "{after}");
+}
