@@ -53,7 +53,7 @@ fn hardware() -> HardwareSnapshot {
 }
 
 /// Two panes mid-comparison: one done, one still streaming; synthetic time.
-fn comparing(width: u16, height: u16) -> (AppState, Instant) {
+fn comparing(width: u16, height: u16) -> AppState {
     let t0 = Instant::now();
     let at = |ms: u64| t0 + Duration::from_millis(ms);
     let mut s = AppState::new(items(), width, height);
@@ -117,10 +117,11 @@ fn comparing(width: u16, height: u16) -> (AppState, Instant) {
             },
         );
     }
-    (s, at(400))
+    update(&mut s, Event::Tick, at(400));
+    s
 }
 
-fn draw(state: &AppState, now: Instant) -> Buffer {
+fn draw(state: &AppState) -> Buffer {
     let backend = TestBackend::new(state.width, state.height);
     let mut terminal = Terminal::new(backend).unwrap();
     let keymap = Keymap::defaults();
@@ -131,7 +132,6 @@ fn draw(state: &AppState, now: Instant) -> Buffer {
                 state,
                 keymap: &keymap,
                 theme: &theme,
-                now,
             }
             .draw(f)
         })
@@ -155,21 +155,21 @@ fn text(buf: &Buffer) -> String {
 
 #[test]
 fn comparison_80x24() {
-    let (s, now) = comparing(80, 24);
-    insta::assert_snapshot!(text(&draw(&s, now)));
+    let s = comparing(80, 24);
+    insta::assert_snapshot!(text(&draw(&s)));
 }
 
 #[test]
 fn comparison_200x50() {
-    let (s, now) = comparing(200, 50);
-    insta::assert_snapshot!(text(&draw(&s, now)));
+    let s = comparing(200, 50);
+    insta::assert_snapshot!(text(&draw(&s)));
 }
 
 #[test]
 fn comparison_250x70_and_narrow_stacked_lay_out_without_overlap() {
     for (w, h) in [(250, 70), (80, 24), (60, 30)] {
-        let (s, now) = comparing(w, h);
-        let screen = text(&draw(&s, now));
+        let s = comparing(w, h);
+        let screen = text(&draw(&s));
         // Both titles and both metric lines appear exactly once: nothing drawn over them.
         for needle in [" smollm2 ", " gemma3-base ", "TTFT"] {
             let n = screen.matches(needle).count();
@@ -184,14 +184,14 @@ fn picker_editor_and_help() {
     let mut s = AppState::new(items(), 80, 24);
     update(&mut s, Event::Action(Action::OpenPicker), Instant::now());
     assert_eq!(s.mode, Mode::Picker);
-    insta::assert_snapshot!("picker", text(&draw(&s, Instant::now())));
+    insta::assert_snapshot!("picker", text(&draw(&s)));
     update(&mut s, Event::Action(Action::PickerConfirm), Instant::now());
     for c in "Hello".chars() {
         update(&mut s, Event::Char(c), Instant::now());
     }
-    insta::assert_snapshot!("editor", text(&draw(&s, Instant::now())));
+    insta::assert_snapshot!("editor", text(&draw(&s)));
     update(&mut s, Event::Action(Action::ToggleHelp), Instant::now());
-    let help = text(&draw(&s, Instant::now()));
+    let help = text(&draw(&s));
     for (_, action) in Keymap::defaults().bindings(Mode::Editor) {
         assert!(
             help.contains(action.description()),
@@ -204,8 +204,8 @@ fn picker_editor_and_help() {
 #[test]
 fn focused_pane_border_and_gauges_use_their_theme_colours() {
     let theme = Theme::default();
-    let (s, now) = comparing(80, 24);
-    let buf = draw(&s, now);
+    let s = comparing(80, 24);
+    let buf = draw(&s);
     // Row 1 is the panes' top border: the focused (first) pane in the focus colour.
     assert_eq!(buf[(0, 1)].fg, theme.focused_border);
     assert_eq!(buf[(40, 1)].fg, theme.border);

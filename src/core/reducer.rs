@@ -15,7 +15,7 @@ const PANE_CHROME_ROWS: u16 = 4;
 /// Rows of the screen outside the panes: hardware bar, hint bar.
 const SCREEN_CHROME_ROWS: u16 = 2;
 
-pub fn update(state: &mut AppState, event: Event, _now: Instant) -> Vec<Effect> {
+pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
     state.dirty = true;
     match event {
         Event::Action(action) => on_action(state, action),
@@ -51,7 +51,11 @@ pub fn update(state: &mut AppState, event: Event, _now: Instant) -> Vec<Effect> 
         }
         Event::Tick => {
             // Live figures (elapsed, tok/s) move only while something runs.
-            state.dirty = state.panes.iter().any(|p| p.status.is_active());
+            state.dirty = false;
+            for pane in state.panes.iter_mut().filter(|p| p.status.is_active()) {
+                pane.refresh_metrics(now);
+                state.dirty = true;
+            }
             Vec::new()
         }
     }
@@ -281,12 +285,14 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) {
             } else {
                 PaneStatus::Done(finish_reason)
             };
+            pane.refresh_metrics(at);
         }
         StreamEvent::Failed { kind, message, at } => {
             pane.finished_at = Some(at);
             if !cancelled {
                 pane.status = PaneStatus::Error { kind, message };
             }
+            pane.refresh_metrics(at);
         }
     }
 }

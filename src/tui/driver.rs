@@ -14,6 +14,7 @@ use crate::cli::{SamplingArgs, start};
 use crate::config::Config;
 use crate::core::effect::Effect;
 use crate::core::event::{Event, StreamEvent};
+use crate::engine::runner::Recorder;
 use crate::engine::{GenEvent, GenRequest};
 
 pub struct Driver {
@@ -63,6 +64,7 @@ impl Driver {
             let _ = events.send(Event::Stream { pane, run, event });
         };
         let resolved = self.config.resolve(model, &Default::default());
+        let model_name = model.to_owned();
         self.tasks.spawn(async move {
             let resolved = match resolved {
                 Ok(r) => r,
@@ -89,13 +91,25 @@ impl Driver {
                 return;
             }
             let mut stream = backend.generate(request, cancel);
+            let mut record = Recorder::default();
             while let Some(event) = stream.recv().await {
                 let terminal = event.is_terminal();
+                record.on_event(&event);
                 send(stream_event(event));
                 if terminal {
                     break;
                 }
             }
+            // One line per generation in the log: `make bench` compares these with headless runs.
+            let m = record.metrics();
+            tracing::info!(
+                target: "slam::metrics",
+                model = %model_name,
+                decode_tokens_per_s = m.decode_tokens_per_s.unwrap_or(0.0),
+                ttft_ms = m.ttft_ms.unwrap_or(0.0),
+                output_tokens = m.output_tokens,
+                "generation finished"
+            );
         });
     }
 

@@ -100,18 +100,16 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
             break;
         }
         if state.dirty && last_draw.elapsed() >= FRAME {
-            let now = Instant::now();
             guard.terminal.draw(|frame| {
                 Screen {
                     state: &state,
                     keymap: &options.keymap,
                     theme: &options.theme,
-                    now,
                 }
                 .draw(frame)
             })?;
             state.dirty = false;
-            last_draw = now;
+            last_draw = Instant::now();
         }
         if SUSPEND.swap(false, std::sync::atomic::Ordering::SeqCst) {
             guard.suspend()?;

@@ -47,6 +47,9 @@ pub struct PaneState {
     pub follow: bool,
     /// Tokens received per `RATE_BUCKET` since the request was sent (the sparkline).
     pub rate_buckets: Vec<u64>,
+    /// The metrics as last computed (on each tick while streaming, and at the finish), so a
+    /// frame never re-sorts 100k gaps.
+    pub live: GenerationMetrics,
 }
 
 /// Width of one sparkline bucket.
@@ -67,6 +70,7 @@ impl PaneState {
             scroll: 0,
             follow: true,
             rate_buckets: Vec::new(),
+            live: GenerationMetrics::default(),
         }
     }
 
@@ -87,6 +91,10 @@ impl PaneState {
                     .map(|t| (t.prompt_tokens, t.prompt_ms)),
             },
         )
+    }
+
+    pub fn refresh_metrics(&mut self, now: Instant) {
+        self.live = self.metrics(now);
     }
 
     /// Count `n_tokens` arriving `since` the request was sent into the sparkline buckets.

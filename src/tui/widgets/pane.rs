@@ -1,8 +1,6 @@
 //! A model's pane: name and state in the title, the streamed text (following the tail unless
 //! scrolled), a tokens/s sparkline and the live metrics.
 
-use std::time::Instant;
-
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -17,7 +15,6 @@ pub struct PaneView<'a> {
     pub pane: &'a PaneState,
     pub theme: &'a Theme,
     pub focused: bool,
-    pub now: Instant,
 }
 
 pub fn status_label(status: &PaneStatus) -> String {
@@ -129,7 +126,7 @@ impl Widget for PaneView<'_> {
             .style(Style::default().fg(t.accent))
             .render(spark_area, buf);
 
-        let line = metrics_line(&pane.metrics(self.now), usize::from(metrics_area.width));
+        let line = metrics_line(&pane.live, usize::from(metrics_area.width));
         buf.set_stringn(
             metrics_area.x,
             metrics_area.y,

@@ -1,7 +1,5 @@
 //! The whole screen: hardware bar, the current mode's content, hint bar, help overlay.
 
-use std::time::Instant;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout};
 
@@ -19,7 +17,6 @@ pub struct Screen<'a> {
     pub state: &'a AppState,
     pub keymap: &'a Keymap,
     pub theme: &'a Theme,
-    pub now: Instant,
 }
 
 impl Screen<'_> {
@@ -59,7 +56,6 @@ impl Screen<'_> {
                         pane,
                         theme,
                         focused: i == state.focus,
-                        now: self.now,
                     };
                     frame.render_widget(view, *rect);
                 }
