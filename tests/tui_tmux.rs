@@ -163,3 +163,97 @@ fn choose_models_submit_stream_quit() {
     );
     assert!(!after.contains("TTFT"), "{after}");
 }
+
+#[test]
+fn terminal_is_restored_on_sigterm_and_across_ctrl_z() {
+    let sandbox = Sandbox::new();
+    let tmux = Tmux {
+        socket: format!("slam-test-sig-{}", std::process::id()),
+    };
+    let slam = env!("CARGO_BIN_EXE_slam");
+    // An interactive shell, so Ctrl-Z stops slam and `fg` brings it back.
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "slam",
+        "-x",
+        "120",
+        "-y",
+        "30",
+        "bash --norc --noprofile -i",
+    ]);
+    tmux.wait_for(
+        "the shell",
+        |s| s.contains('$') || s.contains('#'),
+        Duration::from_secs(10),
+    );
+    let cache = slam::config::cache_dir();
+    let cmd = format!(
+        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} XDG_CACHE_HOME={} {slam}",
+        sandbox.data_dir().display(),
+        sandbox.dir.path().join("config").display(),
+        cache.parent().unwrap().display()
+    );
+    tmux.keys(&["-l", &cmd]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        "the editor",
+        |s| s.contains("prompt → smollm2"),
+        Duration::from_secs(20),
+    );
+    let alternate = || {
+        tmux.run(&["display", "-p", "-t", "slam", "#{alternate_on}"])
+            .trim()
+            .to_string()
+    };
+    assert_eq!(alternate(), "1");
+
+    tmux.keys(&["C-z"]);
+    tmux.wait_for(
+        "the job to stop",
+        |s| s.contains("Stopped"),
+        Duration::from_secs(10),
+    );
+    assert_eq!(alternate(), "0", "suspended: the shell has its screen back");
+    tmux.keys(&["-l", "fg"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        "the TUI again",
+        |s| s.contains("prompt → smollm2"),
+        Duration::from_secs(10),
+    );
+    assert_eq!(alternate(), "1");
+
+    let pid = tmux.run(&["display", "-p", "-t", "slam", "#{pane_pid}"]);
+    let children = Command::new("pgrep")
+        .args(["-P", pid.trim()])
+        .output()
+        .unwrap();
+    let slam_pid = String::from_utf8_lossy(&children.stdout).trim().to_string();
+    assert!(!slam_pid.is_empty(), "slam runs under the shell");
+    Command::new("kill")
+        .args(["-TERM", &slam_pid])
+        .status()
+        .unwrap();
+    // Type only once slam is gone: until then its input thread would read the keys.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::path::Path::new(&format!("/proc/{slam_pid}")).exists() {
+        assert!(Instant::now() < deadline, "slam did not exit on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["-l", "echo SLAM_EXIT=$?"]);
+    tmux.keys(&["Enter"]);
+    let after = tmux.wait_for(
+        "exit",
+        |s| s.lines().any(|l| l.starts_with("SLAM_EXIT=")),
+        Duration::from_secs(20),
+    );
+    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+    assert_eq!(alternate(), "0");
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "slam", "#{cursor_flag}"])
+            .trim(),
+        "1"
+    );
+}

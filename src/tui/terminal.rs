@@ -6,7 +6,7 @@ use std::io::{Stdout, Write, stdout};
 use crossterm::cursor::{Hide, Show};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -45,7 +45,11 @@ impl TerminalGuard {
             libc::raise(libc::SIGTSTP);
         }
         enter()?;
-        self.terminal.clear()
+        execute!(stdout(), Clear(ClearType::All))?;
+        // A fresh terminal has no previous frame, so the next draw repaints everything. (Its
+        // `clear()` would query the cursor position, whose reply the input thread may eat.)
+        self.terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+        Ok(())
     }
 }
 
