@@ -130,3 +130,55 @@ fn models_lists_the_test_models_from_their_headers() {
         "{gemma}"
     );
 }
+
+#[test]
+fn models_in_a_models_dir_and_the_hf_cache_are_listed_and_runnable() {
+    let sandbox = Sandbox::new();
+    let mine = sandbox.dir.path().join("my-models");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::os::unix::fs::symlink(model_path(SMOLLM2), mine.join("tiny-chat.gguf")).unwrap();
+    let snapshot = sandbox
+        .dir
+        .path()
+        .join("hf-hub/models--HuggingFaceTB--SmolLM2-135M-Instruct-GGUF/snapshots/0123");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::os::unix::fs::symlink(model_path(GEMMA3), snapshot.join("gemma-copy.gguf")).unwrap();
+
+    let out = sandbox
+        .slam()
+        .arg("--models-dir")
+        .arg(&mine)
+        .arg("models")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let tiny = stdout
+        .lines()
+        .find(|l| l.starts_with("tiny-chat"))
+        .expect(&stdout);
+    assert!(tiny.contains("Q4_1"), "{tiny}");
+    let hf = stdout
+        .lines()
+        .find(|l| l.starts_with("HuggingFaceTB/SmolLM2-135M-Instruct-GGUF/gemma-copy"))
+        .expect(&stdout);
+    assert!(hf.contains("Q4_K_M"), "{hf}");
+
+    let out = sandbox
+        .slam()
+        .arg("--models-dir")
+        .arg(&mine)
+        .args([
+            "generate",
+            "-m",
+            "tiny-chat",
+            "--temperature",
+            "0",
+            "-n",
+            "8",
+            "Hello",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out).1);
+}

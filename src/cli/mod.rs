@@ -26,6 +26,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "SLAM_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Also offer the GGUF files below this folder (repeatable). The Hugging Face cache,
+    /// Ollama's store and LM Studio's folder are searched anyway.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub models_dir: Vec<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -117,7 +122,8 @@ pub fn read_prompt(arg: &str, system: Option<&String>) -> anyhow::Result<Prompt>
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref())?;
+    let mut config = Config::load(cli.config.as_deref())?;
+    config.discovered = crate::config::discover::Roots::from_env(&cli.models_dir).discover();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,6 +1,7 @@
 //! Configuration: `slam/config.toml` in the platform config dir (or `--config` / `SLAM_CONFIG`).
 //! Errors name the file, the line and column, and what was expected.
 
+pub mod discover;
 mod models;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,8 @@ pub struct Config {
     /// The file it came from; `None` when no config file exists.
     pub source: Option<PathBuf>,
     pub file: ConfigFile,
+    /// GGUF files found on the machine (see `discover`), listed after the configured models.
+    pub discovered: Vec<discover::Found>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +87,7 @@ impl Config {
         Ok(Config {
             source: Some(path),
             file,
+            discovered: Vec::new(),
         })
     }
 

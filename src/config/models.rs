@@ -197,6 +197,18 @@ impl Config {
                 None => all.push(entry),
             }
         }
+        for found in &self.discovered {
+            let known = all
+                .iter()
+                .any(|m| m.name == found.name || m.path.as_ref() == Some(&found.path));
+            if !known {
+                all.push(ModelEntry::local(
+                    &found.name,
+                    found.path.clone(),
+                    TemplateChoice::Auto,
+                ));
+            }
+        }
         all
     }
 
@@ -258,21 +270,19 @@ fn resolve_path(base: &Path, p: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ConfigFile, parse};
+    use crate::config::parse;
 
     fn config(text: &str) -> Config {
         Config {
             source: Some(PathBuf::from("/etc/slam/config.toml")),
             file: parse(text, Path::new("c.toml")).unwrap(),
+            discovered: Vec::new(),
         }
     }
 
     #[test]
     fn builtins_are_there_without_config() {
-        let c = Config {
-            source: None,
-            file: ConfigFile::default(),
-        };
+        let c = Config::default();
         let names: Vec<_> = c.models().into_iter().map(|m| m.name).collect();
         assert_eq!(
             names,

@@ -48,6 +48,8 @@ impl Sandbox {
                 "XDG_CACHE_HOME",
                 slam::config::cache_dir().parent().expect("cache parent"),
             )
+            .env("HF_HUB_CACHE", self.dir.path().join("hf-hub"))
+            .env("OLLAMA_MODELS", self.dir.path().join("ollama"))
             .env_remove("SLAM_CONFIG")
             .env_remove("SLAM_LOG");
         cmd
