@@ -257,3 +257,52 @@ fn terminal_is_restored_on_sigterm_and_across_ctrl_z() {
         "1"
     );
 }
+
+#[test]
+fn with_no_model_at_all_a_recorded_session_replays() {
+    let sandbox = Sandbox::new();
+    let tmux = Tmux {
+        socket: format!("slam-test-replay-{}", std::process::id()),
+    };
+    let slam = env!("CARGO_BIN_EXE_slam");
+    let empty_cache = sandbox.dir.path().join("empty-cache");
+    let shell = format!(
+        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} XDG_CACHE_HOME={} HF_HUB_CACHE={0}/none OLLAMA_MODELS={0}/none {slam}; echo SLAM_EXIT=$?; sleep 600",
+        sandbox.data_dir().display(),
+        sandbox.dir.path().join("config").display(),
+        empty_cache.display(),
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "slam",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &shell,
+    ]);
+    let picker = tmux.wait_for(
+        "the offer",
+        |s| s.contains("No local model found"),
+        Duration::from_secs(20),
+    );
+    assert!(picker.contains("▶ replay sky-blue"), "{picker}");
+    // The cursor starts on the first recording: Down to the second one, "capital".
+    tmux.keys(&["Down", "Enter"]);
+    let screen = tmux.wait_for(
+        "the replay to finish",
+        |s| s.contains("smollm2 done") && s.contains("gemma3-base done"),
+        Duration::from_secs(30),
+    );
+    assert!(screen.contains("Paris"), "{screen}");
+    assert_eq!(screen.matches("TTFT").count(), 2, "{screen}");
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for(
+        "exit",
+        |s| s.contains("SLAM_EXIT="),
+        Duration::from_secs(20),
+    );
+    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+}

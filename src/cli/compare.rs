@@ -41,6 +41,14 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
         .collect::<Result<Vec<ResolvedModel>, _>>()?;
     let names: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
     let mut out = std::io::stdout().lock();
+    if args.json {
+        // The first line makes the output a replayable recording (`slam tui --replay FILE`).
+        writeln!(
+            out,
+            "{}",
+            json!({"event": "prompt", "system": prompt.system, "user": prompt.user})
+        )?;
+    }
     let progress = !args.json && std::io::stderr().is_terminal();
 
     // Load every model at once; a model that fails to load is reported, the others go on.

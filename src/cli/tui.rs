@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::config::{Config, project_dirs};
 use crate::core::keymap::Keymap;
+use crate::core::recording::Recording;
 use crate::tui::theme::Theme;
 use crate::tui::{self, TuiOptions};
 
@@ -18,6 +19,9 @@ pub struct TuiArgs {
     /// Colour theme: dark, light, high-contrast, colorblind, or NAME.toml in slam/themes/.
     #[arg(long)]
     pub theme: Option<String>,
+    /// Replay a recorded session (the output of `slam compare --json`) at its recorded pace.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<std::path::PathBuf>,
 }
 
 pub async fn run(config: Config, args: TuiArgs) -> anyhow::Result<ExitCode> {
@@ -45,12 +49,27 @@ pub async fn run(config: Config, args: TuiArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.models
     };
+    let mut recordings = tui::sample_runs();
+    let mut replay_now = None;
+    if let Some(path) = &args.replay {
+        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        let recording =
+            Recording::parse(&text, &path.display().to_string()).map_err(anyhow::Error::msg)?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        recordings.insert(0, (name, recording));
+        replay_now = Some(0);
+    }
     tui::run(
         config,
         TuiOptions {
             theme,
             keymap,
             selected,
+            recordings,
+            replay_now,
         },
     )
     .await?;

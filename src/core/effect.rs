@@ -11,6 +11,11 @@ pub enum Effect {
         model: String,
         prompt: Prompt,
     },
+    /// Replay recorded session `replay` into the panes, pane `i` as generation `runs[i]`.
+    Replay {
+        replay: usize,
+        runs: Vec<u64>,
+    },
     /// Cancel the generation `run` of pane `pane`.
     Cancel {
         pane: usize,

@@ -7,6 +7,7 @@ pub mod event;
 pub mod hardware;
 pub mod keymap;
 pub mod metrics;
+pub mod recording;
 pub mod reducer;
 pub mod state;
 pub mod stop;

@@ -101,8 +101,9 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::OpenEditor => state.mode = Mode::Editor,
         Action::PickerUp => state.picker_cursor = state.picker_cursor.saturating_sub(1),
         Action::PickerDown => {
-            state.picker_cursor =
-                (state.picker_cursor + 1).min(state.picker.len().saturating_sub(1))
+            // Models first, then the recorded sessions.
+            let last = (state.picker.len() + state.replays.len()).saturating_sub(1);
+            state.picker_cursor = (state.picker_cursor + 1).min(last)
         }
         Action::PickerToggle => {
             let chosen = state.picker.iter().filter(|p| p.selected).count();
@@ -113,6 +114,9 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
         }
         Action::PickerConfirm => {
+            if let Some(replay) = state.picker_cursor.checked_sub(state.picker.len()) {
+                return start_replay(state, replay);
+            }
             if state.picker.iter().any(|p| p.selected) {
                 state.mode = Mode::Editor;
             }
@@ -201,6 +205,30 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
         .collect();
     state.focus = 0;
     state.mode = Mode::Compare;
+    effects
+}
+
+fn start_replay(state: &mut AppState, replay: usize) -> Vec<Effect> {
+    let Some(item) = state.replays.get(replay).cloned() else {
+        return Vec::new();
+    };
+    let mut effects = cancel_panes(state, None);
+    let width = pane_text_width(state.width, item.models.len());
+    let mut runs = Vec::new();
+    state.panes = item
+        .models
+        .iter()
+        .map(|model| {
+            let run = state.next_run;
+            state.next_run += 1;
+            runs.push(run);
+            PaneState::new(model.clone(), run, width)
+        })
+        .collect();
+    state.prompt = item.prompt;
+    state.focus = 0;
+    state.mode = Mode::Compare;
+    effects.push(Effect::Replay { replay, runs });
     effects
 }
 

@@ -14,11 +14,13 @@ use crate::cli::{SamplingArgs, start};
 use crate::config::Config;
 use crate::core::effect::Effect;
 use crate::core::event::{Event, StreamEvent};
+use crate::core::recording::{Recorded, Recording};
 use crate::engine::runner::Recorder;
 use crate::engine::{GenEvent, GenRequest};
 
 pub struct Driver {
     config: Config,
+    recordings: Vec<Recording>,
     events: UnboundedSender<Event>,
     running: HashMap<(usize, u64), CancellationToken>,
     tasks: JoinSet<()>,
@@ -26,9 +28,10 @@ pub struct Driver {
 }
 
 impl Driver {
-    pub fn new(config: Config, events: UnboundedSender<Event>) -> Self {
+    pub fn new(config: Config, recordings: Vec<Recording>, events: UnboundedSender<Event>) -> Self {
         Self {
             config,
+            recordings,
             events,
             running: HashMap::new(),
             tasks: JoinSet::new(),
@@ -45,6 +48,7 @@ impl Driver {
                     model,
                     prompt,
                 } => self.start(pane, run, &model, prompt),
+                Effect::Replay { replay, runs } => self.replay(replay, runs),
                 Effect::Cancel { pane, run } => {
                     if let Some(token) = self.running.remove(&(pane, run)) {
                         token.cancel();
@@ -110,6 +114,63 @@ impl Driver {
                 output_tokens = m.output_tokens,
                 "generation finished"
             );
+        });
+    }
+
+    /// Send a recording's events at the pace they were recorded, as if the models were running.
+    fn replay(&mut self, replay: usize, runs: Vec<u64>) {
+        let Some(recording) = self.recordings.get(replay).cloned() else {
+            return;
+        };
+        let tokens: Vec<CancellationToken> = runs
+            .iter()
+            .enumerate()
+            .map(|(pane, run)| {
+                let token = CancellationToken::new();
+                self.running.insert((pane, *run), token.clone());
+                token
+            })
+            .collect();
+        let events = self.events.clone();
+        self.tasks.spawn(async move {
+            let start = Instant::now();
+            for recorded in recording.events {
+                let (Some(run), Some(token)) = (runs.get(recorded.pane), tokens.get(recorded.pane))
+                else {
+                    continue;
+                };
+                let at = start + recorded.at;
+                tokio::time::sleep_until(at.into()).await;
+                if token.is_cancelled() {
+                    continue;
+                }
+                let event = match recorded.event {
+                    Recorded::Started => StreamEvent::Started { at },
+                    Recorded::Delta { text, n_tokens } => StreamEvent::Delta { text, n_tokens, at },
+                    Recorded::Finished {
+                        usage,
+                        finish_reason,
+                        timings,
+                    } => StreamEvent::Finished {
+                        usage,
+                        finish_reason,
+                        timings,
+                        at,
+                    },
+                    Recorded::Failed { kind, message } => StreamEvent::Failed { kind, message, at },
+                };
+                let pane = recorded.pane;
+                if events
+                    .send(Event::Stream {
+                        pane,
+                        run: *run,
+                        event,
+                    })
+                    .is_err()
+                {
+                    break;
+                }
+            }
         });
     }
 

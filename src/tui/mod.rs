@@ -15,8 +15,9 @@ use crate::config::{BackendKind, Config, ModelEntry};
 use crate::core::action::Action;
 use crate::core::event::Event;
 use crate::core::keymap::{Key, KeyChord, Keymap};
+use crate::core::recording::Recording;
 use crate::core::reducer;
-use crate::core::state::{AppState, Mode, PickerItem};
+use crate::core::state::{AppState, Mode, PickerItem, ReplayItem};
 use crate::engine::gguf;
 use crate::monitor::{NvmlProbe, SAMPLE_EVERY, Sampler};
 use driver::Driver;
@@ -33,6 +34,28 @@ pub struct TuiOptions {
     pub keymap: Keymap,
     /// Models selected at start (names); empty: the picker opens.
     pub selected: Vec<String>,
+    /// Recorded sessions offered in the picker.
+    pub recordings: Vec<(String, Recording)>,
+    /// Replay this recording (an index into `recordings`) right away.
+    pub replay_now: Option<usize>,
+}
+
+/// The recorded sessions shipped in `sample-runs/`, compiled in.
+pub const SAMPLE_RUNS: [(&str, &str); 2] = [
+    ("sky-blue", include_str!("../../sample-runs/sky-blue.jsonl")),
+    ("capital", include_str!("../../sample-runs/capital.jsonl")),
+];
+
+pub fn sample_runs() -> Vec<(String, Recording)> {
+    SAMPLE_RUNS
+        .iter()
+        .filter_map(|(name, text)| {
+            Recording::parse(text, name)
+                .inspect_err(|e| tracing::error!(error = %e, "bad built-in sample run"))
+                .ok()
+                .map(|r| (name.to_string(), r))
+        })
+        .collect()
 }
 
 pub fn picker_items(config: &Config, selected: &[String]) -> Vec<PickerItem> {
@@ -66,13 +89,43 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::new()?;
     let size = guard.terminal.size()?;
     let items = picker_items(&config, &options.selected);
+    let runnable = config
+        .models()
+        .iter()
+        .any(|m| m.backend == BackendKind::Llama && m.path.as_ref().is_some_and(|p| p.exists()));
     let mut state = AppState::new(items, size.width, size.height);
+    state.replays = options
+        .recordings
+        .iter()
+        .map(|(name, r)| ReplayItem {
+            name: name.clone(),
+            prompt: r.prompt.clone(),
+            models: r.models.clone(),
+        })
+        .collect();
+    if !runnable {
+        state.mode = Mode::Picker;
+        state.picker_cursor = state.picker.len();
+        state.notice = Some(
+            "No local model found: replay a recorded session below, or run `make run` to fetch the test models.".into(),
+        );
+    }
+    let recordings: Vec<Recording> = options.recordings.into_iter().map(|(_, r)| r).collect();
 
     let (events_tx, mut events) = mpsc::unbounded_channel::<Event>();
     let (input_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
     input::spawn_reader(input_tx);
     spawn_hardware_sampler(events_tx.clone());
-    let mut driver = Driver::new(config, events_tx.clone());
+    let mut driver = Driver::new(config, recordings, events_tx.clone());
+    if let Some(replay) = options.replay_now {
+        state.picker_cursor = state.picker.len() + replay;
+        let effects = reducer::update(
+            &mut state,
+            Event::Action(Action::PickerConfirm),
+            Instant::now(),
+        );
+        driver.run(effects);
+    }
     let mut ticks = tokio::time::interval(TICK);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut last_draw = Instant::now() - FRAME;
@@ -173,4 +226,18 @@ fn spawn_hardware_sampler(events: mpsc::UnboundedSender<Event>) {
         })
         .map(|_| ())
         .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the hardware sampler"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_run_parses() {
+        assert_eq!(sample_runs().len(), SAMPLE_RUNS.len());
+        for (name, r) in sample_runs() {
+            assert_eq!(r.models, ["smollm2", "gemma3-base"], "{name}");
+            assert!(r.events.len() > 10, "{name}");
+        }
+    }
 }

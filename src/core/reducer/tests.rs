@@ -443,3 +443,27 @@ fn ticks_mark_dirty_only_while_something_runs() {
     update(&mut s, Event::Tick, Instant::now());
     assert!(!s.dirty);
 }
+
+#[test]
+fn confirming_a_replay_item_fills_panes_from_the_recording() {
+    let mut s = AppState::new(vec![item("smollm2", false)], 80, 24);
+    s.replays.push(crate::core::state::ReplayItem {
+        name: "sky".into(),
+        prompt: Prompt {
+            system: None,
+            user: "Why is the sky blue?".into(),
+        },
+        models: vec!["smollm2".into(), "gemma3-base".into()],
+    });
+    act(&mut s, Action::PickerDown);
+    assert_eq!(s.picker_cursor, 1, "the cursor moves onto the replay item");
+    act(&mut s, Action::PickerDown);
+    assert_eq!(s.picker_cursor, 1, "and no further");
+    let effects = act(&mut s, Action::PickerConfirm);
+    assert_eq!(s.mode, Mode::Compare);
+    assert_eq!(s.prompt.user, "Why is the sky blue?");
+    let names: Vec<_> = s.panes.iter().map(|p| p.model.as_str()).collect();
+    assert_eq!(names, ["smollm2", "gemma3-base"]);
+    let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
+    assert_eq!(effects, [Effect::Replay { replay: 0, runs }]);
+}

@@ -22,6 +22,14 @@ pub struct PickerItem {
     pub selected: bool,
 }
 
+/// A recorded session the picker offers to replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayItem {
+    pub name: String,
+    pub prompt: Prompt,
+    pub models: Vec<String>,
+}
+
 pub const MAX_PANES: usize = 4;
 /// Below this many columns per pane, panes stack vertically.
 pub const MIN_PANE_WIDTH: u16 = 40;
@@ -31,6 +39,10 @@ pub struct AppState {
     pub mode: Mode,
     pub help: bool,
     pub picker: Vec<PickerItem>,
+    /// Recorded sessions, listed in the picker after the models.
+    pub replays: Vec<ReplayItem>,
+    /// Shown above the picker (e.g. why no model can run).
+    pub notice: Option<String>,
     pub picker_cursor: usize,
     pub prompt: Prompt,
     pub editing_system: bool,
@@ -58,6 +70,8 @@ impl AppState {
             mode,
             help: false,
             picker,
+            replays: Vec::new(),
+            notice: None,
             picker_cursor: 0,
             prompt: Prompt::default(),
             editing_system: false,

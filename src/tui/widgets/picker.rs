@@ -35,6 +35,36 @@ impl Widget for Picker<'_> {
                 ])
             })
             .collect();
+        let mut lines = lines;
+        let models = self.state.picker.len();
+        for (i, replay) in self.state.replays.iter().enumerate() {
+            let style = if models + i == self.state.picker_cursor {
+                Style::default().fg(t.selection_fg).bg(t.selection_bg)
+            } else {
+                Style::default().fg(t.accent)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" ▶ replay {:<17}", replay.name), style),
+                Span::styled(
+                    format!(
+                        " recorded: {} · {:?}",
+                        replay.models.join(" vs "),
+                        replay.prompt.user
+                    ),
+                    Style::default().fg(t.muted),
+                ),
+            ]));
+        }
+        if let Some(notice) = &self.state.notice {
+            lines.insert(
+                0,
+                Line::from(Span::styled(
+                    format!(" {notice}"),
+                    Style::default().fg(t.warning),
+                )),
+            );
+            lines.insert(1, Line::default());
+        }
         let chosen = self.state.picker.iter().filter(|p| p.selected).count();
         Paragraph::new(lines)
             .block(

@@ -1,0 +1,192 @@
+//! Recorded sessions: the event lines of `slam compare --json` (the first line holds the
+//! prompt), replayed by the TUI at the recorded pace with no model at all.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::domain::{EngineTimings, FinishReason, Prompt, Usage};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    Started,
+    Delta {
+        text: String,
+        n_tokens: u32,
+    },
+    Finished {
+        usage: Usage,
+        finish_reason: FinishReason,
+        timings: Option<EngineTimings>,
+    },
+    Failed {
+        kind: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    pub pane: usize,
+    /// Since the recording started.
+    pub at: Duration,
+    pub event: Recorded,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Recording {
+    pub prompt: Prompt,
+    pub models: Vec<String>,
+    pub events: Vec<RecordedEvent>,
+}
+
+#[derive(Deserialize)]
+struct Line {
+    event: String,
+    model: Option<String>,
+    index: Option<usize>,
+    t_ms: Option<f64>,
+    text: Option<String>,
+    n_tokens: Option<u32>,
+    usage: Option<Usage>,
+    finish_reason: Option<FinishReason>,
+    engine_timings: Option<EngineTimings>,
+    message: Option<String>,
+    error: Option<serde_json::Value>,
+    system: Option<String>,
+    user: Option<String>,
+}
+
+impl Recording {
+    /// Parse a recording; errors name `origin`, the line and what was expected.
+    pub fn parse(text: &str, origin: &str) -> Result<Recording, String> {
+        let mut rec = Recording::default();
+        let mut saw_prompt = false;
+        for (i, raw) in text.lines().enumerate() {
+            let n = i + 1;
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let fail = |what: &str| format!("{origin}:{n}: {what}");
+            let line: Line =
+                serde_json::from_str(raw).map_err(|e| fail(&format!("not an event line: {e}")))?;
+            if line.event == "prompt" {
+                rec.prompt = Prompt {
+                    system: line.system,
+                    user: line
+                        .user
+                        .ok_or_else(|| fail("a prompt line needs \"user\""))?,
+                };
+                saw_prompt = true;
+                continue;
+            }
+            if line.event == "loaded" {
+                continue;
+            }
+            let pane = line.index.ok_or_else(|| fail("expected \"index\""))?;
+            let model = line
+                .model
+                .clone()
+                .ok_or_else(|| fail("expected \"model\""))?;
+            if rec.models.len() <= pane {
+                rec.models.resize(pane + 1, String::new());
+            }
+            rec.models[pane] = model;
+            let t_ms = line
+                .t_ms
+                .filter(|t| t.is_finite() && *t >= 0.0)
+                .ok_or_else(|| fail("expected \"t_ms\" ≥ 0"))?;
+            let event = match line.event.as_str() {
+                "started" => Recorded::Started,
+                "delta" => Recorded::Delta {
+                    text: line.text.ok_or_else(|| fail("a delta needs \"text\""))?,
+                    n_tokens: line.n_tokens.unwrap_or(1),
+                },
+                "finished" => Recorded::Finished {
+                    usage: line.usage.unwrap_or_default(),
+                    finish_reason: line.finish_reason.unwrap_or(FinishReason::Stop),
+                    timings: line.engine_timings,
+                },
+                "failed" => Recorded::Failed {
+                    kind: line
+                        .error
+                        .as_ref()
+                        .and_then(|e| e["kind"].as_str())
+                        .unwrap_or("error")
+                        .to_owned(),
+                    message: line.message.unwrap_or_default(),
+                },
+                other => {
+                    return Err(fail(&format!(
+                        "unknown event {other:?} (expected prompt, started, delta, finished or failed)"
+                    )));
+                }
+            };
+            rec.events.push(RecordedEvent {
+                pane,
+                at: Duration::from_secs_f64(t_ms / 1000.0),
+                event,
+            });
+        }
+        if !saw_prompt {
+            return Err(format!(
+                "{origin}: no prompt line (the first line is {{\"event\":\"prompt\",\"user\":…}})"
+            ));
+        }
+        if rec.models.is_empty() || rec.models.iter().any(String::is_empty) {
+            return Err(format!("{origin}: no events for some models"));
+        }
+        rec.events.sort_by_key(|e| e.at);
+        Ok(rec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{"event":"prompt","user":"Hi"}
+{"event":"loaded","model":"a","index":0,"t_ms":5.0}
+{"event":"started","model":"a","index":0,"t_ms":10.0}
+{"event":"delta","model":"a","index":0,"t_ms":30.5,"text":"Hel","n_tokens":1}
+{"event":"started","model":"b","index":1,"t_ms":11.0}
+{"event":"finished","model":"a","index":0,"t_ms":40.0,"usage":{"prompt_tokens":3,"completion_tokens":1,"estimated":false},"finish_reason":"stop","engine_timings":null}
+{"event":"failed","model":"b","index":1,"t_ms":50.0,"error":{"kind":"auth"},"message":"nope"}
+"#;
+
+    #[test]
+    fn parses_compare_json_lines_in_time_order() {
+        let r = Recording::parse(SAMPLE, "s.jsonl").unwrap();
+        assert_eq!(r.prompt.user, "Hi");
+        assert_eq!(r.models, ["a", "b"]);
+        assert_eq!(r.events.len(), 5);
+        assert_eq!(r.events[1].event, Recorded::Started);
+        assert_eq!(r.events[1].pane, 1);
+        assert!(matches!(&r.events[4].event, Recorded::Failed { kind, .. } if kind == "auth"));
+    }
+
+    #[test]
+    fn bad_lines_name_file_and_line() {
+        let bad = SAMPLE.replace(r#""event":"delta""#, r#""event":"explode""#);
+        assert!(
+            Recording::parse(&bad, "s.jsonl")
+                .unwrap_err()
+                .starts_with("s.jsonl:4: unknown event")
+        );
+        let bad = SAMPLE.replace(r#","t_ms":30.5"#, "");
+        assert_eq!(
+            Recording::parse(&bad, "s.jsonl").unwrap_err(),
+            "s.jsonl:4: expected \"t_ms\" ≥ 0"
+        );
+        assert!(
+            Recording::parse("{\"event\":\"started\"", "s.jsonl")
+                .unwrap_err()
+                .starts_with("s.jsonl:1:")
+        );
+        assert!(
+            Recording::parse("", "s.jsonl")
+                .unwrap_err()
+                .contains("no prompt line")
+        );
+    }
+}
