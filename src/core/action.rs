@@ -35,6 +35,13 @@ pub enum Action {
     CancelAll,
     RerunAll,
     CopyFocused,
+    RerunFocused,
+    // Parameters popup.
+    OpenParams,
+    ParamUp,
+    ParamDown,
+    // Load the prompt from a file.
+    OpenPromptFile,
 }
 
 impl Action {
@@ -67,6 +74,11 @@ impl Action {
             Action::CancelAll => "cancel all panes",
             Action::RerunAll => "run again",
             Action::CopyFocused => "copy this answer",
+            Action::RerunFocused => "run this pane again",
+            Action::OpenParams => "parameters (temperature, max tokens, seed, top_p)",
+            Action::ParamUp => "previous parameter",
+            Action::ParamDown => "next parameter",
+            Action::OpenPromptFile => "load the prompt from a file",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What the reducer asks the driver to do. Effects are data: the reducer never performs them.
 
-use crate::core::domain::Prompt;
+use crate::core::domain::{GenParamsPatch, Prompt};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -10,7 +10,11 @@ pub enum Effect {
         run: u64,
         model: String,
         prompt: Prompt,
+        /// The parameters popup's settings, over the model's own.
+        params: GenParamsPatch,
     },
+    /// Read the prompt from this file; the result comes back as `Event::PromptLoaded`.
+    LoadPromptFile(String),
     /// Replay recorded session `replay` into the panes, pane `i` as generation `runs[i]`.
     Replay {
         replay: usize,

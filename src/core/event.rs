@@ -23,6 +23,8 @@ pub enum Event {
         run: u64,
         event: StreamEvent,
     },
+    /// The text of a prompt file, or why it could not be read.
+    PromptLoaded(Result<String, String>),
     /// A hardware sample (about once a second).
     Hardware(HardwareSnapshot),
     Tick,

@@ -138,13 +138,22 @@ impl fmt::Display for KeyChord {
 }
 
 /// Sections of a keymap file: `global` applies in every mode unless the mode rebinds the key.
-const SECTIONS: [&str; 4] = ["global", "picker", "editor", "compare"];
+const SECTIONS: [&str; 6] = [
+    "global",
+    "picker",
+    "editor",
+    "compare",
+    "params",
+    "prompt-file",
+];
 
 fn section(mode: Mode) -> &'static str {
     match mode {
         Mode::Picker => "picker",
         Mode::Editor => "editor",
         Mode::Compare => "compare",
+        Mode::Params => "params",
+        Mode::PromptFile => "prompt-file",
     }
 }
 

@@ -8,7 +8,7 @@ use super::domain::FinishReason;
 use super::effect::Effect;
 use super::event::{Event, StreamEvent};
 use super::metrics::ChunkStamp;
-use super::state::{AppState, MAX_PANES, Mode, PaneState, PaneStatus, pane_text_width};
+use super::state::{AppState, MAX_PANES, Mode, PaneState, PaneStatus, pane_text_width, params};
 
 /// Rows of a pane that are not text: borders, title, metrics line.
 const PANE_CHROME_ROWS: u16 = 4;
@@ -20,16 +20,39 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
     match event {
         Event::Action(action) => on_action(state, action),
         Event::Char(c) => {
-            if state.mode == Mode::Editor {
-                editing_field(state).push(c);
-                state.history_cursor = None;
+            match state.mode {
+                Mode::Editor => {
+                    editing_field(state).push(c);
+                    state.history_cursor = None;
+                }
+                Mode::Params => state.params.edit(Some(c)),
+                Mode::PromptFile => state.prompt_file.push(c),
+                _ => {}
             }
             Vec::new()
         }
         Event::Backspace => {
-            if state.mode == Mode::Editor {
-                editing_field(state).pop();
+            match state.mode {
+                Mode::Editor => {
+                    editing_field(state).pop();
+                }
+                Mode::Params => state.params.edit(None),
+                Mode::PromptFile => {
+                    state.prompt_file.pop();
+                }
+                _ => {}
             }
+            Vec::new()
+        }
+        Event::PromptLoaded(result) => {
+            match result {
+                Ok(text) => {
+                    state.prompt.user = text;
+                    state.notice = None;
+                }
+                Err(e) => state.notice = Some(e),
+            }
+            state.mode = Mode::Editor;
             Vec::new()
         }
         Event::Resize { width, height } => {
@@ -90,13 +113,30 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Back => {
             if state.help {
                 state.help = false;
+            } else if state.mode == Mode::Params {
+                close_params(state);
             } else {
                 state.mode = match state.mode {
-                    Mode::Compare | Mode::Picker => Mode::Editor,
-                    Mode::Editor => Mode::Picker,
+                    Mode::Compare | Mode::Picker | Mode::PromptFile => Mode::Editor,
+                    Mode::Editor | Mode::Params => Mode::Picker,
                 };
             }
         }
+        Action::OpenParams => {
+            if state.mode != Mode::Params {
+                state.previous_mode = state.mode;
+                state.mode = Mode::Params;
+            }
+        }
+        Action::ParamUp => state.params.cursor = state.params.cursor.saturating_sub(1),
+        Action::ParamDown => {
+            state.params.cursor = (state.params.cursor + 1).min(params::FIELDS.len() - 1)
+        }
+        Action::OpenPromptFile => {
+            state.prompt_file.clear();
+            state.mode = Mode::PromptFile;
+        }
+        Action::RerunFocused => return rerun_pane(state, state.focus),
         Action::OpenPicker => state.mode = Mode::Picker,
         Action::OpenEditor => state.mode = Mode::Editor,
         Action::PickerUp => state.picker_cursor = state.picker_cursor.saturating_sub(1),
@@ -128,7 +168,17 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::ToggleSystemPrompt => state.editing_system = !state.editing_system,
         Action::HistoryPrev | Action::HistoryNext => browse_history(state, action),
-        Action::Submit => return submit(state),
+        Action::Submit => match state.mode {
+            Mode::Params => close_params(state),
+            Mode::PromptFile => {
+                let path = state.prompt_file.trim().to_owned();
+                state.mode = Mode::Editor;
+                if !path.is_empty() {
+                    return vec![Effect::LoadPromptFile(path)];
+                }
+            }
+            _ => return submit(state),
+        },
         Action::RerunAll => {
             if let Some(last) = state.history.last().cloned() {
                 state.prompt = last;
@@ -177,11 +227,55 @@ fn browse_history(state: &mut AppState, action: Action) {
     state.prompt = cursor.map(|i| state.history[i].clone()).unwrap_or_default();
 }
 
+/// Close the parameters popup unless a value is invalid (then say which).
+fn close_params(state: &mut AppState) {
+    match state.params.patch() {
+        Ok(_) => state.mode = state.previous_mode,
+        Err(e) => state.params.error = Some(e),
+    }
+}
+
+/// Start pane `index` again with the last prompt, the other panes untouched.
+fn rerun_pane(state: &mut AppState, index: usize) -> Vec<Effect> {
+    let (Some(prompt), Ok(params)) = (state.history.last().cloned(), state.params.patch()) else {
+        return Vec::new();
+    };
+    let width = state.pane_text_width();
+    let run = state.next_run;
+    let Some(pane) = state.panes.get_mut(index) else {
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    if pane.status.is_active() {
+        effects.push(Effect::Cancel {
+            pane: index,
+            run: pane.run,
+        });
+    }
+    state.next_run += 1;
+    *pane = PaneState::new(pane.model.clone(), run, width);
+    effects.push(Effect::StartGeneration {
+        pane: index,
+        run,
+        model: pane.model.clone(),
+        prompt,
+        params,
+    });
+    effects
+}
+
 fn submit(state: &mut AppState) -> Vec<Effect> {
     let models = state.selected_models();
     if state.prompt.user.trim().is_empty() || models.is_empty() {
         return Vec::new();
     }
+    let params = match state.params.patch() {
+        Ok(p) => p,
+        Err(e) => {
+            state.notice = Some(e);
+            return Vec::new();
+        }
+    };
     let mut effects = cancel_panes(state, None);
     if state.history.last() != Some(&state.prompt) {
         state.history.push(state.prompt.clone());
@@ -199,6 +293,7 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
                 run,
                 model: model.clone(),
                 prompt: state.prompt.clone(),
+                params: params.clone(),
             });
             PaneState::new(model, run, width)
         })

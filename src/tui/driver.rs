@@ -47,7 +47,16 @@ impl Driver {
                     run,
                     model,
                     prompt,
-                } => self.start(pane, run, &model, prompt),
+                    params,
+                } => self.start(pane, run, &model, prompt, &params),
+                Effect::LoadPromptFile(path) => {
+                    let events = self.events.clone();
+                    self.tasks.spawn(async move {
+                        let read = tokio::fs::read_to_string(&path).await;
+                        let result = read.map_err(|e| format!("{path}: {e}"));
+                        let _ = events.send(Event::PromptLoaded(result));
+                    });
+                }
                 Effect::Replay { replay, runs } => self.replay(replay, runs),
                 Effect::Cancel { pane, run } => {
                     if let Some(token) = self.running.remove(&(pane, run)) {
@@ -60,14 +69,21 @@ impl Driver {
         }
     }
 
-    fn start(&mut self, pane: usize, run: u64, model: &str, prompt: crate::core::domain::Prompt) {
+    fn start(
+        &mut self,
+        pane: usize,
+        run: u64,
+        model: &str,
+        prompt: crate::core::domain::Prompt,
+        params: &crate::core::domain::GenParamsPatch,
+    ) {
         let cancel = CancellationToken::new();
         self.running.insert((pane, run), cancel.clone());
         let events = self.events.clone();
         let send = move |event: StreamEvent| {
             let _ = events.send(Event::Stream { pane, run, event });
         };
-        let resolved = self.config.resolve(model, &Default::default());
+        let resolved = self.config.resolve(model, params);
         let model_name = model.to_owned();
         self.tasks.spawn(async move {
             let resolved = match resolved {

@@ -199,7 +199,8 @@ fn input_event(keymap: &Keymap, state: &AppState, input: Input) -> Option<Event>
 }
 
 fn editor_text(state: &AppState, chord: KeyChord) -> Option<Event> {
-    if state.mode != Mode::Editor || chord.ctrl || chord.alt {
+    let typing = matches!(state.mode, Mode::Editor | Mode::Params | Mode::PromptFile);
+    if !typing || chord.ctrl || chord.alt {
         return None;
     }
     match chord.key {

@@ -467,3 +467,102 @@ fn confirming_a_replay_item_fills_panes_from_the_recording() {
     let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
     assert_eq!(effects, [Effect::Replay { replay: 0, runs }]);
 }
+
+#[test]
+fn parameters_popup_edits_apply_to_the_next_run() {
+    let mut s = state();
+    act(&mut s, Action::OpenParams);
+    assert_eq!(s.mode, Mode::Params);
+    type_text(&mut s, "0"); // temperature
+    act(&mut s, Action::ParamDown);
+    type_text(&mut s, "6x4"); // max tokens: the letter is ignored
+    act(&mut s, Action::Submit);
+    assert_eq!(s.mode, Mode::Editor, "back where it was opened");
+    type_text(&mut s, "hi");
+    let effects = act(&mut s, Action::Submit);
+    let Some(Effect::StartGeneration { params, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (params.temperature, params.max_tokens),
+        (Some(0.0), Some(64))
+    );
+}
+
+#[test]
+fn an_invalid_parameter_keeps_the_popup_open_and_says_why() {
+    let mut s = state();
+    act(&mut s, Action::OpenParams);
+    for _ in 0..3 {
+        act(&mut s, Action::ParamDown);
+    }
+    type_text(&mut s, "2.5"); // top_p
+    act(&mut s, Action::Back);
+    assert_eq!(s.mode, Mode::Params);
+    assert!(s.params.error.as_deref().unwrap().starts_with("top_p"));
+    update(&mut s, Event::Backspace, Instant::now());
+    update(&mut s, Event::Backspace, Instant::now());
+    update(&mut s, Event::Backspace, Instant::now());
+    act(&mut s, Action::Back);
+    assert_eq!(s.mode, Mode::Editor);
+}
+
+#[test]
+fn a_prompt_file_is_requested_and_loaded() {
+    let mut s = state();
+    act(&mut s, Action::OpenPromptFile);
+    type_text(&mut s, "/tmp/p.txt");
+    assert_eq!(
+        act(&mut s, Action::Submit),
+        [Effect::LoadPromptFile("/tmp/p.txt".into())]
+    );
+    update(
+        &mut s,
+        Event::PromptLoaded(Ok("From a file".into())),
+        Instant::now(),
+    );
+    assert_eq!(
+        (s.mode, s.prompt.user.as_str()),
+        (Mode::Editor, "From a file")
+    );
+    update(
+        &mut s,
+        Event::PromptLoaded(Err("/nope: No such file".into())),
+        Instant::now(),
+    );
+    assert_eq!(s.notice.as_deref(), Some("/nope: No such file"));
+    assert_eq!(
+        s.prompt.user, "From a file",
+        "a failed load keeps the prompt"
+    );
+}
+
+#[test]
+fn rerun_one_pane_leaves_the_other_alone() {
+    let mut s = submitted("hi");
+    let other_run = s.panes[1].run;
+    stream(
+        &mut s,
+        1,
+        StreamEvent::Delta {
+            text: "kept".into(),
+            n_tokens: 1,
+            at: Instant::now(),
+        },
+    );
+    let old = s.panes[0].run;
+    let effects = act(&mut s, Action::RerunFocused);
+    assert_eq!(
+        effects.len(),
+        2,
+        "cancel the running pane 0, start it again: {effects:?}"
+    );
+    assert!(matches!(effects[0], Effect::Cancel { pane: 0, run } if run == old));
+    assert!(matches!(
+        &effects[1],
+        Effect::StartGeneration { pane: 0, .. }
+    ));
+    assert_ne!(s.panes[0].run, old);
+    assert_eq!(s.panes[1].run, other_run);
+    assert_eq!(s.panes[1].text.text(), "kept");
+}

@@ -1,8 +1,10 @@
 //! Everything the TUI shows, as plain data. Widgets render from `&AppState` only.
 
 mod pane;
+pub mod params;
 
 pub use pane::{PaneState, PaneStatus};
+pub use params::ParamsState;
 
 use super::domain::Prompt;
 use super::hardware::HardwareSnapshot;
@@ -12,6 +14,10 @@ pub enum Mode {
     Picker,
     Editor,
     Compare,
+    /// The parameters popup, over the screen it was opened from.
+    Params,
+    /// A one-line input for the path of a prompt file.
+    PromptFile,
 }
 
 /// One entry of the model picker.
@@ -37,6 +43,8 @@ pub const MIN_PANE_WIDTH: u16 = 40;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppState {
     pub mode: Mode,
+    /// Where a popup returns to.
+    pub previous_mode: Mode,
     pub help: bool,
     pub picker: Vec<PickerItem>,
     /// Recorded sessions, listed in the picker after the models.
@@ -55,6 +63,9 @@ pub struct AppState {
     pub height: u16,
     pub next_run: u64,
     pub hardware: Option<HardwareSnapshot>,
+    pub params: ParamsState,
+    /// The path typed in `Mode::PromptFile`.
+    pub prompt_file: String,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
@@ -68,6 +79,7 @@ impl AppState {
         };
         Self {
             mode,
+            previous_mode: mode,
             help: false,
             picker,
             replays: Vec::new(),
@@ -83,6 +95,8 @@ impl AppState {
             height,
             next_run: 1,
             hardware: None,
+            params: ParamsState::default(),
+            prompt_file: String::new(),
             dirty: true,
         }
     }

@@ -42,11 +42,10 @@ impl Widget for Editor<'_> {
             s.editing_system,
         )
         .render(system_area, buf);
-        field(
-            &format!(" prompt → {models} "),
-            &s.prompt.user,
-            !s.editing_system,
-        )
-        .render(user_area, buf);
+        let title = match &s.notice {
+            Some(notice) => format!(" prompt → {models} · {notice} "),
+            None => format!(" prompt → {models} "),
+        };
+        field(&title, &s.prompt.user, !s.editing_system).render(user_area, buf);
     }
 }

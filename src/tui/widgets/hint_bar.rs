@@ -20,7 +20,14 @@ impl Widget for HintBar<'_> {
         let t = self.theme;
         let mut spans = Vec::new();
         let mut seen = Vec::new();
-        for (key, action) in self.bindings {
+        // Help and quit first: on a narrow terminal they are what must stay visible.
+        let mut ordered: Vec<&(KeyChord, Action)> = self.bindings.iter().collect();
+        ordered.sort_by_key(|(_, a)| match a {
+            Action::ToggleHelp => 0,
+            Action::Quit => 1,
+            _ => 2,
+        });
+        for (key, action) in ordered {
             // One key per action keeps the bar short; `?` lists them all.
             if seen.contains(action) {
                 continue;

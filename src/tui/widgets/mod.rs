@@ -5,5 +5,7 @@ pub mod hardware_bar;
 pub mod help;
 pub mod hint_bar;
 pub mod pane;
+pub mod params;
 pub mod picker;
+pub mod prompt_file;
 pub mod screen;

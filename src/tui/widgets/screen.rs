@@ -8,7 +8,9 @@ use super::hardware_bar::HardwareBar;
 use super::help::HelpOverlay;
 use super::hint_bar::HintBar;
 use super::pane::PaneView;
+use super::params::ParamsPopup;
 use super::picker::Picker;
+use super::prompt_file::PromptFileLine;
 use crate::core::keymap::Keymap;
 use crate::core::state::{AppState, MIN_PANE_WIDTH, Mode};
 use crate::tui::theme::Theme;
@@ -37,8 +39,15 @@ impl Screen<'_> {
             top,
         );
         let state = self.state;
-        match state.mode {
-            Mode::Picker => frame.render_widget(Picker { state, theme }, body),
+        let underneath = match state.mode {
+            Mode::Params => state.previous_mode,
+            Mode::PromptFile => Mode::Editor,
+            other => other,
+        };
+        match underneath {
+            Mode::Picker | Mode::Params | Mode::PromptFile => {
+                frame.render_widget(Picker { state, theme }, body)
+            }
             Mode::Editor => frame.render_widget(Editor { state, theme }, body),
             Mode::Compare => {
                 let n = state.panes.len().max(1) as u16;
@@ -60,6 +69,11 @@ impl Screen<'_> {
                     frame.render_widget(view, *rect);
                 }
             }
+        }
+        match state.mode {
+            Mode::Params => frame.render_widget(ParamsPopup { state, theme }, body),
+            Mode::PromptFile => frame.render_widget(PromptFileLine { state, theme }, body),
+            _ => {}
         }
         let bindings = self.keymap.bindings(state.mode);
         frame.render_widget(

@@ -1,0 +1,70 @@
+//! The parameters popup: temperature, max tokens, seed and top_p for the next run.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use crate::core::state::AppState;
+use crate::core::state::params::FIELDS;
+use crate::tui::theme::Theme;
+
+pub struct ParamsPopup<'a> {
+    pub state: &'a AppState,
+    pub theme: &'a Theme,
+}
+
+impl Widget for ParamsPopup<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let p = &self.state.params;
+        let mut lines: Vec<Line> = FIELDS
+            .iter()
+            .zip(&p.values)
+            .enumerate()
+            .map(|(i, (field, value))| {
+                let shown = if value.is_empty() {
+                    "model default"
+                } else {
+                    value
+                };
+                let style = if i == p.cursor {
+                    Style::default().fg(t.selection_fg).bg(t.selection_bg)
+                } else {
+                    Style::default().fg(t.text)
+                };
+                Line::from(vec![
+                    Span::styled(
+                        format!(" {:<12}", field.label()),
+                        Style::default().fg(t.muted),
+                    ),
+                    Span::styled(format!(" {shown:<16}"), style),
+                ])
+            })
+            .collect();
+        if let Some(error) = &p.error {
+            lines.push(Line::from(Span::styled(
+                format!(" {error}"),
+                Style::default().fg(t.error),
+            )));
+        }
+        let width = 44.min(area.width);
+        let height = (lines.len() as u16 + 2).min(area.height);
+        let popup = Rect {
+            x: area.x + (area.width - width) / 2,
+            y: area.y + (area.height - height) / 2,
+            width,
+            height,
+        };
+        Clear.render(popup, buf);
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(Style::default().fg(t.focused_border))
+                    .title(" parameters (empty = model default) "),
+            )
+            .render(popup, buf);
+    }
+}
