@@ -45,6 +45,41 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, so a test can check each one has a key.
+    pub const ALL: [Action; 31] = [
+        Action::Quit,
+        Action::ToggleHelp,
+        Action::Back,
+        Action::OpenPicker,
+        Action::PickerUp,
+        Action::PickerDown,
+        Action::PickerToggle,
+        Action::PickerConfirm,
+        Action::OpenEditor,
+        Action::Submit,
+        Action::NewLine,
+        Action::HistoryPrev,
+        Action::HistoryNext,
+        Action::ToggleSystemPrompt,
+        Action::FocusNext,
+        Action::FocusPrev,
+        Action::ScrollUp,
+        Action::ScrollDown,
+        Action::PageUp,
+        Action::PageDown,
+        Action::ScrollTop,
+        Action::FollowTail,
+        Action::CancelFocused,
+        Action::CancelAll,
+        Action::RerunAll,
+        Action::CopyFocused,
+        Action::RerunFocused,
+        Action::OpenParams,
+        Action::ParamUp,
+        Action::ParamDown,
+        Action::OpenPromptFile,
+    ];
+
     /// One line for the help overlay and the hint bar.
     pub fn description(self) -> &'static str {
         match self {

@@ -310,6 +310,26 @@ mod tests {
     }
 
     #[test]
+    fn every_action_has_a_default_key_and_so_appears_in_help() {
+        let k = Keymap::defaults();
+        let modes = [
+            Mode::Picker,
+            Mode::Editor,
+            Mode::Compare,
+            Mode::Params,
+            Mode::PromptFile,
+        ];
+        let bound: Vec<Action> = modes
+            .iter()
+            .flat_map(|m| k.bindings(*m))
+            .map(|(_, a)| a)
+            .collect();
+        for action in Action::ALL {
+            assert!(bound.contains(&action), "{action:?} has no key");
+        }
+    }
+
+    #[test]
     fn user_overrides_replace_single_bindings() {
         let user = Keymap::parse("[compare]\n\"c\" = \"cancel-all\"\n", "user").unwrap();
         let k = Keymap::defaults().merged(user);

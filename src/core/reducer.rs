@@ -8,7 +8,9 @@ use super::domain::FinishReason;
 use super::effect::Effect;
 use super::event::{Event, StreamEvent};
 use super::metrics::ChunkStamp;
-use super::state::{AppState, MAX_PANES, Mode, PaneState, PaneStatus, pane_text_width, params};
+use super::state::{
+    AppState, MAX_PANES, Mode, PaneState, PaneStatus, PickerRow, pane_text_width, params,
+};
 
 /// Rows of a pane that are not text: borders, title, metrics line.
 const PANE_CHROME_ROWS: u16 = 4;
@@ -27,6 +29,10 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
                 }
                 Mode::Params => state.params.edit(Some(c)),
                 Mode::PromptFile => state.prompt_file.push(c),
+                Mode::Picker => {
+                    state.picker_filter.push(c);
+                    state.picker_cursor = 0;
+                }
                 _ => {}
             }
             Vec::new()
@@ -39,6 +45,10 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
                 Mode::Params => state.params.edit(None),
                 Mode::PromptFile => {
                     state.prompt_file.pop();
+                }
+                Mode::Picker => {
+                    state.picker_filter.pop();
+                    state.picker_cursor = 0;
                 }
                 _ => {}
             }
@@ -141,20 +151,22 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::OpenEditor => state.mode = Mode::Editor,
         Action::PickerUp => state.picker_cursor = state.picker_cursor.saturating_sub(1),
         Action::PickerDown => {
-            // Models first, then the recorded sessions.
-            let last = (state.picker.len() + state.replays.len()).saturating_sub(1);
+            let last = state.picker_rows().len().saturating_sub(1);
             state.picker_cursor = (state.picker_cursor + 1).min(last)
         }
         Action::PickerToggle => {
             let chosen = state.picker.iter().filter(|p| p.selected).count();
-            if let Some(item) = state.picker.get_mut(state.picker_cursor)
+            if let Some(PickerRow::Model(i)) = state.picker_rows().get(state.picker_cursor).copied()
+                && let Some(item) = state.picker.get_mut(i)
                 && (item.selected || chosen < MAX_PANES)
             {
                 item.selected = !item.selected;
             }
         }
         Action::PickerConfirm => {
-            if let Some(replay) = state.picker_cursor.checked_sub(state.picker.len()) {
+            if let Some(PickerRow::Replay(replay)) =
+                state.picker_rows().get(state.picker_cursor).copied()
+            {
                 return start_replay(state, replay);
             }
             if state.picker.iter().any(|p| p.selected) {

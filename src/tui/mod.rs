@@ -199,7 +199,10 @@ fn input_event(keymap: &Keymap, state: &AppState, input: Input) -> Option<Event>
 }
 
 fn editor_text(state: &AppState, chord: KeyChord) -> Option<Event> {
-    let typing = matches!(state.mode, Mode::Editor | Mode::Params | Mode::PromptFile);
+    let typing = matches!(
+        state.mode,
+        Mode::Editor | Mode::Params | Mode::PromptFile | Mode::Picker
+    );
     if !typing || chord.ctrl || chord.alt {
         return None;
     }

@@ -566,3 +566,24 @@ fn rerun_one_pane_leaves_the_other_alone() {
     assert_eq!(s.panes[1].run, other_run);
     assert_eq!(s.panes[1].text.text(), "kept");
 }
+
+#[test]
+fn typing_in_the_picker_filters_models_and_recordings() {
+    let mut s = AppState::new(
+        vec![
+            item("smollm2", false),
+            item("gemma3-base", false),
+            item("gpt-4", false),
+        ],
+        80,
+        24,
+    );
+    type_text(&mut s, "GEM");
+    assert_eq!(s.picker_rows(), [crate::core::state::PickerRow::Model(1)]);
+    act(&mut s, Action::PickerToggle);
+    assert_eq!(s.selected_models(), ["gemma3-base"]);
+    update(&mut s, Event::Backspace, Instant::now());
+    update(&mut s, Event::Backspace, Instant::now());
+    update(&mut s, Event::Backspace, Instant::now());
+    assert_eq!(s.picker_rows().len(), 3);
+}

@@ -28,6 +28,13 @@ pub struct PickerItem {
     pub selected: bool,
 }
 
+/// A line of the picker: a model or a recorded session, by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickerRow {
+    Model(usize),
+    Replay(usize),
+}
+
 /// A recorded session the picker offers to replay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplayItem {
@@ -51,7 +58,10 @@ pub struct AppState {
     pub replays: Vec<ReplayItem>,
     /// Shown above the picker (e.g. why no model can run).
     pub notice: Option<String>,
+    /// Index into `picker_rows()`.
     pub picker_cursor: usize,
+    /// Typed in the picker: only names containing it are listed.
+    pub picker_filter: String,
     pub prompt: Prompt,
     pub editing_system: bool,
     pub history: Vec<Prompt>,
@@ -85,6 +95,7 @@ impl AppState {
             replays: Vec::new(),
             notice: None,
             picker_cursor: 0,
+            picker_filter: String::new(),
             prompt: Prompt::default(),
             editing_system: false,
             history: Vec::new(),
@@ -99,6 +110,26 @@ impl AppState {
             prompt_file: String::new(),
             dirty: true,
         }
+    }
+
+    /// The picker's lines under the current filter (case-insensitive substring).
+    pub fn picker_rows(&self) -> Vec<PickerRow> {
+        let filter = self.picker_filter.to_lowercase();
+        let shown = |name: &str| name.to_lowercase().contains(&filter);
+        let models = self
+            .picker
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| shown(&p.name));
+        let replays = self
+            .replays
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| shown(&r.name));
+        models
+            .map(|(i, _)| PickerRow::Model(i))
+            .chain(replays.map(|(i, _)| PickerRow::Replay(i)))
+            .collect()
     }
 
     pub fn selected_models(&self) -> Vec<String> {

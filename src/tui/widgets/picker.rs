@@ -1,4 +1,5 @@
-//! The model picker: every known model, the selected ones marked, the cursor highlighted.
+//! The model picker: every known model and recorded session under the typed filter, the
+//! selected models marked, the cursor highlighted.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -6,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use crate::core::state::{AppState, MAX_PANES};
+use crate::core::state::{AppState, MAX_PANES, PickerRow};
 use crate::tui::theme::Theme;
 
 pub struct Picker<'a> {
@@ -17,61 +18,66 @@ pub struct Picker<'a> {
 impl Widget for Picker<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let lines: Vec<Line> = self
-            .state
-            .picker
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let mark = if item.selected { "[x]" } else { "[ ]" };
-                let style = if i == self.state.picker_cursor {
+        let s = self.state;
+        let mut lines = Vec::new();
+        if let Some(notice) = &s.notice {
+            lines.push(Line::from(Span::styled(
+                format!(" {notice}"),
+                Style::default().fg(t.warning),
+            )));
+            lines.push(Line::default());
+        }
+        for (row_index, row) in s.picker_rows().into_iter().enumerate() {
+            let at_cursor = row_index == s.picker_cursor;
+            let highlight = |normal: Style| {
+                if at_cursor {
                     Style::default().fg(t.selection_fg).bg(t.selection_bg)
                 } else {
-                    Style::default().fg(t.text)
-                };
-                Line::from(vec![
-                    Span::styled(format!(" {mark} {:<20}", item.name), style),
-                    Span::styled(format!(" {}", item.detail), Style::default().fg(t.muted)),
-                ])
-            })
-            .collect();
-        let mut lines = lines;
-        let models = self.state.picker.len();
-        for (i, replay) in self.state.replays.iter().enumerate() {
-            let style = if models + i == self.state.picker_cursor {
-                Style::default().fg(t.selection_fg).bg(t.selection_bg)
-            } else {
-                Style::default().fg(t.accent)
+                    normal
+                }
+            };
+            let (label, detail) = match row {
+                PickerRow::Model(i) => {
+                    let item = &s.picker[i];
+                    let mark = if item.selected { "[x]" } else { "[ ]" };
+                    (
+                        Span::styled(
+                            format!(" {mark} {:<20}", item.name),
+                            highlight(Style::default().fg(t.text)),
+                        ),
+                        format!(" {}", item.detail),
+                    )
+                }
+                PickerRow::Replay(i) => {
+                    let r = &s.replays[i];
+                    (
+                        Span::styled(
+                            format!(" ▶ replay {:<17}", r.name),
+                            highlight(Style::default().fg(t.accent)),
+                        ),
+                        format!(" recorded: {} · {:?}", r.models.join(" vs "), r.prompt.user),
+                    )
+                }
             };
             lines.push(Line::from(vec![
-                Span::styled(format!(" ▶ replay {:<17}", replay.name), style),
-                Span::styled(
-                    format!(
-                        " recorded: {} · {:?}",
-                        replay.models.join(" vs "),
-                        replay.prompt.user
-                    ),
-                    Style::default().fg(t.muted),
-                ),
+                label,
+                Span::styled(detail, Style::default().fg(t.muted)),
             ]));
         }
-        if let Some(notice) = &self.state.notice {
-            lines.insert(
-                0,
-                Line::from(Span::styled(
-                    format!(" {notice}"),
-                    Style::default().fg(t.warning),
-                )),
-            );
-            lines.insert(1, Line::default());
-        }
-        let chosen = self.state.picker.iter().filter(|p| p.selected).count();
+        let chosen = s.picker.iter().filter(|p| p.selected).count();
+        let filter = if s.picker_filter.is_empty() {
+            "type to filter".to_string()
+        } else {
+            format!("filter: {}", s.picker_filter)
+        };
         Paragraph::new(lines)
             .block(
                 Block::default()
                     .borders(Borders::ALL)
                     .border_style(Style::default().fg(t.border))
-                    .title(format!(" models: {chosen} of at most {MAX_PANES} chosen ")),
+                    .title(format!(
+                        " models: {chosen} of at most {MAX_PANES} chosen · {filter} "
+                    )),
             )
             .render(area, buf);
     }
