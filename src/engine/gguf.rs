@@ -74,14 +74,6 @@ impl GgufHeader {
     pub fn quantization(&self) -> Option<&'static str> {
         file_type_name(self.uint("general.file_type")?)
     }
-
-    fn token_text(&self, id_key: &str) -> Option<u64> {
-        self.uint(id_key)
-    }
-
-    pub fn bos_token_id(&self) -> Option<u64> {
-        self.token_text("tokenizer.ggml.bos_token_id")
-    }
 }
 
 /// Read and validate the header of `path`. Every failure names the file and the reason.

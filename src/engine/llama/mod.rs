@@ -8,7 +8,7 @@ mod sampler;
 mod worker;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Instant;
 
@@ -154,8 +154,4 @@ pub fn load(spec: &LlamaSpec) -> Result<Arc<LocalModel>, EngineError> {
 /// Physical cores, which is what llama.cpp's own tools default to.
 pub fn default_threads() -> u32 {
     u32::try_from(num_cpus::get_physical().max(1)).unwrap_or(1)
-}
-
-pub fn display_path(path: &Path) -> String {
-    path.display().to_string()
 }
