@@ -11,7 +11,7 @@ run: prereqs models build
 test: prereqs models servers
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
-	$(CARGO) test --release --all-targets
+	$(CARGO) test --release --lib --bins --tests
 
 bench: prereqs models build
 	scripts/bench
