@@ -216,3 +216,47 @@ fn focused_pane_border_and_gauges_use_their_theme_colours() {
     let cpu_x = line.find("42%").unwrap() as u16;
     assert_eq!(buf[(cpu_x, 0)].fg, theme.gauge_low);
 }
+
+#[test]
+fn popups_and_an_error_pane() {
+    let t0 = Instant::now();
+    let mut s = comparing(80, 24);
+    // An error shows its full text in the pane.
+    let run = s.panes[1].run;
+    update(
+        &mut s,
+        Event::Stream {
+            pane: 1,
+            run,
+            event: StreamEvent::Failed {
+                kind: "connection_refused".into(),
+                message: "http://127.0.0.1:9/v1/chat/completions: connection refused (is the server running?)".into(),
+                at: t0,
+            },
+        },
+        t0,
+    );
+    let screen = text(&draw(&s));
+    assert!(screen.contains("error: connection_refused"), "{screen}");
+    assert!(
+        screen.contains("(is the server"),
+        "the whole message, wrapped:\n{screen}"
+    );
+    insta::assert_snapshot!("error_pane", screen);
+
+    update(&mut s, Event::Action(Action::ToggleHelp), t0);
+    insta::assert_snapshot!("help_overlay", text(&draw(&s)));
+    update(&mut s, Event::Action(Action::ToggleHelp), t0);
+
+    update(&mut s, Event::Action(Action::OpenParams), t0);
+    update(&mut s, Event::Char('0'), t0);
+    insta::assert_snapshot!("params_popup", text(&draw(&s)));
+    update(&mut s, Event::Action(Action::Submit), t0);
+
+    update(&mut s, Event::Action(Action::OpenEditor), t0);
+    update(&mut s, Event::Action(Action::OpenPromptFile), t0);
+    for c in "prompts/q1.txt".chars() {
+        update(&mut s, Event::Char(c), t0);
+    }
+    insta::assert_snapshot!("prompt_file_line", text(&draw(&s)));
+}
