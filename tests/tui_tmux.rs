@@ -50,6 +50,44 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    fn new(tag: &str) -> Self {
+        Self {
+            socket: format!("slam-test-{tag}-{}", std::process::id()),
+        }
+    }
+
+    /// A detached session `slam` of `width`×`height` running `command`.
+    fn session(&self, width: u16, height: u16, command: &str) {
+        let (w, h) = (width.to_string(), height.to_string());
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "slam",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            command,
+        ]);
+    }
+}
+
+/// slam's environment in a test: the sandbox's config and data dirs, `cache_home` as the XDG
+/// cache home, and no Hugging Face or Ollama store from the machine.
+fn slam_env(sandbox: &Sandbox, cache_home: &std::path::Path) -> String {
+    let none = sandbox.dir.path().join("none");
+    format!(
+        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} XDG_CACHE_HOME={} HF_HUB_CACHE={} OLLAMA_MODELS={}",
+        sandbox.data_dir().display(),
+        sandbox.dir.path().join("config").display(),
+        cache_home.display(),
+        none.display(),
+        none.display()
+    )
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.run(&["kill-server"]);
@@ -59,13 +97,9 @@ impl Drop for Tmux {
 #[test]
 fn choose_models_submit_stream_quit() {
     let sandbox = Sandbox::new();
-    let tmux = Tmux {
-        socket: format!("slam-test-{}", std::process::id()),
-    };
+    let tmux = Tmux::new("loop");
     let slam = env!("CARGO_BIN_EXE_slam");
-    let data = sandbox.data_dir();
     let config = sandbox.dir.path().join("config");
-    let cache = slam::config::cache_dir();
     // Greedy decoding so the answer is known; short answers keep the test quick.
     std::fs::create_dir_all(config.join("slam")).unwrap();
     std::fs::write(
@@ -73,23 +107,13 @@ fn choose_models_submit_stream_quit() {
         "[params]\ntemperature = 0\nmax_tokens = 48\n",
     )
     .unwrap();
-    let shell = format!(
-        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} XDG_CACHE_HOME={} {slam}; echo SLAM_EXIT=$?; sleep 600",
-        data.display(),
-        config.display(),
-        cache.parent().unwrap().display()
+    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
+    let env = slam_env(&sandbox, &cache_home);
+    tmux.session(
+        160,
+        40,
+        &format!("{env} {slam}; echo SLAM_EXIT=$?; sleep 600"),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "slam",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        &shell,
-    ]);
     tmux.wait_for(
         "the editor",
         |s| s.contains("prompt → smollm2, gemma3-base"),
@@ -167,34 +191,17 @@ fn choose_models_submit_stream_quit() {
 #[test]
 fn terminal_is_restored_on_sigterm_and_across_ctrl_z() {
     let sandbox = Sandbox::new();
-    let tmux = Tmux {
-        socket: format!("slam-test-sig-{}", std::process::id()),
-    };
+    let tmux = Tmux::new("sig");
     let slam = env!("CARGO_BIN_EXE_slam");
     // An interactive shell, so Ctrl-Z stops slam and `fg` brings it back.
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "slam",
-        "-x",
-        "120",
-        "-y",
-        "30",
-        "bash --norc --noprofile -i",
-    ]);
+    tmux.session(120, 30, "bash --norc --noprofile -i");
     tmux.wait_for(
         "the shell",
         |s| s.contains('$') || s.contains('#'),
         Duration::from_secs(10),
     );
-    let cache = slam::config::cache_dir();
-    let cmd = format!(
-        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} XDG_CACHE_HOME={} {slam}",
-        sandbox.data_dir().display(),
-        sandbox.dir.path().join("config").display(),
-        cache.parent().unwrap().display()
-    );
+    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
+    let cmd = format!("{} {slam}", slam_env(&sandbox, &cache_home));
     tmux.keys(&["-l", &cmd]);
     tmux.keys(&["Enter"]);
     tmux.wait_for(
@@ -261,28 +268,15 @@ fn terminal_is_restored_on_sigterm_and_across_ctrl_z() {
 #[test]
 fn with_no_model_at_all_a_recorded_session_replays() {
     let sandbox = Sandbox::new();
-    let tmux = Tmux {
-        socket: format!("slam-test-replay-{}", std::process::id()),
-    };
+    let tmux = Tmux::new("replay");
     let slam = env!("CARGO_BIN_EXE_slam");
     let empty_cache = sandbox.dir.path().join("empty-cache");
-    let shell = format!(
-        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} XDG_CACHE_HOME={} HF_HUB_CACHE={0}/none OLLAMA_MODELS={0}/none {slam}; echo SLAM_EXIT=$?; sleep 600",
-        sandbox.data_dir().display(),
-        sandbox.dir.path().join("config").display(),
-        empty_cache.display(),
+    let env = slam_env(&sandbox, &empty_cache);
+    tmux.session(
+        160,
+        40,
+        &format!("{env} {slam}; echo SLAM_EXIT=$?; sleep 600"),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "slam",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        &shell,
-    ]);
     let picker = tmux.wait_for(
         "the offer",
         |s| s.contains("No local model found"),

@@ -113,43 +113,44 @@ fn stem(path: &Path) -> String {
 /// `*.gguf` files below `root` (following links, as the HF cache is made of them); of a split
 /// model only the first part.
 fn gguf_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    walk(root, 0, &mut out);
+    let mut out = files_below(root, &|path: &Path| {
+        let is_gguf = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gguf"));
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let later_part = name.contains("-of-") && !name.contains("-00001-of-");
+        is_gguf && !later_part
+    });
     out.sort();
     out
 }
 
-fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, depth + 1, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
-        {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let later_part = name.contains("-of-") && !name.contains("-00001-of-");
-            if !later_part {
+/// Files below `root` (at most `MAX_DEPTH` folders down) that `keep` accepts.
+fn files_below(root: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
+    fn walk(dir: &Path, depth: usize, keep: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                if depth < MAX_DEPTH {
+                    walk(&path, depth + 1, keep, out);
+                }
+            } else if keep(&path) {
                 out.push(path);
             }
         }
     }
+    let mut out = Vec::new();
+    walk(root, 0, keep, &mut out);
+    out
 }
 
 /// Ollama keeps a JSON manifest per model:tag whose "model" layer names a blob (a GGUF).
 fn ollama_models(root: &Path) -> Vec<Found> {
     let manifests = root.join("manifests");
-    let mut files = Vec::new();
-    walk_all(&manifests, 0, &mut files);
     let mut found = Vec::new();
-    for manifest in files {
+    for manifest in files_below(&manifests, &|_| true) {
         let Ok(text) = std::fs::read_to_string(&manifest) else {
             continue;
         };
@@ -184,23 +185,6 @@ fn ollama_models(root: &Path) -> Vec<Found> {
         });
     }
     found
-}
-
-fn walk_all(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            walk_all(&path, depth + 1, out);
-        } else {
-            out.push(path);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -32,14 +32,7 @@ impl Widget for HelpOverlay<'_> {
             })
             .collect();
         let content = lines.iter().map(|l| l.width()).max().unwrap_or(0) as u16;
-        let height = (lines.len() as u16 + 2).min(area.height);
-        let width = (content + 3).min(area.width);
-        let popup = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + (area.height - height) / 2,
-            width,
-            height,
-        };
+        let popup = super::centered(area, content + 3, lines.len() as u16 + 2);
         Clear.render(popup, buf);
         Paragraph::new(lines)
             .block(

@@ -9,3 +9,16 @@ pub mod params;
 pub mod picker;
 pub mod prompt_file;
 pub mod screen;
+
+use ratatui::layout::Rect;
+
+/// A `width`×`height` rectangle in the middle of `area` (clipped to it), for popups.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (width, height) = (width.min(area.width), height.min(area.height));
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}

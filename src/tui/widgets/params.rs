@@ -49,14 +49,7 @@ impl Widget for ParamsPopup<'_> {
                 Style::default().fg(t.error),
             )));
         }
-        let width = 44.min(area.width);
-        let height = (lines.len() as u16 + 2).min(area.height);
-        let popup = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + (area.height - height) / 2,
-            width,
-            height,
-        };
+        let popup = super::centered(area, 44, lines.len() as u16 + 2);
         Clear.render(popup, buf);
         Paragraph::new(lines)
             .block(
