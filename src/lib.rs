@@ -6,4 +6,5 @@ pub mod core;
 pub mod engine;
 pub mod logging;
 pub mod monitor;
+pub mod store;
 pub mod tui;

@@ -2,8 +2,11 @@
 
 mod compare;
 mod generate;
+mod leaderboard;
 mod models;
 mod output;
+mod rate;
+mod sessions;
 pub mod start;
 mod tui;
 
@@ -31,6 +34,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub models_dir: Vec<PathBuf>,
 
+    /// Ratings database (default: slam/slam.db in the platform data dir).
+    #[arg(long, global = true, env = "SLAM_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -45,6 +52,13 @@ pub enum Command {
     Models(models::ModelsArgs),
     /// The interactive comparison (also what `slam` alone opens).
     Tui(tui::TuiArgs),
+    /// Rate answers in the TUI over a prompt file (models answer live) or a stored session;
+    /// resumes where you stopped.
+    Rate(rate::RateArgs),
+    /// Per model: scores with 95% CI, win rate (Wilson), Bradley–Terry (bootstrap), Elo.
+    Leaderboard(leaderboard::LeaderboardArgs),
+    /// List, show, export, import and delete rating sessions.
+    Sessions(sessions::SessionsArgs),
 }
 
 /// Sampling flags shared by the commands that generate.
@@ -128,11 +142,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let db = cli.db.clone().unwrap_or_else(crate::store::default_path);
     match cli.command {
         Some(Command::Generate(args)) => runtime.block_on(generate::run(&config, args)),
         Some(Command::Compare(args)) => runtime.block_on(compare::run(&config, args)),
         Some(Command::Models(args)) => models::run(&config, args),
-        Some(Command::Tui(args)) => runtime.block_on(tui::run(config, args)),
-        None => runtime.block_on(tui::run(config, tui::TuiArgs::default())),
+        Some(Command::Tui(args)) => runtime.block_on(tui::run(config, &db, args)),
+        Some(Command::Rate(args)) => runtime.block_on(rate::run(config, &db, args)),
+        Some(Command::Leaderboard(args)) => leaderboard::run(&db, args),
+        Some(Command::Sessions(args)) => sessions::run(&db, args),
+        None => runtime.block_on(tui::run(config, &db, tui::TuiArgs::default())),
     }
 }

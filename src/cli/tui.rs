@@ -1,5 +1,6 @@
 //! `slam` / `slam tui`: the interactive comparison.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -8,26 +9,50 @@ use clap::Args;
 use crate::config::{Config, project_dirs};
 use crate::core::keymap::Keymap;
 use crate::core::recording::Recording;
+use crate::core::state::RatingState;
+use crate::store::Store;
+use crate::store::records::SessionRecord;
+use crate::tui::persist::PersistOptions;
 use crate::tui::theme::Theme;
 use crate::tui::{self, TuiOptions};
+
+/// Options of every command that opens the TUI.
+#[derive(Debug, Default, Args)]
+pub struct TuiLook {
+    /// Colour theme: dark, light, high-contrast, colorblind, or NAME.toml in slam/themes/.
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Who is rating (default: $SLAM_RATER, else $USER).
+    #[arg(long)]
+    pub rater: Option<String>,
+}
 
 #[derive(Debug, Default, Args)]
 pub struct TuiArgs {
     /// Model to select at start (repeat, up to 4). Default: the two test models.
     #[arg(short = 'm', long = "model")]
     pub models: Vec<String>,
-    /// Colour theme: dark, light, high-contrast, colorblind, or NAME.toml in slam/themes/.
-    #[arg(long)]
-    pub theme: Option<String>,
     /// Replay a recorded session (the output of `slam compare --json`) at its recorded pace.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<std::path::PathBuf>,
+    /// Start in blind mode: model names hidden, order shuffled per prompt (Ctrl-b toggles).
+    #[arg(long)]
+    pub blind: bool,
+    #[command(flatten)]
+    pub look: TuiLook,
 }
 
-pub async fn run(config: Config, args: TuiArgs) -> anyhow::Result<ExitCode> {
+pub struct Look {
+    pub theme: Theme,
+    pub keymap: Keymap,
+}
+
+/// The theme and the keymap (defaults merged with slam/keymap.toml).
+pub fn load_look(config: &Config, look: &TuiLook) -> anyhow::Result<Look> {
     let config_dir = project_dirs().map(|d| d.config_dir().to_path_buf());
-    let theme_name = args
+    let theme_name = look
         .theme
+        .clone()
         .or_else(|| config.file.theme.clone())
         .unwrap_or_else(|| "dark".into());
     let theme = Theme::load(
@@ -44,6 +69,11 @@ pub async fn run(config: Config, args: TuiArgs) -> anyhow::Result<ExitCode> {
         let user = Keymap::parse(&text, &path.display().to_string()).map_err(anyhow::Error::msg)?;
         keymap = keymap.merged(user);
     }
+    Ok(Look { theme, keymap })
+}
+
+pub async fn run(config: Config, db: &Path, args: TuiArgs) -> anyhow::Result<ExitCode> {
+    let look = load_look(&config, &args.look)?;
     let selected = if args.models.is_empty() {
         vec!["smollm2".to_string(), "gemma3-base".to_string()]
     } else {
@@ -62,14 +92,37 @@ pub async fn run(config: Config, args: TuiArgs) -> anyhow::Result<ExitCode> {
         recordings.insert(0, (name, recording));
         replay_now = Some(0);
     }
+    let rater = super::rate::rater(args.look.rater.clone());
+    // The TUI works without the store (e.g. another slam holds it); ratings then say why
+    // they were not saved.
+    let store = Store::open(db).map_err(|e| e.to_string());
+    let session = SessionRecord {
+        uid: crate::store::new_uid(),
+        kind: "tui".into(),
+        name: format!("tui: {}", selected.join(" vs ")),
+        prompt_set: None,
+        prompt_set_hash: None,
+        models: selected.clone(),
+        rater: Some(rater.clone()),
+        blind: args.blind,
+        created_at: String::new(),
+    };
     tui::run(
         config,
         TuiOptions {
-            theme,
-            keymap,
+            theme: look.theme,
+            keymap: look.keymap,
             selected,
             recordings,
             replay_now,
+            rating: RatingState::new(rater.clone(), args.blind, fastrand::u64(..)),
+            persist: PersistOptions {
+                store,
+                session_id: None,
+                session,
+                rater,
+                stored: Vec::new(),
+            },
         },
     )
     .await?;

@@ -42,11 +42,41 @@ pub enum Action {
     ParamDown,
     // Load the prompt from a file.
     OpenPromptFile,
+    // Rating the focused answer.
+    #[serde(rename = "score-1")]
+    Score1,
+    #[serde(rename = "score-2")]
+    Score2,
+    #[serde(rename = "score-3")]
+    Score3,
+    #[serde(rename = "score-4")]
+    Score4,
+    #[serde(rename = "score-5")]
+    Score5,
+    TagHallucination,
+    TagRefusal,
+    TagWrongFormat,
+    OpenNote,
+    // Voting across the answers.
+    VoteA,
+    VoteB,
+    VoteTie,
+    VoteBothBad,
+    VoteBest,
+    VoteWorst,
+    UndoRating,
+    ToggleBlind,
+    // A rating session's items.
+    NextItem,
+    PrevItem,
+    // The leaderboard screen.
+    OpenLeaderboard,
+    LeaderboardScope,
 }
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 52] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
@@ -78,6 +108,27 @@ impl Action {
         Action::ParamUp,
         Action::ParamDown,
         Action::OpenPromptFile,
+        Action::Score1,
+        Action::Score2,
+        Action::Score3,
+        Action::Score4,
+        Action::Score5,
+        Action::TagHallucination,
+        Action::TagRefusal,
+        Action::TagWrongFormat,
+        Action::OpenNote,
+        Action::VoteA,
+        Action::VoteB,
+        Action::VoteTie,
+        Action::VoteBothBad,
+        Action::VoteBest,
+        Action::VoteWorst,
+        Action::UndoRating,
+        Action::ToggleBlind,
+        Action::NextItem,
+        Action::PrevItem,
+        Action::OpenLeaderboard,
+        Action::LeaderboardScope,
     ];
 
     /// One line for the help overlay and the hint bar.
@@ -114,6 +165,27 @@ impl Action {
             Action::ParamUp => "previous parameter",
             Action::ParamDown => "next parameter",
             Action::OpenPromptFile => "load the prompt from a file",
+            Action::Score1 => "score this answer 1 (bad)",
+            Action::Score2 => "score 2",
+            Action::Score3 => "score 3",
+            Action::Score4 => "score 4",
+            Action::Score5 => "score 5 (excellent)",
+            Action::TagHallucination => "tag: hallucination",
+            Action::TagRefusal => "tag: refusal",
+            Action::TagWrongFormat => "tag: wrong format",
+            Action::OpenNote => "note on this answer",
+            Action::VoteA => "vote: A is better",
+            Action::VoteB => "vote: B is better",
+            Action::VoteTie => "vote: tie",
+            Action::VoteBothBad => "vote: both bad",
+            Action::VoteBest => "vote: this answer is the best",
+            Action::VoteWorst => "vote: this answer is the worst",
+            Action::UndoRating => "undo the last rating",
+            Action::ToggleBlind => "blind mode on/off (hide model names)",
+            Action::NextItem => "next item",
+            Action::PrevItem => "previous item",
+            Action::OpenLeaderboard => "leaderboard",
+            Action::LeaderboardScope => "leaderboard: this session / everything",
         }
     }
 }

@@ -1,6 +1,8 @@
 //! What the reducer asks the driver to do. Effects are data: the reducer never performs them.
 
-use crate::core::domain::{GenParamsPatch, Prompt};
+use crate::core::domain::{EngineTimings, FinishReason, GenParamsPatch, Prompt};
+use crate::core::metrics::GenerationMetrics;
+use crate::core::rating::{PairOutcome, Score};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -27,5 +29,79 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52).
     CopyToClipboard(String),
+    /// Write to the store, in this order.
+    Store(StoreOp),
+    /// Load stored item `index` of the rating session; comes back as `Event::ItemLoaded`.
+    LoadItem {
+        index: usize,
+    },
+    /// Compute the leaderboard (this session only, or everything); comes back as
+    /// `Event::LeaderboardLoaded`.
+    LoadLeaderboard {
+        session_only: bool,
+    },
     Quit,
+}
+
+/// A write to the store. Prompts are numbered by round, answers by run; the writer maps them
+/// to rows. Saves with a `seq` report back as `Event::Saved` once committed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreOp {
+    Prompt {
+        round: u64,
+        prompt: Prompt,
+        /// Model names left to right as shown.
+        pane_models: Vec<String>,
+        item: Option<String>,
+    },
+    Generation {
+        round: u64,
+        run: u64,
+        pane: usize,
+        model: String,
+        text: String,
+        metrics: GenerationMetrics,
+        timings: Option<EngineTimings>,
+        finish_reason: Option<FinishReason>,
+        error: Option<(String, String)>,
+    },
+    /// Stored answers shown for rating: round → the stored prompt, run → the stored answer.
+    Bind {
+        round: u64,
+        prompt: i64,
+        answers: Vec<(u64, i64)>,
+    },
+    Rate {
+        round: u64,
+        seq: u64,
+        change: RatingChange,
+        /// The answers' names were hidden when this was given.
+        blind: bool,
+    },
+    Undo {
+        round: u64,
+        seq: u64,
+        /// `Some(run)`: the score of that answer; `None`: the vote on `panes`.
+        score_of: Option<u64>,
+        panes: Vec<u64>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RatingChange {
+    Score {
+        run: u64,
+        score: Score,
+    },
+    Pair {
+        run_a: u64,
+        run_b: u64,
+        outcome: PairOutcome,
+    },
+    /// `panes`: every answer shown, left to right.
+    Best {
+        best: Option<u64>,
+        worst: Option<u64>,
+        panes: Vec<u64>,
+    },
 }

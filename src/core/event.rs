@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::action::Action;
 use super::domain::{EngineTimings, FinishReason, Usage};
 use super::hardware::HardwareSnapshot;
+use super::leaderboard::Leaderboard;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -28,6 +29,28 @@ pub enum Event {
     /// A hardware sample (about once a second).
     Hardware(HardwareSnapshot),
     Tick,
+    /// Every save up to `seq` has committed.
+    Saved {
+        seq: u64,
+    },
+    SaveFailed {
+        seq: u64,
+        message: String,
+    },
+    /// A stored item of the rating session, or why it could not be read.
+    ItemLoaded {
+        index: usize,
+        result: Result<LoadedItem, String>,
+    },
+    LeaderboardLoaded(Result<Leaderboard, String>),
+}
+
+/// A stored prompt and its answers, to rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedItem {
+    pub prompt_id: i64,
+    /// (generation id, model, text), in stored order.
+    pub answers: Vec<(i64, String, String)>,
 }
 
 /// The engine's events as the core sees them (errors already rendered to text).

@@ -138,13 +138,15 @@ impl fmt::Display for KeyChord {
 }
 
 /// Sections of a keymap file: `global` applies in every mode unless the mode rebinds the key.
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 8] = [
     "global",
     "picker",
     "editor",
     "compare",
     "params",
     "prompt-file",
+    "note",
+    "leaderboard",
 ];
 
 fn section(mode: Mode) -> &'static str {
@@ -154,6 +156,8 @@ fn section(mode: Mode) -> &'static str {
         Mode::Compare => "compare",
         Mode::Params => "params",
         Mode::PromptFile => "prompt-file",
+        Mode::Note => "note",
+        Mode::Leaderboard => "leaderboard",
     }
 }
 
@@ -318,6 +322,8 @@ mod tests {
             Mode::Compare,
             Mode::Params,
             Mode::PromptFile,
+            Mode::Note,
+            Mode::Leaderboard,
         ];
         let bound: Vec<Action> = modes
             .iter()

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::action::Action;
 use super::domain::FinishReason;
-use super::effect::Effect;
+use super::effect::{Effect, StoreOp};
 use super::event::{Event, StreamEvent};
 use super::metrics::ChunkStamp;
 use super::state::{
@@ -14,8 +14,8 @@ use super::state::{
 
 /// Rows of a pane that are not text: borders, title, metrics line.
 const PANE_CHROME_ROWS: u16 = 4;
-/// Rows of the screen outside the panes: hardware bar, hint bar.
-const SCREEN_CHROME_ROWS: u16 = 2;
+/// Rows of the screen outside the panes: hardware bar, rating bar, hint bar.
+const SCREEN_CHROME_ROWS: u16 = 3;
 
 pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
     state.dirty = true;
@@ -29,6 +29,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
                 }
                 Mode::Params => state.params.edit(Some(c)),
                 Mode::PromptFile => state.prompt_file.push(c),
+                Mode::Note => state.rating.note.push(c),
                 Mode::Picker => {
                     state.picker_filter.push(c);
                     state.picker_cursor = 0;
@@ -45,6 +46,9 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
                 Mode::Params => state.params.edit(None),
                 Mode::PromptFile => {
                     state.prompt_file.pop();
+                }
+                Mode::Note => {
+                    state.rating.note.pop();
                 }
                 Mode::Picker => {
                     state.picker_filter.pop();
@@ -74,10 +78,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Event::Stream { pane, run, event } => {
-            on_stream(state, pane, run, event);
-            Vec::new()
-        }
+        Event::Stream { pane, run, event } => on_stream(state, pane, run, event),
         Event::Hardware(sample) => {
             state.hardware = Some(sample);
             Vec::new()
@@ -91,7 +92,31 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Event::Saved { seq } => {
+            rating::on_saved(state, seq);
+            Vec::new()
+        }
+        Event::SaveFailed { seq, message } => {
+            rating::on_save_failed(state, seq, message);
+            Vec::new()
+        }
+        Event::ItemLoaded { index, result } => rating::on_item_loaded(state, index, result),
+        Event::LeaderboardLoaded(result) => {
+            state.rating.leaderboard = Some(result);
+            Vec::new()
+        }
     }
+}
+
+/// Open a rating session (`slam rate`) at its first item not rated yet.
+pub fn start_rating_session(state: &mut AppState) -> Vec<Effect> {
+    let first = state
+        .rating
+        .session
+        .as_ref()
+        .map_or(0, |s| s.first_unrated());
+    state.mode = Mode::Compare;
+    rating::go_to_item(state, first)
 }
 
 /// Text rows visible in one pane.
@@ -127,6 +152,10 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 close_params(state);
             } else {
                 state.mode = match state.mode {
+                    Mode::Note => Mode::Compare,
+                    Mode::Leaderboard => state.previous_mode,
+                    // A rating session lives in its panes: there is no prompt to edit.
+                    Mode::Compare if state.rating.session.is_some() => Mode::Compare,
                     Mode::Compare | Mode::Picker | Mode::PromptFile => Mode::Editor,
                     Mode::Editor | Mode::Params => Mode::Picker,
                 };
@@ -182,6 +211,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::HistoryPrev | Action::HistoryNext => browse_history(state, action),
         Action::Submit => match state.mode {
             Mode::Params => close_params(state),
+            Mode::Note => return rating::on_note_submit(state),
             Mode::PromptFile => {
                 let path = state.prompt_file.trim().to_owned();
                 state.mode = Mode::Editor;
@@ -220,6 +250,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 return vec![Effect::CopyToClipboard(pane.text.text().to_owned())];
             }
         }
+        _ => return rating::on_action(state, action),
     }
     Vec::new()
 }
@@ -266,6 +297,12 @@ fn rerun_pane(state: &mut AppState, index: usize) -> Vec<Effect> {
     }
     state.next_run += 1;
     *pane = PaneState::new(pane.model.clone(), run, width);
+    // The ratings shown were of the old answer (they stay saved against it).
+    if let Some(score) = state.rating.scores.get_mut(index) {
+        *score = None;
+    }
+    state.rating.vote = None;
+    state.rating.undo.clear();
     effects.push(Effect::StartGeneration {
         pane: index,
         run,
@@ -294,6 +331,20 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
     }
     state.history_cursor = None;
     let width = pane_text_width(state.width, models.len());
+    let session = state.rating.session.as_ref();
+    let item = session.and_then(|s| s.items.get(s.cursor).map(|i| i.key.clone()));
+    let item_index = session.map_or(state.rating.round, |s| s.cursor as u64);
+    let order = rating::new_round(state, models.len(), item_index);
+    let models: Vec<String> = order
+        .iter()
+        .filter_map(|&i| models.get(i).cloned())
+        .collect();
+    effects.push(Effect::Store(StoreOp::Prompt {
+        round: state.rating.round,
+        prompt: state.prompt.clone(),
+        pane_models: models.clone(),
+        item,
+    }));
     state.panes = models
         .into_iter()
         .enumerate()
@@ -322,6 +373,16 @@ fn start_replay(state: &mut AppState, replay: usize) -> Vec<Effect> {
     let mut effects = cancel_panes(state, None);
     let width = pane_text_width(state.width, item.models.len());
     let mut runs = Vec::new();
+    // Replays keep their recorded order: the recording's panes are fixed.
+    let blind = std::mem::replace(&mut state.rating.blind, false);
+    rating::new_round(state, item.models.len(), 0);
+    state.rating.blind = blind;
+    effects.push(Effect::Store(StoreOp::Prompt {
+        round: state.rating.round,
+        prompt: item.prompt.clone(),
+        pane_models: item.models.clone(),
+        item: None,
+    }));
     state.panes = item
         .models
         .iter()
@@ -375,12 +436,13 @@ fn scroll(state: &mut AppState, action: Action) {
     pane.follow = action == Action::FollowTail || pane.scroll >= max && action != Action::ScrollTop;
 }
 
-fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) {
+fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) -> Vec<Effect> {
+    let round = state.rating.round;
     let Some(pane) = state.panes.get_mut(index) else {
-        return;
+        return Vec::new();
     };
     if pane.run != run {
-        return; // a stale event from an earlier run of this pane
+        return Vec::new(); // a stale event from an earlier run of this pane
     }
     let cancelled = pane.status == PaneStatus::Cancelled;
     match event {
@@ -392,7 +454,7 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) {
         }
         StreamEvent::Delta { text, n_tokens, at } => {
             if cancelled || text.is_empty() {
-                return;
+                return Vec::new();
             }
             let since = pane
                 .sent_at
@@ -421,16 +483,49 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) {
                 PaneStatus::Done(finish_reason)
             };
             pane.refresh_metrics(at);
+            let reason = if pane.status == PaneStatus::Cancelled {
+                FinishReason::Cancelled
+            } else {
+                finish_reason
+            };
+            return vec![save_generation(pane, index, round, Some(reason), None)];
         }
         StreamEvent::Failed { kind, message, at } => {
             pane.finished_at = Some(at);
+            let error = Some((kind.clone(), message.clone()));
             if !cancelled {
                 pane.status = PaneStatus::Error { kind, message };
             }
             pane.refresh_metrics(at);
+            return vec![save_generation(pane, index, round, None, error)];
         }
     }
+    Vec::new()
 }
 
+/// Every finished answer is kept, so it can be rated and exported.
+fn save_generation(
+    pane: &PaneState,
+    index: usize,
+    round: u64,
+    finish_reason: Option<FinishReason>,
+    error: Option<(String, String)>,
+) -> Effect {
+    Effect::Store(StoreOp::Generation {
+        round,
+        run: pane.run,
+        pane: index,
+        model: pane.model.clone(),
+        text: pane.text.text().to_owned(),
+        metrics: pane.live.clone(),
+        timings: pane.timings,
+        finish_reason,
+        error,
+    })
+}
+
+mod rating;
+#[cfg(test)]
+mod rating_tests;
 #[cfg(test)]
 mod tests;

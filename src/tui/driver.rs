@@ -17,9 +17,11 @@ use crate::core::event::{Event, StreamEvent};
 use crate::core::recording::{Recorded, Recording};
 use crate::engine::runner::Recorder;
 use crate::engine::{GenEvent, GenRequest};
+use crate::tui::persist::Persistence;
 
 pub struct Driver {
     config: Config,
+    pub store: Persistence,
     recordings: Vec<Recording>,
     events: UnboundedSender<Event>,
     running: HashMap<(usize, u64), CancellationToken>,
@@ -28,9 +30,15 @@ pub struct Driver {
 }
 
 impl Driver {
-    pub fn new(config: Config, recordings: Vec<Recording>, events: UnboundedSender<Event>) -> Self {
+    pub fn new(
+        config: Config,
+        recordings: Vec<Recording>,
+        store: Persistence,
+        events: UnboundedSender<Event>,
+    ) -> Self {
         Self {
             config,
+            store,
             recordings,
             events,
             running: HashMap::new(),
@@ -64,6 +72,11 @@ impl Driver {
                     }
                 }
                 Effect::CopyToClipboard(text) => copy_osc52(&text),
+                Effect::Store(op) => self.store.apply(op),
+                Effect::LoadItem { index } => self.store.load_item(index),
+                Effect::LoadLeaderboard { session_only } => {
+                    self.store.load_leaderboard(session_only)
+                }
                 Effect::Quit => self.quit = true,
             }
         }
@@ -84,6 +97,10 @@ impl Driver {
             let _ = events.send(Event::Stream { pane, run, event });
         };
         let resolved = self.config.resolve(model, params);
+        if let Ok(r) = &resolved {
+            let params = serde_json::to_value(&r.params).unwrap_or_default();
+            self.store.remember_run(run, params, Some(r.clone()));
+        }
         let model_name = model.to_owned();
         self.tasks.spawn(async move {
             let resolved = match resolved {
@@ -199,6 +216,7 @@ impl Driver {
             while self.tasks.join_next().await.is_some() {}
         })
         .await;
+        self.store.close();
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod driver;
 pub mod input;
+pub mod persist;
 pub mod terminal;
 pub mod theme;
 pub mod widgets;
@@ -17,11 +18,12 @@ use crate::core::event::Event;
 use crate::core::keymap::{Key, KeyChord, Keymap};
 use crate::core::recording::Recording;
 use crate::core::reducer;
-use crate::core::state::{AppState, Mode, PickerItem, ReplayItem};
+use crate::core::state::{AppState, Mode, PickerItem, RatingState, ReplayItem};
 use crate::engine::gguf;
 use crate::monitor::{NvmlProbe, SAMPLE_EVERY, Sampler};
 use driver::Driver;
 use input::Input;
+use persist::{PersistOptions, Persistence};
 use terminal::TerminalGuard;
 use theme::Theme;
 use widgets::screen::Screen;
@@ -38,6 +40,10 @@ pub struct TuiOptions {
     pub recordings: Vec<(String, Recording)>,
     /// Replay this recording (an index into `recordings`) right away.
     pub replay_now: Option<usize>,
+    /// Rater, blind mode and (for `slam rate`) the items to rate.
+    pub rating: RatingState,
+    /// Where ratings are saved.
+    pub persist: PersistOptions,
 }
 
 /// The recorded sessions shipped in `sample-runs/`, compiled in.
@@ -94,6 +100,7 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
         .iter()
         .any(|m| m.backend == BackendKind::Llama && m.path.as_ref().is_some_and(|p| p.exists()));
     let mut state = AppState::new(items, size.width, size.height);
+    state.rating = options.rating;
     state.replays = options
         .recordings
         .iter()
@@ -116,8 +123,15 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
     let (input_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
     input::spawn_reader(input_tx);
     spawn_hardware_sampler(events_tx.clone());
-    let mut driver = Driver::new(config, recordings, events_tx.clone());
-    if let Some(replay) = options.replay_now {
+    let store = Persistence::new(options.persist, events_tx.clone());
+    if let Some(why) = store.unavailable() {
+        state.notice = Some(format!("Ratings cannot be saved: {why}"));
+    }
+    let mut driver = Driver::new(config, recordings, store, events_tx.clone());
+    if state.rating.session.is_some() {
+        let effects = reducer::start_rating_session(&mut state);
+        driver.run(effects);
+    } else if let Some(replay) = options.replay_now {
         state.picker_cursor = state.picker.len() + replay;
         let effects = reducer::update(
             &mut state,
@@ -201,7 +215,7 @@ fn input_event(keymap: &Keymap, state: &AppState, input: Input) -> Option<Event>
 fn editor_text(state: &AppState, chord: KeyChord) -> Option<Event> {
     let typing = matches!(
         state.mode,
-        Mode::Editor | Mode::Params | Mode::PromptFile | Mode::Picker
+        Mode::Editor | Mode::Params | Mode::PromptFile | Mode::Picker | Mode::Note
     );
     if !typing || chord.ctrl || chord.alt {
         return None;

@@ -9,6 +9,7 @@ pub const GEMMA3: &str = "gemma-3-270m-q4_k_m.gguf";
 
 pub mod fake_server;
 pub mod servers;
+pub mod tmux;
 
 /// A test model from the cache; a missing model fails the test with the command that fixes it.
 pub fn model_path(file: &str) -> PathBuf {

@@ -6,7 +6,7 @@ use super::*;
 use crate::core::domain::{EngineTimings, Prompt, Usage};
 use crate::core::state::PickerItem;
 
-fn item(name: &str, selected: bool) -> PickerItem {
+pub(super) fn item(name: &str, selected: bool) -> PickerItem {
     PickerItem {
         name: name.into(),
         detail: String::new(),
@@ -14,7 +14,7 @@ fn item(name: &str, selected: bool) -> PickerItem {
     }
 }
 
-fn state() -> AppState {
+pub(super) fn state() -> AppState {
     AppState::new(
         vec![
             item("smollm2", true),
@@ -34,22 +34,22 @@ impl Clock {
     }
 }
 
-fn act(s: &mut AppState, a: Action) -> Vec<Effect> {
+pub(super) fn act(s: &mut AppState, a: Action) -> Vec<Effect> {
     update(s, Event::Action(a), Instant::now())
 }
 
-fn type_text(s: &mut AppState, text: &str) {
+pub(super) fn type_text(s: &mut AppState, text: &str) {
     for c in text.chars() {
         update(s, Event::Char(c), Instant::now());
     }
 }
 
-fn stream(s: &mut AppState, pane: usize, event: StreamEvent) {
+pub(super) fn stream(s: &mut AppState, pane: usize, event: StreamEvent) {
     let run = s.panes[pane].run;
     update(s, Event::Stream { pane, run, event }, Instant::now());
 }
 
-fn submitted(text: &str) -> AppState {
+pub(super) fn submitted(text: &str) -> AppState {
     let mut s = state();
     type_text(&mut s, text);
     act(&mut s, Action::Submit);
@@ -465,7 +465,11 @@ fn confirming_a_replay_item_fills_panes_from_the_recording() {
     let names: Vec<_> = s.panes.iter().map(|p| p.model.as_str()).collect();
     assert_eq!(names, ["smollm2", "gemma3-base"]);
     let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
-    assert_eq!(effects, [Effect::Replay { replay: 0, runs }]);
+    assert_eq!(effects.last(), Some(&Effect::Replay { replay: 0, runs }));
+    assert!(
+        matches!(&effects[0], Effect::Store(StoreOp::Prompt { pane_models, .. }) if pane_models == &names),
+        "the replayed prompt is saved: {effects:?}"
+    );
 }
 
 #[test]
@@ -480,7 +484,10 @@ fn parameters_popup_edits_apply_to_the_next_run() {
     assert_eq!(s.mode, Mode::Editor, "back where it was opened");
     type_text(&mut s, "hi");
     let effects = act(&mut s, Action::Submit);
-    let Some(Effect::StartGeneration { params, .. }) = effects.first() else {
+    let Some(Effect::StartGeneration { params, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::StartGeneration { .. }))
+    else {
         panic!("{effects:?}")
     };
     assert_eq!(

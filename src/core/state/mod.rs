@@ -2,9 +2,11 @@
 
 mod pane;
 pub mod params;
+pub mod rating;
 
 pub use pane::{PaneState, PaneStatus};
 pub use params::ParamsState;
+pub use rating::{RateItem, RateSession, Rated, RatingState, SaveState};
 
 use super::domain::Prompt;
 use super::hardware::HardwareSnapshot;
@@ -18,6 +20,10 @@ pub enum Mode {
     Params,
     /// A one-line input for the path of a prompt file.
     PromptFile,
+    /// A one-line note on the focused answer.
+    Note,
+    /// Ratings so far: scores, win rates, Bradley–Terry, Elo.
+    Leaderboard,
 }
 
 /// One entry of the model picker.
@@ -76,6 +82,7 @@ pub struct AppState {
     pub params: ParamsState,
     /// The path typed in `Mode::PromptFile`.
     pub prompt_file: String,
+    pub rating: RatingState,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
@@ -108,6 +115,7 @@ impl AppState {
             hardware: None,
             params: ParamsState::default(),
             prompt_file: String::new(),
+            rating: RatingState::new(String::from("me"), false, 0),
             dirty: true,
         }
     }

@@ -4,10 +4,12 @@ pub mod editor;
 pub mod hardware_bar;
 pub mod help;
 pub mod hint_bar;
+pub mod input_line;
+pub mod leaderboard;
 pub mod pane;
 pub mod params;
 pub mod picker;
-pub mod prompt_file;
+pub mod rating_bar;
 pub mod screen;
 
 use ratatui::layout::Rect;

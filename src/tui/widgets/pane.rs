@@ -15,6 +15,10 @@ pub struct PaneView<'a> {
     pub pane: &'a PaneState,
     pub theme: &'a Theme,
     pub focused: bool,
+    /// The model's name, or its blind name.
+    pub title: String,
+    /// The answer's score, tags and note, on the bottom border.
+    pub rating: Option<Line<'a>>,
 }
 
 pub fn status_label(status: &PaneStatus) -> String {
@@ -78,7 +82,7 @@ impl Widget for PaneView<'_> {
         };
         let title = Line::from(vec![
             Span::styled(
-                format!(" {} ", pane.model),
+                format!(" {} ", self.title),
                 Style::default().fg(t.title).add_modifier(Modifier::BOLD),
             ),
             Span::styled(
@@ -86,10 +90,13 @@ impl Widget for PaneView<'_> {
                 Style::default().fg(status_color),
             ),
         ]);
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::ALL)
             .border_style(Style::default().fg(border))
             .title(title);
+        if let Some(rating) = self.rating {
+            block = block.title_bottom(rating);
+        }
         let inner = block.inner(area);
         block.render(area, buf);
         let [text_area, spark_area, metrics_area] = Layout::vertical([

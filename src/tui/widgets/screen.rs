@@ -7,10 +7,12 @@ use super::editor::Editor;
 use super::hardware_bar::HardwareBar;
 use super::help::HelpOverlay;
 use super::hint_bar::HintBar;
+use super::input_line::InputLine;
+use super::leaderboard::LeaderboardView;
 use super::pane::PaneView;
 use super::params::ParamsPopup;
 use super::picker::Picker;
-use super::prompt_file::PromptFileLine;
+use super::rating_bar::{RatingBar, pane_title, score_line};
 use crate::core::keymap::Keymap;
 use crate::core::state::{AppState, MIN_PANE_WIDTH, Mode};
 use crate::tui::theme::Theme;
@@ -42,14 +44,19 @@ impl Screen<'_> {
         let underneath = match state.mode {
             Mode::Params => state.previous_mode,
             Mode::PromptFile => Mode::Editor,
+            Mode::Note => Mode::Compare,
             other => other,
         };
         match underneath {
-            Mode::Picker | Mode::Params | Mode::PromptFile => {
+            Mode::Picker | Mode::Params | Mode::PromptFile | Mode::Note => {
                 frame.render_widget(Picker { state, theme }, body)
             }
             Mode::Editor => frame.render_widget(Editor { state, theme }, body),
+            Mode::Leaderboard => frame.render_widget(LeaderboardView { state, theme }, body),
             Mode::Compare => {
+                let [body, bar] =
+                    Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(body);
+                frame.render_widget(RatingBar { state, theme }, bar);
                 let n = state.panes.len().max(1) as u16;
                 let direction = if body.width / n >= MIN_PANE_WIDTH {
                     Direction::Horizontal
@@ -65,6 +72,8 @@ impl Screen<'_> {
                         pane,
                         theme,
                         focused: i == state.focus,
+                        title: pane_title(state, i),
+                        rating: score_line(state, i, theme),
                     };
                     frame.render_widget(view, *rect);
                 }
@@ -72,7 +81,22 @@ impl Screen<'_> {
         }
         match state.mode {
             Mode::Params => frame.render_widget(ParamsPopup { state, theme }, body),
-            Mode::PromptFile => frame.render_widget(PromptFileLine { state, theme }, body),
+            Mode::PromptFile => frame.render_widget(
+                InputLine {
+                    title: "load the prompt from file (Enter)",
+                    text: &state.prompt_file,
+                    theme,
+                },
+                body,
+            ),
+            Mode::Note => frame.render_widget(
+                InputLine {
+                    title: "note on this answer (Enter saves, Esc cancels)",
+                    text: &state.rating.note,
+                    theme,
+                },
+                body,
+            ),
             _ => {}
         }
         let bindings = self.keymap.bindings(state.mode);

@@ -1,19 +1,19 @@
-//! The one-line input for the path of a prompt file.
+//! A one-line input popup: the path of a prompt file, a note on an answer.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-use crate::core::state::AppState;
 use crate::tui::theme::Theme;
 
-pub struct PromptFileLine<'a> {
-    pub state: &'a AppState,
+pub struct InputLine<'a> {
+    pub title: &'a str,
+    pub text: &'a str,
     pub theme: &'a Theme,
 }
 
-impl Widget for PromptFileLine<'_> {
+impl Widget for InputLine<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let width = area.width.saturating_sub(4).max(10).min(area.width);
@@ -24,13 +24,13 @@ impl Widget for PromptFileLine<'_> {
             height: 3.min(area.height),
         };
         Clear.render(popup, buf);
-        Paragraph::new(format!("{}█", self.state.prompt_file))
+        Paragraph::new(format!("{}█", self.text))
             .style(Style::default().fg(t.text))
             .block(
                 Block::default()
                     .borders(Borders::ALL)
                     .border_style(Style::default().fg(t.focused_border))
-                    .title(" load the prompt from file (Enter) "),
+                    .title(format!(" {} ", self.title)),
             )
             .render(popup, buf);
     }

@@ -1,0 +1,55 @@
+//! `slam leaderboard`: the ratings in force as a table and a bar chart.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::core::leaderboard::{RESAMPLES, compute};
+use crate::store::{Filter, Store};
+use crate::tui::widgets::leaderboard::{bar_lines, table_lines};
+
+#[derive(Debug, Args)]
+pub struct LeaderboardArgs {
+    /// Only this session's ratings.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<i64>,
+    /// Only sessions over this prompt set (a prompt file's or imported file's name).
+    #[arg(long, value_name = "NAME")]
+    pub prompt_set: Option<String>,
+    /// Only this rater's ratings.
+    #[arg(long)]
+    pub rater: Option<String>,
+    /// Bootstrap resamples for the Bradley–Terry intervals.
+    #[arg(long, default_value_t = RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(100..))]
+    pub resamples: u64,
+    /// Seed of the bootstrap (the same seed gives the same intervals).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+pub fn run(db: &Path, args: LeaderboardArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::open_read(db)?;
+    let filter = Filter {
+        session: args.session,
+        prompt_set: args.prompt_set,
+        rater: args.rater,
+    };
+    let board = compute(
+        &store.leaderboard_input(&filter)?,
+        args.resamples as usize,
+        args.seed,
+    );
+    if board.rows.is_empty() {
+        println!("no ratings match (rate with slam rate, or slam sessions import FILE)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for line in table_lines(&board) {
+        println!("{line}");
+    }
+    println!();
+    for line in bar_lines(&board, 80) {
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

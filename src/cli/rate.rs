@@ -1,0 +1,208 @@
+//! `slam rate`: a rating session in the TUI, over a prompt file (the models answer each
+//! prompt live) or over a stored session's answers (e.g. an imported SLaM file). It resumes
+//! at the first item this rater has not rated.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Deserialize;
+
+use super::tui::{TuiLook, load_look};
+use crate::config::Config;
+use crate::core::domain::Prompt;
+use crate::core::state::{RateItem, RateSession, RatingState};
+use crate::store::records::SessionRecord;
+use crate::store::{Store, manifest, new_uid};
+use crate::tui::persist::PersistOptions;
+use crate::tui::{self, TuiOptions};
+
+#[derive(Debug, Args)]
+pub struct RateArgs {
+    /// Prompts to rate, JSONL: one {"prompt": "…", "id": "…", "system": "…"} per line
+    /// ("id" and "system" optional).
+    #[arg(long, value_name = "FILE", required_unless_present = "session")]
+    pub prompts: Option<PathBuf>,
+    /// Rate the stored answers of this session instead (see `slam sessions list`).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["prompts", "models"])]
+    pub session: Option<i64>,
+    /// Model to answer the prompts (repeat, 2–4 for votes).
+    #[arg(short = 'm', long = "model")]
+    pub models: Vec<String>,
+    /// Hide model names ("Model A", "Model B") and shuffle their order per item.
+    #[arg(long)]
+    pub blind: bool,
+    #[command(flatten)]
+    pub look: TuiLook,
+}
+
+/// Who is rating: `--rater`, else $SLAM_RATER, else $USER.
+pub fn rater(flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var("SLAM_RATER").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| "me".into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromptLine {
+    #[serde(alias = "user")]
+    prompt: String,
+    #[serde(default, alias = "run")]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    system: Option<String>,
+}
+
+/// Read a prompt file; a bad line is an error naming the file and line.
+pub fn read_prompt_file(path: &Path) -> anyhow::Result<(Vec<RateItem>, String)> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let mut items = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let line: PromptLine = serde_json::from_str(raw).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}: expected {{\"prompt\": \"…\"}} (optional \"id\", \"system\"): {e}",
+                path.display(),
+                i + 1
+            )
+        })?;
+        let key = match line.id {
+            Some(serde_json::Value::String(s)) => s,
+            Some(v) if !v.is_null() => v.to_string(),
+            _ => (i + 1).to_string(),
+        };
+        items.push(RateItem {
+            key,
+            prompt: Prompt {
+                system: line.system,
+                user: line.prompt,
+            },
+        });
+    }
+    if items.is_empty() {
+        bail!("{}: no prompts", path.display());
+    }
+    Ok((items, manifest::sha256_hex(text.as_bytes())))
+}
+
+/// A session's blind order is drawn from its uid, so resuming shows the same order.
+fn seed_of(uid: &str) -> u64 {
+    u64::from_str_radix(uid.get(..16).unwrap_or("0"), 16).unwrap_or(0)
+}
+
+pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<ExitCode> {
+    let rater = rater(args.look.rater.clone());
+    let store = Store::open(db)?;
+    let (session_id, record, session, stored, models) = match (&args.prompts, args.session) {
+        (_, Some(id)) => {
+            let summary = store.session(id)?.with_context(|| {
+                format!(
+                    "no session {id} in {} (see slam sessions list)",
+                    db.display()
+                )
+            })?;
+            let stored = store.stored_items(id)?;
+            if stored.is_empty() {
+                bail!("session {id} has no answers to rate");
+            }
+            let rated = store.rated_generations(id, &rater)?;
+            let session = RateSession {
+                rated: stored
+                    .iter()
+                    .map(|i| i.answers.iter().any(|a| rated.contains(&a.generation)))
+                    .collect(),
+                items: stored
+                    .iter()
+                    .map(|i| RateItem {
+                        key: i.key.clone(),
+                        prompt: Prompt {
+                            system: i.system.clone(),
+                            user: i.user.clone(),
+                        },
+                    })
+                    .collect(),
+                cursor: 0,
+                stored: true,
+            };
+            (id, summary.session, session, stored, Vec::new())
+        }
+        (Some(path), None) => {
+            if args.models.is_empty() {
+                bail!(
+                    "name the models to compare: slam rate --prompts {} -m MODEL -m MODEL",
+                    path.display()
+                );
+            }
+            for m in &args.models {
+                config.resolve(m, &Default::default())?;
+            }
+            let (items, hash) = read_prompt_file(path)?;
+            let (id, record) =
+                match store.find_rate_session(&hash, &args.models, &rater, args.blind)? {
+                    Some(id) => {
+                        let summary = store.session(id)?.context("session vanished")?;
+                        (id, summary.session)
+                    }
+                    None => {
+                        let record = SessionRecord {
+                            uid: new_uid(),
+                            kind: "rate".into(),
+                            name: path.file_name().map_or_else(
+                                || path.display().to_string(),
+                                |f| f.to_string_lossy().into_owned(),
+                            ),
+                            prompt_set: path.file_stem().map(|f| f.to_string_lossy().into_owned()),
+                            prompt_set_hash: Some(hash),
+                            models: args.models.clone(),
+                            rater: Some(rater.clone()),
+                            blind: args.blind,
+                            created_at: String::new(),
+                        };
+                        (store.insert_session(&record)?, record)
+                    }
+                };
+            let rated = store.rated_prompt_items(id, &rater)?;
+            let session = RateSession {
+                rated: items.iter().map(|i| rated.contains(&i.key)).collect(),
+                items,
+                cursor: 0,
+                stored: false,
+            };
+            (id, record, session, Vec::new(), args.models.clone())
+        }
+        (None, None) => bail!("give --prompts FILE or --session ID"),
+    };
+    let total = session.items.len();
+    let done = session.done();
+    let mut rating = RatingState::new(rater.clone(), args.blind, seed_of(&record.uid));
+    rating.session = Some(session);
+    let look = load_look(&config, &args.look)?;
+    tui::run(
+        config,
+        TuiOptions {
+            theme: look.theme,
+            keymap: look.keymap,
+            selected: models,
+            recordings: Vec::new(),
+            replay_now: None,
+            rating,
+            persist: PersistOptions {
+                store: Ok(store),
+                session_id: Some(session_id),
+                session: record,
+                rater,
+                stored,
+            },
+        },
+    )
+    .await?;
+    eprintln!(
+        "session {session_id} ({done} of {total} items were rated when it opened): run the same command to resume; results: slam leaderboard --session {session_id}"
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,459 @@
+//! Imports, each file in one transaction: slam's own export JSONL (field for field, ratings
+//! included; rows already present are skipped by uid), SLaM data files
+//! (`{"run", "prompt", "outputs": {model: [text, …]}}`, one prompt per line) and recordings
+//! (`slam compare --json`, as in sample-runs/).
+
+use std::time::Duration;
+
+use rusqlite::OptionalExtension;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::records::{ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord};
+use super::write::{insert_generation, insert_prompt, insert_session};
+use super::{Result, Store, StoreError, new_uid};
+use crate::core::metrics::{self, ChunkStamp, Totals};
+use crate::core::recording::{Recorded, Recording};
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ImportReport {
+    /// (id, name) of each session created.
+    pub sessions: Vec<(i64, String)>,
+    pub generations: usize,
+    pub ratings: usize,
+    /// Rows whose uid was already in the database.
+    pub already_present: usize,
+    /// `file:line: why` of each line skipped with `--skip-bad`.
+    pub skipped: Vec<String>,
+}
+
+/// A SLaM data line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlamLine {
+    run: Option<Value>,
+    prompt: String,
+    #[serde(default)]
+    system: Option<String>,
+    outputs: serde_json::Map<String, Value>,
+}
+
+enum Parsed {
+    Export(Box<ExportLine>),
+    Slam {
+        item: String,
+        system: Option<String>,
+        user: String,
+        /// (model, texts) in file order.
+        outputs: Vec<(String, Vec<String>)>,
+    },
+}
+
+/// Import `text` (read from `origin`). Bad lines fail the whole import, naming file and
+/// line, unless `skip_bad`; then they are listed in the report.
+pub fn import(store: &mut Store, text: &str, origin: &str, skip_bad: bool) -> Result<ImportReport> {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if first.contains("\"event\"") && first.contains("\"prompt\"") {
+        let recording = Recording::parse(text, origin).map_err(StoreError::Invalid)?;
+        return import_recording(store, &recording, origin);
+    }
+    let mut report = ImportReport::default();
+    let mut parsed = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        match parse_line(raw) {
+            Ok(p) => parsed.push(p),
+            Err(why) => {
+                let message = format!("{origin}:{}: {why}", i + 1);
+                if !skip_bad {
+                    return Err(StoreError::Invalid(format!(
+                        "{message}\nnothing was imported (pass --skip-bad to import the good lines)"
+                    )));
+                }
+                report.skipped.push(message);
+            }
+        }
+    }
+    if parsed.is_empty() {
+        return Err(StoreError::Invalid(format!("{origin}: nothing to import")));
+    }
+    let tx = store
+        .conn
+        .transaction()
+        .map_err(|e| super::sqlite(&store.path, e))?;
+    // A transaction-scoped view of the store for the insert helpers.
+    let result = apply(&tx, parsed, origin, &mut report);
+    result.map_err(|e| super::sqlite(&store.path, e))?;
+    tx.commit().map_err(|e| super::sqlite(&store.path, e))?;
+    Ok(report)
+}
+
+fn parse_line(raw: &str) -> std::result::Result<Parsed, String> {
+    let value: Value = serde_json::from_str(raw).map_err(|e| format!("not JSON: {e}"))?;
+    if value.get("outputs").is_some() {
+        let line: SlamLine = serde_json::from_value(value).map_err(|e| {
+            format!("expected a SLaM line {{\"run\", \"prompt\", \"outputs\": {{model: [text, …]}}}}: {e}")
+        })?;
+        let mut outputs = Vec::new();
+        for (model, texts) in line.outputs {
+            let texts = match texts {
+                Value::String(s) => vec![s],
+                Value::Array(items) => items
+                    .into_iter()
+                    .map(|t| match t {
+                        Value::String(s) => Ok(s),
+                        other => Err(format!("outputs.{model}: expected text, found {other}")),
+                    })
+                    .collect::<std::result::Result<_, _>>()?,
+                other => {
+                    return Err(format!(
+                        "outputs.{model}: expected a list of texts, found {other}"
+                    ));
+                }
+            };
+            outputs.push((model, texts));
+        }
+        let item = match line.run {
+            Some(Value::String(s)) => s,
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        return Ok(Parsed::Slam {
+            item,
+            system: line.system,
+            user: line.prompt,
+            outputs,
+        });
+    }
+    if value.get("session").is_some() {
+        let line: ExportLine = serde_json::from_value(value)
+            .map_err(|e| format!("expected a slam export line: {e}"))?;
+        return Ok(Parsed::Export(Box::new(line)));
+    }
+    Err("expected a slam export line (with \"session\") or a SLaM line (with \"outputs\")".into())
+}
+
+fn apply(
+    tx: &rusqlite::Transaction,
+    parsed: Vec<Parsed>,
+    origin: &str,
+    report: &mut ImportReport,
+) -> rusqlite::Result<()> {
+    let mut ratings: Vec<RatingRecord> = Vec::new();
+    let mut slam_session: Option<i64> = None;
+    let mut slam_models: Vec<String> = Vec::new();
+    for (n, line) in parsed.into_iter().enumerate() {
+        match line {
+            Parsed::Export(line) => {
+                let session = match id_by_uid(tx, "sessions", &line.session.uid)? {
+                    Some(id) => id,
+                    None => {
+                        let id = insert_session(tx, &line.session)?;
+                        report.sessions.push((id, line.session.name.clone()));
+                        id
+                    }
+                };
+                let prompt = match id_by_uid(tx, "prompts", &line.prompt.uid)? {
+                    Some(id) => id,
+                    None => insert_prompt(tx, session, &line.prompt)?,
+                };
+                if id_by_uid(tx, "generations", &line.generation.uid)?.is_some() {
+                    report.already_present += 1;
+                } else {
+                    insert_generation(tx, prompt, &line.generation)?;
+                    report.generations += 1;
+                }
+                ratings.extend(line.ratings);
+            }
+            Parsed::Slam {
+                item,
+                system,
+                user,
+                outputs,
+            } => {
+                let session = match slam_session {
+                    Some(id) => id,
+                    None => {
+                        let name = std::path::Path::new(origin)
+                            .file_name()
+                            .map_or(origin.to_owned(), |f| f.to_string_lossy().into_owned());
+                        let stem = std::path::Path::new(origin)
+                            .file_stem()
+                            .map(|f| f.to_string_lossy().into_owned());
+                        let id = insert_session(tx, &imported_session(name.clone(), stem))?;
+                        report.sessions.push((id, name));
+                        slam_session = Some(id);
+                        id
+                    }
+                };
+                let item = if item.is_empty() {
+                    (n + 1).to_string()
+                } else {
+                    item
+                };
+                let prompt = insert_prompt(
+                    tx,
+                    session,
+                    &PromptRecord {
+                        uid: new_uid(),
+                        item: Some(item),
+                        system,
+                        user,
+                        pane_order: None,
+                        created_at: now(tx)?,
+                    },
+                )?;
+                for (position, (model, texts)) in outputs.into_iter().enumerate() {
+                    if !slam_models.contains(&model) {
+                        slam_models.push(model.clone());
+                    }
+                    for (repetition, text) in texts.into_iter().enumerate() {
+                        let g = plain_generation(&model, position, repetition, text, now(tx)?);
+                        insert_generation(tx, prompt, &g)?;
+                        report.generations += 1;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(session) = slam_session {
+        tx.execute(
+            "UPDATE sessions SET models = ?1 WHERE id = ?2",
+            rusqlite::params![
+                serde_json::to_string(&slam_models).unwrap_or_default(),
+                session
+            ],
+        )?;
+    }
+    insert_ratings(tx, ratings, report)
+}
+
+/// Ratings after all generations (a vote may name an answer from a later line); `replaces`
+/// links after all ratings, for the same reason.
+fn insert_ratings(
+    tx: &rusqlite::Transaction,
+    ratings: Vec<RatingRecord>,
+    report: &mut ImportReport,
+) -> rusqlite::Result<()> {
+    let mut links = Vec::new();
+    for r in ratings {
+        if id_by_uid(tx, "ratings", &r.uid)?.is_some() {
+            report.already_present += 1;
+            continue;
+        }
+        let generation = |uid: &Option<String>| -> rusqlite::Result<Option<i64>> {
+            match uid {
+                Some(u) => id_by_uid(tx, "generations", u),
+                None => Ok(None),
+            }
+        };
+        let Some(owner) = generation(&r.owner().map(str::to_owned))? else {
+            continue;
+        };
+        let mut ids = Vec::new();
+        for uid in &r.ballot {
+            ids.extend(id_by_uid(tx, "generations", uid)?);
+        }
+        let ballot = (!r.ballot.is_empty())
+            .then(|| serde_json::to_string(&ids).ok())
+            .flatten();
+        let prompt: i64 = tx.query_row(
+            "SELECT prompt_id FROM generations WHERE id = ?1",
+            [owner],
+            |row| row.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO ratings (uid, prompt_id, kind, generation_id, score, tags, note, gen_a, gen_b,
+             outcome, best_gen, worst_gen, ballot, rater, blind, status, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            rusqlite::params![
+                r.uid,
+                prompt,
+                r.kind,
+                generation(&r.generation)?,
+                r.score,
+                serde_json::to_string(&r.tags).unwrap_or_else(|_| "[]".into()),
+                r.note,
+                generation(&r.gen_a)?,
+                generation(&r.gen_b)?,
+                r.outcome,
+                generation(&r.best)?,
+                generation(&r.worst)?,
+                ballot,
+                r.rater,
+                r.blind,
+                r.status,
+                r.created_at
+            ],
+        )?;
+        report.ratings += 1;
+        if let Some(old) = r.replaces {
+            links.push((r.uid, old));
+        }
+    }
+    for (uid, old) in links {
+        tx.execute(
+            "UPDATE ratings SET replaces = (SELECT id FROM ratings WHERE uid = ?2) WHERE uid = ?1",
+            [uid, old],
+        )?;
+    }
+    Ok(())
+}
+
+fn import_recording(store: &mut Store, rec: &Recording, origin: &str) -> Result<ImportReport> {
+    let name = std::path::Path::new(origin)
+        .file_name()
+        .map_or(origin.to_owned(), |f| f.to_string_lossy().into_owned());
+    let stem = std::path::Path::new(origin)
+        .file_stem()
+        .map(|f| f.to_string_lossy().into_owned());
+    let mut report = ImportReport::default();
+    let tx = store
+        .conn
+        .transaction()
+        .map_err(|e| super::sqlite(&store.path, e))?;
+    let result = (|| {
+        let mut session = imported_session(name.clone(), stem);
+        session.models = rec.models.clone();
+        let session = insert_session(&tx, &session)?;
+        report.sessions.push((session, name));
+        let prompt = insert_prompt(
+            &tx,
+            session,
+            &PromptRecord {
+                uid: new_uid(),
+                item: Some("1".into()),
+                system: rec.prompt.system.clone(),
+                user: rec.prompt.user.clone(),
+                pane_order: Some(rec.models.clone()),
+                created_at: now(&tx)?,
+            },
+        )?;
+        for (pane, model) in rec.models.iter().enumerate() {
+            insert_generation(
+                &tx,
+                prompt,
+                &recorded_generation(rec, pane, model, now(&tx)?),
+            )?;
+            report.generations += 1;
+        }
+        Ok(())
+    })();
+    result.map_err(|e| super::sqlite(&store.path, e))?;
+    tx.commit().map_err(|e| super::sqlite(&store.path, e))?;
+    Ok(report)
+}
+
+/// One pane of a recording as a generation, its metrics computed from the recorded stamps.
+fn recorded_generation(
+    rec: &Recording,
+    pane: usize,
+    model: &str,
+    created_at: String,
+) -> GenerationRecord {
+    let mut g = plain_generation(model, pane, 0, String::new(), created_at);
+    let mut started = None;
+    let mut chunks = Vec::new();
+    let mut end = None;
+    let mut output_tokens = None;
+    let mut timings = None;
+    for e in rec.events.iter().filter(|e| e.pane == pane) {
+        match &e.event {
+            Recorded::Started => started = Some(e.at),
+            Recorded::Delta { text, n_tokens } => {
+                g.text.push_str(text);
+                let since = e.at.saturating_sub(started.unwrap_or_default());
+                chunks.push(ChunkStamp {
+                    at: since,
+                    n_tokens: *n_tokens,
+                });
+            }
+            Recorded::Finished {
+                usage,
+                finish_reason,
+                timings: t,
+            } => {
+                end = Some(e.at);
+                output_tokens = (!usage.estimated).then_some(usage.completion_tokens);
+                timings = *t;
+                g.finish_reason = serde_json::to_value(finish_reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned));
+            }
+            Recorded::Failed { kind, message } => {
+                end = Some(e.at);
+                g.error_kind = Some(kind.clone());
+                g.error_message = Some(message.clone());
+            }
+        }
+    }
+    let e2e = end
+        .unwrap_or_default()
+        .saturating_sub(started.unwrap_or_default());
+    let computed = metrics::compute(
+        &chunks,
+        Totals {
+            e2e: if end.is_some() { e2e } else { Duration::ZERO },
+            output_tokens,
+            prefill: timings
+                .filter(|t| t.prompt_tokens > 0)
+                .map(|t| (t.prompt_tokens, t.prompt_ms)),
+        },
+    );
+    g.metrics = serde_json::to_value(computed).ok();
+    g.timings = timings.and_then(|t| serde_json::to_value(t).ok());
+    g
+}
+
+fn plain_generation(
+    model: &str,
+    position: usize,
+    repetition: usize,
+    text: String,
+    created_at: String,
+) -> GenerationRecord {
+    GenerationRecord {
+        uid: new_uid(),
+        model: model.to_owned(),
+        manifest: None,
+        position: position as i64,
+        repetition: repetition as i64,
+        text,
+        params: None,
+        metrics: None,
+        timings: None,
+        finish_reason: None,
+        error_kind: None,
+        error_message: None,
+        created_at,
+    }
+}
+
+fn imported_session(name: String, prompt_set: Option<String>) -> SessionRecord {
+    SessionRecord {
+        uid: new_uid(),
+        kind: "import".into(),
+        name,
+        prompt_set,
+        prompt_set_hash: None,
+        models: Vec::new(),
+        rater: None,
+        blind: false,
+        created_at: String::new(),
+    }
+}
+
+fn now(tx: &rusqlite::Transaction) -> rusqlite::Result<String> {
+    tx.query_row(&format!("SELECT {}", super::NOW), [], |r| r.get(0))
+}
+
+fn id_by_uid(tx: &rusqlite::Transaction, table: &str, uid: &str) -> rusqlite::Result<Option<i64>> {
+    tx.query_row(
+        &format!("SELECT id FROM {table} WHERE uid = ?1"),
+        [uid],
+        |r| r.get(0),
+    )
+    .optional()
+}

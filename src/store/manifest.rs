@@ -1,0 +1,172 @@
+//! What exactly produced an answer: backend, model id, the GGUF's sha256, quantization and
+//! size, crate versions, the server's base URL (never a key) and the machine.
+
+use std::path::Path;
+
+use rusqlite::{OptionalExtension, params};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::Store;
+use crate::config::{BackendKind, ResolvedModel};
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The machine, once per process: enough to tell runs on different hardware apart.
+pub fn hardware_summary() -> Value {
+    let (cpu, logical_cpus, ram_bytes) = match sysinfo::System::new() {
+        Ok(mut system) => {
+            system.refresh_cpu_all();
+            system.refresh_memory();
+            let cpu = system
+                .cpus()
+                .first()
+                .map(|c| c.brand().trim().to_owned())
+                .unwrap_or_default();
+            (cpu, system.cpus().len(), system.total_memory())
+        }
+        Err(_) => (String::new(), 0, 0),
+    };
+    let gpus: Vec<String> = nvml_wrapper::Nvml::init()
+        .ok()
+        .and_then(|nvml| {
+            let n = nvml.device_count().ok()?;
+            Some(
+                (0..n)
+                    .filter_map(|i| nvml.device_by_index(i).ok()?.name().ok())
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
+    json!({
+        "cpu": cpu,
+        "logical_cpus": logical_cpus,
+        "ram_bytes": ram_bytes,
+        "gpus": gpus,
+        "os": std::env::consts::OS,
+        "arch": std::env::consts::ARCH,
+    })
+}
+
+/// The manifest of a resolved model. The GGUF's sha256 comes from `file_sha256`.
+pub fn manifest(model: &ResolvedModel, gguf_sha256: Option<String>, hardware: &Value) -> Value {
+    let e = &model.entry;
+    let mut m = json!({
+        "name": model.name,
+        "backend": match e.backend { BackendKind::Llama => "llama.cpp", BackendKind::Openai => "openai" },
+        "slam_version": env!("CARGO_PKG_VERSION"),
+        "hardware": hardware,
+    });
+    match e.backend {
+        BackendKind::Llama => {
+            let path = e.path.as_deref();
+            let header = path.and_then(|p| crate::engine::gguf::read_header(p).ok());
+            m["gguf_path"] = json!(path.map(|p| p.display().to_string()));
+            m["gguf_sha256"] = json!(gguf_sha256);
+            m["quantization"] = json!(header.as_ref().and_then(|h| h.quantization()));
+            m["size_bytes"] = json!(header.as_ref().map(|h| h.file_size));
+            m["llama_cpp_2_version"] = json!(LLAMA_CPP_2_VERSION);
+            m["n_gpu_layers"] = json!(e.n_gpu_layers);
+        }
+        BackendKind::Openai => {
+            m["base_url"] = json!(e.base_url.as_deref().map(strip_credentials));
+            m["model_id"] = json!(e.model.as_deref().unwrap_or(&model.name));
+        }
+    }
+    m
+}
+
+/// The llama-cpp-2 crate slam is built with (pinned in Cargo.toml, which also pins llama.cpp).
+pub const LLAMA_CPP_2_VERSION: &str = "0.1.160";
+
+/// A base URL without user:password and without a query string (where keys sometimes travel).
+pub fn strip_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    if scheme.is_empty() {
+        format!("{host}{path}")
+    } else {
+        format!("{scheme}://{host}{path}")
+    }
+}
+
+impl Store {
+    /// The sha256 of a file, from the cache when its size and mtime are unchanged.
+    pub fn file_sha256(&self, path: &Path) -> super::Result<Option<String>> {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(None);
+        };
+        let size = meta.len() as i64;
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i64);
+        let key = path.display().to_string();
+        let cached: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT sha256 FROM file_hashes WHERE path = ?1 AND size = ?2 AND mtime_ns = ?3",
+                params![key, size, mtime],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.error(e))?;
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let Ok(sha) = hash_file(path) else {
+            return Ok(None);
+        };
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, sha256) VALUES (?1, ?2, ?3, ?4)",
+                params![key, size, mtime, sha],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(Some(sha))
+    }
+}
+
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_lose_credentials_and_queries() {
+        assert_eq!(
+            strip_credentials("https://user:sk-secret@api.example.com/v1?key=sk-2"),
+            "https://api.example.com/v1"
+        );
+        assert_eq!(
+            strip_credentials("http://127.0.0.1:8080/v1"),
+            "http://127.0.0.1:8080/v1"
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! The session store: SQLite (bundled) in WAL mode with versioned migrations. One process
+//! writes at a time (an advisory lock beside the file says which); readers never block.
+
+pub mod export;
+pub mod import;
+mod lock;
+pub mod manifest;
+mod read;
+pub mod records;
+mod schema;
+mod write;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use lock::WriteLock;
+pub use read::{Filter, SessionSummary, StoredAnswer, StoredItem};
+pub use write::{NewRating, RatingTarget};
+
+/// `slam/slam.db` in the platform data dir.
+pub fn default_path() -> PathBuf {
+    crate::config::data_dir().join("slam.db")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{path}: the database has schema version {found}, this slam knows up to {known}: it was written by a newer slam. Upgrade slam, or use another file with --db"
+    )]
+    NewerSchema {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error(
+        "{path} is in use by another slam{pid}: close it first, or use another database with --db PATH"
+    )]
+    Locked { path: String, pid: String },
+    #[error(
+        "{path}: no database yet: rate something (slam rate …) or import data (slam sessions import FILE) first"
+    )]
+    Missing { path: String },
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub struct Store {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+    /// Held for as long as this store may write.
+    _lock: Option<WriteLock>,
+}
+
+impl Store {
+    /// Open for writing: creates the file (mode 0600) and applies migrations. Fails with
+    /// `Locked` when another slam is writing to it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir).map_err(|e| invalid(path, e))?;
+        }
+        let lock = WriteLock::acquire(path)?;
+        create_private_file(path).map_err(|e| invalid(path, e))?;
+        let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            _lock: Some(lock),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Open an existing database to read (list, show, export, leaderboard) while another slam
+    /// may be writing to it.
+    pub fn open_read(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.display().to_string(),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| sqlite(path, e))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+            _lock: None,
+        };
+        store.configure_read()?;
+        let found = store.version()?;
+        if found > schema::MIGRATIONS.len() as i64 {
+            return Err(store.newer(found));
+        }
+        if found < schema::MIGRATIONS.len() as i64 {
+            return Err(StoreError::Invalid(format!(
+                "{}: schema version {found} is older than this slam's; open it once with a writing command (e.g. slam sessions list --db … after slam rate) to upgrade",
+                path.display()
+            )));
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&self) -> Result<()> {
+        // FULL: a rating shown as saved survives even a power cut, not only a killed process.
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| self.error(e))?;
+        self.configure_read()
+    }
+
+    fn configure_read(&self) -> Result<()> {
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| self.error(e))
+    }
+
+    fn version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.error(e))
+    }
+
+    fn newer(&self, found: i64) -> StoreError {
+        StoreError::NewerSchema {
+            path: self.path.display().to_string(),
+            found,
+            known: schema::MIGRATIONS.len() as i64,
+        }
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let found = self.version()?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if found > known {
+            return Err(self.newer(found));
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = self.conn.transaction().map_err(|e| sqlite(&self.path, e))?;
+            tx.execute_batch(sql)
+                .and_then(|_| tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)))
+                .and_then(|_| tx.commit())
+                .map_err(|e| sqlite(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    /// An SQLite error, named after this file; "busy" becomes the clear `Locked`.
+    pub(crate) fn error(&self, e: rusqlite::Error) -> StoreError {
+        sqlite(&self.path, e)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.error(e))
+    }
+}
+
+fn sqlite(path: &Path, e: rusqlite::Error) -> StoreError {
+    let busy = matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    );
+    if busy {
+        return StoreError::Locked {
+            path: path.display().to_string(),
+            pid: String::new(),
+        };
+    }
+    StoreError::Sqlite {
+        path: path.display().to_string(),
+        source: e,
+    }
+}
+
+fn invalid(path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Invalid(format!("{}: {e}", path.display()))
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Ratings and prompts may be private: the file is readable by its owner only. SQLite gives
+/// its -wal and -shm files the same mode.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A new random id for a row that may travel to another database (export/import).
+pub fn new_uid() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+/// SQL for "now" in the format every `created_at` uses.
+pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";

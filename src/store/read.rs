@@ -1,0 +1,440 @@
+//! Queries: session lists, export lines, what the leaderboard counts, items left to rate.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde_json::Value;
+
+use super::records::{ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord};
+use super::{Result, Store};
+use crate::core::leaderboard::{LeaderboardInput, ScoredAnswer};
+use crate::core::stats::Outcome;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSummary {
+    pub id: i64,
+    pub session: SessionRecord,
+    pub prompts: i64,
+    pub generations: i64,
+    /// Ratings in force (scores and votes).
+    pub ratings: i64,
+}
+
+/// Which ratings the leaderboard counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub session: Option<i64>,
+    pub prompt_set: Option<String>,
+    pub rater: Option<String>,
+}
+
+/// A stored answer, ready to show in a pane for rating.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAnswer {
+    pub generation: i64,
+    pub model: String,
+    pub text: String,
+}
+
+/// One thing to rate: a prompt and one repetition of each model's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredItem {
+    pub prompt: i64,
+    pub key: String,
+    pub system: Option<String>,
+    pub user: String,
+    pub answers: Vec<StoredAnswer>,
+}
+
+const SESSION_COLUMNS: &str = "s.id, s.uid, s.kind, s.name, s.prompt_set, s.prompt_set_hash, s.models, s.rater, s.blind, s.created_at";
+
+fn session_row(r: &Row) -> rusqlite::Result<(i64, SessionRecord)> {
+    let models: String = r.get(6)?;
+    Ok((
+        r.get(0)?,
+        SessionRecord {
+            uid: r.get(1)?,
+            kind: r.get(2)?,
+            name: r.get(3)?,
+            prompt_set: r.get(4)?,
+            prompt_set_hash: r.get(5)?,
+            models: serde_json::from_str(&models).unwrap_or_default(),
+            rater: r.get(7)?,
+            blind: r.get(8)?,
+            created_at: r.get(9)?,
+        },
+    ))
+}
+
+fn json_column(text: Option<String>) -> Option<Value> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}
+
+impl Store {
+    pub fn sessions(&self) -> Result<Vec<SessionSummary>> {
+        self.session_summaries(None)
+    }
+
+    pub fn session(&self, id: i64) -> Result<Option<SessionSummary>> {
+        Ok(self.session_summaries(Some(id))?.into_iter().next())
+    }
+
+    fn session_summaries(&self, only: Option<i64>) -> Result<Vec<SessionSummary>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS},
+               (SELECT count(*) FROM prompts p WHERE p.session_id = s.id),
+               (SELECT count(*) FROM generations g JOIN prompts p ON g.prompt_id = p.id WHERE p.session_id = s.id),
+               (SELECT count(*) FROM ratings r JOIN prompts p ON r.prompt_id = p.id WHERE p.session_id = s.id AND r.status = 'active')
+             FROM sessions s WHERE ?1 IS NULL OR s.id = ?1 ORDER BY s.id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([only], |r| {
+                let (id, session) = session_row(r)?;
+                Ok(SessionSummary {
+                    id,
+                    session,
+                    prompts: r.get(10)?,
+                    generations: r.get(11)?,
+                    ratings: r.get(12)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))?;
+        Ok(rows)
+    }
+
+    pub fn session_id_by_uid(&self, uid: &str) -> Result<Option<i64>> {
+        self.conn
+            .query_row("SELECT id FROM sessions WHERE uid = ?1", [uid], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every generation of a session with its prompt and all its ratings (history included),
+    /// in the order they were made.
+    pub fn export_lines(&self, session: i64) -> Result<Vec<ExportLine>> {
+        let Some(summary) = self.session(session)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT g.id, g.uid, g.model, m.manifest, g.position, g.repetition, g.text, g.params,
+                        g.metrics, g.timings, g.finish_reason, g.error_kind, g.error_message, g.created_at,
+                        p.uid, p.item, p.system, p.user, p.pane_order, p.created_at
+                 FROM generations g JOIN prompts p ON g.prompt_id = p.id
+                 LEFT JOIN models m ON g.model_id = m.id
+                 WHERE p.session_id = ?1 ORDER BY p.id, g.id",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([session], |r| {
+                let generation = GenerationRecord {
+                    uid: r.get(1)?,
+                    model: r.get(2)?,
+                    manifest: json_column(r.get(3)?),
+                    position: r.get(4)?,
+                    repetition: r.get(5)?,
+                    text: r.get(6)?,
+                    params: json_column(r.get(7)?),
+                    metrics: json_column(r.get(8)?),
+                    timings: json_column(r.get(9)?),
+                    finish_reason: r.get(10)?,
+                    error_kind: r.get(11)?,
+                    error_message: r.get(12)?,
+                    created_at: r.get(13)?,
+                };
+                let order: Option<String> = r.get(18)?;
+                let prompt = PromptRecord {
+                    uid: r.get(14)?,
+                    item: r.get(15)?,
+                    system: r.get(16)?,
+                    user: r.get(17)?,
+                    pane_order: order.and_then(|o| serde_json::from_str(&o).ok()),
+                    created_at: r.get(19)?,
+                };
+                Ok((r.get::<_, i64>(0)?, prompt, generation))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))?;
+        let uids: HashMap<i64, String> =
+            rows.iter().map(|(id, _, g)| (*id, g.uid.clone())).collect();
+        let mut ratings: HashMap<String, Vec<RatingRecord>> = HashMap::new();
+        for rating in self.session_ratings(session, &uids)? {
+            if let Some(owner) = rating.owner() {
+                ratings.entry(owner.to_owned()).or_default().push(rating);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(_, prompt, generation)| ExportLine {
+                session: summary.session.clone(),
+                ratings: ratings.remove(&generation.uid).unwrap_or_default(),
+                prompt,
+                generation,
+            })
+            .collect())
+    }
+
+    fn session_ratings(
+        &self,
+        session: i64,
+        uids: &HashMap<i64, String>,
+    ) -> Result<Vec<RatingRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.uid, r.kind, r.generation_id, r.score, r.tags, r.note, r.gen_a, r.gen_b, r.outcome,
+                        r.best_gen, r.worst_gen, r.rater, r.blind, r.status, o.uid, r.created_at, r.ballot
+                 FROM ratings r JOIN prompts p ON r.prompt_id = p.id
+                 LEFT JOIN ratings o ON r.replaces = o.id
+                 WHERE p.session_id = ?1 ORDER BY r.id",
+            )
+            .map_err(|e| self.error(e))?;
+        let uid = |id: Option<i64>| id.and_then(|i| uids.get(&i).cloned());
+        stmt.query_map([session], |r| {
+            let tags: String = r.get(4)?;
+            let ballot: Vec<i64> = r
+                .get::<_, Option<String>>(16)?
+                .and_then(|b| serde_json::from_str(&b).ok())
+                .unwrap_or_default();
+            Ok(RatingRecord {
+                ballot: ballot.into_iter().filter_map(|id| uid(Some(id))).collect(),
+                uid: r.get(0)?,
+                kind: r.get(1)?,
+                generation: uid(r.get(2)?),
+                score: r.get(3)?,
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+                note: r.get(5)?,
+                gen_a: uid(r.get(6)?),
+                gen_b: uid(r.get(7)?),
+                outcome: r.get(8)?,
+                best: uid(r.get(9)?),
+                worst: uid(r.get(10)?),
+                rater: r.get(11)?,
+                blind: r.get(12)?,
+                status: r.get(13)?,
+                replaces: r.get(14)?,
+                created_at: r.get(15)?,
+            })
+        })
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| self.error(e))
+    }
+
+    /// The ratings in force that pass `filter`, as the leaderboard counts them.
+    pub fn leaderboard_input(&self, filter: &Filter) -> Result<LeaderboardInput> {
+        let mut input = LeaderboardInput::default();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.kind, r.score, r.tags, ga.model, gb.model, r.outcome, r.ballot,
+                        r.best_gen, r.worst_gen, g.model, g.id
+                 FROM ratings r JOIN prompts p ON r.prompt_id = p.id JOIN sessions s ON p.session_id = s.id
+                 LEFT JOIN generations g ON r.generation_id = g.id
+                 LEFT JOIN generations ga ON r.gen_a = ga.id
+                 LEFT JOIN generations gb ON r.gen_b = gb.id
+                 WHERE r.status = 'active'
+                   AND (?1 IS NULL OR s.id = ?1)
+                   AND (?2 IS NULL OR s.prompt_set = ?2 OR s.name = ?2)
+                   AND (?3 IS NULL OR r.rater = ?3)
+                 ORDER BY r.created_at, r.id",
+            )
+            .map_err(|e| self.error(e))?;
+        type RatingRow = (
+            String,
+            Option<u8>,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+        );
+        let rows: Vec<RatingRow> = stmt
+            .query_map(
+                params![filter.session, filter.prompt_set, filter.rater],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                },
+            )
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))?;
+        for (kind, score, tags, model_a, model_b, outcome, ballot, best, worst, model) in rows {
+            match kind.as_str() {
+                "score" => input.answers.push(ScoredAnswer {
+                    model: model.unwrap_or_default(),
+                    score: score.map(f64::from),
+                    tags: serde_json::from_str(&tags).unwrap_or_default(),
+                }),
+                "pair" => {
+                    let outcome = match outcome.as_deref() {
+                        Some("a") => Outcome::AWins,
+                        Some("b") => Outcome::BWins,
+                        Some("tie") => Outcome::Tie,
+                        _ => Outcome::BothBad,
+                    };
+                    if let (Some(a), Some(b)) = (model_a, model_b) {
+                        input.battles.push((a, b, outcome));
+                    }
+                }
+                _ => {
+                    let ballot: Vec<i64> = ballot
+                        .and_then(|b| serde_json::from_str(&b).ok())
+                        .unwrap_or_default();
+                    self.best_worst_battles(&ballot, best, worst, &mut input.battles)?
+                }
+            }
+        }
+        Ok(input)
+    }
+
+    /// A best-of-N vote as battles: the best beat every other answer, the worst lost to
+    /// every other answer (the best included, counted once).
+    fn best_worst_battles(
+        &self,
+        ballot: &[i64],
+        best: Option<i64>,
+        worst: Option<i64>,
+        battles: &mut Vec<(String, String, Outcome)>,
+    ) -> Result<()> {
+        let mut answers: Vec<(i64, String)> = Vec::new();
+        for id in ballot {
+            let model: String = self
+                .conn
+                .query_row("SELECT model FROM generations WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .map_err(|e| self.error(e))?;
+            answers.push((*id, model));
+        }
+        let model = |id: i64| {
+            answers
+                .iter()
+                .find(|(g, _)| *g == id)
+                .map(|(_, m)| m.clone())
+        };
+        if let Some(best_model) = best.and_then(model) {
+            for (id, other) in &answers {
+                if Some(*id) != best {
+                    battles.push((best_model.clone(), other.clone(), Outcome::AWins));
+                }
+            }
+        }
+        if let Some(worst_model) = worst.and_then(model) {
+            for (id, other) in &answers {
+                if Some(*id) != worst && Some(*id) != best {
+                    battles.push((other.clone(), worst_model.clone(), Outcome::AWins));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The items of a stored session to rate: each prompt × repetition, one answer per model,
+    /// keyed `prompt-uid#repetition`.
+    pub fn stored_items(&self, session: i64) -> Result<Vec<StoredItem>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.id, p.uid, p.system, p.user, g.id, g.model, g.text, g.repetition
+                 FROM prompts p JOIN generations g ON g.prompt_id = p.id
+                 WHERE p.session_id = ?1 ORDER BY p.id, g.repetition, g.position, g.id",
+            )
+            .map_err(|e| self.error(e))?;
+        type ItemRow = (
+            i64,
+            String,
+            Option<String>,
+            String,
+            i64,
+            String,
+            String,
+            i64,
+        );
+        let rows: Vec<ItemRow> = stmt
+            .query_map([session], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))?;
+        let mut items: Vec<StoredItem> = Vec::new();
+        for (prompt, uid, system, user, generation, model, text, repetition) in rows {
+            let key = format!("{uid}#{repetition}");
+            if items.last().is_none_or(|i| i.key != key) {
+                items.push(StoredItem {
+                    prompt,
+                    key: key.clone(),
+                    system,
+                    user,
+                    answers: Vec::new(),
+                });
+            }
+            if let Some(item) = items.last_mut() {
+                item.answers.push(StoredAnswer {
+                    generation,
+                    model,
+                    text,
+                });
+            }
+        }
+        Ok(items)
+    }
+
+    /// Generation ids that `rater` has a rating in force on (a score, or a vote that
+    /// includes them), in `session`.
+    pub fn rated_generations(&self, session: i64, rater: &str) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT g.id FROM generations g JOIN prompts p ON g.prompt_id = p.id
+                 WHERE p.session_id = ?1 AND EXISTS (
+                   SELECT 1 FROM ratings r WHERE r.status = 'active' AND r.rater = ?2 AND r.prompt_id = p.id
+                     AND (r.generation_id = g.id OR r.gen_a = g.id OR r.gen_b = g.id
+                          OR r.best_gen = g.id OR r.worst_gen = g.id))",
+            )
+            .map_err(|e| self.error(e))?;
+        stmt.query_map(params![session, rater], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))
+    }
+
+    /// The `item` ids of the prompts in `session` that `rater` has a rating in force on.
+    pub fn rated_prompt_items(&self, session: i64, rater: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT p.item FROM prompts p JOIN ratings r ON r.prompt_id = p.id
+                 WHERE p.session_id = ?1 AND r.rater = ?2 AND r.status = 'active' AND p.item IS NOT NULL",
+            )
+            .map_err(|e| self.error(e))?;
+        stmt.query_map(params![session, rater], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))
+    }
+}

@@ -1,0 +1,100 @@
+//! Rows as they travel in exports: every row that can move between databases carries a `uid`,
+//! and references between rows use uids, never local ids.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub uid: String,
+    /// `tui`, `rate` or `import`.
+    pub kind: String,
+    pub name: String,
+    pub prompt_set: Option<String>,
+    pub prompt_set_hash: Option<String>,
+    pub models: Vec<String>,
+    pub rater: Option<String>,
+    pub blind: bool,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptRecord {
+    pub uid: String,
+    /// The item's id in its prompt set.
+    pub item: Option<String>,
+    pub system: Option<String>,
+    pub user: String,
+    /// Model names left to right as the panes showed them (the blind order).
+    pub pane_order: Option<Vec<String>>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerationRecord {
+    pub uid: String,
+    pub model: String,
+    /// Backend, model id, GGUF sha256/quantization/size, versions, base_url, hardware.
+    pub manifest: Option<Value>,
+    pub position: i64,
+    pub repetition: i64,
+    pub text: String,
+    pub params: Option<Value>,
+    pub metrics: Option<Value>,
+    pub timings: Option<Value>,
+    pub finish_reason: Option<String>,
+    pub error_kind: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: String,
+}
+
+/// A score or a vote, with its place in the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingRecord {
+    pub uid: String,
+    /// `score`, `pair` or `best`.
+    pub kind: String,
+    /// Score: the generation rated.
+    pub generation: Option<String>,
+    pub score: Option<u8>,
+    pub tags: Vec<String>,
+    pub note: Option<String>,
+    /// Pair: left and right generation, and `a`, `b`, `tie` or `bothbad`.
+    pub gen_a: Option<String>,
+    pub gen_b: Option<String>,
+    pub outcome: Option<String>,
+    /// Best of several: the best (and the worst) generation.
+    pub best: Option<String>,
+    pub worst: Option<String>,
+    /// Votes: the answers shown, left to right (the blind order, as the rater saw it).
+    #[serde(default)]
+    pub ballot: Vec<String>,
+    pub rater: String,
+    pub blind: bool,
+    /// `active`, `replaced` or `undone`.
+    pub status: String,
+    /// The rating this one replaced.
+    pub replaces: Option<String>,
+    pub created_at: String,
+}
+
+impl RatingRecord {
+    /// The generation whose export line carries this rating.
+    pub fn owner(&self) -> Option<&str> {
+        self.generation
+            .as_deref()
+            .or(self.gen_a.as_deref())
+            .or(self.best.as_deref())
+            .or(self.worst.as_deref())
+    }
+}
+
+/// One line of `slam sessions export`: a generation with its session, prompt and ratings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportLine {
+    pub session: SessionRecord,
+    pub prompt: PromptRecord,
+    #[serde(flatten)]
+    pub generation: GenerationRecord,
+    pub ratings: Vec<RatingRecord>,
+}

@@ -1,0 +1,91 @@
+//! The schema as numbered migrations. `PRAGMA user_version` holds how many have been applied;
+//! a database with a higher number was written by a newer slam and is refused.
+
+/// Migration `i` takes the schema from version `i` to `i + 1`. Append only, never edit.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE sessions (
+    id          INTEGER PRIMARY KEY,
+    uid         TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,             -- tui | rate | import
+    name        TEXT NOT NULL,
+    prompt_set  TEXT,                      -- the prompt file or imported data set
+    prompt_set_hash TEXT,                  -- sha256 of the prompt file (resuming `slam rate`)
+    models      TEXT NOT NULL DEFAULT '[]',-- JSON list of model names, as chosen
+    rater       TEXT,
+    blind       INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE models (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    manifest    TEXT NOT NULL,             -- JSON: backend, model id, GGUF sha256, versions, hardware
+    manifest_sha TEXT NOT NULL UNIQUE
+);
+CREATE TABLE prompts (
+    id          INTEGER PRIMARY KEY,
+    uid         TEXT NOT NULL UNIQUE,
+    session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    item        TEXT,                      -- the item's id in its prompt set
+    system      TEXT,
+    user        TEXT NOT NULL,
+    pane_order  TEXT,                      -- JSON: model names left to right as shown (blind order)
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX prompts_session ON prompts(session_id);
+CREATE TABLE generations (
+    id          INTEGER PRIMARY KEY,
+    uid         TEXT NOT NULL UNIQUE,
+    prompt_id   INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    model_id    INTEGER REFERENCES models(id),
+    model       TEXT NOT NULL,
+    position    INTEGER NOT NULL,          -- pane index it was shown in
+    repetition  INTEGER NOT NULL DEFAULT 0,
+    text        TEXT NOT NULL,
+    params      TEXT,                      -- JSON
+    metrics     TEXT,                      -- JSON, definitions in core::metrics
+    timings     TEXT,                      -- JSON, the engine's own timings
+    finish_reason TEXT,
+    error_kind  TEXT,
+    error_message TEXT,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX generations_prompt ON generations(prompt_id);
+-- Scores and votes. Every change is a new row: the one in force is `active`; a row replaced
+-- by a later rating is `replaced`, one taken back is `undone`. History is never deleted.
+CREATE TABLE ratings (
+    id          INTEGER PRIMARY KEY,
+    uid         TEXT NOT NULL UNIQUE,
+    prompt_id   INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ('score', 'pair', 'best')),
+    generation_id INTEGER REFERENCES generations(id) ON DELETE CASCADE, -- score: the answer rated
+    score       INTEGER CHECK (score BETWEEN 1 AND 5),
+    tags        TEXT NOT NULL DEFAULT '[]',
+    note        TEXT,
+    gen_a       INTEGER REFERENCES generations(id) ON DELETE CASCADE,  -- pair: left, right
+    gen_b       INTEGER REFERENCES generations(id) ON DELETE CASCADE,
+    outcome     TEXT CHECK (outcome IN ('a', 'b', 'tie', 'bothbad')),
+    best_gen    INTEGER REFERENCES generations(id) ON DELETE CASCADE,  -- best: of all panes
+    worst_gen   INTEGER REFERENCES generations(id) ON DELETE CASCADE,
+    ballot      TEXT,                      -- votes: JSON ids of the answers shown, left to right
+    rater       TEXT NOT NULL,
+    blind       INTEGER NOT NULL DEFAULT 0,
+    status      TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'replaced', 'undone')),
+    replaces    INTEGER REFERENCES ratings(id),
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX ratings_prompt ON ratings(prompt_id, status);
+CREATE TABLE judge_verdicts (
+    id          INTEGER PRIMARY KEY,
+    generation_id INTEGER NOT NULL REFERENCES generations(id) ON DELETE CASCADE,
+    judge       TEXT NOT NULL,
+    verdict     TEXT NOT NULL,             -- JSON
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE file_hashes (                 -- sha256 of GGUF files, keyed by path, size and mtime
+    path        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    mtime_ns    INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    PRIMARY KEY (path, size, mtime_ns)
+);
+"#];

@@ -1,0 +1,331 @@
+//! Inserts. Each public call is one transaction (or runs inside the caller's).
+
+use rusqlite::{OptionalExtension, params};
+
+use super::records::{GenerationRecord, PromptRecord, SessionRecord};
+use rusqlite::Connection;
+
+use super::{NOW, Result, Store};
+
+/// A new score or vote from the rating keys.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NewRating {
+    Score {
+        generation: i64,
+        score: Option<u8>,
+        tags: Vec<String>,
+        note: Option<String>,
+    },
+    /// `outcome`: `a`, `b`, `tie` or `bothbad`.
+    Pair {
+        gen_a: i64,
+        gen_b: i64,
+        outcome: String,
+    },
+    Best {
+        best: Option<i64>,
+        worst: Option<i64>,
+        /// Every answer shown, left to right.
+        ballot: Vec<i64>,
+    },
+}
+
+/// What a rating is about: one answer's score, or the vote on a set of answers (a prompt
+/// may have several sets: one per repetition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RatingTarget {
+    Score { generation: i64 },
+    Vote { ballot: Vec<i64> },
+}
+
+impl NewRating {
+    pub fn target(&self) -> RatingTarget {
+        match self {
+            NewRating::Score { generation, .. } => RatingTarget::Score {
+                generation: *generation,
+            },
+            NewRating::Pair { gen_a, gen_b, .. } => RatingTarget::Vote {
+                ballot: vec![*gen_a, *gen_b],
+            },
+            NewRating::Best { ballot, .. } => RatingTarget::Vote {
+                ballot: ballot.clone(),
+            },
+        }
+    }
+}
+
+impl Store {
+    pub fn insert_session(&self, s: &SessionRecord) -> Result<i64> {
+        insert_session(&self.conn, s).map_err(|e| self.error(e))
+    }
+
+    /// The `slam rate` session for this prompt file, models, rater and blindness, to resume.
+    pub fn find_rate_session(
+        &self,
+        prompt_set_hash: &str,
+        models: &[String],
+        rater: &str,
+        blind: bool,
+    ) -> Result<Option<i64>> {
+        let models = serde_json::to_string(models).unwrap_or_default();
+        self.conn
+            .query_row(
+                "SELECT id FROM sessions WHERE kind = 'rate' AND prompt_set_hash = ?1 AND models = ?2
+                 AND rater = ?3 AND blind = ?4 ORDER BY id DESC LIMIT 1",
+                params![prompt_set_hash, models, rater, blind],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    pub fn insert_prompt(&self, session: i64, p: &PromptRecord) -> Result<i64> {
+        insert_prompt(&self.conn, session, p).map_err(|e| self.error(e))
+    }
+
+    pub fn insert_generation(&self, prompt: i64, g: &GenerationRecord) -> Result<i64> {
+        insert_generation(&self.conn, prompt, g).map_err(|e| self.error(e))
+    }
+
+    /// Save a rating in one transaction: the rating in force for the same target becomes
+    /// `replaced` and the new one points at it. Returns the new rating's id.
+    pub fn rate(
+        &mut self,
+        prompt: i64,
+        rater: &str,
+        blind: bool,
+        rating: &NewRating,
+    ) -> Result<i64> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| super::sqlite(&self.path, e))?;
+        let result = (|| {
+            let previous = active_rating(&tx, prompt, rater, &rating.target())?;
+            if let Some(id) = previous {
+                tx.execute("UPDATE ratings SET status = 'replaced' WHERE id = ?1", [id])?;
+            }
+            let (kind, generation, score, tags, note) = match rating {
+                NewRating::Score {
+                    generation,
+                    score,
+                    tags,
+                    note,
+                } => (
+                    "score",
+                    Some(*generation),
+                    *score,
+                    tags.clone(),
+                    note.clone(),
+                ),
+                NewRating::Pair { .. } => ("pair", None, None, Vec::new(), None),
+                NewRating::Best { .. } => ("best", None, None, Vec::new(), None),
+            };
+            let (gen_a, gen_b, outcome) = match rating {
+                NewRating::Pair {
+                    gen_a,
+                    gen_b,
+                    outcome,
+                } => (Some(*gen_a), Some(*gen_b), Some(outcome.clone())),
+                _ => (None, None, None),
+            };
+            let (best, worst) = match rating {
+                NewRating::Best { best, worst, .. } => (*best, *worst),
+                _ => (None, None),
+            };
+            let ballot = match rating.target() {
+                RatingTarget::Vote { ballot } => serde_json::to_string(&ballot).ok(),
+                RatingTarget::Score { .. } => None,
+            };
+            let tags = serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into());
+            tx.execute(
+                &format!(
+                    "INSERT INTO ratings (uid, prompt_id, kind, generation_id, score, tags, note, gen_a, gen_b,
+                     outcome, best_gen, worst_gen, ballot, rater, blind, status, replaces, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'active', ?16, {NOW})"
+                ),
+                params![super::new_uid(), prompt, kind, generation, score, tags, note, gen_a, gen_b, outcome, best, worst, ballot, rater, blind, previous],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })();
+        let id = result.map_err(|e| super::sqlite(&self.path, e))?;
+        tx.commit().map_err(|e| super::sqlite(&self.path, e))?;
+        Ok(id)
+    }
+
+    /// Take back the rating in force for `target`: it becomes `undone` and the one it
+    /// replaced (if any) is in force again. False when there was nothing to undo.
+    pub fn undo(&mut self, prompt: i64, rater: &str, target: RatingTarget) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| super::sqlite(&self.path, e))?;
+        let result = (|| {
+            let Some(id) = active_rating(&tx, prompt, rater, &target)? else {
+                return Ok(false);
+            };
+            let replaced: Option<i64> =
+                tx.query_row("SELECT replaces FROM ratings WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            tx.execute("UPDATE ratings SET status = 'undone' WHERE id = ?1", [id])?;
+            if let Some(old) = replaced {
+                tx.execute("UPDATE ratings SET status = 'active' WHERE id = ?1", [old])?;
+            }
+            Ok(true)
+        })();
+        let undone = result.map_err(|e| super::sqlite(&self.path, e))?;
+        tx.commit().map_err(|e| super::sqlite(&self.path, e))?;
+        Ok(undone)
+    }
+
+    /// Delete a session with its prompts, generations and ratings. False when there is none.
+    pub fn delete_session(&self, id: i64) -> Result<bool> {
+        let n = self
+            .conn
+            .execute("DELETE FROM sessions WHERE id = ?1", [id])
+            .map_err(|e| self.error(e))?;
+        Ok(n > 0)
+    }
+}
+
+fn active_rating(
+    tx: &rusqlite::Transaction,
+    prompt: i64,
+    rater: &str,
+    target: &RatingTarget,
+) -> rusqlite::Result<Option<i64>> {
+    match target {
+        RatingTarget::Score { generation } => tx
+            .query_row(
+                "SELECT id FROM ratings WHERE kind = 'score' AND generation_id = ?1 AND rater = ?2 AND status = 'active'",
+                params![generation, rater],
+                |r| r.get(0),
+            )
+            .optional(),
+        RatingTarget::Vote { ballot } => {
+            // The same answers, in any order (a blind order may differ between sessions).
+            let mut wanted = ballot.clone();
+            wanted.sort_unstable();
+            let mut stmt = tx.prepare(
+                "SELECT id, ballot FROM ratings WHERE kind IN ('pair', 'best') AND prompt_id = ?1
+                 AND rater = ?2 AND status = 'active'",
+            )?;
+            let candidates = stmt
+                .query_map(params![prompt, rater], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(candidates.into_iter().find_map(|(id, text)| {
+                let mut ids: Vec<i64> = serde_json::from_str(text.as_deref()?).ok()?;
+                ids.sort_unstable();
+                (ids == wanted).then_some(id)
+            }))
+        }
+    }
+}
+
+/// `created_at` as given, or now when empty.
+fn created(conn: &Connection, at: &str) -> rusqlite::Result<String> {
+    if at.is_empty() {
+        conn.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))
+    } else {
+        Ok(at.to_owned())
+    }
+}
+
+pub(super) fn insert_session(conn: &Connection, s: &SessionRecord) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO sessions (uid, kind, name, prompt_set, prompt_set_hash, models, rater, blind, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            s.uid,
+            s.kind,
+            s.name,
+            s.prompt_set,
+            s.prompt_set_hash,
+            serde_json::to_string(&s.models).unwrap_or_else(|_| "[]".into()),
+            s.rater,
+            s.blind,
+            created(conn, &s.created_at)?
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(super) fn insert_prompt(
+    conn: &Connection,
+    session: i64,
+    p: &PromptRecord,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO prompts (uid, session_id, item, system, user, pane_order, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            p.uid,
+            session,
+            p.item,
+            p.system,
+            p.user,
+            p.pane_order
+                .as_ref()
+                .and_then(|o| serde_json::to_string(o).ok()),
+            created(conn, &p.created_at)?
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The model row for this manifest, shared by every generation with the same manifest.
+fn upsert_model(
+    conn: &Connection,
+    name: &str,
+    manifest: &serde_json::Value,
+) -> rusqlite::Result<i64> {
+    let text = manifest.to_string();
+    let sha = super::manifest::sha256_hex(text.as_bytes());
+    conn.execute(
+        "INSERT INTO models (name, manifest, manifest_sha) VALUES (?1, ?2, ?3)
+         ON CONFLICT(manifest_sha) DO NOTHING",
+        params![name, text, sha],
+    )?;
+    conn.query_row(
+        "SELECT id FROM models WHERE manifest_sha = ?1",
+        [sha],
+        |r| r.get(0),
+    )
+}
+
+pub(super) fn insert_generation(
+    conn: &Connection,
+    prompt: i64,
+    g: &GenerationRecord,
+) -> rusqlite::Result<i64> {
+    let model_id = match &g.manifest {
+        Some(m) => Some(upsert_model(conn, &g.model, m)?),
+        None => None,
+    };
+    let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+    conn.execute(
+        "INSERT INTO generations (uid, prompt_id, model_id, model, position, repetition, text,
+         params, metrics, timings, finish_reason, error_kind, error_message, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            g.uid,
+            prompt,
+            model_id,
+            g.model,
+            g.position,
+            g.repetition,
+            g.text,
+            json(&g.params),
+            json(&g.metrics),
+            json(&g.timings),
+            g.finish_reason,
+            g.error_kind,
+            g.error_message,
+            created(conn, &g.created_at)?
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}

@@ -1,0 +1,328 @@
+//! The store side of the driver: turns `StoreOp`s into writer jobs, and reports each save
+//! back into the event funnel only after its transaction has committed.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::config::ResolvedModel;
+use crate::core::effect::{RatingChange, StoreOp};
+use crate::core::event::{Event, LoadedItem};
+use crate::core::leaderboard::{self, RESAMPLES};
+use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
+use crate::store::writer::{StoreWriter, WriterState};
+use crate::store::{Filter, NewRating, RatingTarget, Store, StoredItem, manifest, new_uid};
+
+/// Where ratings go, and what this TUI session is.
+pub struct Persistence {
+    writer: Option<StoreWriter>,
+    /// Why there is no writer (shown when a rating cannot be saved).
+    unavailable: Option<String>,
+    /// The session row, created with the first prompt unless given.
+    session: SessionRecord,
+    rater: String,
+    /// Per run: the resolved parameters and the model, for the generation's row.
+    runs: HashMap<u64, (Value, Option<ResolvedModel>)>,
+    hardware: Value,
+    /// A rating session over stored answers.
+    stored: Vec<StoredItem>,
+    events: UnboundedSender<Event>,
+}
+
+pub struct PersistOptions {
+    pub store: Result<Store, String>,
+    /// An existing session to add to (`slam rate`), else a new `tui` session.
+    pub session_id: Option<i64>,
+    pub session: SessionRecord,
+    pub rater: String,
+    pub stored: Vec<StoredItem>,
+}
+
+impl Persistence {
+    pub fn new(options: PersistOptions, events: UnboundedSender<Event>) -> Self {
+        let (writer, unavailable) = match options.store {
+            Ok(store) => match StoreWriter::spawn(store, options.session_id) {
+                Ok(w) => (Some(w), None),
+                Err(e) => (None, Some(format!("cannot start the store writer: {e}"))),
+            },
+            Err(e) => (None, Some(e)),
+        };
+        Self {
+            writer,
+            unavailable,
+            session: options.session,
+            rater: options.rater,
+            runs: HashMap::new(),
+            hardware: manifest::hardware_summary(),
+            stored: options.stored,
+            events,
+        }
+    }
+
+    /// Why ratings cannot be saved, if they cannot.
+    pub fn unavailable(&self) -> Option<&str> {
+        self.unavailable.as_deref()
+    }
+
+    pub fn remember_run(&mut self, run: u64, params: Value, model: Option<ResolvedModel>) {
+        self.runs.insert(run, (params, model));
+    }
+
+    pub fn load_item(&self, index: usize) {
+        let result = self
+            .stored
+            .get(index)
+            .map(|item| LoadedItem {
+                prompt_id: item.prompt,
+                answers: item
+                    .answers
+                    .iter()
+                    .map(|a| (a.generation, a.model.clone(), a.text.clone()))
+                    .collect(),
+            })
+            .ok_or_else(|| format!("no stored item {}", index + 1));
+        let _ = self.events.send(Event::ItemLoaded { index, result });
+    }
+
+    pub fn apply(&mut self, op: StoreOp) {
+        let seq = match &op {
+            StoreOp::Rate { seq, .. } | StoreOp::Undo { seq, .. } => Some(*seq),
+            _ => None,
+        };
+        let Some(writer) = &self.writer else {
+            if let Some(seq) = seq {
+                let message = self.unavailable.clone().unwrap_or_default();
+                let _ = self.events.send(Event::SaveFailed { seq, message });
+            }
+            return;
+        };
+        let events = self.events.clone();
+        let session = self.session.clone();
+        let rater = self.rater.clone();
+        let run_info = match &op {
+            StoreOp::Generation { run, .. } => self.runs.remove(run),
+            _ => None,
+        };
+        let hardware = self.hardware.clone();
+        let sent = writer.send(move |w: &mut WriterState| {
+            let result = execute(w, op, &session, &rater, run_info, &hardware);
+            match (seq, result) {
+                (Some(seq), Ok(())) => {
+                    let _ = events.send(Event::Saved { seq });
+                }
+                (Some(seq), Err(message)) => {
+                    let _ = events.send(Event::SaveFailed { seq, message });
+                }
+                (None, Err(message)) => tracing::error!(%message, "store write failed"),
+                (None, Ok(())) => {}
+            }
+        });
+        if !sent && let Some(seq) = seq {
+            let _ = self.events.send(Event::SaveFailed {
+                seq,
+                message: "the store writer has stopped".into(),
+            });
+        }
+    }
+
+    /// Compute the leaderboard off the event loop: the ratings are read by the writer (so
+    /// they include everything saved so far), the bootstrap runs on its own thread.
+    pub fn load_leaderboard(&self, session_only: bool) {
+        let events = self.events.clone();
+        let Some(writer) = &self.writer else {
+            let why = self.unavailable.clone().unwrap_or_default();
+            let _ = events.send(Event::LeaderboardLoaded(Err(why)));
+            return;
+        };
+        writer.send(move |w: &mut WriterState| {
+            let filter = Filter {
+                session: if session_only {
+                    w.session.or(Some(-1))
+                } else {
+                    None
+                },
+                ..Filter::default()
+            };
+            let input = w.store.leaderboard_input(&filter);
+            std::thread::spawn(move || {
+                let result = input
+                    .map(|input| leaderboard::compute(&input, RESAMPLES, fastrand::u64(..)))
+                    .map_err(|e| e.to_string());
+                let _ = events.send(Event::LeaderboardLoaded(result));
+            });
+        });
+    }
+
+    /// Write everything queued, then stop the writer.
+    pub fn close(&mut self) {
+        if let Some(mut writer) = self.writer.take() {
+            writer.close();
+        }
+    }
+}
+
+fn execute(
+    w: &mut WriterState,
+    op: StoreOp,
+    session: &SessionRecord,
+    rater: &str,
+    run_info: Option<(Value, Option<ResolvedModel>)>,
+    hardware: &Value,
+) -> Result<(), String> {
+    let err = |e: crate::store::StoreError| e.to_string();
+    match op {
+        StoreOp::Prompt {
+            round,
+            prompt,
+            pane_models,
+            item,
+        } => {
+            let session_id = match w.session {
+                Some(id) => id,
+                None => {
+                    let id = w.store.insert_session(session).map_err(err)?;
+                    w.session = Some(id);
+                    id
+                }
+            };
+            let id = w
+                .store
+                .insert_prompt(
+                    session_id,
+                    &PromptRecord {
+                        uid: new_uid(),
+                        item,
+                        system: prompt.system,
+                        user: prompt.user,
+                        pane_order: Some(pane_models),
+                        created_at: String::new(),
+                    },
+                )
+                .map_err(err)?;
+            w.prompts.insert(round, id);
+        }
+        StoreOp::Generation {
+            round,
+            run,
+            pane,
+            model,
+            text,
+            metrics,
+            timings,
+            finish_reason,
+            error,
+        } => {
+            let prompt = prompt_of(w, round)?;
+            let (params, resolved) = run_info.unwrap_or((Value::Null, None));
+            let manifest = match resolved {
+                Some(m) => {
+                    let sha = match &m.entry.path {
+                        Some(path) => w.store.file_sha256(path).map_err(err)?,
+                        None => None,
+                    };
+                    Some(manifest::manifest(&m, sha, hardware))
+                }
+                None => None,
+            };
+            let (error_kind, error_message) = error.unzip();
+            let record = GenerationRecord {
+                uid: new_uid(),
+                model,
+                manifest,
+                position: pane as i64,
+                repetition: 0,
+                text,
+                params: Some(params).filter(|p| !p.is_null()),
+                metrics: serde_json::to_value(metrics).ok(),
+                timings: timings.and_then(|t| serde_json::to_value(t).ok()),
+                finish_reason: finish_reason.map(|r| r.as_str().to_owned()),
+                error_kind,
+                error_message,
+                created_at: String::new(),
+            };
+            let id = w.store.insert_generation(prompt, &record).map_err(err)?;
+            w.generations.insert(run, id);
+        }
+        StoreOp::Bind {
+            round,
+            prompt,
+            answers,
+        } => {
+            w.prompts.insert(round, prompt);
+            w.generations.extend(answers);
+        }
+        StoreOp::Rate {
+            round,
+            change,
+            blind,
+            ..
+        } => {
+            let prompt = prompt_of(w, round)?;
+            let generation = |run: u64| {
+                w.generations
+                    .get(&run)
+                    .copied()
+                    .ok_or_else(|| "the answer was not saved, so its rating cannot be".to_owned())
+            };
+            let rating = match change {
+                RatingChange::Score { run, score } => NewRating::Score {
+                    generation: generation(run)?,
+                    score: score.score,
+                    tags: score.tag_names(),
+                    note: score.note,
+                },
+                RatingChange::Pair {
+                    run_a,
+                    run_b,
+                    outcome,
+                } => NewRating::Pair {
+                    gen_a: generation(run_a)?,
+                    gen_b: generation(run_b)?,
+                    outcome: outcome.as_str().into(),
+                },
+                RatingChange::Best { best, worst, panes } => NewRating::Best {
+                    best: best.map(generation).transpose()?,
+                    worst: worst.map(generation).transpose()?,
+                    ballot: panes
+                        .into_iter()
+                        .map(generation)
+                        .collect::<Result<_, _>>()?,
+                },
+            };
+            w.store.rate(prompt, rater, blind, &rating).map_err(err)?;
+        }
+        StoreOp::Undo {
+            round,
+            score_of,
+            panes,
+            ..
+        } => {
+            let prompt = prompt_of(w, round)?;
+            let target = match score_of {
+                Some(run) => RatingTarget::Score {
+                    generation: w
+                        .generations
+                        .get(&run)
+                        .copied()
+                        .ok_or("the answer was never saved")?,
+                },
+                None => RatingTarget::Vote {
+                    ballot: panes
+                        .iter()
+                        .filter_map(|run| w.generations.get(run).copied())
+                        .collect(),
+                },
+            };
+            w.store.undo(prompt, rater, target).map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+fn prompt_of(w: &WriterState, round: u64) -> Result<i64, String> {
+    w.prompts
+        .get(&round)
+        .copied()
+        .ok_or_else(|| "the prompt was not saved (see the log)".to_owned())
+}

@@ -1,0 +1,91 @@
+//! The real binary in a real terminal: a tmux server per test, driven by keys.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::Sandbox;
+
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    pub fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (apt-get install tmux)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "slam"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    pub fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "slam"])
+    }
+
+    pub fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Tmux {
+    pub fn new(tag: &str) -> Self {
+        Self {
+            socket: format!("slam-test-{tag}-{}", std::process::id()),
+        }
+    }
+
+    /// A detached session `slam` of `width`×`height` running `command`.
+    pub fn session(&self, width: u16, height: u16, command: &str) {
+        let (w, h) = (width.to_string(), height.to_string());
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "slam",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            command,
+        ]);
+    }
+}
+
+/// slam's environment in a test: the sandbox's config and data dirs, `cache_home` as the XDG
+/// cache home, and no Hugging Face or Ollama store from the machine.
+pub fn slam_env(sandbox: &Sandbox, cache_home: &std::path::Path) -> String {
+    let none = sandbox.dir.path().join("none");
+    format!(
+        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} XDG_CACHE_HOME={} HF_HUB_CACHE={} OLLAMA_MODELS={}",
+        sandbox.data_dir().display(),
+        sandbox.dir.path().join("config").display(),
+        cache_home.display(),
+        none.display(),
+        none.display()
+    )
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}

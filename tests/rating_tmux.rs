@@ -1,0 +1,254 @@
+//! Ratings are the user's labour: the real binary in tmux, rated by keys and killed with
+//! SIGKILL right after a rating is shown as saved. Reopened, every rating shown as saved is
+//! in the database and the file passes `PRAGMA integrity_check`. Also: blind mode hides the
+//! names until the vote is saved.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::tmux::{Tmux, slam_env};
+use common::{Sandbox, text};
+use slam::store::records::ExportLine;
+
+const STUDY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-runs/slam-study.jsonl");
+
+fn import_study(sandbox: &Sandbox, db: &Path) {
+    let out = sandbox
+        .slam()
+        .arg("--db")
+        .arg(db)
+        .args(["sessions", "import", STUDY])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+}
+
+fn export(sandbox: &Sandbox, db: &Path) -> Vec<ExportLine> {
+    let out = sandbox
+        .slam()
+        .arg("--db")
+        .arg(db)
+        .args(["sessions", "export", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The rating items of the study in the order `slam rate` walks them: prompt, repetition.
+fn items(lines: &[ExportLine]) -> Vec<(String, i64)> {
+    let mut keys: Vec<(usize, String, i64)> = Vec::new();
+    let mut prompts: Vec<String> = Vec::new();
+    for l in lines {
+        if !prompts.contains(&l.prompt.uid) {
+            prompts.push(l.prompt.uid.clone());
+        }
+        let p = prompts.iter().position(|u| *u == l.prompt.uid).unwrap();
+        let key = (p, l.prompt.uid.clone(), l.generation.repetition);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys.sort();
+    keys.into_iter().map(|(_, u, r)| (u, r)).collect()
+}
+
+/// Start `slam rate` in tmux; returns the pid of slam itself (exec'd by the shell).
+fn start_rating(tmux: &Tmux, sandbox: &Sandbox, db: &Path, extra: &str) -> u32 {
+    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
+    let env = slam_env(sandbox, &cache_home);
+    let pid_file = sandbox.dir.path().join("slam.pid");
+    let _ = std::fs::remove_file(&pid_file);
+    let slam = env!("CARGO_BIN_EXE_slam");
+    tmux.session(
+        200,
+        40,
+        &format!(
+            "sh -c 'echo $$ > {}; exec env {env} {slam} --db {} rate --session 1 {extra}'",
+            pid_file.display(),
+            db.display()
+        ),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+        {
+            return pid;
+        }
+        assert!(std::time::Instant::now() < deadline, "slam did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn kill9(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// The item number `slam rate` shows ("item 3/12").
+fn item_shown(screen: &str) -> usize {
+    let at = screen.find("item ").expect("progress shown");
+    let digits: String = screen[at + 5..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().unwrap()
+}
+
+/// What was on screen as saved when slam was killed.
+struct Shown {
+    item: usize,
+    /// ("pair", outcome) or ("score", n).
+    kind: &'static str,
+    value: String,
+    /// Another key was pressed after it showed as saved (it may then be replaced).
+    later_key: bool,
+}
+
+#[test]
+fn every_rating_shown_as_saved_survives_kill_9() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.dir.path().join("ratings.db");
+    import_study(&sandbox, &db);
+    let order = items(&export(&sandbox, &db));
+    assert!(order.len() >= 12, "the study has at least 12 items");
+    let tmux = Tmux::new("crash");
+    let votes = [("a", "a"), ("b", "b"), ("t", "tie"), ("z", "bothbad")];
+    let mut shown: Vec<Shown> = Vec::new();
+    for round in 0..12 {
+        let pid = start_rating(&tmux, &sandbox, &db, "--rater crash");
+        let screen = tmux.wait_for(
+            "an item to rate",
+            |s| s.contains("item ") && s.contains("rate: 1–5"),
+            Duration::from_secs(20),
+        );
+        let item = item_shown(&screen);
+        assert_eq!(
+            item,
+            round + 1,
+            "resumes at the first unrated item:\n{screen}"
+        );
+        // Kill at different moments: right after a vote or a score shows as saved, after a
+        // second key that may not have reached the disk yet, or in the middle of a note.
+        let (key, value) = votes[round % votes.len()];
+        let moment = round % 4;
+        if moment == 1 {
+            let score = (round % 5 + 1).to_string();
+            tmux.keys(&[&score]);
+            tmux.wait_for(
+                "the score saved",
+                |s| s.contains("✓ saved"),
+                Duration::from_secs(10),
+            );
+            shown.push(Shown {
+                item,
+                kind: "score",
+                value: score,
+                later_key: false,
+            });
+        } else {
+            tmux.keys(&[key]);
+            tmux.wait_for(
+                "the vote saved",
+                |s| s.contains("✓ saved"),
+                Duration::from_secs(10),
+            );
+            shown.push(Shown {
+                item,
+                kind: "pair",
+                value: value.into(),
+                later_key: moment >= 2,
+            });
+            if moment == 2 {
+                tmux.keys(&["t"]); // a second vote, killed before it can show as saved
+            } else if moment == 3 {
+                tmux.keys(&["c", "half a note"]); // killed while typing a note
+            }
+        }
+        kill9(pid);
+        std::thread::sleep(Duration::from_millis(100));
+        tmux.run(&["kill-server"]);
+    }
+    assert!(shown.len() >= 10, "at least 10 kills");
+
+    let store = slam::store::Store::open_read(&db).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let lines = export(&sandbox, &db);
+    for s in &shown {
+        let (prompt, repetition) = &order[s.item - 1];
+        let ratings: Vec<_> = lines
+            .iter()
+            .filter(|l| &l.prompt.uid == prompt && l.generation.repetition == *repetition)
+            .flat_map(|l| l.ratings.iter())
+            .filter(|r| r.rater == "crash" && r.kind == s.kind)
+            .collect();
+        let found = ratings.iter().find(|r| match s.kind {
+            "score" => r.score.map(|n| n.to_string()).as_deref() == Some(s.value.as_str()),
+            _ => r.outcome.as_deref() == Some(s.value.as_str()),
+        });
+        let Some(found) = found else {
+            panic!(
+                "item {}: the {} {} shown as saved is missing: {ratings:?}",
+                s.item, s.kind, s.value
+            )
+        };
+        if !s.later_key {
+            assert_eq!(found.status, "active", "item {}", s.item);
+        }
+    }
+}
+
+#[test]
+fn blind_mode_hides_names_until_the_vote_is_saved() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.dir.path().join("ratings.db");
+    import_study(&sandbox, &db);
+    let tmux = Tmux::new("blind");
+    start_rating(&tmux, &sandbox, &db, "--blind --rater blinded");
+    let screen = tmux.wait_for(
+        "blind panes",
+        |s| s.contains("Model A") && s.contains("Model B") && s.contains("item 1/"),
+        Duration::from_secs(20),
+    );
+    assert!(screen.contains("BLIND"), "{screen}");
+    for name in ["smollm2", "gemma3-base"] {
+        assert!(!screen.contains(name), "{name} is hidden:\n{screen}");
+    }
+    tmux.keys(&["a"]);
+    let screen = tmux.wait_for(
+        "the names revealed",
+        |s| s.contains("Model A = "),
+        Duration::from_secs(10),
+    );
+    assert!(screen.contains("✓ saved"), "{screen}");
+    let left = if screen.contains("Model A = smollm2") {
+        "smollm2"
+    } else {
+        "gemma3-base"
+    };
+    tmux.keys(&["q"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let lines = export(&sandbox, &db);
+    let vote = lines
+        .iter()
+        .flat_map(|l| l.ratings.iter())
+        .find(|r| r.rater == "blinded")
+        .expect("the vote is stored");
+    assert!(vote.blind && vote.outcome.as_deref() == Some("a"));
+    // The vote records the left answer as gen_a: the position as shown.
+    let gen_a = lines
+        .iter()
+        .find(|l| Some(&l.generation.uid) == vote.gen_a.as_ref())
+        .unwrap();
+    assert_eq!(gen_a.generation.model, left);
+}
