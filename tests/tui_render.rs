@@ -260,3 +260,104 @@ fn popups_and_an_error_pane() {
     }
     insta::assert_snapshot!("prompt_file_line", text(&draw(&s)));
 }
+
+/// Both answers in, then `keys` pressed; every save acknowledged up to `acked`.
+fn rated(blind: bool, keys: &[Action], acked: u64) -> AppState {
+    let t0 = Instant::now();
+    let mut s = AppState::new(items(), 100, 16);
+    s.rating = slam::core::state::RatingState::new("ann".into(), blind, 5);
+    for c in "Capital of France?".chars() {
+        update(&mut s, Event::Char(c), t0);
+    }
+    update(&mut s, Event::Action(Action::Submit), t0);
+    for (pane, answer) in ["Paris.", "Lyon, of course."].iter().enumerate() {
+        let run = s.panes[pane].run;
+        let events = [
+            StreamEvent::Started { at: t0 },
+            StreamEvent::Delta {
+                text: answer.to_string(),
+                n_tokens: 3,
+                at: t0 + Duration::from_millis(100),
+            },
+            StreamEvent::Finished {
+                usage: Usage::default(),
+                finish_reason: FinishReason::Stop,
+                timings: None,
+                at: t0 + Duration::from_millis(200),
+            },
+        ];
+        for event in events {
+            update(&mut s, Event::Stream { pane, run, event }, t0);
+        }
+    }
+    for key in keys {
+        update(&mut s, Event::Action(*key), t0);
+    }
+    update(&mut s, Event::Saved { seq: acked }, t0);
+    s
+}
+
+#[test]
+fn ratings_show_saving_then_saved_and_blind_names_until_revealed() {
+    let keys = [Action::Score4, Action::TagHallucination, Action::VoteA];
+    // The vote (save 3) is not acknowledged: the names stay hidden.
+    let hidden = text(&draw(&rated(true, &keys, 2)));
+    assert!(
+        hidden.contains("Model A") && hidden.contains("BLIND"),
+        "{hidden}"
+    );
+    assert!(
+        !hidden.contains("smollm2") && !hidden.contains("gemma3-base"),
+        "{hidden}"
+    );
+    assert!(hidden.contains("★ 4 · hallucination · ✓ saved"), "{hidden}");
+    assert!(hidden.contains("vote: A is better saving…"), "{hidden}");
+    insta::assert_snapshot!("rating_blind_saving", hidden);
+    let revealed = text(&draw(&rated(true, &keys, 3)));
+    assert!(revealed.contains("vote: A is better ✓ saved"), "{revealed}");
+    assert!(
+        revealed.contains("Model A = ") && revealed.contains("blind (revealed)"),
+        "{revealed}"
+    );
+    insta::assert_snapshot!("rating_blind_revealed", revealed);
+}
+
+#[test]
+fn the_leaderboard_screen() {
+    use slam::core::leaderboard::{LeaderboardInput, ScoredAnswer, compute};
+    use slam::core::stats::Outcome;
+    let t0 = Instant::now();
+    let mut s = rated(false, &[], 0);
+    update(&mut s, Event::Action(Action::OpenLeaderboard), t0);
+    assert!(text(&draw(&s)).contains("computing…"));
+    let answer = |model: &str, score: f64| ScoredAnswer {
+        model: model.into(),
+        score: Some(score),
+        tags: vec!["refusal".into()],
+    };
+    let battle = |a: &str, b: &str, o| (a.to_string(), b.to_string(), o);
+    let input = LeaderboardInput {
+        answers: vec![
+            answer("gpt-4", 5.0),
+            answer("gpt-4", 4.0),
+            answer("smollm2", 3.0),
+        ],
+        battles: vec![
+            battle("gpt-4", "smollm2", Outcome::AWins),
+            battle("smollm2", "gpt-4", Outcome::Tie),
+            battle("smollm2", "gpt-4", Outcome::AWins),
+            battle("gpt-4", "smollm2", Outcome::AWins),
+        ],
+    };
+    update(
+        &mut s,
+        Event::LeaderboardLoaded(Ok(compute(&input, 1000, 3))),
+        t0,
+    );
+    let screen = text(&draw(&s));
+    assert!(
+        screen.contains("Bradley–Terry strength") && screen.contains('█'),
+        "{screen}"
+    );
+    insta::assert_snapshot!("leaderboard", screen);
+}

@@ -109,9 +109,18 @@ pub fn compute(input: &LeaderboardInput, resamples: usize, seed: u64) -> Leaderb
             }
             let (record, win_rate) = records.get(i).map(|(r, w)| (*r, *w)).unwrap_or_default();
             let played = record.wins + record.ties + record.both_bad + record.losses > 0;
+            // A mean of 1–5 scores lies in 1–5: the t interval is clipped to the scale.
+            let scores = stats::mean_ci(&scores).map(|mut m| {
+                m.interval = m.interval.map(|i| Interval {
+                    low: i.low.max(1.0),
+                    high: i.high.min(5.0),
+                    ..i
+                });
+                m
+            });
             ModelRow {
                 model: model.clone(),
-                scores: stats::mean_ci(&scores),
+                scores,
                 wins: record.wins,
                 ties: record.ties,
                 both_bad: record.both_bad,
@@ -140,5 +149,66 @@ pub fn compute(input: &LeaderboardInput, resamples: usize, seed: u64) -> Leaderb
         battles: battles.len(),
         scores: input.answers.iter().filter(|a| a.score.is_some()).count(),
         resamples: if has_battles { resamples } else { 0 },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::stats::Z95;
+
+    fn answer(model: &str, score: f64, tags: &[&str]) -> ScoredAnswer {
+        ScoredAnswer {
+            model: model.into(),
+            score: Some(score),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn rows_carry_scores_records_strengths_and_tags_best_first() {
+        let battle = |a: &str, b: &str, o| (a.to_string(), b.to_string(), o);
+        let input = LeaderboardInput {
+            answers: vec![
+                answer("slm", 4.0, &[]),
+                answer("slm", 2.0, &["refusal"]),
+                answer("gpt", 5.0, &["hallucination"]),
+                answer("only-scored", 3.0, &["refusal", "wrong-format"]),
+            ],
+            battles: vec![
+                battle("gpt", "slm", Outcome::AWins),
+                battle("slm", "gpt", Outcome::BWins),
+                battle("gpt", "slm", Outcome::Tie),
+                battle("slm", "gpt", Outcome::AWins),
+            ],
+        };
+        let board = compute(&input, 1000, 7);
+        let names: Vec<&str> = board.rows.iter().map(|r| r.model.as_str()).collect();
+        assert_eq!(
+            names,
+            ["gpt", "slm", "only-scored"],
+            "by strength, then mean score"
+        );
+        let gpt = &board.rows[0];
+        assert_eq!((gpt.wins, gpt.ties, gpt.losses), (2, 1, 1));
+        // 2.5 of 4 battles, as a Wilson interval.
+        let expected = stats::wilson(2.5, 4.0, Z95).unwrap();
+        assert_eq!(gpt.win_rate, Some(expected));
+        assert!(gpt.strength.is_some_and(|s| s.estimate > 1000.0));
+        assert!(gpt.elo.is_some_and(|e| e > 1000.0));
+        let slm = &board.rows[1];
+        assert_eq!(slm.scores.map(|m| (m.n, m.mean)), Some((2, 3.0)));
+        assert_eq!(slm.tags.get("refusal"), Some(&1));
+        let scored = &board.rows[2];
+        assert!(scored.strength.is_none() && scored.elo.is_none() && scored.win_rate.is_none());
+        assert_eq!(scored.tags.len(), 2);
+        assert_eq!((board.battles, board.scores, board.resamples), (4, 4, 1000));
+    }
+
+    #[test]
+    fn no_ratings_no_rows() {
+        let board = compute(&LeaderboardInput::default(), 1000, 1);
+        assert!(board.rows.is_empty());
+        assert_eq!(board.resamples, 0);
     }
 }

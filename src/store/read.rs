@@ -225,7 +225,9 @@ impl Store {
         .map_err(|e| self.error(e))
     }
 
-    /// The ratings in force that pass `filter`, as the leaderboard counts them.
+    /// The ratings in force that pass `filter`, as the leaderboard counts them, oldest first
+    /// (ties by uid: the same order in every copy of the data, so Elo and the bootstrap
+    /// reproduce after an export and import).
     pub fn leaderboard_input(&self, filter: &Filter) -> Result<LeaderboardInput> {
         let mut input = LeaderboardInput::default();
         let mut stmt = self
@@ -241,7 +243,7 @@ impl Store {
                    AND (?1 IS NULL OR s.id = ?1)
                    AND (?2 IS NULL OR s.prompt_set = ?2 OR s.name = ?2)
                    AND (?3 IS NULL OR r.rater = ?3)
-                 ORDER BY r.created_at, r.id",
+                 ORDER BY r.created_at, r.uid",
             )
             .map_err(|e| self.error(e))?;
         type RatingRow = (

@@ -329,3 +329,123 @@ pub(super) fn insert_generation(
     )?;
     Ok(conn.last_insert_rowid())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::new_uid;
+
+    fn store_with_answers(n: usize) -> (tempfile::TempDir, Store, i64, Vec<i64>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let session = store
+            .insert_session(&SessionRecord {
+                uid: new_uid(),
+                kind: "tui".into(),
+                name: "t".into(),
+                prompt_set: None,
+                prompt_set_hash: None,
+                models: Vec::new(),
+                rater: None,
+                blind: false,
+                created_at: String::new(),
+            })
+            .unwrap();
+        let prompt = store
+            .insert_prompt(
+                session,
+                &PromptRecord {
+                    uid: new_uid(),
+                    item: None,
+                    system: None,
+                    user: "q".into(),
+                    pane_order: None,
+                    created_at: String::new(),
+                },
+            )
+            .unwrap();
+        let ids = (0..n)
+            .map(|i| {
+                let g = GenerationRecord {
+                    uid: new_uid(),
+                    model: format!("m{}", i % 2),
+                    manifest: None,
+                    position: (i % 2) as i64,
+                    repetition: (i / 2) as i64,
+                    text: String::new(),
+                    params: None,
+                    metrics: None,
+                    timings: None,
+                    finish_reason: None,
+                    error_kind: None,
+                    error_message: None,
+                    created_at: String::new(),
+                };
+                store.insert_generation(prompt, &g).unwrap()
+            })
+            .collect();
+        (dir, store, prompt, ids)
+    }
+
+    fn statuses(store: &Store) -> Vec<(String, Option<String>)> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT status, outcome FROM ratings ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    fn pair(ids: &[i64], a: usize, b: usize, outcome: &str) -> NewRating {
+        NewRating::Pair {
+            gen_a: ids[a],
+            gen_b: ids[b],
+            outcome: outcome.into(),
+        }
+    }
+
+    #[test]
+    fn rating_again_replaces_and_undo_brings_the_previous_back() {
+        let (_dir, mut store, prompt, ids) = store_with_answers(2);
+        store
+            .rate(prompt, "ann", false, &pair(&ids, 0, 1, "a"))
+            .unwrap();
+        store
+            .rate(prompt, "ann", false, &pair(&ids, 0, 1, "b"))
+            .unwrap();
+        let s = |st: &str, o: &str| (st.to_owned(), Some(o.to_owned()));
+        assert_eq!(statuses(&store), [s("replaced", "a"), s("active", "b")]);
+        let vote = RatingTarget::Vote {
+            ballot: vec![ids[1], ids[0]],
+        };
+        assert!(
+            store.undo(prompt, "ann", vote.clone()).unwrap(),
+            "any order of the same answers"
+        );
+        assert_eq!(statuses(&store), [s("active", "a"), s("undone", "b")]);
+        assert!(store.undo(prompt, "ann", vote.clone()).unwrap());
+        assert!(!store.undo(prompt, "ann", vote).unwrap(), "nothing left");
+        assert_eq!(statuses(&store), [s("undone", "a"), s("undone", "b")]);
+    }
+
+    #[test]
+    fn votes_on_different_repetitions_and_raters_stand_side_by_side() {
+        let (_dir, mut store, prompt, ids) = store_with_answers(4);
+        store
+            .rate(prompt, "ann", false, &pair(&ids, 0, 1, "a"))
+            .unwrap();
+        store
+            .rate(prompt, "ann", false, &pair(&ids, 2, 3, "b"))
+            .unwrap();
+        store
+            .rate(prompt, "bob", false, &pair(&ids, 0, 1, "tie"))
+            .unwrap();
+        assert!(
+            statuses(&store)
+                .iter()
+                .all(|(status, _)| status == "active")
+        );
+    }
+}

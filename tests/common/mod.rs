@@ -52,6 +52,8 @@ impl Sandbox {
             .env("HF_HUB_CACHE", self.dir.path().join("hf-hub"))
             .env("OLLAMA_MODELS", self.dir.path().join("ollama"))
             .env_remove("SLAM_CONFIG")
+            .env_remove("SLAM_DB")
+            .env_remove("SLAM_RATER")
             .env_remove("SLAM_LOG");
         cmd
     }

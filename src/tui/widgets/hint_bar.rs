@@ -20,12 +20,26 @@ impl Widget for HintBar<'_> {
         let t = self.theme;
         let mut spans = Vec::new();
         let mut seen = Vec::new();
-        // Help and quit first: on a narrow terminal they are what must stay visible.
-        let mut ordered: Vec<&(KeyChord, Action)> = self.bindings.iter().collect();
-        ordered.sort_by_key(|(_, a)| match a {
-            Action::ToggleHelp => 0,
-            Action::Quit => 1,
-            _ => 2,
+        // Help and quit first: on a narrow terminal they are what must stay visible. Then
+        // the actions in their declared order (moving about before rating), one score key.
+        let mut ordered: Vec<&(KeyChord, Action)> = self
+            .bindings
+            .iter()
+            .filter(|(_, a)| {
+                !matches!(
+                    a,
+                    Action::Score2 | Action::Score3 | Action::Score4 | Action::Score5
+                )
+            })
+            .collect();
+        // Stable: for one action, the mode's own key (listed first) wins over a global one.
+        ordered.sort_by_key(|(_, a)| {
+            let first = match a {
+                Action::ToggleHelp => 0,
+                Action::Quit => 1,
+                _ => 2,
+            };
+            (first, *a)
         });
         for (key, action) in ordered {
             // One key per action keeps the bar short; `?` lists them all.

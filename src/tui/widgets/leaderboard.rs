@@ -86,11 +86,11 @@ fn interval(v: Option<(f64, f64, f64)>, digits: usize) -> String {
 pub fn table_lines(board: &Leaderboard) -> Vec<String> {
     let mut rows = vec![[
         "model".to_string(),
-        "scores".into(),
-        "mean score [95% CI]".into(),
+        "n".into(),
+        "mean [95% t]".into(),
         "W/T/L".into(),
-        "win rate [95% Wilson]".into(),
-        "Bradley–Terry [95% bootstrap]".into(),
+        "win rate [Wilson]".into(),
+        "Bradley–Terry [bootstrap]".into(),
         "Elo".into(),
         "tags".into(),
     ]];

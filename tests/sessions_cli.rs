@@ -1,0 +1,523 @@
+//! `slam sessions` and `slam leaderboard` with the real binary on real SQLite files: imports
+//! of every sample run, field-for-field round trips, Arena battle rows, bad input.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use common::{Sandbox, text};
+use serde_json::json;
+use slam::store::records::{GenerationRecord, PromptRecord, SessionRecord};
+use slam::store::{NewRating, RatingTarget, Store};
+
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-runs");
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(SAMPLES).join(name)
+}
+
+fn slam(sandbox: &Sandbox, db: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = sandbox
+        .slam()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    (out.status.success(), stdout, stderr)
+}
+
+fn ok(sandbox: &Sandbox, db: &Path, args: &[&str]) -> String {
+    let (success, stdout, stderr) = slam(sandbox, db, args);
+    assert!(success, "slam {args:?} failed:\n{stdout}\n{stderr}");
+    stdout
+}
+
+fn setup() -> (Sandbox, PathBuf) {
+    let sandbox = Sandbox::new();
+    let db = sandbox.dir.path().join("slam.db");
+    (sandbox, db)
+}
+
+#[test]
+fn every_sample_run_imports_cleanly() {
+    let (sandbox, db) = setup();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(SAMPLES)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    for file in &files {
+        let out = ok(
+            &sandbox,
+            &db,
+            &["sessions", "import", &file.display().to_string()],
+        );
+        assert!(out.contains(" answers"), "{out}");
+    }
+    let list = ok(&sandbox, &db, &["sessions", "list"]);
+    assert_eq!(
+        list.lines().count(),
+        files.len() + 1,
+        "one session per file:\n{list}"
+    );
+}
+
+#[test]
+fn the_rated_sample_round_trips_byte_for_byte() {
+    let (sandbox, db) = setup();
+    let original = std::fs::read_to_string(sample("slam-study-rated.jsonl")).unwrap();
+    let out = ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("slam-study-rated.jsonl").display().to_string(),
+        ],
+    );
+    assert!(out.contains("24 answers, 46 ratings"), "{out}");
+    let exported = ok(&sandbox, &db, &["sessions", "export", "1"]);
+    assert_eq!(
+        exported, original,
+        "uids, times, statuses, history and ballots survive"
+    );
+    // Importing again adds nothing.
+    let again = ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("slam-study-rated.jsonl").display().to_string(),
+        ],
+    );
+    assert!(
+        again.contains("0 answers, 0 ratings") && again.contains("70 already present"),
+        "{again}"
+    );
+}
+
+/// A session with every field filled in, written through the store as the TUI writes it.
+fn full_session(db: &Path) {
+    let mut store = Store::open(db).unwrap();
+    let session = store
+        .insert_session(&SessionRecord {
+            uid: "s1".into(),
+            kind: "tui".into(),
+            name: "tui: a vs b vs c".into(),
+            prompt_set: Some("set".into()),
+            prompt_set_hash: Some("abc".into()),
+            models: vec!["a".into(), "b".into(), "c".into()],
+            rater: Some("ann".into()),
+            blind: true,
+            created_at: "2026-01-02T03:04:05.678Z".into(),
+        })
+        .unwrap();
+    let prompt = store
+        .insert_prompt(
+            session,
+            &PromptRecord {
+                uid: "p1".into(),
+                item: Some("7".into()),
+                system: Some("Be brief.".into()),
+                user: "Capital of France?".into(),
+                pane_order: Some(vec!["b".into(), "a".into(), "c".into()]),
+                created_at: "2026-01-02T03:04:06.000Z".into(),
+            },
+        )
+        .unwrap();
+    let mut ids = Vec::new();
+    for (i, model) in ["b", "a", "c"].iter().enumerate() {
+        let g = GenerationRecord {
+            uid: format!("g{i}"),
+            model: model.to_string(),
+            manifest: Some(
+                json!({"backend": "llama.cpp", "gguf_sha256": format!("{i:064}"), "hardware": {"cpu": "x"}}),
+            ),
+            position: i as i64,
+            repetition: 0,
+            text: format!("answer «{model}» 日本"),
+            params: Some(json!({"temperature": 0.0, "max_tokens": 48})),
+            metrics: Some(json!({"ttft_ms": 12.5, "e2e_ms": 99.0, "output_tokens": 9})),
+            timings: Some(json!({"prompt_ms": 1.5})),
+            finish_reason: if i == 2 { None } else { Some("stop".into()) },
+            error_kind: (i == 2).then(|| "timeout".into()),
+            error_message: (i == 2).then(|| "no first token in 120 s".into()),
+            created_at: format!("2026-01-02T03:04:0{}.000Z", 7 + i),
+        };
+        ids.push(store.insert_generation(prompt, &g).unwrap());
+    }
+    let score = |s: u8, tags: &[&str], note: Option<&str>| NewRating::Score {
+        generation: ids[0],
+        score: Some(s),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        note: note.map(str::to_owned),
+    };
+    store
+        .rate(prompt, "ann", true, &score(2, &[], None))
+        .unwrap();
+    store
+        .rate(
+            prompt,
+            "ann",
+            true,
+            &score(2, &["hallucination"], Some("wrong city")),
+        )
+        .unwrap();
+    store
+        .rate(prompt, "ann", true, &score(5, &[], None))
+        .unwrap();
+    assert!(
+        store
+            .undo(prompt, "ann", RatingTarget::Score { generation: ids[0] })
+            .unwrap()
+    );
+    let best = NewRating::Best {
+        best: Some(ids[1]),
+        worst: Some(ids[2]),
+        ballot: ids.clone(),
+    };
+    store.rate(prompt, "ann", true, &best).unwrap();
+    store
+        .rate(
+            prompt,
+            "bob",
+            false,
+            &NewRating::Pair {
+                gen_a: ids[0],
+                gen_b: ids[1],
+                outcome: "tie".into(),
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn export_then_import_round_trips_every_field() {
+    let (sandbox, db) = setup();
+    full_session(&db);
+    let first = ok(&sandbox, &db, &["sessions", "export", "1"]);
+    let lines: Vec<serde_json::Value> = first
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let g0 = &lines[0];
+    assert_eq!(g0["manifest"]["gguf_sha256"], json!(format!("{:064}", 0)));
+    assert_eq!(g0["params"]["max_tokens"], json!(48));
+    assert_eq!(g0["prompt"]["pane_order"], json!(["b", "a", "c"]));
+    let statuses: Vec<&str> = g0["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    // Ann's score history, then Bob's tie (owned by the left answer).
+    assert_eq!(statuses, ["replaced", "active", "undone", "active"]);
+    assert_eq!(g0["ratings"][1]["note"], json!("wrong city"));
+    assert_eq!(g0["ratings"][2]["replaces"], g0["ratings"][1]["uid"]);
+    assert_eq!(lines[1]["ratings"][0]["ballot"], json!(["g0", "g1", "g2"]));
+    assert_eq!(lines[2]["error_message"], json!("no first token in 120 s"));
+
+    let file = sandbox.dir.path().join("export.jsonl");
+    std::fs::write(&file, &first).unwrap();
+    let other = sandbox.dir.path().join("other.db");
+    ok(
+        &sandbox,
+        &other,
+        &["sessions", "import", &file.display().to_string()],
+    );
+    let second = ok(&sandbox, &other, &["sessions", "export", "1"]);
+    assert_eq!(second, first);
+    // The re-imported ratings are live: the leaderboard counts them the same way.
+    let a = ok(&sandbox, &db, &["leaderboard"]);
+    let b = ok(&sandbox, &other, &["leaderboard"]);
+    assert_eq!(a, b);
+    assert!(a.contains("hallucination 1"), "{a}");
+}
+
+#[test]
+fn battle_export_has_exactly_the_arena_columns() {
+    let (sandbox, db) = setup();
+    ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("slam-study-rated.jsonl").display().to_string(),
+        ],
+    );
+    let csv = ok(
+        &sandbox,
+        &db,
+        &["sessions", "export", "1", "--format", "battles"],
+    );
+    let mut rows = csv.lines();
+    assert_eq!(rows.next(), Some("model_a,model_b,winner"));
+    let rows: Vec<&str> = rows.collect();
+    assert_eq!(rows.len(), 12, "one battle per item");
+    for row in &rows {
+        let winner = row.rsplit(',').next().unwrap();
+        assert!(
+            ["model_a", "model_b", "tie", "tie (bothbad)"].contains(&winner),
+            "{row}"
+        );
+    }
+    let json_file = sandbox.dir.path().join("battles.json");
+    ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "export",
+            "1",
+            "--format",
+            "battles",
+            "-o",
+            &json_file.display().to_string(),
+        ],
+    );
+    let battles: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+    assert_eq!(battles.len(), 12);
+    for b in &battles {
+        let keys: Vec<&String> = b.keys().collect();
+        assert_eq!(keys, ["model_a", "model_b", "winner"]);
+    }
+}
+
+#[test]
+fn leaderboard_over_an_imported_sample_prints_the_table() {
+    let (sandbox, db) = setup();
+    ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("slam-study-rated.jsonl").display().to_string(),
+        ],
+    );
+    let out = ok(&sandbox, &db, &["leaderboard"]);
+    let header = out.lines().next().unwrap();
+    for column in [
+        "model",
+        "mean [95% t]",
+        "W/T/L",
+        "win rate [Wilson]",
+        "Bradley–Terry [bootstrap]",
+        "Elo",
+        "tags",
+    ] {
+        assert!(header.contains(column), "{column}: {out}");
+    }
+    for model in ["smollm2", "gemma3-base"] {
+        assert!(out.lines().any(|l| l.starts_with(model)), "{model}: {out}");
+    }
+    assert!(
+        out.contains("24 scores · 12 battles · 1000 bootstrap resamples"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Bradley–Terry strength") && out.contains('█'),
+        "a bar chart: {out}"
+    );
+    // Filters.
+    assert_eq!(ok(&sandbox, &db, &["leaderboard", "--session", "1"]), out);
+    assert_eq!(
+        ok(
+            &sandbox,
+            &db,
+            &["leaderboard", "--prompt-set", "slam-study"]
+        ),
+        out
+    );
+    assert_eq!(
+        ok(
+            &sandbox,
+            &db,
+            &["leaderboard", "--rater", "reference-check"]
+        ),
+        out
+    );
+    let none = ok(&sandbox, &db, &["leaderboard", "--rater", "nobody"]);
+    assert!(none.contains("no ratings match"), "{none}");
+}
+
+#[test]
+fn csv_export_has_a_row_per_answer_with_its_score() {
+    let (sandbox, db) = setup();
+    ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("slam-study-rated.jsonl").display().to_string(),
+        ],
+    );
+    let path = sandbox.dir.path().join("out.csv");
+    ok(
+        &sandbox,
+        &db,
+        &["sessions", "export", "1", "-o", &path.display().to_string()],
+    );
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let score = headers.iter().position(|h| h == "score").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 24);
+    assert!(
+        rows.iter().all(|r| ["1", "4"].contains(&&r[score])),
+        "every answer is scored"
+    );
+}
+
+#[test]
+fn a_malformed_import_line_names_file_and_line_and_imports_nothing() {
+    let (sandbox, db) = setup();
+    let file = sandbox.dir.path().join("study.jsonl");
+    std::fs::write(
+        &file,
+        "{\"run\": 1, \"prompt\": \"a?\", \"outputs\": {\"m1\": [\"x\"], \"m2\": [\"y\"]}}\n\
+         {\"run\": 2, \"prompt\": \"b?\", \"outputs\": {\"m1\": \"x\", \"m2\": 7}}\n\
+         {\"run\": 3, \"prompt\": \"c?\", \"outputs\": {\"m1\": [\"x\"], \"m2\": [\"y\"]}}\n",
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    let (success, _, stderr) = slam(&sandbox, &db, &["sessions", "import", &path]);
+    assert!(!success);
+    assert!(
+        stderr.contains(&format!("{path}:2: outputs.m2: expected a list of texts")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    let list = ok(&sandbox, &db, &["sessions", "list"]);
+    assert!(list.contains("no sessions"), "{list}");
+    let out = ok(&sandbox, &db, &["sessions", "import", "--skip-bad", &path]);
+    assert!(out.contains("4 answers"), "{out}");
+    let (_, _, stderr) = slam(&sandbox, &db, &["sessions", "import", "--skip-bad", &path]);
+    assert!(stderr.contains(&format!("skipped {path}:2:")), "{stderr}");
+    let (success, _, stderr) = slam(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &file.with_extension("nope").display().to_string(),
+        ],
+    );
+    assert!(!success && stderr.contains("study.nope"), "{stderr}");
+}
+
+#[test]
+fn a_database_from_a_newer_slam_is_refused() {
+    let (sandbox, db) = setup();
+    ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("capital.jsonl").display().to_string(),
+        ],
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA user_version = 99").unwrap();
+    drop(conn);
+    for args in [
+        &["sessions", "list"][..],
+        &[
+            "sessions",
+            "import",
+            &sample("capital.jsonl").display().to_string(),
+        ],
+    ] {
+        let (success, _, stderr) = slam(&sandbox, &db, args);
+        assert!(!success);
+        assert!(
+            stderr.contains("schema version 99") && stderr.contains("newer slam"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_database_another_slam_writes_to_is_a_clear_message() {
+    let (sandbox, db) = setup();
+    ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("capital.jsonl").display().to_string(),
+        ],
+    );
+    let holder = Store::open(&db).unwrap();
+    let (success, _, stderr) = slam(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("sky-blue.jsonl").display().to_string(),
+        ],
+    );
+    assert!(!success);
+    let pid = std::process::id();
+    assert!(
+        stderr.contains(&format!("is in use by another slam (pid {pid})")),
+        "{stderr}"
+    );
+    // Reading goes on while it is held.
+    assert!(ok(&sandbox, &db, &["sessions", "list"]).contains("capital.jsonl"));
+    drop(holder);
+    ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("sky-blue.jsonl").display().to_string(),
+        ],
+    );
+}
+
+#[test]
+fn database_files_are_private_and_delete_asks_first() {
+    let (sandbox, db) = setup();
+    ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "import",
+            &sample("slam-study-rated.jsonl").display().to_string(),
+        ],
+    );
+    let _reader = Store::open_read(&db).unwrap(); // keeps -wal and -shm around
+    for suffix in ["", "-wal", "-shm"] {
+        let path = PathBuf::from(format!("{}{suffix}", db.display()));
+        if path.exists() {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+    let (success, _, stderr) = slam(&sandbox, &db, &["sessions", "delete", "1"]);
+    assert!(!success && stderr.contains("pass --yes"), "{stderr}");
+    assert!(ok(&sandbox, &db, &["sessions", "list"]).contains("slam-study"));
+    ok(&sandbox, &db, &["sessions", "delete", "1", "--yes"]);
+    assert!(ok(&sandbox, &db, &["sessions", "list"]).contains("no sessions"));
+    let out = ok(&sandbox, &db, &["leaderboard"]);
+    assert!(
+        out.contains("no ratings match"),
+        "ratings went with the session: {out}"
+    );
+}
