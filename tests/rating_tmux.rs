@@ -58,8 +58,9 @@ fn items(lines: &[ExportLine]) -> Vec<(String, i64)> {
     keys.into_iter().map(|(_, u, r)| (u, r)).collect()
 }
 
-/// Start `slam rate` in tmux; returns the pid of slam itself (exec'd by the shell).
-fn start_rating(tmux: &Tmux, sandbox: &Sandbox, db: &Path, extra: &str) -> u32 {
+/// Start `slam --db DB rate ARGS` in tmux; returns the pid of slam itself (exec'd by the
+/// shell).
+fn start_rating(tmux: &Tmux, sandbox: &Sandbox, db: &Path, args: &str) -> u32 {
     let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
     let env = slam_env(sandbox, &cache_home);
     let pid_file = sandbox.dir.path().join("slam.pid");
@@ -69,7 +70,7 @@ fn start_rating(tmux: &Tmux, sandbox: &Sandbox, db: &Path, extra: &str) -> u32 {
         200,
         40,
         &format!(
-            "sh -c 'echo $$ > {}; exec env {env} {slam} --db {} rate --session 1 {extra}'",
+            "sh -c 'echo $$ > {}; exec env {env} {slam} --db {} rate {args}'",
             pid_file.display(),
             db.display()
         ),
@@ -126,7 +127,7 @@ fn every_rating_shown_as_saved_survives_kill_9() {
     let votes = [("a", "a"), ("b", "b"), ("t", "tie"), ("z", "bothbad")];
     let mut shown: Vec<Shown> = Vec::new();
     for round in 0..12 {
-        let pid = start_rating(&tmux, &sandbox, &db, "--rater crash");
+        let pid = start_rating(&tmux, &sandbox, &db, "--session 1 --rater crash");
         let screen = tmux.wait_for(
             "an item to rate",
             |s| s.contains("item ") && s.contains("rate: 1–5"),
@@ -214,7 +215,7 @@ fn blind_mode_hides_names_until_the_vote_is_saved() {
     let db = sandbox.dir.path().join("ratings.db");
     import_study(&sandbox, &db);
     let tmux = Tmux::new("blind");
-    start_rating(&tmux, &sandbox, &db, "--blind --rater blinded");
+    start_rating(&tmux, &sandbox, &db, "--session 1 --blind --rater blinded");
     let screen = tmux.wait_for(
         "blind panes",
         |s| s.contains("Model A") && s.contains("Model B") && s.contains("item 1/"),
@@ -251,4 +252,86 @@ fn blind_mode_hides_names_until_the_vote_is_saved() {
         .find(|l| Some(&l.generation.uid) == vote.gen_a.as_ref())
         .unwrap();
     assert_eq!(gen_a.generation.model, left);
+}
+
+#[test]
+fn rating_a_prompt_file_with_live_models_resumes_where_it_stopped() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.dir.path().join("ratings.db");
+    let config = sandbox.dir.path().join("config").join("slam");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[params]\ntemperature = 0\nmax_tokens = 16\n",
+    )
+    .unwrap();
+    let prompts = sandbox.dir.path().join("prompts.jsonl");
+    std::fs::write(
+        &prompts,
+        "{\"id\": \"q1\", \"prompt\": \"What is the capital of France?\"}\n\
+         {\"id\": \"q2\", \"prompt\": \"Name a colour.\"}\n",
+    )
+    .unwrap();
+    let args = format!(
+        "--prompts {} -m smollm2 -m gemma3-base --rater live",
+        prompts.display()
+    );
+    let tmux = Tmux::new("live");
+    let both_done = |s: &str| s.contains("rate: 1–5") && s.matches("done (").count() == 2;
+    start_rating(&tmux, &sandbox, &db, &args);
+    let screen = tmux.wait_for("two answers", both_done, Duration::from_secs(60));
+    assert!(screen.contains("item 1/2 · 0 rated"), "{screen}");
+    tmux.keys(&["a"]);
+    tmux.wait_for(
+        "the vote saved",
+        |s| s.contains("✓ saved"),
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["q"]);
+    std::thread::sleep(Duration::from_millis(500));
+    tmux.run(&["kill-server"]);
+
+    start_rating(&tmux, &sandbox, &db, &args);
+    let screen = tmux.wait_for("the next item", both_done, Duration::from_secs(60));
+    assert!(screen.contains("item 2/2 · 1 rated"), "resumed:\n{screen}");
+    tmux.keys(&["q"]);
+    std::thread::sleep(Duration::from_millis(500));
+
+    let lines = export(&sandbox, &db);
+    let q1: Vec<&ExportLine> = lines
+        .iter()
+        .filter(|l| l.prompt.item.as_deref() == Some("q1"))
+        .collect();
+    assert_eq!(q1.len(), 2, "both answers to q1 are stored");
+    let smollm2 = q1.iter().find(|l| l.generation.model == "smollm2").unwrap();
+    let manifest = smollm2.generation.manifest.as_ref().expect("a manifest");
+    assert_eq!(
+        manifest["gguf_sha256"],
+        "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+    );
+    assert_eq!(manifest["quantization"], "Q4_1");
+    assert_eq!(manifest["backend"], "llama.cpp");
+    assert_eq!(
+        smollm2.generation.params.as_ref().unwrap()["temperature"],
+        0.0
+    );
+    let metrics = smollm2.generation.metrics.as_ref().unwrap();
+    assert!(metrics["output_tokens"].as_u64().unwrap() > 0, "{metrics}");
+    assert!(
+        smollm2.generation.text.contains("Paris"),
+        "{}",
+        smollm2.generation.text
+    );
+    let vote = q1
+        .iter()
+        .flat_map(|l| l.ratings.iter())
+        .find(|r| r.kind == "pair")
+        .unwrap();
+    assert_eq!(vote.outcome.as_deref(), Some("a"));
+    assert_eq!(
+        vote.gen_a.as_ref(),
+        Some(&smollm2.generation.uid),
+        "left is the first -m model"
+    );
+    assert!(!vote.blind);
 }

@@ -159,6 +159,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_manifest_never_carries_a_key() {
+        let text = "[[models]]\nname = \"remote\"\nbackend = \"openai\"\n\
+                    base_url = \"https://me:sk-in-url@llm.example.com/v1?api_key=sk-in-query\"\n\
+                    model = \"gpt-4o\"\napi_key_env = \"MY_KEY\"\n\
+                    [models.headers]\nAuthorization = \"Bearer sk-in-header\"\n";
+        let file = crate::config::parse(text, Path::new("c.toml")).unwrap();
+        let config = crate::config::Config {
+            file,
+            ..Default::default()
+        };
+        let model = config.resolve("remote", &Default::default()).unwrap();
+        let m = manifest(&model, None, &json!({})).to_string();
+        assert!(!m.contains("sk-"), "{m}");
+        assert!(
+            m.contains("https://llm.example.com/v1") && m.contains("gpt-4o"),
+            "{m}"
+        );
+    }
+
+    #[test]
     fn base_urls_lose_credentials_and_queries() {
         assert_eq!(
             strip_credentials("https://user:sk-secret@api.example.com/v1?key=sk-2"),

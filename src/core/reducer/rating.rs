@@ -140,7 +140,7 @@ fn set_score(state: &mut AppState, pane: usize, value: Score) -> Vec<Effect> {
         round: state.rating.round,
         seq,
         change: RatingChange::Score { run, score: value },
-        blind: state.rating.round_blind,
+        blind: state.rating.round_blind && !state.rating.revealed,
     })]
 }
 
@@ -221,7 +221,7 @@ fn set_vote(state: &mut AppState, vote: Vote) -> Vec<Effect> {
         round: state.rating.round,
         seq,
         change,
-        blind: state.rating.round_blind,
+        blind: state.rating.round_blind && !state.rating.revealed,
     })]
 }
 
@@ -288,8 +288,7 @@ pub(super) fn new_round(state: &mut AppState, n: usize, item: u64) -> Vec<usize>
     r.order.clone()
 }
 
-/// Saves committed: show them as saved, and reveal blind names once the vote (or every
-/// answer's score) is saved.
+/// Saves committed: show them as saved, and reveal blind names once the vote is saved.
 pub(super) fn on_saved(state: &mut AppState, seq: u64) {
     let r = &mut state.rating;
     r.acked = r.acked.max(seq);
@@ -298,7 +297,9 @@ pub(super) fn on_saved(state: &mut AppState, seq: u64) {
     }
     let saved = |v: Option<u64>| v.is_some_and(|s| s <= r.acked);
     let vote_saved = saved(r.vote.as_ref().map(|v| v.seq));
-    let all_scored = !r.scores.is_empty()
+    // With two answers or more the vote is the verdict: names stay hidden until it is in, so
+    // they cannot sway it. A lone answer is revealed once its score is in.
+    let all_scored = r.scores.len() == 1
         && r.scores.iter().all(|s| {
             saved(
                 s.as_ref()

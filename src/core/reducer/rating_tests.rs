@@ -409,7 +409,7 @@ fn blind_names_are_revealed_only_after_the_vote_is_saved() {
 }
 
 #[test]
-fn blind_names_are_revealed_once_every_answer_has_a_saved_score() {
+fn scores_alone_do_not_reveal_two_blind_answers_and_later_ratings_are_not_blind() {
     let mut s = blind_state(3);
     type_text(&mut s, "q");
     act(&mut s, Action::Submit);
@@ -419,9 +419,16 @@ fn blind_names_are_revealed_once_every_answer_has_a_saved_score() {
     act(&mut s, Action::FocusNext);
     let (b, _) = rate_op(&act(&mut s, Action::Score5));
     saved(&mut s, a);
-    assert!(!s.rating.revealed);
     saved(&mut s, b);
+    assert!(!s.rating.revealed, "the vote is still to come");
+    let (vote, _) = rate_op(&act(&mut s, Action::VoteB));
+    saved(&mut s, vote);
     assert!(s.rating.revealed);
+    // Rated again with the names in view: saved as not blind.
+    assert!(matches!(
+        act(&mut s, Action::Score3).as_slice(),
+        [Effect::Store(StoreOp::Rate { blind: false, .. })]
+    ));
 }
 
 #[test]

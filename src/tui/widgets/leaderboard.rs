@@ -82,6 +82,9 @@ fn interval(v: Option<(f64, f64, f64)>, digits: usize) -> String {
     )
 }
 
+/// Below this many battles a bootstrap interval is too narrow to trust (it can be one point).
+const FEW_BATTLES: u32 = 10;
+
 /// The table as text lines, header first: shared by this screen and `slam leaderboard`.
 pub fn table_lines(board: &Leaderboard) -> Vec<String> {
     let mut rows = vec![[
@@ -134,6 +137,15 @@ pub fn table_lines(board: &Leaderboard) -> Vec<String> {
         "{} scores · {} battles · {} bootstrap resamples",
         board.scores, board.battles, board.resamples
     ));
+    if board
+        .rows
+        .iter()
+        .any(|r| r.battles() > 0 && r.battles() < FEW_BATTLES)
+    {
+        lines.push(format!(
+            "some models have fewer than {FEW_BATTLES} battles: their intervals understate the uncertainty"
+        ));
+    }
     lines
 }
 

@@ -133,7 +133,12 @@ impl Widget for PaneView<'_> {
             .style(Style::default().fg(t.accent))
             .render(spark_area, buf);
 
-        let line = metrics_line(&pane.live, usize::from(metrics_area.width));
+        // A stored answer (rated from the store) has no timings to show.
+        let line = if pane.sent_at.is_none() && !pane.status.is_active() {
+            "stored answer".to_owned()
+        } else {
+            metrics_line(&pane.live, usize::from(metrics_area.width))
+        };
         buf.set_stringn(
             metrics_area.x,
             metrics_area.y,
