@@ -1,0 +1,125 @@
+//! What a rating costs: the time from a key press's save to its commit (`✓ saved` waits for
+//! it; synchronous = FULL, so it includes an fsync), and the leaderboard's statistics (1000
+//! Bradley–Terry bootstrap resamples) over a large battle set. Run with `make bench`.
+
+use std::time::Instant;
+
+use slam::core::leaderboard::{LeaderboardInput, RESAMPLES, ScoredAnswer, compute};
+use slam::core::metrics::percentile;
+use slam::core::stats::Outcome;
+use slam::store::records::{GenerationRecord, PromptRecord, SessionRecord};
+use slam::store::{NewRating, Store, new_uid};
+
+const SAVES: usize = 300;
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("slam-bench-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut store = match Store::open(&dir.join("bench.db")) {
+        Ok(s) => s,
+        Err(e) => return eprintln!("cannot open the bench store: {e}"),
+    };
+    let session = store
+        .insert_session(&SessionRecord {
+            uid: new_uid(),
+            kind: "tui".into(),
+            name: "bench".into(),
+            prompt_set: None,
+            prompt_set_hash: None,
+            models: Vec::new(),
+            rater: None,
+            blind: false,
+            created_at: String::new(),
+        })
+        .unwrap_or_default();
+    let prompt = store
+        .insert_prompt(
+            session,
+            &PromptRecord {
+                uid: new_uid(),
+                item: None,
+                system: None,
+                user: "q".into(),
+                pane_order: None,
+                created_at: String::new(),
+            },
+        )
+        .unwrap_or_default();
+    let answer = |model: &str| GenerationRecord {
+        uid: new_uid(),
+        model: model.into(),
+        manifest: None,
+        position: 0,
+        repetition: 0,
+        text: "an answer".into(),
+        params: None,
+        metrics: None,
+        timings: None,
+        finish_reason: None,
+        error_kind: None,
+        error_message: None,
+        created_at: String::new(),
+    };
+    let a = store
+        .insert_generation(prompt, &answer("a"))
+        .unwrap_or_default();
+    let b = store
+        .insert_generation(prompt, &answer("b"))
+        .unwrap_or_default();
+    let mut ms = Vec::with_capacity(SAVES);
+    for i in 0..SAVES {
+        let rating = NewRating::Pair {
+            gen_a: a,
+            gen_b: b,
+            outcome: ["a", "b", "tie"][i % 3].into(),
+        };
+        let t = Instant::now();
+        if let Err(e) = store.rate(prompt, "bench", false, &rating) {
+            return eprintln!("rate failed: {e}");
+        }
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "rating commit (replace + insert, synchronous=FULL): p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms over {SAVES}",
+        percentile(&ms, 50.0).unwrap_or(0.0),
+        percentile(&ms, 95.0).unwrap_or(0.0),
+        percentile(&ms, 99.0).unwrap_or(0.0)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // 20 models, 10 000 battles, 2 000 scores.
+    let mut rng = fastrand::Rng::with_seed(9);
+    let model = |i: usize| format!("model-{i:02}");
+    let battles = (0..10_000)
+        .map(|_| {
+            let x = rng.usize(0..20);
+            let y = (x + 1 + rng.usize(0..19)) % 20;
+            let outcome = match rng.u8(0..10) {
+                0..=3 if x < y => Outcome::AWins,
+                0..=3 => Outcome::BWins,
+                4..=6 => Outcome::AWins,
+                7..=8 => Outcome::BWins,
+                _ => Outcome::Tie,
+            };
+            (model(x), model(y), outcome)
+        })
+        .collect();
+    let answers = (0..2_000)
+        .map(|i| ScoredAnswer {
+            model: model(i % 20),
+            score: Some(f64::from((i % 5) as u8 + 1)),
+            tags: Vec::new(),
+        })
+        .collect();
+    let input = LeaderboardInput { answers, battles };
+    let t = Instant::now();
+    let board = compute(&input, RESAMPLES, 1);
+    println!(
+        "leaderboard: {} models, {} battles, {} resamples in {:.0} ms",
+        board.rows.len(),
+        board.battles,
+        board.resamples,
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+}
