@@ -8,7 +8,7 @@ use slam::core::leaderboard::{LeaderboardInput, RESAMPLES, ScoredAnswer, compute
 use slam::core::metrics::percentile;
 use slam::core::stats::Outcome;
 use slam::store::records::{GenerationRecord, PromptRecord, SessionRecord};
-use slam::store::{NewRating, Store, new_uid};
+use slam::store::{NewRating, Store};
 
 const SAVES: usize = 300;
 
@@ -20,46 +20,12 @@ fn main() {
         Err(e) => return eprintln!("cannot open the bench store: {e}"),
     };
     let session = store
-        .insert_session(&SessionRecord {
-            uid: new_uid(),
-            kind: "tui".into(),
-            name: "bench".into(),
-            prompt_set: None,
-            prompt_set_hash: None,
-            models: Vec::new(),
-            rater: None,
-            blind: false,
-            created_at: String::new(),
-        })
+        .insert_session(&SessionRecord::new("tui", "bench".into()))
         .unwrap_or_default();
     let prompt = store
-        .insert_prompt(
-            session,
-            &PromptRecord {
-                uid: new_uid(),
-                item: None,
-                system: None,
-                user: "q".into(),
-                pane_order: None,
-                created_at: String::new(),
-            },
-        )
+        .insert_prompt(session, &PromptRecord::new("q".into()))
         .unwrap_or_default();
-    let answer = |model: &str| GenerationRecord {
-        uid: new_uid(),
-        model: model.into(),
-        manifest: None,
-        position: 0,
-        repetition: 0,
-        text: "an answer".into(),
-        params: None,
-        metrics: None,
-        timings: None,
-        finish_reason: None,
-        error_kind: None,
-        error_message: None,
-        created_at: String::new(),
-    };
+    let answer = |model: &str| GenerationRecord::new(model, "an answer".into());
     let a = store
         .insert_generation(prompt, &answer("a"))
         .unwrap_or_default();

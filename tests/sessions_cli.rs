@@ -35,6 +35,14 @@ fn ok(sandbox: &Sandbox, db: &Path, args: &[&str]) -> String {
     stdout
 }
 
+fn import_sample(sandbox: &Sandbox, db: &Path, name: &str) -> String {
+    ok(
+        sandbox,
+        db,
+        &["sessions", "import", &sample(name).display().to_string()],
+    )
+}
+
 fn setup() -> (Sandbox, PathBuf) {
     let sandbox = Sandbox::new();
     let db = sandbox.dir.path().join("slam.db");
@@ -71,15 +79,7 @@ fn every_sample_run_imports_cleanly() {
 fn the_rated_sample_round_trips_byte_for_byte() {
     let (sandbox, db) = setup();
     let original = std::fs::read_to_string(sample("slam-study-rated.jsonl")).unwrap();
-    let out = ok(
-        &sandbox,
-        &db,
-        &[
-            "sessions",
-            "import",
-            &sample("slam-study-rated.jsonl").display().to_string(),
-        ],
-    );
+    let out = import_sample(&sandbox, &db, "slam-study-rated.jsonl");
     assert!(out.contains("24 answers, 46 ratings"), "{out}");
     let exported = ok(&sandbox, &db, &["sessions", "export", "1"]);
     assert_eq!(
@@ -87,15 +87,7 @@ fn the_rated_sample_round_trips_byte_for_byte() {
         "uids, times, statuses, history and ballots survive"
     );
     // Importing again adds nothing.
-    let again = ok(
-        &sandbox,
-        &db,
-        &[
-            "sessions",
-            "import",
-            &sample("slam-study-rated.jsonl").display().to_string(),
-        ],
-    );
+    let again = import_sample(&sandbox, &db, "slam-study-rated.jsonl");
     assert!(
         again.contains("0 answers, 0 ratings") && again.contains("70 already present"),
         "{again}"
@@ -244,15 +236,7 @@ fn export_then_import_round_trips_every_field() {
 #[test]
 fn battle_export_has_exactly_the_arena_columns() {
     let (sandbox, db) = setup();
-    ok(
-        &sandbox,
-        &db,
-        &[
-            "sessions",
-            "import",
-            &sample("slam-study-rated.jsonl").display().to_string(),
-        ],
-    );
+    import_sample(&sandbox, &db, "slam-study-rated.jsonl");
     let csv = ok(
         &sandbox,
         &db,
@@ -295,15 +279,7 @@ fn battle_export_has_exactly_the_arena_columns() {
 #[test]
 fn leaderboard_over_an_imported_sample_prints_the_table() {
     let (sandbox, db) = setup();
-    ok(
-        &sandbox,
-        &db,
-        &[
-            "sessions",
-            "import",
-            &sample("slam-study-rated.jsonl").display().to_string(),
-        ],
-    );
+    import_sample(&sandbox, &db, "slam-study-rated.jsonl");
     let out = ok(&sandbox, &db, &["leaderboard"]);
     let header = out.lines().next().unwrap();
     for column in [
@@ -353,15 +329,7 @@ fn leaderboard_over_an_imported_sample_prints_the_table() {
 #[test]
 fn csv_export_has_a_row_per_answer_with_its_score() {
     let (sandbox, db) = setup();
-    ok(
-        &sandbox,
-        &db,
-        &[
-            "sessions",
-            "import",
-            &sample("slam-study-rated.jsonl").display().to_string(),
-        ],
-    );
+    import_sample(&sandbox, &db, "slam-study-rated.jsonl");
     let path = sandbox.dir.path().join("out.csv");
     ok(
         &sandbox,
@@ -419,15 +387,7 @@ fn a_malformed_import_line_names_file_and_line_and_imports_nothing() {
 #[test]
 fn a_database_from_a_newer_slam_is_refused() {
     let (sandbox, db) = setup();
-    ok(
-        &sandbox,
-        &db,
-        &[
-            "sessions",
-            "import",
-            &sample("capital.jsonl").display().to_string(),
-        ],
-    );
+    import_sample(&sandbox, &db, "capital.jsonl");
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("PRAGMA user_version = 99").unwrap();
     drop(conn);
@@ -451,15 +411,7 @@ fn a_database_from_a_newer_slam_is_refused() {
 #[test]
 fn a_database_another_slam_writes_to_is_a_clear_message() {
     let (sandbox, db) = setup();
-    ok(
-        &sandbox,
-        &db,
-        &[
-            "sessions",
-            "import",
-            &sample("capital.jsonl").display().to_string(),
-        ],
-    );
+    import_sample(&sandbox, &db, "capital.jsonl");
     let holder = Store::open(&db).unwrap();
     let (success, _, stderr) = slam(
         &sandbox,
@@ -479,29 +431,13 @@ fn a_database_another_slam_writes_to_is_a_clear_message() {
     // Reading goes on while it is held.
     assert!(ok(&sandbox, &db, &["sessions", "list"]).contains("capital.jsonl"));
     drop(holder);
-    ok(
-        &sandbox,
-        &db,
-        &[
-            "sessions",
-            "import",
-            &sample("sky-blue.jsonl").display().to_string(),
-        ],
-    );
+    import_sample(&sandbox, &db, "sky-blue.jsonl");
 }
 
 #[test]
 fn database_files_are_private_and_delete_asks_first() {
     let (sandbox, db) = setup();
-    ok(
-        &sandbox,
-        &db,
-        &[
-            "sessions",
-            "import",
-            &sample("slam-study-rated.jsonl").display().to_string(),
-        ],
-    );
+    import_sample(&sandbox, &db, "slam-study-rated.jsonl");
     let _reader = Store::open_read(&db).unwrap(); // keeps -wal and -shm around
     for suffix in ["", "-wal", "-shm"] {
         let path = PathBuf::from(format!("{}{suffix}", db.display()));

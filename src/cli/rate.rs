@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::core::domain::Prompt;
 use crate::core::state::{RateItem, RateSession, RatingState};
 use crate::store::records::SessionRecord;
-use crate::store::{Store, manifest, new_uid};
+use crate::store::{Store, manifest};
 use crate::tui::persist::PersistOptions;
 use crate::tui::{self, TuiOptions};
 
@@ -149,19 +149,17 @@ pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<Ex
                         (id, summary.session)
                     }
                     None => {
+                        let name = path.file_name().map_or_else(
+                            || path.display().to_string(),
+                            |f| f.to_string_lossy().into_owned(),
+                        );
                         let record = SessionRecord {
-                            uid: new_uid(),
-                            kind: "rate".into(),
-                            name: path.file_name().map_or_else(
-                                || path.display().to_string(),
-                                |f| f.to_string_lossy().into_owned(),
-                            ),
                             prompt_set: path.file_stem().map(|f| f.to_string_lossy().into_owned()),
                             prompt_set_hash: Some(hash),
                             models: args.models.clone(),
                             rater: Some(rater.clone()),
                             blind: args.blind,
-                            created_at: String::new(),
+                            ..SessionRecord::new("rate", name)
                         };
                         (store.insert_session(&record)?, record)
                     }

@@ -97,15 +97,10 @@ pub async fn run(config: Config, db: &Path, args: TuiArgs) -> anyhow::Result<Exi
     // they were not saved.
     let store = Store::open(db).map_err(|e| e.to_string());
     let session = SessionRecord {
-        uid: crate::store::new_uid(),
-        kind: "tui".into(),
-        name: format!("tui: {}", selected.join(" vs ")),
-        prompt_set: None,
-        prompt_set_hash: None,
         models: selected.clone(),
         rater: Some(rater.clone()),
         blind: args.blind,
-        created_at: String::new(),
+        ..SessionRecord::new("tui", format!("tui: {}", selected.join(" vs ")))
     };
     tui::run(
         config,

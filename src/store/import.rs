@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::records::{ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord};
 use super::write::{insert_generation, insert_prompt, insert_session};
-use super::{Result, Store, StoreError, new_uid};
+use super::{Result, Store, StoreError};
 use crate::core::metrics::{self, ChunkStamp, Totals};
 use crate::core::recording::{Recorded, Recording};
 
@@ -176,14 +176,9 @@ fn apply(
                 let session = match slam_session {
                     Some(id) => id,
                     None => {
-                        let name = std::path::Path::new(origin)
-                            .file_name()
-                            .map_or(origin.to_owned(), |f| f.to_string_lossy().into_owned());
-                        let stem = std::path::Path::new(origin)
-                            .file_stem()
-                            .map(|f| f.to_string_lossy().into_owned());
-                        let id = insert_session(tx, &imported_session(name.clone(), stem))?;
-                        report.sessions.push((id, name));
+                        let session = imported_session(origin);
+                        let id = insert_session(tx, &session)?;
+                        report.sessions.push((id, session.name));
                         slam_session = Some(id);
                         id
                     }
@@ -197,12 +192,9 @@ fn apply(
                     tx,
                     session,
                     &PromptRecord {
-                        uid: new_uid(),
                         item: Some(item),
                         system,
-                        user,
-                        pane_order: None,
-                        created_at: now(tx)?,
+                        ..PromptRecord::new(user)
                     },
                 )?;
                 for (position, (model, texts)) in outputs.into_iter().enumerate() {
@@ -210,7 +202,11 @@ fn apply(
                         slam_models.push(model.clone());
                     }
                     for (repetition, text) in texts.into_iter().enumerate() {
-                        let g = plain_generation(&model, position, repetition, text, now(tx)?);
+                        let g = GenerationRecord {
+                            position: position as i64,
+                            repetition: repetition as i64,
+                            ..GenerationRecord::new(&model, text)
+                        };
                         insert_generation(tx, prompt, &g)?;
                         report.generations += 1;
                     }
@@ -303,40 +299,29 @@ fn insert_ratings(
 }
 
 fn import_recording(store: &mut Store, rec: &Recording, origin: &str) -> Result<ImportReport> {
-    let name = std::path::Path::new(origin)
-        .file_name()
-        .map_or(origin.to_owned(), |f| f.to_string_lossy().into_owned());
-    let stem = std::path::Path::new(origin)
-        .file_stem()
-        .map(|f| f.to_string_lossy().into_owned());
     let mut report = ImportReport::default();
     let tx = store
         .conn
         .transaction()
         .map_err(|e| super::sqlite(&store.path, e))?;
     let result = (|| {
-        let mut session = imported_session(name.clone(), stem);
+        let mut session = imported_session(origin);
         session.models = rec.models.clone();
-        let session = insert_session(&tx, &session)?;
-        report.sessions.push((session, name));
+        let id = insert_session(&tx, &session)?;
+        report.sessions.push((id, session.name));
+        let session = id;
         let prompt = insert_prompt(
             &tx,
             session,
             &PromptRecord {
-                uid: new_uid(),
                 item: Some("1".into()),
                 system: rec.prompt.system.clone(),
-                user: rec.prompt.user.clone(),
                 pane_order: Some(rec.models.clone()),
-                created_at: now(&tx)?,
+                ..PromptRecord::new(rec.prompt.user.clone())
             },
         )?;
         for (pane, model) in rec.models.iter().enumerate() {
-            insert_generation(
-                &tx,
-                prompt,
-                &recorded_generation(rec, pane, model, now(&tx)?),
-            )?;
+            insert_generation(&tx, prompt, &recorded_generation(rec, pane, model))?;
             report.generations += 1;
         }
         Ok(())
@@ -347,13 +332,11 @@ fn import_recording(store: &mut Store, rec: &Recording, origin: &str) -> Result<
 }
 
 /// One pane of a recording as a generation, its metrics computed from the recorded stamps.
-fn recorded_generation(
-    rec: &Recording,
-    pane: usize,
-    model: &str,
-    created_at: String,
-) -> GenerationRecord {
-    let mut g = plain_generation(model, pane, 0, String::new(), created_at);
+fn recorded_generation(rec: &Recording, pane: usize, model: &str) -> GenerationRecord {
+    let mut g = GenerationRecord {
+        position: pane as i64,
+        ..GenerationRecord::new(model, String::new())
+    };
     let mut started = None;
     let mut chunks = Vec::new();
     let mut end = None;
@@ -407,46 +390,16 @@ fn recorded_generation(
     g
 }
 
-fn plain_generation(
-    model: &str,
-    position: usize,
-    repetition: usize,
-    text: String,
-    created_at: String,
-) -> GenerationRecord {
-    GenerationRecord {
-        uid: new_uid(),
-        model: model.to_owned(),
-        manifest: None,
-        position: position as i64,
-        repetition: repetition as i64,
-        text,
-        params: None,
-        metrics: None,
-        timings: None,
-        finish_reason: None,
-        error_kind: None,
-        error_message: None,
-        created_at,
-    }
-}
-
-fn imported_session(name: String, prompt_set: Option<String>) -> SessionRecord {
+/// A session for an imported file: named after the file, its prompt set after the stem.
+fn imported_session(origin: &str) -> SessionRecord {
+    let path = std::path::Path::new(origin);
+    let name = path
+        .file_name()
+        .map_or(origin.to_owned(), |f| f.to_string_lossy().into_owned());
     SessionRecord {
-        uid: new_uid(),
-        kind: "import".into(),
-        name,
-        prompt_set,
-        prompt_set_hash: None,
-        models: Vec::new(),
-        rater: None,
-        blind: false,
-        created_at: String::new(),
+        prompt_set: path.file_stem().map(|f| f.to_string_lossy().into_owned()),
+        ..SessionRecord::new("import", name)
     }
-}
-
-fn now(tx: &rusqlite::Transaction) -> rusqlite::Result<String> {
-    tx.query_row(&format!("SELECT {}", super::NOW), [], |r| r.get(0))
 }
 
 fn id_by_uid(tx: &rusqlite::Transaction, table: &str, uid: &str) -> rusqlite::Result<Option<i64>> {

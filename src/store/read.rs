@@ -229,12 +229,13 @@ impl Store {
     /// (ties by uid: the same order in every copy of the data, so Elo and the bootstrap
     /// reproduce after an export and import).
     pub fn leaderboard_input(&self, filter: &Filter) -> Result<LeaderboardInput> {
-        let mut input = LeaderboardInput::default();
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.kind, r.score, r.tags, ga.model, gb.model, r.outcome, r.ballot,
-                        r.best_gen, r.worst_gen, g.model, g.id
+        enum Counted {
+            Score(ScoredAnswer),
+            Pair(Option<String>, Option<String>, Outcome),
+            Best(Option<String>, Option<i64>, Option<i64>),
+        }
+        let sql = "SELECT r.kind, r.score, r.tags, g.model, ga.model, gb.model, r.outcome, r.ballot,
+                        r.best_gen, r.worst_gen
                  FROM ratings r JOIN prompts p ON r.prompt_id = p.id JOIN sessions s ON p.session_id = s.id
                  LEFT JOIN generations g ON r.generation_id = g.id
                  LEFT JOIN generations ga ON r.gen_a = ga.id
@@ -243,60 +244,36 @@ impl Store {
                    AND (?1 IS NULL OR s.id = ?1)
                    AND (?2 IS NULL OR s.prompt_set = ?2 OR s.name = ?2)
                    AND (?3 IS NULL OR r.rater = ?3)
-                 ORDER BY r.created_at, r.uid",
-            )
-            .map_err(|e| self.error(e))?;
-        type RatingRow = (
-            String,
-            Option<u8>,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<String>,
-        );
-        let rows: Vec<RatingRow> = stmt
-            .query_map(
-                params![filter.session, filter.prompt_set, filter.rater],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                    ))
-                },
-            )
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.error(e))?;
-        for (kind, score, tags, model_a, model_b, outcome, ballot, best, worst, model) in rows {
-            match kind.as_str() {
-                "score" => input.answers.push(ScoredAnswer {
-                    model: model.unwrap_or_default(),
-                    score: score.map(f64::from),
-                    tags: serde_json::from_str(&tags).unwrap_or_default(),
+                 ORDER BY r.created_at, r.uid";
+        let params = params![filter.session, filter.prompt_set, filter.rater];
+        let counted = self.query(sql, params, |r| {
+            let kind: String = r.get(0)?;
+            Ok(match kind.as_str() {
+                "score" => Counted::Score(ScoredAnswer {
+                    model: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    score: r.get::<_, Option<u8>>(1)?.map(f64::from),
+                    tags: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
                 }),
-                "pair" => {
-                    let outcome = match outcome.as_deref() {
+                "pair" => Counted::Pair(
+                    r.get(4)?,
+                    r.get(5)?,
+                    match r.get::<_, Option<String>>(6)?.as_deref() {
                         Some("a") => Outcome::AWins,
                         Some("b") => Outcome::BWins,
                         Some("tie") => Outcome::Tie,
                         _ => Outcome::BothBad,
-                    };
-                    if let (Some(a), Some(b)) = (model_a, model_b) {
-                        input.battles.push((a, b, outcome));
-                    }
-                }
-                _ => {
+                    },
+                ),
+                _ => Counted::Best(r.get(7)?, r.get(8)?, r.get(9)?),
+            })
+        })?;
+        let mut input = LeaderboardInput::default();
+        for c in counted {
+            match c {
+                Counted::Score(answer) => input.answers.push(answer),
+                Counted::Pair(Some(a), Some(b), outcome) => input.battles.push((a, b, outcome)),
+                Counted::Pair(..) => {}
+                Counted::Best(ballot, best, worst) => {
                     let ballot: Vec<i64> = ballot
                         .and_then(|b| serde_json::from_str(&b).ok())
                         .unwrap_or_default();
@@ -305,6 +282,19 @@ impl Store {
             }
         }
         Ok(input)
+    }
+
+    /// Run a query and map its rows; errors name the database.
+    fn query<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.error(e))?;
+        stmt.query_map(params, map)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))
     }
 
     /// A best-of-N vote as battles: the best beat every other answer, the worst lost to
@@ -352,57 +342,31 @@ impl Store {
     /// The items of a stored session to rate: each prompt × repetition, one answer per model,
     /// keyed `prompt-uid#repetition`.
     pub fn stored_items(&self, session: i64) -> Result<Vec<StoredItem>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT p.id, p.uid, p.system, p.user, g.id, g.model, g.text, g.repetition
+        let sql = "SELECT p.id, p.uid, p.system, p.user, g.repetition, g.id, g.model, g.text
                  FROM prompts p JOIN generations g ON g.prompt_id = p.id
-                 WHERE p.session_id = ?1 ORDER BY p.id, g.repetition, g.position, g.id",
-            )
-            .map_err(|e| self.error(e))?;
-        type ItemRow = (
-            i64,
-            String,
-            Option<String>,
-            String,
-            i64,
-            String,
-            String,
-            i64,
-        );
-        let rows: Vec<ItemRow> = stmt
-            .query_map([session], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.error(e))?;
+                 WHERE p.session_id = ?1 ORDER BY p.id, g.repetition, g.position, g.id";
+        let rows = self.query(sql, [session], |r| {
+            let item = StoredItem {
+                prompt: r.get(0)?,
+                key: format!("{}#{}", r.get::<_, String>(1)?, r.get::<_, i64>(4)?),
+                system: r.get(2)?,
+                user: r.get(3)?,
+                answers: Vec::new(),
+            };
+            let answer = StoredAnswer {
+                generation: r.get(5)?,
+                model: r.get(6)?,
+                text: r.get(7)?,
+            };
+            Ok((item, answer))
+        })?;
         let mut items: Vec<StoredItem> = Vec::new();
-        for (prompt, uid, system, user, generation, model, text, repetition) in rows {
-            let key = format!("{uid}#{repetition}");
-            if items.last().is_none_or(|i| i.key != key) {
-                items.push(StoredItem {
-                    prompt,
-                    key: key.clone(),
-                    system,
-                    user,
-                    answers: Vec::new(),
-                });
+        for (item, answer) in rows {
+            if items.last().is_none_or(|i| i.key != item.key) {
+                items.push(item);
             }
-            if let Some(item) = items.last_mut() {
-                item.answers.push(StoredAnswer {
-                    generation,
-                    model,
-                    text,
-                });
+            if let Some(last) = items.last_mut() {
+                last.answers.push(answer);
             }
         }
         Ok(items)

@@ -98,3 +98,54 @@ pub struct ExportLine {
     pub generation: GenerationRecord,
     pub ratings: Vec<RatingRecord>,
 }
+
+impl SessionRecord {
+    /// A new session with a fresh uid; `created_at` empty means "now" when inserted.
+    pub fn new(kind: &str, name: String) -> Self {
+        Self {
+            uid: super::new_uid(),
+            kind: kind.into(),
+            name,
+            prompt_set: None,
+            prompt_set_hash: None,
+            models: Vec::new(),
+            rater: None,
+            blind: false,
+            created_at: String::new(),
+        }
+    }
+}
+
+impl PromptRecord {
+    pub fn new(user: String) -> Self {
+        Self {
+            uid: super::new_uid(),
+            item: None,
+            system: None,
+            user,
+            pane_order: None,
+            created_at: String::new(),
+        }
+    }
+}
+
+impl GenerationRecord {
+    /// An answer with nothing known but its model and text.
+    pub fn new(model: &str, text: String) -> Self {
+        Self {
+            uid: super::new_uid(),
+            model: model.into(),
+            manifest: None,
+            position: 0,
+            repetition: 0,
+            text,
+            params: None,
+            metrics: None,
+            timings: None,
+            finish_reason: None,
+            error_kind: None,
+            error_message: None,
+            created_at: String::new(),
+        }
+    }
+}

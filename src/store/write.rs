@@ -333,53 +333,21 @@ pub(super) fn insert_generation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::new_uid;
-
     fn store_with_answers(n: usize) -> (tempfile::TempDir, Store, i64, Vec<i64>) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).unwrap();
         let session = store
-            .insert_session(&SessionRecord {
-                uid: new_uid(),
-                kind: "tui".into(),
-                name: "t".into(),
-                prompt_set: None,
-                prompt_set_hash: None,
-                models: Vec::new(),
-                rater: None,
-                blind: false,
-                created_at: String::new(),
-            })
+            .insert_session(&SessionRecord::new("tui", "t".into()))
             .unwrap();
         let prompt = store
-            .insert_prompt(
-                session,
-                &PromptRecord {
-                    uid: new_uid(),
-                    item: None,
-                    system: None,
-                    user: "q".into(),
-                    pane_order: None,
-                    created_at: String::new(),
-                },
-            )
+            .insert_prompt(session, &PromptRecord::new("q".into()))
             .unwrap();
         let ids = (0..n)
             .map(|i| {
                 let g = GenerationRecord {
-                    uid: new_uid(),
-                    model: format!("m{}", i % 2),
-                    manifest: None,
                     position: (i % 2) as i64,
                     repetition: (i / 2) as i64,
-                    text: String::new(),
-                    params: None,
-                    metrics: None,
-                    timings: None,
-                    finish_reason: None,
-                    error_kind: None,
-                    error_message: None,
-                    created_at: String::new(),
+                    ..GenerationRecord::new(&format!("m{}", i % 2), String::new())
                 };
                 store.insert_generation(prompt, &g).unwrap()
             })

@@ -12,7 +12,7 @@ use crate::core::event::{Event, LoadedItem};
 use crate::core::leaderboard::{self, RESAMPLES};
 use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use crate::store::writer::{StoreWriter, WriterState};
-use crate::store::{Filter, NewRating, RatingTarget, Store, StoredItem, manifest, new_uid};
+use crate::store::{Filter, NewRating, RatingTarget, Store, StoredItem, manifest};
 
 /// Where ratings go, and what this TUI session is.
 pub struct Persistence {
@@ -191,12 +191,10 @@ fn execute(
                 .insert_prompt(
                     session_id,
                     &PromptRecord {
-                        uid: new_uid(),
                         item,
                         system: prompt.system,
-                        user: prompt.user,
                         pane_order: Some(pane_models),
-                        created_at: String::new(),
+                        ..PromptRecord::new(prompt.user)
                     },
                 )
                 .map_err(err)?;
@@ -227,19 +225,15 @@ fn execute(
             };
             let (error_kind, error_message) = error.unzip();
             let record = GenerationRecord {
-                uid: new_uid(),
-                model,
                 manifest,
                 position: pane as i64,
-                repetition: 0,
-                text,
                 params: Some(params).filter(|p| !p.is_null()),
                 metrics: serde_json::to_value(metrics).ok(),
                 timings: timings.and_then(|t| serde_json::to_value(t).ok()),
                 finish_reason: finish_reason.map(|r| r.as_str().to_owned()),
                 error_kind,
                 error_message,
-                created_at: String::new(),
+                ..GenerationRecord::new(&model, text)
             };
             let id = w.store.insert_generation(prompt, &record).map_err(err)?;
             w.generations.insert(run, id);
