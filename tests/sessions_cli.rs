@@ -446,6 +446,20 @@ fn database_files_are_private_and_delete_asks_first() {
             assert_eq!(mode, 0o600, "{}", path.display());
         }
     }
+    let export = sandbox.dir.path().join("private.jsonl");
+    ok(
+        &sandbox,
+        &db,
+        &[
+            "sessions",
+            "export",
+            "1",
+            "-o",
+            &export.display().to_string(),
+        ],
+    );
+    let mode = std::fs::metadata(&export).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "an export is as private as the database");
     let (success, _, stderr) = slam(&sandbox, &db, &["sessions", "delete", "1"]);
     assert!(!success && stderr.contains("pass --yes"), "{stderr}");
     assert!(ok(&sandbox, &db, &["sessions", "list"]).contains("slam-study"));

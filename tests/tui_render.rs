@@ -351,7 +351,10 @@ fn the_leaderboard_screen() {
     };
     update(
         &mut s,
-        Event::LeaderboardLoaded(Ok(compute(&input, 1000, 3))),
+        Event::LeaderboardLoaded {
+            request: 1,
+            result: Ok(compute(&input, 1000, 3)),
+        },
         t0,
     );
     let screen = text(&draw(&s));

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::core::leaderboard::{RESAMPLES, compute};
+use crate::core::leaderboard::{RESAMPLES, SEED, compute};
 use crate::store::{Filter, Store};
 use crate::tui::widgets::leaderboard::{bar_lines, table_lines};
 
@@ -21,10 +21,10 @@ pub struct LeaderboardArgs {
     #[arg(long)]
     pub rater: Option<String>,
     /// Bootstrap resamples for the Bradley–Terry intervals.
-    #[arg(long, default_value_t = RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(100..))]
+    #[arg(long, default_value_t = RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(RESAMPLES as u64..))]
     pub resamples: u64,
     /// Seed of the bootstrap (the same seed gives the same intervals).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = SEED)]
     pub seed: u64,
 }
 

@@ -38,6 +38,7 @@ pub enum Effect {
     /// Compute the leaderboard (this session only, or everything); comes back as
     /// `Event::LeaderboardLoaded`.
     LoadLeaderboard {
+        request: u64,
         session_only: bool,
     },
     Quit,

@@ -42,7 +42,10 @@ pub enum Event {
         index: usize,
         result: Result<LoadedItem, String>,
     },
-    LeaderboardLoaded(Result<Leaderboard, String>),
+    LeaderboardLoaded {
+        request: u64,
+        result: Result<Leaderboard, String>,
+    },
 }
 
 /// A stored prompt and its answers, to rate.

@@ -55,6 +55,8 @@ pub struct Leaderboard {
 
 /// Bootstrap resamples: at least the 1000 the Chatbot Arena notebook uses.
 pub const RESAMPLES: usize = 1000;
+/// The bootstrap's seed, fixed so the same ratings always give the same intervals.
+pub const SEED: u64 = 1;
 
 pub fn compute(input: &LeaderboardInput, resamples: usize, seed: u64) -> Leaderboard {
     let mut models: Vec<String> = input

@@ -101,8 +101,10 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Event::ItemLoaded { index, result } => rating::on_item_loaded(state, index, result),
-        Event::LeaderboardLoaded(result) => {
-            state.rating.leaderboard = Some(result);
+        Event::LeaderboardLoaded { request, result } => {
+            if request == state.rating.leaderboard_request {
+                state.rating.leaderboard = Some(result);
+            }
             Vec::new()
         }
     }

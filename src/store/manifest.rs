@@ -75,7 +75,7 @@ pub fn manifest(model: &ResolvedModel, gguf_sha256: Option<String>, hardware: &V
             m["n_gpu_layers"] = json!(e.n_gpu_layers);
         }
         BackendKind::Openai => {
-            m["base_url"] = json!(e.base_url.as_deref().map(strip_credentials));
+            m["base_url"] = json!(e.base_url.as_deref().and_then(strip_credentials));
             m["model_id"] = json!(e.model.as_deref().unwrap_or(&model.name));
         }
     }
@@ -85,20 +85,15 @@ pub fn manifest(model: &ResolvedModel, gguf_sha256: Option<String>, hardware: &V
 /// The llama-cpp-2 crate slam is built with (pinned in Cargo.toml, which also pins llama.cpp).
 pub const LLAMA_CPP_2_VERSION: &str = "0.1.160";
 
-/// A base URL without user:password and without a query string (where keys sometimes travel).
-pub fn strip_credentials(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let path = path.split(['?', '#']).next().unwrap_or("");
-    if scheme.is_empty() {
-        format!("{host}{path}")
-    } else {
-        format!("{scheme}://{host}{path}")
-    }
+/// A base URL without user, password, query or fragment (where keys sometimes travel); `None`
+/// when it does not parse, so nothing unparsed is ever stored.
+pub fn strip_credentials(url: &str) -> Option<String> {
+    let mut url = reqwest::Url::parse(url).ok()?;
+    url.set_username("").ok()?;
+    url.set_password(None).ok()?;
+    url.set_query(None);
+    url.set_fragment(None);
+    Some(url.to_string())
 }
 
 impl Store {
@@ -180,13 +175,17 @@ mod tests {
 
     #[test]
     fn base_urls_lose_credentials_and_queries() {
+        let strip = |u| strip_credentials(u).unwrap_or_default();
         assert_eq!(
-            strip_credentials("https://user:sk-secret@api.example.com/v1?key=sk-2"),
+            strip("https://user:sk-secret@api.example.com/v1?key=sk-2#sk-3"),
             "https://api.example.com/v1"
         );
+        // A password with a slash makes no valid URL: nothing is stored rather than it.
+        assert_eq!(strip_credentials("https://u:pa/ss@host/v1"), None);
         assert_eq!(
-            strip_credentials("http://127.0.0.1:8080/v1"),
+            strip("http://127.0.0.1:8080/v1"),
             "http://127.0.0.1:8080/v1"
         );
+        assert_eq!(strip_credentials("not a url sk-4"), None);
     }
 }

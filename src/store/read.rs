@@ -116,6 +116,11 @@ impl Store {
     /// Every generation of a session with its prompt and all its ratings (history included),
     /// in the order they were made.
     pub fn export_lines(&self, session: i64) -> Result<Vec<ExportLine>> {
+        // One snapshot for all the queries, while another slam may be writing.
+        let _snapshot = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.error(e))?;
         let Some(summary) = self.session(session)? else {
             return Ok(Vec::new());
         };
@@ -229,6 +234,10 @@ impl Store {
     /// (ties by uid: the same order in every copy of the data, so Elo and the bootstrap
     /// reproduce after an export and import).
     pub fn leaderboard_input(&self, filter: &Filter) -> Result<LeaderboardInput> {
+        let _snapshot = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.error(e))?;
         enum Counted {
             Score(ScoredAnswer),
             Pair(Option<String>, Option<String>, Outcome),
@@ -308,13 +317,14 @@ impl Store {
     ) -> Result<()> {
         let mut answers: Vec<(i64, String)> = Vec::new();
         for id in ballot {
-            let model: String = self
+            let model: Option<String> = self
                 .conn
                 .query_row("SELECT model FROM generations WHERE id = ?1", [id], |r| {
                     r.get(0)
                 })
+                .optional()
                 .map_err(|e| self.error(e))?;
-            answers.push((*id, model));
+            answers.extend(model.map(|m| (*id, m)));
         }
         let model = |id: i64| {
             answers

@@ -74,6 +74,14 @@ CREATE TABLE ratings (
     created_at  TEXT NOT NULL
 );
 CREATE INDEX ratings_prompt ON ratings(prompt_id, status);
+-- Foreign keys are checked on delete: without these a session delete scans every rating.
+CREATE INDEX ratings_generation ON ratings(generation_id);
+CREATE INDEX ratings_gen_a ON ratings(gen_a);
+CREATE INDEX ratings_gen_b ON ratings(gen_b);
+CREATE INDEX ratings_best ON ratings(best_gen);
+CREATE INDEX ratings_worst ON ratings(worst_gen);
+CREATE INDEX ratings_replaces ON ratings(replaces);
+CREATE INDEX generations_model ON generations(model_id);
 CREATE TABLE judge_verdicts (
     id          INTEGER PRIMARY KEY,
     generation_id INTEGER NOT NULL REFERENCES generations(id) ON DELETE CASCADE,
@@ -81,6 +89,7 @@ CREATE TABLE judge_verdicts (
     verdict     TEXT NOT NULL,             -- JSON
     created_at  TEXT NOT NULL
 );
+CREATE INDEX judge_generation ON judge_verdicts(generation_id);
 CREATE TABLE file_hashes (                 -- sha256 of GGUF files, keyed by path, size and mtime
     path        TEXT NOT NULL,
     size        INTEGER NOT NULL,

@@ -208,16 +208,24 @@ fn active_rating(
             let mut wanted = ballot.clone();
             wanted.sort_unstable();
             let mut stmt = tx.prepare(
-                "SELECT id, ballot FROM ratings WHERE kind IN ('pair', 'best') AND prompt_id = ?1
-                 AND rater = ?2 AND status = 'active'",
+                "SELECT id, ballot, gen_a, gen_b FROM ratings WHERE kind IN ('pair', 'best')
+                 AND prompt_id = ?1 AND rater = ?2 AND status = 'active'",
             )?;
             let candidates = stmt
                 .query_map(params![prompt, rater], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+                    let ballot: Option<String> = r.get(1)?;
+                    // A pair vote imported without a ballot compares its two answers.
+                    let ids: Vec<i64> = match ballot.and_then(|b| serde_json::from_str(&b).ok()) {
+                        Some(ids) => ids,
+                        None => [r.get::<_, Option<i64>>(2)?, r.get(3)?]
+                            .into_iter()
+                            .flatten()
+                            .collect(),
+                    };
+                    Ok((r.get::<_, i64>(0)?, ids))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(candidates.into_iter().find_map(|(id, text)| {
-                let mut ids: Vec<i64> = serde_json::from_str(text.as_deref()?).ok()?;
+            Ok(candidates.into_iter().find_map(|(id, mut ids)| {
                 ids.sort_unstable();
                 (ids == wanted).then_some(id)
             }))

@@ -74,9 +74,10 @@ impl Driver {
                 Effect::CopyToClipboard(text) => copy_osc52(&text),
                 Effect::Store(op) => self.store.apply(op),
                 Effect::LoadItem { index } => self.store.load_item(index),
-                Effect::LoadLeaderboard { session_only } => {
-                    self.store.load_leaderboard(session_only)
-                }
+                Effect::LoadLeaderboard {
+                    request,
+                    session_only,
+                } => self.store.load_leaderboard(request, session_only),
                 Effect::Quit => self.quit = true,
             }
         }

@@ -128,11 +128,11 @@ impl Persistence {
 
     /// Compute the leaderboard off the event loop: the ratings are read by the writer (so
     /// they include everything saved so far), the bootstrap runs on its own thread.
-    pub fn load_leaderboard(&self, session_only: bool) {
+    pub fn load_leaderboard(&self, request: u64, session_only: bool) {
         let events = self.events.clone();
         let Some(writer) = &self.writer else {
-            let why = self.unavailable.clone().unwrap_or_default();
-            let _ = events.send(Event::LeaderboardLoaded(Err(why)));
+            let result = Err(self.unavailable.clone().unwrap_or_default());
+            let _ = events.send(Event::LeaderboardLoaded { request, result });
             return;
         };
         writer.send(move |w: &mut WriterState| {
@@ -146,10 +146,11 @@ impl Persistence {
             };
             let input = w.store.leaderboard_input(&filter);
             std::thread::spawn(move || {
+                // The same seed as `slam leaderboard`: the same data, the same intervals.
                 let result = input
-                    .map(|input| leaderboard::compute(&input, RESAMPLES, fastrand::u64(..)))
+                    .map(|input| leaderboard::compute(&input, RESAMPLES, leaderboard::SEED))
                     .map_err(|e| e.to_string());
-                let _ = events.send(Event::LeaderboardLoaded(result));
+                let _ = events.send(Event::LeaderboardLoaded { request, result });
             });
         });
     }

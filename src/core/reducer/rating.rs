@@ -58,22 +58,34 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             go_to_item(state, target)
         }
         Action::OpenLeaderboard => {
+            // Counts that move as you score would tell which blind answer is which model.
+            if state.rating.round_blind && !state.rating.revealed && !state.panes.is_empty() {
+                state.notice = Some("The leaderboard opens once this blind vote is saved.".into());
+                return Vec::new();
+            }
             if state.mode != Mode::Leaderboard {
                 state.previous_mode = state.mode;
                 state.mode = Mode::Leaderboard;
             }
-            vec![Effect::LoadLeaderboard {
-                session_only: state.rating.leaderboard_session_only,
-            }]
+            load_leaderboard(state)
         }
         Action::LeaderboardScope => {
             state.rating.leaderboard_session_only = !state.rating.leaderboard_session_only;
-            vec![Effect::LoadLeaderboard {
-                session_only: state.rating.leaderboard_session_only,
-            }]
+            load_leaderboard(state)
         }
         _ => Vec::new(),
     }
+}
+
+/// Ask for the leaderboard; a result for an earlier request is dropped when it comes.
+fn load_leaderboard(state: &mut AppState) -> Vec<Effect> {
+    let r = &mut state.rating;
+    r.leaderboard_request += 1;
+    r.leaderboard = None;
+    vec![Effect::LoadLeaderboard {
+        request: r.leaderboard_request,
+        session_only: r.leaderboard_session_only,
+    }]
 }
 
 fn toggle(s: &mut Score, tag: Tag) {
@@ -94,6 +106,14 @@ fn rateable(state: &mut AppState, pane: Option<usize>) -> bool {
     }
     if panes.iter().any(|p| p.status.is_active()) {
         state.notice = Some("Wait for the answers to finish, then rate.".into());
+        return false;
+    }
+    // Cancelled before the engine said anything: there is no answer to keep, or to rate.
+    if panes
+        .iter()
+        .any(|p| p.status == PaneStatus::Cancelled && p.finished_at.is_none())
+    {
+        state.notice = Some("A cancelled answer has nothing to rate: run it again (R).".into());
         return false;
     }
     true
@@ -295,7 +315,8 @@ pub(super) fn on_saved(state: &mut AppState, seq: u64) {
     if r.revealed {
         return;
     }
-    let saved = |v: Option<u64>| v.is_some_and(|s| s <= r.acked);
+    let saved =
+        |v: Option<u64>| v.is_some_and(|s| s <= r.acked && !r.failed.iter().any(|(f, _)| *f == s));
     let vote_saved = saved(r.vote.as_ref().map(|v| v.seq));
     // With two answers or more the vote is the verdict: names stay hidden until it is in, so
     // they cannot sway it. A lone answer is revealed once its score is in.

@@ -558,15 +558,76 @@ fn the_leaderboard_screen_asks_for_the_numbers_and_switches_scope() {
     assert_eq!(
         act(&mut s, Action::OpenLeaderboard),
         [Effect::LoadLeaderboard {
+            request: 1,
             session_only: false
         }]
     );
     assert_eq!(s.mode, Mode::Leaderboard);
     assert_eq!(
         act(&mut s, Action::LeaderboardScope),
-        [Effect::LoadLeaderboard { session_only: true }]
+        [Effect::LoadLeaderboard {
+            request: 2,
+            session_only: true
+        }]
     );
+    // The slow answer to the first request comes last: it is not shown as this session's.
+    let board = |n| crate::core::leaderboard::Leaderboard {
+        battles: n,
+        ..Default::default()
+    };
+    let loaded = |request, n| Event::LeaderboardLoaded {
+        request,
+        result: Ok(board(n)),
+    };
+    update(&mut s, loaded(2, 2), Instant::now());
+    update(&mut s, loaded(1, 1), Instant::now());
+    assert_eq!(s.rating.leaderboard, Some(Ok(board(2))));
     act(&mut s, Action::Back);
     assert_eq!(s.mode, Mode::Compare);
     let _ = stream;
+}
+
+#[test]
+fn the_leaderboard_stays_shut_until_a_blind_vote_is_saved() {
+    let mut s = blind_state(4);
+    type_text(&mut s, "q");
+    act(&mut s, Action::Submit);
+    finish(&mut s, 0, "x");
+    finish(&mut s, 1, "y");
+    assert!(act(&mut s, Action::OpenLeaderboard).is_empty());
+    assert!(s.notice.as_deref().unwrap_or("").contains("blind vote"));
+    let (seq, _) = rate_op(&act(&mut s, Action::VoteTie));
+    saved(&mut s, seq);
+    assert_eq!(act(&mut s, Action::OpenLeaderboard).len(), 1);
+}
+
+#[test]
+fn a_failed_vote_reveals_nothing_even_when_a_later_save_succeeds() {
+    let mut s = blind_state(4);
+    type_text(&mut s, "q");
+    act(&mut s, Action::Submit);
+    finish(&mut s, 0, "x");
+    finish(&mut s, 1, "y");
+    let (vote, _) = rate_op(&act(&mut s, Action::VoteA));
+    update(
+        &mut s,
+        Event::SaveFailed {
+            seq: vote,
+            message: "busy".into(),
+        },
+        Instant::now(),
+    );
+    let (score, _) = rate_op(&act(&mut s, Action::Score3));
+    saved(&mut s, score);
+    assert!(!s.rating.revealed);
+}
+
+#[test]
+fn an_answer_cancelled_before_it_started_cannot_be_rated() {
+    let mut s = submitted("q");
+    act(&mut s, Action::CancelFocused);
+    finish(&mut s, 1, "y");
+    assert!(act(&mut s, Action::Score2).is_empty());
+    assert!(act(&mut s, Action::VoteA).is_empty());
+    assert!(s.notice.as_deref().unwrap_or("").contains("cancelled"));
 }

@@ -87,6 +87,8 @@ pub struct RatingState {
     pub leaderboard: Option<Result<Leaderboard, String>>,
     /// The leaderboard counts this session only (else everything in the store).
     pub leaderboard_session_only: bool,
+    /// The latest leaderboard request; older answers are dropped.
+    pub leaderboard_request: u64,
 }
 
 impl RatingState {
@@ -109,6 +111,7 @@ impl RatingState {
             session: None,
             leaderboard: None,
             leaderboard_session_only: false,
+            leaderboard_request: 0,
         }
     }
 

@@ -19,6 +19,8 @@ pub struct PaneView<'a> {
     pub title: String,
     /// The answer's score, tags and note, on the bottom border.
     pub rating: Option<Line<'a>>,
+    /// Blind and not yet revealed: an error message may name the model or its file.
+    pub blind: bool,
 }
 
 pub fn status_label(status: &PaneStatus) -> String {
@@ -107,7 +109,12 @@ impl Widget for PaneView<'_> {
         .areas(inner);
 
         if let PaneStatus::Error { message, .. } = &pane.status {
-            Paragraph::new(message.as_str())
+            let message = if self.blind {
+                "(the message is shown once the vote is saved: it may name the model)"
+            } else {
+                message.as_str()
+            };
+            Paragraph::new(message)
                 .style(Style::default().fg(t.error))
                 .wrap(Wrap { trim: false })
                 .render(text_area, buf);

@@ -74,6 +74,7 @@ impl Screen<'_> {
                         focused: i == state.focus,
                         title: pane_title(state, i),
                         rating: score_line(state, i, theme),
+                        blind: state.rating.round_blind && !state.rating.revealed,
                     };
                     frame.render_widget(view, *rect);
                 }
