@@ -294,6 +294,14 @@ fn rating_a_prompt_file_with_live_models_resumes_where_it_stopped() {
     start_rating(&tmux, &sandbox, &db, &args);
     let screen = tmux.wait_for("the next item", both_done, Duration::from_secs(60));
     assert!(screen.contains("item 2/2 · 1 rated"), "resumed:\n{screen}");
+    // Back to the first item: its stored answers and the vote in force, nothing run again.
+    tmux.keys(&["N"]);
+    let screen = tmux.wait_for(
+        "item 1 as stored",
+        |s| s.contains("item 1/2") && s.contains("vote: A is better ✓ saved"),
+        Duration::from_secs(20),
+    );
+    assert!(screen.contains("Paris"), "{screen}");
     tmux.keys(&["q"]);
     std::thread::sleep(Duration::from_millis(500));
 

@@ -31,9 +31,11 @@ pub enum Effect {
     CopyToClipboard(String),
     /// Write to the store, in this order.
     Store(StoreOp),
-    /// Load stored item `index` of the rating session; comes back as `Event::ItemLoaded`.
+    /// Look up item `index` (`key`) of the rating session in the store; comes back as
+    /// `Event::ItemLoaded`.
     LoadItem {
         index: usize,
+        key: String,
     },
     /// Compute the leaderboard (this session only, or everything); comes back as
     /// `Event::LeaderboardLoaded`.
@@ -79,13 +81,9 @@ pub enum StoreOp {
         /// The answers' names were hidden when this was given.
         blind: bool,
     },
-    Undo {
-        round: u64,
-        seq: u64,
-        /// `Some(run)`: the score of that answer; `None`: the vote on `panes`.
-        score_of: Option<u64>,
-        panes: Vec<u64>,
-    },
+    /// Take back the rating save `takes_back` carried (nothing, if it never committed: the
+    /// store then already holds what the undo shows).
+    Undo { seq: u64, takes_back: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,6 +7,7 @@ use super::action::Action;
 use super::domain::{EngineTimings, FinishReason, Usage};
 use super::hardware::HardwareSnapshot;
 use super::leaderboard::Leaderboard;
+use super::rating::{PairOutcome, Score};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -37,10 +38,11 @@ pub enum Event {
         seq: u64,
         message: String,
     },
-    /// A stored item of the rating session, or why it could not be read.
+    /// Item `index` of the rating session as stored (`Ok(None)`: not answered yet), or why it
+    /// could not be read.
     ItemLoaded {
         index: usize,
-        result: Result<LoadedItem, String>,
+        result: Result<Option<LoadedItem>, String>,
     },
     LeaderboardLoaded {
         request: u64,
@@ -48,12 +50,35 @@ pub enum Event {
     },
 }
 
-/// A stored prompt and its answers, to rate.
+/// A stored prompt and its answers, with this rater's ratings in force.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadedItem {
     pub prompt_id: i64,
-    /// (generation id, model, text), in stored order.
-    pub answers: Vec<(i64, String, String)>,
+    /// In the order the models were chosen (or stored).
+    pub answers: Vec<LoadedAnswer>,
+    pub vote: Option<LoadedVote>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedAnswer {
+    pub generation: i64,
+    pub model: String,
+    pub text: String,
+    pub score: Option<Score>,
+}
+
+/// A vote in force, by generation id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadedVote {
+    Pair {
+        a: i64,
+        b: i64,
+        outcome: PairOutcome,
+    },
+    Best {
+        best: Option<i64>,
+        worst: Option<i64>,
+    },
 }
 
 /// The engine's events as the core sees them (errors already rendered to text).

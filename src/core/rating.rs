@@ -14,6 +14,12 @@ pub enum Tag {
 }
 
 impl Tag {
+    pub const ALL: [Tag; 3] = [Tag::Hallucination, Tag::Refusal, Tag::WrongFormat];
+
+    pub fn parse(name: &str) -> Option<Tag> {
+        Tag::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Tag::Hallucination => "hallucination",
@@ -51,6 +57,17 @@ pub enum PairOutcome {
 }
 
 impl PairOutcome {
+    pub fn parse(stored: &str) -> Option<PairOutcome> {
+        [
+            PairOutcome::A,
+            PairOutcome::B,
+            PairOutcome::Tie,
+            PairOutcome::BothBad,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == stored)
+    }
+
     /// As stored: `a`, `b`, `tie`, `bothbad`.
     pub fn as_str(self) -> &'static str {
         match self {

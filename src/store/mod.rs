@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use lock::WriteLock;
-pub use read::{Filter, SessionSummary, StoredAnswer, StoredItem};
+pub use read::{Filter, InForce, SessionSummary, StoredAnswer, StoredItem, VoteRow};
 pub use write::{NewRating, RatingTarget};
 
 /// `slam/slam.db` in the platform data dir.

@@ -280,7 +280,10 @@ impl Store {
         for c in counted {
             match c {
                 Counted::Score(answer) => input.answers.push(answer),
-                Counted::Pair(Some(a), Some(b), outcome) => input.battles.push((a, b, outcome)),
+                // Two answers of one model (a consistency check) are no battle between models.
+                Counted::Pair(Some(a), Some(b), outcome) if a != b => {
+                    input.battles.push((a, b, outcome))
+                }
                 Counted::Pair(..) => {}
                 Counted::Best(ballot, best, worst) => {
                     let ballot: Vec<i64> = ballot
@@ -334,14 +337,14 @@ impl Store {
         };
         if let Some(best_model) = best.and_then(model) {
             for (id, other) in &answers {
-                if Some(*id) != best {
+                if Some(*id) != best && *other != best_model {
                     battles.push((best_model.clone(), other.clone(), Outcome::AWins));
                 }
             }
         }
         if let Some(worst_model) = worst.and_then(model) {
             for (id, other) in &answers {
-                if Some(*id) != worst && Some(*id) != best {
+                if Some(*id) != worst && Some(*id) != best && *other != worst_model {
                     battles.push((other.clone(), worst_model.clone(), Outcome::AWins));
                 }
             }
@@ -354,7 +357,9 @@ impl Store {
     pub fn stored_items(&self, session: i64) -> Result<Vec<StoredItem>> {
         let sql = "SELECT p.id, p.uid, p.system, p.user, g.repetition, g.id, g.model, g.text
                  FROM prompts p JOIN generations g ON g.prompt_id = p.id
-                 WHERE p.session_id = ?1 ORDER BY p.id, g.repetition, g.position, g.id";
+                 WHERE p.session_id = ?1
+                   AND (g.finish_reason IS NULL OR g.finish_reason != 'cancelled')
+                 ORDER BY p.id, g.repetition, g.position, g.id";
         let rows = self.query(sql, [session], |r| {
             let item = StoredItem {
                 prompt: r.get(0)?,
@@ -411,6 +416,133 @@ impl Store {
             .map_err(|e| self.error(e))?;
         stmt.query_map(params![session, rater], |r| r.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))
+    }
+}
+
+/// A score in force: score, tags, note.
+pub type ScoreRow = (Option<u8>, Vec<String>, Option<String>);
+
+/// A rater's ratings in force on a set of answers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InForce {
+    /// Per answer, in the order asked.
+    pub scores: Vec<Option<ScoreRow>>,
+    pub vote: Option<VoteRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoteRow {
+    /// `pair` or `best`.
+    pub kind: String,
+    pub gen_a: Option<i64>,
+    pub gen_b: Option<i64>,
+    pub outcome: Option<String>,
+    pub best: Option<i64>,
+    pub worst: Option<i64>,
+}
+
+impl Store {
+    /// What `rater` has given these answers of `prompt` and not taken back.
+    pub fn ratings_in_force(&self, prompt: i64, rater: &str, answers: &[i64]) -> Result<InForce> {
+        let _snapshot = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.error(e))?;
+        let mut in_force = InForce::default();
+        for generation in answers {
+            let score = self
+                .conn
+                .query_row(
+                    "SELECT score, tags, note FROM ratings WHERE kind = 'score' AND generation_id = ?1
+                     AND rater = ?2 AND status = 'active'",
+                    params![generation, rater],
+                    |r| {
+                        let tags: String = r.get(1)?;
+                        Ok((r.get(0)?, serde_json::from_str(&tags).unwrap_or_default(), r.get(2)?))
+                    },
+                )
+                .optional()
+                .map_err(|e| self.error(e))?;
+            in_force.scores.push(score);
+        }
+        let mut wanted = answers.to_vec();
+        wanted.sort_unstable();
+        let votes = self.query(
+            "SELECT kind, gen_a, gen_b, outcome, best_gen, worst_gen, ballot FROM ratings
+             WHERE kind IN ('pair', 'best') AND prompt_id = ?1 AND rater = ?2 AND status = 'active'",
+            params![prompt, rater],
+            |r| {
+                let row = VoteRow {
+                    kind: r.get(0)?,
+                    gen_a: r.get(1)?,
+                    gen_b: r.get(2)?,
+                    outcome: r.get(3)?,
+                    best: r.get(4)?,
+                    worst: r.get(5)?,
+                };
+                let ballot: Option<String> = r.get(6)?;
+                Ok((row, ballot))
+            },
+        )?;
+        in_force.vote = votes.into_iter().find_map(|(row, ballot)| {
+            let mut ids: Vec<i64> = match ballot.and_then(|b| serde_json::from_str(&b).ok()) {
+                Some(ids) => ids,
+                None => [row.gen_a, row.gen_b].into_iter().flatten().collect(),
+            };
+            ids.sort_unstable();
+            (ids == wanted).then_some(row)
+        });
+        Ok(in_force)
+    }
+
+    /// The newest answers to item `key` in `session`, one per model in `models` (that order),
+    /// if every model has one that was not cancelled.
+    pub fn latest_item(
+        &self,
+        session: i64,
+        key: &str,
+        models: &[String],
+    ) -> Result<Option<(i64, Vec<StoredAnswer>)>> {
+        let prompts = self.query(
+            "SELECT id FROM prompts WHERE session_id = ?1 AND item = ?2 ORDER BY id DESC",
+            params![session, key],
+            |r| r.get::<_, i64>(0),
+        )?;
+        for prompt in prompts {
+            let answers = self.query(
+                "SELECT id, model, text FROM generations WHERE prompt_id = ?1
+                 AND (finish_reason IS NULL OR finish_reason != 'cancelled') ORDER BY id DESC",
+                [prompt],
+                |r| {
+                    Ok(StoredAnswer {
+                        generation: r.get(0)?,
+                        model: r.get(1)?,
+                        text: r.get(2)?,
+                    })
+                },
+            )?;
+            let newest: Option<Vec<StoredAnswer>> = models
+                .iter()
+                .map(|m| answers.iter().find(|a| &a.model == m).cloned())
+                .collect();
+            if let Some(newest) = newest {
+                return Ok(Some((prompt, newest)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Store {
+    /// The repetition number a new answer of `model` to `prompt` gets: 0, then 1, …
+    pub fn next_repetition(&self, prompt: i64, model: &str) -> Result<i64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM generations WHERE prompt_id = ?1 AND model = ?2",
+                params![prompt, model],
+                |r| r.get(0),
+            )
             .map_err(|e| self.error(e))
     }
 }

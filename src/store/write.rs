@@ -160,10 +160,30 @@ impl Store {
             .conn
             .transaction()
             .map_err(|e| super::sqlite(&self.path, e))?;
+        let found = active_rating(&tx, prompt, rater, &target);
+        drop(tx);
+        match found.map_err(|e| super::sqlite(&self.path, e))? {
+            Some(id) => self.undo_rating(id),
+            None => Ok(false),
+        }
+    }
+
+    /// Take back rating `id` if it is in force: it becomes `undone` and the one it replaced is
+    /// in force again. False when it was not in force.
+    pub fn undo_rating(&mut self, id: i64) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| super::sqlite(&self.path, e))?;
         let result = (|| {
-            let Some(id) = active_rating(&tx, prompt, rater, &target)? else {
+            let status: Option<String> = tx
+                .query_row("SELECT status FROM ratings WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if status.as_deref() != Some("active") {
                 return Ok(false);
-            };
+            }
             let replaced: Option<i64> =
                 tx.query_row("SELECT replaces FROM ratings WHERE id = ?1", [id], |r| {
                     r.get(0)
@@ -404,6 +424,22 @@ mod tests {
         assert!(store.undo(prompt, "ann", vote.clone()).unwrap());
         assert!(!store.undo(prompt, "ann", vote).unwrap(), "nothing left");
         assert_eq!(statuses(&store), [s("undone", "a"), s("undone", "b")]);
+    }
+
+    #[test]
+    fn undoing_one_rating_by_id_brings_back_the_one_it_replaced_once() {
+        let (_dir, mut store, prompt, ids) = store_with_answers(2);
+        let first = store
+            .rate(prompt, "ann", false, &pair(&ids, 0, 1, "a"))
+            .unwrap();
+        let second = store
+            .rate(prompt, "ann", false, &pair(&ids, 0, 1, "b"))
+            .unwrap();
+        assert!(store.undo_rating(second).unwrap());
+        assert!(!store.undo_rating(second).unwrap(), "already taken back");
+        let s = |st: &str, o: &str| (st.to_owned(), Some(o.to_owned()));
+        assert_eq!(statuses(&store), [s("active", "a"), s("undone", "b")]);
+        assert!(!store.undo_rating(first + 99).unwrap(), "no such rating");
     }
 
     #[test]

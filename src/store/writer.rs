@@ -15,6 +15,8 @@ pub struct WriterState {
     pub session: Option<i64>,
     pub prompts: HashMap<u64, i64>,
     pub generations: HashMap<u64, i64>,
+    /// Rating saves that committed: the TUI's save number → the rating's row.
+    pub saves: HashMap<u64, i64>,
 }
 
 type Job = Box<dyn FnOnce(&mut WriterState) + Send>;
@@ -35,6 +37,7 @@ impl StoreWriter {
                     session,
                     prompts: HashMap::new(),
                     generations: HashMap::new(),
+                    saves: HashMap::new(),
                 };
                 while let Ok(job) = rx.recv() {
                     job(&mut state);

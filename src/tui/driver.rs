@@ -73,7 +73,7 @@ impl Driver {
                 }
                 Effect::CopyToClipboard(text) => copy_osc52(&text),
                 Effect::Store(op) => self.store.apply(op),
-                Effect::LoadItem { index } => self.store.load_item(index),
+                Effect::LoadItem { index, key } => self.store.load_item(index, key),
                 Effect::LoadLeaderboard {
                     request,
                     session_only,

@@ -8,11 +8,12 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::ResolvedModel;
 use crate::core::effect::{RatingChange, StoreOp};
-use crate::core::event::{Event, LoadedItem};
+use crate::core::event::{Event, LoadedAnswer, LoadedItem, LoadedVote};
 use crate::core::leaderboard::{self, RESAMPLES};
+use crate::core::rating::{PairOutcome, Score, Tag};
 use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use crate::store::writer::{StoreWriter, WriterState};
-use crate::store::{Filter, NewRating, RatingTarget, Store, StoredItem, manifest};
+use crate::store::{Filter, NewRating, Store, StoredItem, manifest};
 
 /// Where ratings go, and what this TUI session is.
 pub struct Persistence {
@@ -69,20 +70,24 @@ impl Persistence {
         self.runs.insert(run, (params, model));
     }
 
-    pub fn load_item(&self, index: usize) {
-        let result = self
-            .stored
-            .get(index)
-            .map(|item| LoadedItem {
-                prompt_id: item.prompt,
-                answers: item
-                    .answers
-                    .iter()
-                    .map(|a| (a.generation, a.model.clone(), a.text.clone()))
-                    .collect(),
-            })
-            .ok_or_else(|| format!("no stored item {}", index + 1));
-        let _ = self.events.send(Event::ItemLoaded { index, result });
+    /// Item `index` as stored, with this rater's ratings in force; `Ok(None)` for an item of
+    /// a live session nobody has answered yet.
+    pub fn load_item(&self, index: usize, key: String) {
+        let events = self.events.clone();
+        let stored = self.stored.get(index).cloned();
+        let Some(writer) = &self.writer else {
+            let result = match stored {
+                Some(_) => Err(self.unavailable.clone().unwrap_or_default()),
+                None => Ok(None),
+            };
+            let _ = events.send(Event::ItemLoaded { index, result });
+            return;
+        };
+        let (models, rater) = (self.session.models.clone(), self.rater.clone());
+        writer.send(move |w: &mut WriterState| {
+            let result = loaded_item(w, stored, &key, &models, &rater).map_err(|e| e.to_string());
+            let _ = events.send(Event::ItemLoaded { index, result });
+        });
     }
 
     pub fn apply(&mut self, op: StoreOp) {
@@ -236,6 +241,14 @@ fn execute(
                 error_message,
                 ..GenerationRecord::new(&model, text)
             };
+            // A pane run again is another repetition of the same prompt, not a second answer.
+            let record = GenerationRecord {
+                repetition: w
+                    .store
+                    .next_repetition(prompt, &record.model)
+                    .map_err(err)?,
+                ..record
+            };
             let id = w.store.insert_generation(prompt, &record).map_err(err)?;
             w.generations.insert(run, id);
         }
@@ -249,9 +262,9 @@ fn execute(
         }
         StoreOp::Rate {
             round,
+            seq,
             change,
             blind,
-            ..
         } => {
             let prompt = prompt_of(w, round)?;
             let generation = |run: u64| {
@@ -285,31 +298,15 @@ fn execute(
                         .collect::<Result<_, _>>()?,
                 },
             };
-            w.store.rate(prompt, rater, blind, &rating).map_err(err)?;
+            let id = w.store.rate(prompt, rater, blind, &rating).map_err(err)?;
+            w.saves.insert(seq, id);
         }
-        StoreOp::Undo {
-            round,
-            score_of,
-            panes,
-            ..
-        } => {
-            let prompt = prompt_of(w, round)?;
-            let target = match score_of {
-                Some(run) => RatingTarget::Score {
-                    generation: w
-                        .generations
-                        .get(&run)
-                        .copied()
-                        .ok_or("the answer was never saved")?,
-                },
-                None => RatingTarget::Vote {
-                    ballot: panes
-                        .iter()
-                        .filter_map(|run| w.generations.get(run).copied())
-                        .collect(),
-                },
-            };
-            w.store.undo(prompt, rater, target).map_err(err)?;
+        StoreOp::Undo { takes_back, .. } => {
+            if let Some(id) = w.saves.get(&takes_back).copied()
+                && !w.store.undo_rating(id).map_err(err)?
+            {
+                tracing::warn!(id, "undo: the rating was no longer in force");
+            }
         }
     }
     Ok(())
@@ -320,4 +317,53 @@ fn prompt_of(w: &WriterState, round: u64) -> Result<i64, String> {
         .get(&round)
         .copied()
         .ok_or_else(|| "the prompt was not saved (see the log)".to_owned())
+}
+
+fn loaded_item(
+    w: &WriterState,
+    stored: Option<StoredItem>,
+    key: &str,
+    models: &[String],
+    rater: &str,
+) -> Result<Option<LoadedItem>, crate::store::StoreError> {
+    let (prompt, answers) = match (stored, w.session) {
+        (Some(item), _) => (item.prompt, item.answers),
+        (None, Some(session)) => match w.store.latest_item(session, key, models)? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    let ids: Vec<i64> = answers.iter().map(|a| a.generation).collect();
+    let in_force = w.store.ratings_in_force(prompt, rater, &ids)?;
+    let answers = answers
+        .into_iter()
+        .zip(in_force.scores)
+        .map(|(a, score)| LoadedAnswer {
+            generation: a.generation,
+            model: a.model,
+            text: a.text,
+            score: score.map(|(score, tags, note)| Score {
+                score,
+                tags: tags.iter().filter_map(|t| Tag::parse(t)).collect(),
+                note,
+            }),
+        })
+        .collect();
+    let vote = in_force.vote.and_then(|v| match v.kind.as_str() {
+        "pair" => Some(LoadedVote::Pair {
+            a: v.gen_a?,
+            b: v.gen_b?,
+            outcome: PairOutcome::parse(v.outcome.as_deref()?)?,
+        }),
+        _ => Some(LoadedVote::Best {
+            best: v.best,
+            worst: v.worst,
+        }),
+    });
+    Ok(Some(LoadedItem {
+        prompt_id: prompt,
+        answers,
+        vote,
+    }))
 }

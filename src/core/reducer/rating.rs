@@ -3,7 +3,7 @@
 
 use crate::core::action::Action;
 use crate::core::effect::{Effect, RatingChange, StoreOp};
-use crate::core::event::LoadedItem;
+use crate::core::event::{LoadedAnswer, LoadedItem, LoadedVote};
 use crate::core::rating::{PairOutcome, Score, Tag, Vote, blind_order};
 use crate::core::state::rating::Undo;
 use crate::core::state::{AppState, Mode, PaneState, PaneStatus, Rated, pane_text_width};
@@ -153,7 +153,11 @@ fn set_score(state: &mut AppState, pane: usize, value: Score) -> Vec<Effect> {
         value: value.clone(),
         seq,
     });
-    r.undo.push(Undo::Score { pane, before });
+    r.undo.push(Undo::Score {
+        pane,
+        before,
+        taken: seq,
+    });
     state.notice = None;
     mark_item(state);
     vec![Effect::Store(StoreOp::Rate {
@@ -234,7 +238,7 @@ fn set_vote(state: &mut AppState, vote: Vote) -> Vec<Effect> {
     let r = &mut state.rating;
     let seq = r.take_seq();
     let before = r.vote.replace(Rated { value: vote, seq });
-    r.undo.push(Undo::Vote { before });
+    r.undo.push(Undo::Vote { before, taken: seq });
     state.notice = None;
     mark_item(state);
     vec![Effect::Store(StoreOp::Rate {
@@ -253,31 +257,30 @@ fn undo(state: &mut AppState) -> Vec<Effect> {
     };
     let seq = r.take_seq();
     // What comes back is saved again (as the undo), so it carries the undo's number.
-    let score_of = match last {
-        Undo::Score { pane, before } => {
+    let takes_back = match last {
+        Undo::Score {
+            pane,
+            before,
+            taken,
+        } => {
             if let Some(slot) = r.scores.get_mut(pane) {
                 *slot = before.map(|b| Rated {
                     value: b.value,
                     seq,
                 });
             }
-            state.panes.get(pane).map(|p| p.run)
+            taken
         }
-        Undo::Vote { before } => {
+        Undo::Vote { before, taken } => {
             r.vote = before.map(|b| Rated {
                 value: b.value,
                 seq,
             });
-            None
+            taken
         }
     };
     mark_item(state);
-    vec![Effect::Store(StoreOp::Undo {
-        round: state.rating.round,
-        seq,
-        score_of,
-        panes: state.panes.iter().map(|p| p.run).collect(),
-    })]
+    vec![Effect::Store(StoreOp::Undo { seq, takes_back })]
 }
 
 /// Keep the session's progress in step with what this item shows.
@@ -361,61 +364,102 @@ pub(super) fn go_to_item(state: &mut AppState, index: usize) -> Vec<Effect> {
     };
     session.cursor = index;
     state.notice = None;
-    if session.stored {
-        let mut effects = super::cancel_panes(state, None);
-        state.panes.clear();
-        state.mode = Mode::Compare;
-        effects.push(Effect::LoadItem { index });
-        return effects;
-    }
+    // Answered before (stored, or earlier in this session): show those answers and their
+    // ratings; otherwise the models answer it (see `on_item_loaded`).
+    let mut effects = super::cancel_panes(state, None);
+    state.panes.clear();
     state.prompt = item.prompt;
-    super::submit(state)
+    state.mode = Mode::Compare;
+    effects.push(Effect::LoadItem {
+        index,
+        key: item.key,
+    });
+    effects
 }
 
 /// Stored answers arrived: show them as finished panes (in blind order when blind).
 pub(super) fn on_item_loaded(
     state: &mut AppState,
     index: usize,
-    result: Result<LoadedItem, String>,
+    result: Result<Option<LoadedItem>, String>,
 ) -> Vec<Effect> {
     let Some(session) = state.rating.session.as_ref() else {
         return Vec::new();
     };
-    if session.cursor != index {
+    if session.cursor != index || !state.panes.is_empty() {
         return Vec::new(); // the user moved on
     }
+    let stored = session.stored;
     let item = match result {
-        Ok(item) => item,
+        Ok(Some(item)) => item,
+        Ok(None) if !stored => return super::submit(state),
+        Ok(None) => {
+            state.notice = Some(format!("item {} has no stored answers", index + 1));
+            return Vec::new();
+        }
         Err(e) => {
             state.notice = Some(e);
             return Vec::new();
         }
     };
     if let Some(prompt) = session.items.get(index).map(|i| i.prompt.clone()) {
-        state.prompt = prompt;
+        state.prompt = prompt.clone();
+        // `R`/`r` run this prompt again, not an earlier one.
+        if state.history.last() != Some(&prompt) {
+            state.history.push(prompt);
+        }
     }
     let n = item.answers.len();
     let order = new_round(state, n, index as u64);
     let width = pane_text_width(state.width, n);
-    let mut answers = Vec::new();
-    state.panes = order
+    let mut bound = Vec::new();
+    let shown: Vec<&LoadedAnswer> = order.iter().filter_map(|&i| item.answers.get(i)).collect();
+    state.panes = shown
         .iter()
-        .filter_map(|&i| item.answers.get(i))
-        .map(|(generation, model, text)| {
+        .map(|answer| {
             let run = state.next_run;
             state.next_run += 1;
-            answers.push((run, *generation));
-            let mut pane = PaneState::new(model.clone(), run, width);
-            pane.text.push_str(text);
+            bound.push((run, answer.generation));
+            let mut pane = PaneState::new(answer.model.clone(), run, width);
+            pane.text.push_str(&answer.text);
             pane.status = PaneStatus::Done(crate::core::domain::FinishReason::Stop);
             pane
         })
         .collect();
+    // What this rater already gave stands (saved: it came from the store).
+    let pane_of = |generation: i64| shown.iter().position(|a| a.generation == generation);
+    let r = &mut state.rating;
+    r.scores = shown
+        .iter()
+        .map(|a| a.score.clone().map(|value| Rated { value, seq: 0 }))
+        .collect();
+    r.vote = item.vote.and_then(|vote| {
+        let value = match vote {
+            LoadedVote::Pair { a, b, outcome } => {
+                let (left, right) = (pane_of(a)?, pane_of(b)?);
+                let flipped = match outcome {
+                    PairOutcome::A => PairOutcome::B,
+                    PairOutcome::B => PairOutcome::A,
+                    other => other,
+                };
+                Vote::Pair(if left < right { outcome } else { flipped })
+            }
+            LoadedVote::Best { best, worst } => Vote::Best {
+                best: best.and_then(pane_of),
+                worst: worst.and_then(pane_of),
+            },
+        };
+        Some(Rated { value, seq: 0 })
+    });
+    if r.vote.is_some() {
+        r.revealed = true; // voted before: nothing left to protect
+    }
     state.focus = 0;
     state.mode = Mode::Compare;
+    mark_item(state);
     vec![Effect::Store(StoreOp::Bind {
         round: state.rating.round,
         prompt: item.prompt_id,
-        answers,
+        answers: bound,
     })]
 }

@@ -6,7 +6,7 @@ use super::tests::{act, item, state, stream, submitted, type_text};
 use super::*;
 use crate::core::domain::{Prompt, Usage};
 use crate::core::effect::RatingChange;
-use crate::core::event::LoadedItem;
+use crate::core::event::{LoadedAnswer, LoadedItem};
 use crate::core::rating::{PairOutcome, Tag, Vote, blind_order};
 use crate::core::state::{RateItem, RateSession, SaveState};
 
@@ -268,38 +268,23 @@ fn with_more_answers_pick_the_best_and_the_worst() {
 #[test]
 fn undo_takes_back_the_last_rating_step_by_step() {
     let mut s = answered();
-    act(&mut s, Action::VoteA);
-    act(&mut s, Action::VoteB);
-    act(&mut s, Action::Score5);
+    let (vote_a, _) = rate_op(&act(&mut s, Action::VoteA));
+    let (vote_b, _) = rate_op(&act(&mut s, Action::VoteB));
+    let (score, _) = rate_op(&act(&mut s, Action::Score5));
     let undo = |s: &mut AppState| match act(s, Action::UndoRating).as_slice() {
-        [
-            Effect::Store(StoreOp::Undo {
-                score_of,
-                seq,
-                panes,
-                ..
-            }),
-        ] => {
-            assert_eq!(panes.len(), 2);
-            (*score_of, *seq)
-        }
+        [Effect::Store(StoreOp::Undo { seq, takes_back })] => (*takes_back, *seq),
         other => panic!("{other:?}"),
     };
-    let (score_of, seq) = undo(&mut s);
-    assert_eq!(
-        score_of,
-        Some(s.panes[0].run),
-        "the score went last, so it goes first"
-    );
+    let (taken, seq) = undo(&mut s);
+    assert_eq!(taken, score, "the score went last, so it goes first");
     assert!(s.rating.scores[0].is_none());
     assert_eq!(s.rating.save_state(seq), SaveState::Saving);
-    let (score_of, _) = undo(&mut s);
-    assert_eq!(score_of, None);
+    assert_eq!(undo(&mut s).0, vote_b);
     assert_eq!(
         s.rating.vote.as_ref().map(|v| v.value),
         Some(Vote::Pair(PairOutcome::A))
     );
-    undo(&mut s);
+    assert_eq!(undo(&mut s).0, vote_a);
     assert!(s.rating.vote.is_none());
     assert!(act(&mut s, Action::UndoRating).is_empty());
     assert!(
@@ -461,11 +446,37 @@ fn live_session(rated: Vec<bool>) -> AppState {
     s
 }
 
+fn loaded(index: usize, result: Option<LoadedItem>) -> Event {
+    Event::ItemLoaded {
+        index,
+        result: Ok(result),
+    }
+}
+
+fn answer(generation: i64, model: &str, text: &str) -> LoadedAnswer {
+    LoadedAnswer {
+        generation,
+        model: model.into(),
+        text: text.into(),
+        score: None,
+    }
+}
+
 #[test]
 fn a_rating_session_resumes_at_the_first_unrated_item_and_walks_on() {
     let mut s = live_session(vec![true, true, false, false]);
     let effects = start_rating_session(&mut s);
     assert_eq!(s.prompt.user, "prompt 3");
+    assert_eq!(
+        effects,
+        [Effect::LoadItem {
+            index: 2,
+            key: "p3".into()
+        }],
+        "first: is it answered already?"
+    );
+    // Not yet: the models answer it.
+    let effects = update(&mut s, loaded(2, None), Instant::now());
     assert!(effects.iter().any(|e| matches!(e,
         Effect::Store(StoreOp::Prompt { item: Some(k), .. }) if k == "p3")));
     assert_eq!(
@@ -481,6 +492,7 @@ fn a_rating_session_resumes_at_the_first_unrated_item_and_walks_on() {
     assert_eq!(s.rating.session.as_ref().map(|r| r.done()), Some(3));
     act(&mut s, Action::NextItem);
     assert_eq!(s.prompt.user, "prompt 4");
+    update(&mut s, loaded(3, None), Instant::now());
     act(&mut s, Action::NextItem);
     assert_eq!(s.prompt.user, "prompt 4", "no item after the last");
     act(&mut s, Action::PrevItem);
@@ -490,38 +502,83 @@ fn a_rating_session_resumes_at_the_first_unrated_item_and_walks_on() {
 }
 
 #[test]
+fn a_revisited_item_shows_its_stored_answers_and_the_ratings_in_force() {
+    let mut s = live_session(vec![true, false]);
+    s.rating.blind = true;
+    s.rating.seed = 11;
+    start_rating_session(&mut s);
+    act(&mut s, Action::PrevItem);
+    let mut gpt = answer(7, "smollm2", "Paris.");
+    gpt.score = Some(crate::core::rating::Score {
+        score: Some(4),
+        ..Default::default()
+    });
+    let item = LoadedItem {
+        prompt_id: 41,
+        answers: vec![gpt, answer(8, "gemma3-base", "Lyon.")],
+        // Stored with gemma3-base on the left, which won.
+        vote: Some(crate::core::event::LoadedVote::Pair {
+            a: 8,
+            b: 7,
+            outcome: PairOutcome::A,
+        }),
+    };
+    let effects = update(&mut s, loaded(0, Some(item)), Instant::now());
+    assert!(
+        effects
+            .iter()
+            .all(|e| !matches!(e, Effect::StartGeneration { .. })),
+        "nothing is generated again"
+    );
+    let left = s.panes[0].model.clone();
+    let expected = if left == "gemma3-base" {
+        PairOutcome::A
+    } else {
+        PairOutcome::B
+    };
+    assert_eq!(
+        s.rating.vote.as_ref().map(|v| v.value),
+        Some(Vote::Pair(expected)),
+        "the vote follows the answers to where they are shown"
+    );
+    let smollm2 = s.panes.iter().position(|p| p.model == "smollm2").unwrap();
+    assert_eq!(
+        s.rating.scores[smollm2]
+            .as_ref()
+            .map(|r| (r.value.score, r.seq)),
+        Some((Some(4), 0))
+    );
+    assert_eq!(s.rating.save_state(0), SaveState::Saved);
+    assert!(s.rating.revealed, "voted before: the names show");
+    assert!(
+        act(&mut s, Action::UndoRating).is_empty(),
+        "undo is for this visit's ratings"
+    );
+}
+
+#[test]
 fn stored_items_load_as_finished_answers_bound_to_their_rows() {
     let mut s = live_session(vec![false, false]);
     if let Some(r) = s.rating.session.as_mut() {
         r.stored = true;
     }
     let effects = start_rating_session(&mut s);
-    assert_eq!(effects, [Effect::LoadItem { index: 0 }]);
-    let loaded = LoadedItem {
+    assert_eq!(
+        effects,
+        [Effect::LoadItem {
+            index: 0,
+            key: "p1".into()
+        }]
+    );
+    let item = LoadedItem {
         prompt_id: 41,
-        answers: vec![
-            (7, "gpt-4".into(), "Paris.".into()),
-            (8, "slm".into(), "Lyon.".into()),
-        ],
+        answers: vec![answer(7, "gpt-4", "Paris."), answer(8, "slm", "Lyon.")],
+        vote: None,
     };
     // A late answer for an item the user has left is ignored.
-    let stale = update(
-        &mut s,
-        Event::ItemLoaded {
-            index: 1,
-            result: Ok(loaded.clone()),
-        },
-        Instant::now(),
-    );
+    let stale = update(&mut s, loaded(1, Some(item.clone())), Instant::now());
     assert!(stale.is_empty() && s.panes.is_empty());
-    let effects = update(
-        &mut s,
-        Event::ItemLoaded {
-            index: 0,
-            result: Ok(loaded),
-        },
-        Instant::now(),
-    );
+    let effects = update(&mut s, loaded(0, Some(item)), Instant::now());
     let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
     assert_eq!(
         effects,
@@ -540,6 +597,15 @@ fn stored_items_load_as_finished_answers_bound_to_their_rows() {
             run_b: runs[1],
             outcome: PairOutcome::A
         }
+    );
+    // A stored session's item with no answers says so.
+    act(&mut s, Action::NextItem);
+    update(&mut s, loaded(1, None), Instant::now());
+    assert!(
+        s.notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("no stored answers")
     );
 }
 

@@ -11,15 +11,17 @@ pub struct Rated<T> {
     pub seq: u64,
 }
 
-/// What an undo puts back.
+/// What an undo puts back, and the save (`taken`) it takes back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Undo {
     Score {
         pane: usize,
         before: Option<Rated<Score>>,
+        taken: u64,
     },
     Vote {
         before: Option<Rated<Vote>>,
+        taken: u64,
     },
 }
 
