@@ -149,6 +149,7 @@ fn full_session(db: &Path) {
         score: Some(s),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         note: note.map(str::to_owned),
+        position: Some(1),
     };
     store
         .rate(prompt, "ann", true, &score(2, &[], None))
@@ -469,5 +470,49 @@ fn database_files_are_private_and_delete_asks_first() {
     assert!(
         out.contains("no ratings match"),
         "ratings went with the session: {out}"
+    );
+}
+
+#[test]
+fn a_bad_rating_in_an_export_names_file_and_line() {
+    let (sandbox, db) = setup();
+    let original = std::fs::read_to_string(sample("slam-study-rated.jsonl")).unwrap();
+    let mut lines: Vec<serde_json::Value> = original
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let write = |name: &str, lines: &[serde_json::Value]| {
+        let path = sandbox.dir.path().join(name);
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        std::fs::write(&path, text.join("\n") + "\n").unwrap();
+        path.display().to_string()
+    };
+    lines[2]["ratings"][0]["score"] = json!(9);
+    let path = write("score9.jsonl", &lines);
+    let (success, _, stderr) = slam(&sandbox, &db, &["sessions", "import", &path]);
+    assert!(!success);
+    assert!(
+        stderr.contains(&format!("{path}:3: ratings[0]"))
+            && stderr.contains("score 9: expected 1 to 5"),
+        "{stderr}"
+    );
+
+    lines[2]["ratings"][0]["score"] = json!(4);
+    lines[2]["ratings"][0]["generation"] = json!("no-such-answer");
+    let path = write("dangling.jsonl", &lines);
+    let (success, _, stderr) = slam(&sandbox, &db, &["sessions", "import", &path]);
+    assert!(!success);
+    assert!(
+        stderr.contains(&format!("{path}:3: rating")) && stderr.contains("no-such-answer"),
+        "{stderr}"
+    );
+    assert!(
+        ok(&sandbox, &db, &["sessions", "list"]).contains("no sessions"),
+        "nothing imported"
+    );
+    let out = ok(&sandbox, &db, &["sessions", "import", "--skip-bad", &path]);
+    assert!(
+        out.contains("24 answers, 45 ratings"),
+        "all but the bad rating: {out}"
     );
 }

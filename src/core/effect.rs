@@ -88,10 +88,8 @@ pub enum StoreOp {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RatingChange {
-    Score {
-        run: u64,
-        score: Score,
-    },
+    /// `pane`: where the answer was shown (0 = left).
+    Score { run: u64, pane: usize, score: Score },
     Pair {
         run_a: u64,
         run_b: u64,

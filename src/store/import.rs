@@ -64,7 +64,7 @@ pub fn import(store: &mut Store, text: &str, origin: &str, skip_bad: bool) -> Re
             continue;
         }
         match parse_line(raw) {
-            Ok(p) => parsed.push(p),
+            Ok(p) => parsed.push((i + 1, p)),
             Err(why) => {
                 let message = format!("{origin}:{}: {why}", i + 1);
                 if !skip_bad {
@@ -83,9 +83,16 @@ pub fn import(store: &mut Store, text: &str, origin: &str, skip_bad: bool) -> Re
         .conn
         .transaction()
         .map_err(|e| super::sqlite(&store.path, e))?;
-    // A transaction-scoped view of the store for the insert helpers.
-    let result = apply(&tx, parsed, origin, &mut report);
+    let mut bad = Vec::new();
+    let result = apply(&tx, parsed, origin, &mut report, &mut bad);
     result.map_err(|e| super::sqlite(&store.path, e))?;
+    if let Some(first) = bad.first().filter(|_| !skip_bad) {
+        // Dropping the transaction rolls it back: nothing was imported.
+        return Err(StoreError::Invalid(format!(
+            "{first}\nnothing was imported (pass --skip-bad to import the rest)"
+        )));
+    }
+    report.skipped.extend(bad);
     tx.commit().map_err(|e| super::sqlite(&store.path, e))?;
     Ok(report)
 }
@@ -130,21 +137,54 @@ fn parse_line(raw: &str) -> std::result::Result<Parsed, String> {
     if value.get("session").is_some() {
         let line: ExportLine = serde_json::from_value(value)
             .map_err(|e| format!("expected a slam export line: {e}"))?;
+        for (i, r) in line.ratings.iter().enumerate() {
+            check_rating(r).map_err(|why| format!("ratings[{i}] ({}): {why}", r.uid))?;
+        }
         return Ok(Parsed::Export(Box::new(line)));
     }
     Err("expected a slam export line (with \"session\") or a SLaM line (with \"outputs\")".into())
 }
 
+/// What the database would refuse, said with the field's name.
+fn check_rating(r: &RatingRecord) -> std::result::Result<(), String> {
+    let kinds = ["score", "pair", "best"];
+    if !kinds.contains(&r.kind.as_str()) {
+        return Err(format!("kind {:?}: expected score, pair or best", r.kind));
+    }
+    if let Some(score) = r.score.filter(|s| !(1..=5).contains(s)) {
+        return Err(format!("score {score}: expected 1 to 5"));
+    }
+    if r.kind == "pair"
+        && !["a", "b", "tie", "bothbad"].contains(&r.outcome.as_deref().unwrap_or(""))
+    {
+        return Err(format!(
+            "outcome {:?}: expected a, b, tie or bothbad",
+            r.outcome
+        ));
+    }
+    if !["active", "replaced", "undone"].contains(&r.status.as_str()) {
+        return Err(format!(
+            "status {:?}: expected active, replaced or undone",
+            r.status
+        ));
+    }
+    if r.owner().is_none() {
+        return Err("names no answer (generation, gen_a, best or worst)".into());
+    }
+    Ok(())
+}
+
 fn apply(
     tx: &rusqlite::Transaction,
-    parsed: Vec<Parsed>,
+    parsed: Vec<(usize, Parsed)>,
     origin: &str,
     report: &mut ImportReport,
+    bad: &mut Vec<String>,
 ) -> rusqlite::Result<()> {
-    let mut ratings: Vec<RatingRecord> = Vec::new();
+    let mut ratings: Vec<(usize, RatingRecord)> = Vec::new();
     let mut slam_session: Option<i64> = None;
     let mut slam_models: Vec<String> = Vec::new();
-    for (n, line) in parsed.into_iter().enumerate() {
+    for (n, (line_no, line)) in parsed.into_iter().enumerate() {
         match line {
             Parsed::Export(line) => {
                 let session = match id_by_uid(tx, "sessions", &line.session.uid)? {
@@ -165,7 +205,7 @@ fn apply(
                     insert_generation(tx, prompt, &line.generation)?;
                     report.generations += 1;
                 }
-                ratings.extend(line.ratings);
+                ratings.extend(line.ratings.into_iter().map(|r| (line_no, r)));
             }
             Parsed::Slam {
                 item,
@@ -223,20 +263,45 @@ fn apply(
             ],
         )?;
     }
-    insert_ratings(tx, ratings, report)
+    insert_ratings(tx, ratings, report, &mut |line, why| {
+        bad.push(format!("{origin}:{line}: {why}"))
+    })
 }
 
 /// Ratings after all generations (a vote may name an answer from a later line); `replaces`
 /// links after all ratings, for the same reason.
 fn insert_ratings(
     tx: &rusqlite::Transaction,
-    ratings: Vec<RatingRecord>,
+    ratings: Vec<(usize, RatingRecord)>,
     report: &mut ImportReport,
+    bad: &mut dyn FnMut(usize, String),
 ) -> rusqlite::Result<()> {
     let mut links = Vec::new();
-    for r in ratings {
+    for (line, r) in ratings {
         if id_by_uid(tx, "ratings", &r.uid)?.is_some() {
             report.already_present += 1;
+            continue;
+        }
+        // Every answer a rating names must be in the file or already in the database.
+        let named = [&r.generation, &r.gen_a, &r.gen_b, &r.best, &r.worst]
+            .into_iter()
+            .flatten()
+            .chain(&r.ballot);
+        let mut missing = None;
+        for uid in named {
+            if id_by_uid(tx, "generations", uid)?.is_none() {
+                missing = Some(uid.clone());
+                break;
+            }
+        }
+        if let Some(uid) = missing {
+            bad(
+                line,
+                format!(
+                    "rating {} names answer {uid}, which is neither in the file nor in the database",
+                    r.uid
+                ),
+            );
             continue;
         }
         let generation = |uid: &Option<String>| -> rusqlite::Result<Option<i64>> {
@@ -262,8 +327,8 @@ fn insert_ratings(
         )?;
         tx.execute(
             "INSERT INTO ratings (uid, prompt_id, kind, generation_id, score, tags, note, gen_a, gen_b,
-             outcome, best_gen, worst_gen, ballot, rater, blind, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             outcome, best_gen, worst_gen, ballot, position, rater, blind, status, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             rusqlite::params![
                 r.uid,
                 prompt,
@@ -278,6 +343,7 @@ fn insert_ratings(
                 generation(&r.best)?,
                 generation(&r.worst)?,
                 ballot,
+                r.position,
                 r.rater,
                 r.blind,
                 r.status,

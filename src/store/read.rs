@@ -193,7 +193,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT r.uid, r.kind, r.generation_id, r.score, r.tags, r.note, r.gen_a, r.gen_b, r.outcome,
-                        r.best_gen, r.worst_gen, r.rater, r.blind, r.status, o.uid, r.created_at, r.ballot
+                        r.best_gen, r.worst_gen, r.rater, r.blind, r.status, o.uid, r.created_at, r.ballot,
+                        r.position
                  FROM ratings r JOIN prompts p ON r.prompt_id = p.id
                  LEFT JOIN ratings o ON r.replaces = o.id
                  WHERE p.session_id = ?1 ORDER BY r.id",
@@ -208,6 +209,7 @@ impl Store {
                 .unwrap_or_default();
             Ok(RatingRecord {
                 ballot: ballot.into_iter().filter_map(|id| uid(Some(id))).collect(),
+                position: r.get(17)?,
                 uid: r.get(0)?,
                 kind: r.get(1)?,
                 generation: uid(r.get(2)?),

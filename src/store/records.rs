@@ -69,6 +69,9 @@ pub struct RatingRecord {
     /// Votes: the answers shown, left to right (the blind order, as the rater saw it).
     #[serde(default)]
     pub ballot: Vec<String>,
+    /// Scores: the pane the answer was shown in (0 = left).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
     pub rater: String,
     pub blind: bool,
     /// `active`, `replaced` or `undone`.

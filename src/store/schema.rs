@@ -67,6 +67,7 @@ CREATE TABLE ratings (
     best_gen    INTEGER REFERENCES generations(id) ON DELETE CASCADE,  -- best: of all panes
     worst_gen   INTEGER REFERENCES generations(id) ON DELETE CASCADE,
     ballot      TEXT,                      -- votes: JSON ids of the answers shown, left to right
+    position    INTEGER,                   -- score: the pane it was shown in (0 = left)
     rater       TEXT NOT NULL,
     blind       INTEGER NOT NULL DEFAULT 0,
     status      TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'replaced', 'undone')),

@@ -15,6 +15,8 @@ pub enum NewRating {
         score: Option<u8>,
         tags: Vec<String>,
         note: Option<String>,
+        /// The pane it was shown in (0 = left), when rated on screen.
+        position: Option<i64>,
     },
     /// `outcome`: `a`, `b`, `tie` or `bothbad`.
     Pair {
@@ -111,6 +113,7 @@ impl Store {
                     score,
                     tags,
                     note,
+                    ..
                 } => (
                     "score",
                     Some(*generation),
@@ -133,6 +136,10 @@ impl Store {
                 NewRating::Best { best, worst, .. } => (*best, *worst),
                 _ => (None, None),
             };
+            let position = match rating {
+                NewRating::Score { position, .. } => *position,
+                _ => None,
+            };
             let ballot = match rating.target() {
                 RatingTarget::Vote { ballot } => serde_json::to_string(&ballot).ok(),
                 RatingTarget::Score { .. } => None,
@@ -141,10 +148,10 @@ impl Store {
             tx.execute(
                 &format!(
                     "INSERT INTO ratings (uid, prompt_id, kind, generation_id, score, tags, note, gen_a, gen_b,
-                     outcome, best_gen, worst_gen, ballot, rater, blind, status, replaces, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'active', ?16, {NOW})"
+                     outcome, best_gen, worst_gen, ballot, position, rater, blind, status, replaces, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'active', ?17, {NOW})"
                 ),
-                params![super::new_uid(), prompt, kind, generation, score, tags, note, gen_a, gen_b, outcome, best, worst, ballot, rater, blind, previous],
+                params![super::new_uid(), prompt, kind, generation, score, tags, note, gen_a, gen_b, outcome, best, worst, ballot, position, rater, blind, previous],
             )?;
             Ok(tx.last_insert_rowid())
         })();

@@ -274,11 +274,12 @@ fn execute(
                     .ok_or_else(|| "the answer was not saved, so its rating cannot be".to_owned())
             };
             let rating = match change {
-                RatingChange::Score { run, score } => NewRating::Score {
+                RatingChange::Score { run, pane, score } => NewRating::Score {
                     generation: generation(run)?,
                     score: score.score,
                     tags: score.tag_names(),
                     note: score.note,
+                    position: Some(pane as i64),
                 },
                 RatingChange::Pair {
                     run_a,

@@ -163,7 +163,11 @@ fn set_score(state: &mut AppState, pane: usize, value: Score) -> Vec<Effect> {
     vec![Effect::Store(StoreOp::Rate {
         round: state.rating.round,
         seq,
-        change: RatingChange::Score { run, score: value },
+        change: RatingChange::Score {
+            run,
+            pane,
+            score: value,
+        },
         blind: state.rating.round_blind && !state.rating.revealed,
     })]
 }

@@ -102,10 +102,11 @@ fn a_score_is_saving_until_the_store_says_saved() {
     let mut s = answered();
     act(&mut s, Action::FocusNext);
     let (seq, change) = rate_op(&act(&mut s, Action::Score4));
-    let RatingChange::Score { run, score } = change else {
+    let RatingChange::Score { run, score, pane } = change else {
         panic!()
     };
     assert_eq!(run, s.panes[1].run, "the focused answer is scored");
+    assert_eq!(pane, 1, "and where it was shown is kept");
     assert_eq!(score.score, Some(4));
     assert_eq!(s.rating.save_state(seq), SaveState::Saving);
     saved(&mut s, seq);
