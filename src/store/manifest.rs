@@ -54,7 +54,7 @@ pub fn hardware_summary() -> Value {
     })
 }
 
-/// The manifest of a resolved model. The GGUF's sha256 comes from `file_sha256`.
+/// The manifest of a resolved model; `gguf_sha256` is null until the file has been hashed.
 pub fn manifest(model: &ResolvedModel, gguf_sha256: Option<String>, hardware: &Value) -> Value {
     let e = &model.entry;
     let mut m = json!({
@@ -96,57 +96,98 @@ pub fn strip_credentials(url: &str) -> Option<String> {
     Some(url.to_string())
 }
 
+/// What identifies a file's content cheaply: path, size, modification time.
+fn file_key(path: &Path) -> Option<(String, i64, i64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64);
+    Some((path.display().to_string(), meta.len() as i64, mtime))
+}
+
 impl Store {
-    /// The sha256 of a file, from the cache when its size and mtime are unchanged.
-    pub fn file_sha256(&self, path: &Path) -> super::Result<Option<String>> {
-        let Ok(meta) = std::fs::metadata(path) else {
+    /// The file's sha256 if it was hashed before and has not changed since.
+    pub fn cached_sha256(&self, path: &Path) -> super::Result<Option<String>> {
+        let Some((key, size, mtime)) = file_key(path) else {
             return Ok(None);
         };
-        let size = meta.len() as i64;
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as i64);
-        let key = path.display().to_string();
-        let cached: Option<String> = self
-            .conn
+        self.conn
             .query_row(
                 "SELECT sha256 FROM file_hashes WHERE path = ?1 AND size = ?2 AND mtime_ns = ?3",
                 params![key, size, mtime],
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.error(e))?;
-        if cached.is_some() {
-            return Ok(cached);
-        }
-        let Ok(sha) = hash_file(path) else {
-            return Ok(None);
+            .map_err(|e| self.error(e))
+    }
+
+    /// Remember a file's sha256, and fill it into the manifests stored while it was being
+    /// computed (answers are never held back waiting for a hash).
+    pub fn remember_sha256(&mut self, path: &Path, sha: &str) -> super::Result<()> {
+        let Some((key, size, mtime)) = file_key(path) else {
+            return Ok(());
         };
-        self.conn
-            .execute(
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| super::sqlite(&self.path, e))?;
+        let result = (|| {
+            tx.execute(
                 "INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, sha256) VALUES (?1, ?2, ?3, ?4)",
                 params![key, size, mtime, sha],
-            )
-            .map_err(|e| self.error(e))?;
-        Ok(Some(sha))
+            )?;
+            let mut stmt = tx.prepare(
+                "SELECT id, name, manifest FROM models WHERE json_extract(manifest, '$.gguf_path') = ?1
+                 AND json_extract(manifest, '$.gguf_sha256') IS NULL",
+            )?;
+            let pending = stmt
+                .query_map([&key], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            drop(stmt);
+            for (old, name, text) in pending {
+                let Ok(mut manifest) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
+                manifest["gguf_sha256"] = json!(sha);
+                let new = super::write::upsert_model(&tx, &name, &manifest)?;
+                tx.execute(
+                    "UPDATE generations SET model_id = ?1 WHERE model_id = ?2",
+                    [new, old],
+                )?;
+                tx.execute("DELETE FROM models WHERE id = ?1", [old])?;
+            }
+            Ok(())
+        })();
+        result.map_err(|e| super::sqlite(&self.path, e))?;
+        tx.commit().map_err(|e| super::sqlite(&self.path, e))
     }
 }
 
-fn hash_file(path: &Path) -> std::io::Result<String> {
+/// The sha256 of a file; `None` when it cannot be read or `stop` is raised meanwhile.
+pub fn hash_file(path: &Path, stop: &std::sync::atomic::AtomicBool) -> Option<String> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    let mut file = std::fs::File::open(path).ok()?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf)?;
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
+        let n = file.read(&mut buf).ok()?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
+    Some(hex(&hasher.finalize()))
 }
 
 #[cfg(test)]
@@ -171,6 +212,49 @@ mod tests {
             m.contains("https://llm.example.com/v1") && m.contains("gpt-4o"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn a_hash_that_comes_late_fills_in_the_manifests_saved_without_it() {
+        use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
+        let dir = tempfile::tempdir().unwrap();
+        let gguf = dir.path().join("m.gguf");
+        std::fs::write(&gguf, b"GGUF bytes").unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        let session = store
+            .insert_session(&SessionRecord::new("tui", "t".into()))
+            .unwrap();
+        let prompt = store
+            .insert_prompt(session, &PromptRecord::new("q".into()))
+            .unwrap();
+        let manifest = json!({"backend": "llama.cpp", "gguf_path": gguf.display().to_string(), "gguf_sha256": null});
+        for _ in 0..2 {
+            let g = GenerationRecord {
+                manifest: Some(manifest.clone()),
+                ..GenerationRecord::new("m", "a".into())
+            };
+            store.insert_generation(prompt, &g).unwrap();
+        }
+        assert_eq!(store.cached_sha256(&gguf).unwrap(), None);
+        let sha = hash_file(&gguf, &std::sync::atomic::AtomicBool::new(false)).unwrap();
+        assert_eq!(sha, sha256_hex(b"GGUF bytes"));
+        store.remember_sha256(&gguf, &sha).unwrap();
+        assert_eq!(
+            store.cached_sha256(&gguf).unwrap().as_deref(),
+            Some(sha.as_str())
+        );
+        let lines = store.export_lines(session).unwrap();
+        assert_eq!(lines.len(), 2);
+        for line in lines {
+            assert_eq!(line.generation.manifest.unwrap()["gguf_sha256"], json!(sha));
+        }
+        let models: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM models", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(models, 1, "the manifest without the hash is gone");
+        let stop = std::sync::atomic::AtomicBool::new(true);
+        assert_eq!(hash_file(&gguf, &stop), None, "a raised stop ends hashing");
     }
 
     #[test]

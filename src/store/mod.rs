@@ -2,6 +2,7 @@
 //! writes at a time (an advisory lock beside the file says which); readers never block.
 
 pub mod export;
+pub mod hashes;
 pub mod import;
 mod lock;
 pub mod manifest;

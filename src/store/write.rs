@@ -312,7 +312,7 @@ pub(super) fn insert_prompt(
 }
 
 /// The model row for this manifest, shared by every generation with the same manifest.
-fn upsert_model(
+pub(super) fn upsert_model(
     conn: &Connection,
     name: &str,
     manifest: &serde_json::Value,

@@ -49,6 +49,12 @@ impl StoreWriter {
         })
     }
 
+    /// Something to queue jobs with from another thread; it must be dropped for `close` to
+    /// finish.
+    pub fn handle(&self) -> Option<WriterHandle> {
+        self.jobs.clone().map(|jobs| WriterHandle { jobs })
+    }
+
     /// Queue a job; false when the writer has stopped.
     pub fn send(&self, job: impl FnOnce(&mut WriterState) + Send + 'static) -> bool {
         self.jobs
@@ -62,6 +68,16 @@ impl StoreWriter {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+pub struct WriterHandle {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl WriterHandle {
+    pub fn send(&self, job: impl FnOnce(&mut WriterState) + Send + 'static) -> bool {
+        self.jobs.send(Box::new(job)).is_ok()
     }
 }
 

@@ -11,6 +11,7 @@ use crate::core::effect::{RatingChange, StoreOp};
 use crate::core::event::{Event, LoadedAnswer, LoadedItem, LoadedVote};
 use crate::core::leaderboard::{self, RESAMPLES};
 use crate::core::rating::{PairOutcome, Score, Tag};
+use crate::store::hashes::FileHashes;
 use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use crate::store::writer::{StoreWriter, WriterState};
 use crate::store::{Filter, NewRating, Store, StoredItem, manifest};
@@ -23,8 +24,10 @@ pub struct Persistence {
     /// The session row, created with the first prompt unless given.
     session: SessionRecord,
     rater: String,
-    /// Per run: the resolved parameters and the model, for the generation's row.
+    /// Per run: the resolved parameters, the model and its GGUF's sha256 when known by the
+    /// time the answer is saved.
     runs: HashMap<u64, (Value, Option<ResolvedModel>)>,
+    hashes: FileHashes,
     hardware: Value,
     /// A rating session over stored answers.
     stored: Vec<StoredItem>,
@@ -55,6 +58,7 @@ impl Persistence {
             session: options.session,
             rater: options.rater,
             runs: HashMap::new(),
+            hashes: FileHashes::default(),
             hardware: manifest::hardware_summary(),
             stored: options.stored,
             events,
@@ -67,6 +71,10 @@ impl Persistence {
     }
 
     pub fn remember_run(&mut self, run: u64, params: Value, model: Option<ResolvedModel>) {
+        let path = model.as_ref().and_then(|m| m.entry.path.clone());
+        if let (Some(path), Some(writer)) = (path, &self.writer) {
+            self.hashes.ensure(&path, writer);
+        }
         self.runs.insert(run, (params, model));
     }
 
@@ -106,7 +114,11 @@ impl Persistence {
         let session = self.session.clone();
         let rater = self.rater.clone();
         let run_info = match &op {
-            StoreOp::Generation { run, .. } => self.runs.remove(run),
+            StoreOp::Generation { run, .. } => self.runs.remove(run).map(|(params, model)| {
+                let path = model.as_ref().and_then(|m| m.entry.path.as_deref());
+                let sha = path.and_then(|p| self.hashes.get(p));
+                (params, model, sha)
+            }),
             _ => None,
         };
         let hardware = self.hardware.clone();
@@ -162,6 +174,7 @@ impl Persistence {
 
     /// Write everything queued, then stop the writer.
     pub fn close(&mut self) {
+        self.hashes.stop();
         if let Some(mut writer) = self.writer.take() {
             writer.close();
         }
@@ -173,7 +186,7 @@ fn execute(
     op: StoreOp,
     session: &SessionRecord,
     rater: &str,
-    run_info: Option<(Value, Option<ResolvedModel>)>,
+    run_info: Option<(Value, Option<ResolvedModel>, Option<String>)>,
     hardware: &Value,
 ) -> Result<(), String> {
     let err = |e: crate::store::StoreError| e.to_string();
@@ -218,17 +231,12 @@ fn execute(
             error,
         } => {
             let prompt = prompt_of(w, round)?;
-            let (params, resolved) = run_info.unwrap_or((Value::Null, None));
-            let manifest = match resolved {
-                Some(m) => {
-                    let sha = match &m.entry.path {
-                        Some(path) => w.store.file_sha256(path).map_err(err)?,
-                        None => None,
-                    };
-                    Some(manifest::manifest(&m, sha, hardware))
-                }
-                None => None,
+            let (params, resolved, sha) = run_info.unwrap_or((Value::Null, None, None));
+            let sha = match (sha, resolved.as_ref().and_then(|m| m.entry.path.as_deref())) {
+                (None, Some(path)) => w.store.cached_sha256(path).map_err(err)?,
+                (sha, _) => sha,
             };
+            let manifest = resolved.map(|m| manifest::manifest(&m, sha, hardware));
             let (error_kind, error_message) = error.unzip();
             let record = GenerationRecord {
                 manifest,
