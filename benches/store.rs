@@ -78,7 +78,11 @@ fn main() {
             tags: Vec::new(),
         })
         .collect();
-    let input = LeaderboardInput { answers, battles };
+    let input = LeaderboardInput {
+        answers,
+        battles,
+        votes: Vec::new(),
+    };
     let t = Instant::now();
     let board = compute(&input, RESAMPLES, 1);
     println!(

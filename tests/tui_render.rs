@@ -348,6 +348,7 @@ fn the_leaderboard_screen() {
             battle("smollm2", "gpt-4", Outcome::AWins),
             battle("gpt-4", "smollm2", Outcome::AWins),
         ],
+        votes: Vec::new(),
     };
     update(
         &mut s,

@@ -19,6 +19,9 @@ pub struct LeaderboardInput {
     pub answers: Vec<ScoredAnswer>,
     /// (model_a, model_b, outcome).
     pub battles: Vec<(String, String, Outcome)>,
+    /// The vote each battle came from (a best-of-N vote gives several); empty: one vote
+    /// per battle.
+    pub votes: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -73,22 +76,27 @@ pub fn compute(input: &LeaderboardInput, resamples: usize, seed: u64) -> Leaderb
     models.sort();
     models.dedup();
     let index = |m: &str| models.binary_search_by(|x| x.as_str().cmp(m)).ok();
-    let battles: Vec<Battle> = input
+    let (battles, votes): (Vec<Battle>, Vec<usize>) = input
         .battles
         .iter()
-        .filter_map(|(a, b, outcome)| {
-            Some(Battle {
+        .enumerate()
+        .filter_map(|(i, (a, b, outcome))| {
+            let battle = Battle {
                 a: index(a)?,
                 b: index(b)?,
                 outcome: *outcome,
-            })
+            };
+            Some((
+                battle,
+                input.votes.get(i).copied().unwrap_or(usize::MAX - i),
+            ))
         })
-        .collect();
+        .unzip();
     let n = models.len();
     let records = stats::win_rates(n, &battles);
     let has_battles = !battles.is_empty();
     let strengths = if has_battles {
-        stats::bradley_terry_bootstrap(n, &battles, stats::BT_L2, resamples, seed)
+        stats::bradley_terry_bootstrap_grouped(n, &battles, &votes, stats::BT_L2, resamples, seed)
     } else {
         Vec::new()
     };
@@ -183,6 +191,7 @@ mod tests {
                 battle("gpt", "slm", Outcome::Tie),
                 battle("slm", "gpt", Outcome::AWins),
             ],
+            votes: Vec::new(),
         };
         let board = compute(&input, 1000, 7);
         let names: Vec<&str> = board.rows.iter().map(|r| r.model.as_str()).collect();

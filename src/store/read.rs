@@ -279,19 +279,21 @@ impl Store {
             })
         })?;
         let mut input = LeaderboardInput::default();
-        for c in counted {
+        for (vote, c) in counted.into_iter().enumerate() {
             match c {
                 Counted::Score(answer) => input.answers.push(answer),
                 // Two answers of one model (a consistency check) are no battle between models.
                 Counted::Pair(Some(a), Some(b), outcome) if a != b => {
-                    input.battles.push((a, b, outcome))
+                    input.battles.push((a, b, outcome));
+                    input.votes.push(vote);
                 }
                 Counted::Pair(..) => {}
                 Counted::Best(ballot, best, worst) => {
                     let ballot: Vec<i64> = ballot
                         .and_then(|b| serde_json::from_str(&b).ok())
                         .unwrap_or_default();
-                    self.best_worst_battles(&ballot, best, worst, &mut input.battles)?
+                    self.best_worst_battles(&ballot, best, worst, &mut input.battles)?;
+                    input.votes.resize(input.battles.len(), vote);
                 }
             }
         }

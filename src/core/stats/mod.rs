@@ -355,10 +355,40 @@ pub fn bradley_terry_bootstrap(
     resamples: usize,
     seed: u64,
 ) -> Vec<Interval> {
+    let each_its_own: Vec<usize> = (0..battles.len()).collect();
+    bradley_terry_bootstrap_grouped(n_models, battles, &each_its_own, l2, resamples, seed)
+}
+
+/// As `bradley_terry_bootstrap`, resampling whole groups: `groups[i]` is the group (the vote)
+/// battle `i` came from. One best-of-N vote yields several battles that stand or fall
+/// together; resampling them one by one would make the interval too narrow.
+pub fn bradley_terry_bootstrap_grouped(
+    n_models: usize,
+    battles: &[Battle],
+    groups: &[usize],
+    l2: f64,
+    resamples: usize,
+    seed: u64,
+) -> Vec<Interval> {
     if resamples == 0 {
         return Vec::new();
     }
     let valid: Vec<&Battle> = battles.iter().filter(|bt| bt.is_valid(n_models)).collect();
+    // Battles by group, in order of first appearance (a group of one battle per battle
+    // draws exactly as the ungrouped bootstrap did).
+    let mut clusters: Vec<Vec<&Battle>> = Vec::new();
+    let mut index_of: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for (i, bt) in battles.iter().enumerate() {
+        if !bt.is_valid(n_models) {
+            continue;
+        }
+        let group = groups.get(i).copied().unwrap_or(usize::MAX - i);
+        let at = *index_of.entry(group).or_insert_with(|| {
+            clusters.push(Vec::new());
+            clusters.len() - 1
+        });
+        clusters[at].push(bt);
+    }
     let mut wins = vec![0.0; n_models * n_models];
     for bt in &valid {
         add_score(&mut wins, n_models, bt);
@@ -381,8 +411,10 @@ pub fn bradley_terry_bootstrap(
     let mut samples = vec![Vec::with_capacity(resamples); n_models];
     for _ in 0..resamples {
         wins.iter_mut().for_each(|w| *w = 0.0);
-        for _ in 0..valid.len() {
-            add_score(&mut wins, n_models, valid[rng.usize(0..valid.len())]);
+        for _ in 0..clusters.len() {
+            for bt in &clusters[rng.usize(0..clusters.len())] {
+                add_score(&mut wins, n_models, bt);
+            }
         }
         // Warm start from the full-data fit: same optimum, fewer Newton steps.
         let th = bt_fit(&wins, n_models, l2, &theta);

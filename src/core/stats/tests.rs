@@ -267,3 +267,40 @@ fn percentile_matches_numpy_linear() {
     assert_eq!(percentile(&[7.0], 97.5), Some(7.0));
     assert_eq!(percentile(&[], 50.0), None);
 }
+
+#[test]
+fn resampling_whole_votes_widens_the_interval_of_dependent_battles() {
+    // 12 votes, each counted as two identical battles (as a best-of-N vote repeats its
+    // winner): resampled battle by battle they look like 24 independent results.
+    let mut battles = Vec::new();
+    let mut groups = Vec::new();
+    for vote in 0..12 {
+        let outcome = if vote % 3 == 0 {
+            Outcome::BWins
+        } else {
+            Outcome::AWins
+        };
+        for _ in 0..2 {
+            battles.push(Battle {
+                a: 0,
+                b: 1,
+                outcome,
+            });
+            groups.push(vote);
+        }
+    }
+    let width = |iv: &Interval| iv.high - iv.low;
+    let loose = bradley_terry_bootstrap(2, &battles, BT_L2, 1000, 5);
+    let grouped = bradley_terry_bootstrap_grouped(2, &battles, &groups, BT_L2, 1000, 5);
+    assert_eq!(grouped[0].estimate, loose[0].estimate, "the same fit");
+    assert!(
+        width(&grouped[0]) > 1.2 * width(&loose[0]),
+        "{grouped:?} vs {loose:?}"
+    );
+    // One battle per group draws exactly as the ungrouped bootstrap.
+    let each: Vec<usize> = (0..battles.len()).collect();
+    assert_eq!(
+        bradley_terry_bootstrap_grouped(2, &battles, &each, BT_L2, 1000, 5),
+        loose
+    );
+}
