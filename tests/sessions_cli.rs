@@ -516,3 +516,26 @@ fn a_bad_rating_in_an_export_names_file_and_line() {
         "all but the bad rating: {out}"
     );
 }
+
+#[test]
+fn a_bad_prompt_file_names_file_and_line_before_anything_opens() {
+    let (sandbox, db) = setup();
+    let prompts = sandbox.dir.path().join("prompts.jsonl");
+    std::fs::write(&prompts, "{\"prompt\": \"ok?\"}\n{\"question\": \"no\"}\n").unwrap();
+    let path = prompts.display().to_string();
+    let args = [
+        "rate",
+        "--prompts",
+        &path,
+        "-m",
+        "smollm2",
+        "-m",
+        "gemma3-base",
+    ];
+    let (success, _, stderr) = slam(&sandbox, &db, &args);
+    assert!(!success);
+    assert!(
+        stderr.contains(&format!("{path}:2: expected {{\"prompt\": \"…\"}}")),
+        "{stderr}"
+    );
+}

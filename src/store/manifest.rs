@@ -216,17 +216,10 @@ mod tests {
 
     #[test]
     fn a_hash_that_comes_late_fills_in_the_manifests_saved_without_it() {
-        use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
-        let dir = tempfile::tempdir().unwrap();
+        use crate::store::records::GenerationRecord;
+        let (dir, mut store, prompt) = crate::store::test_store();
         let gguf = dir.path().join("m.gguf");
         std::fs::write(&gguf, b"GGUF bytes").unwrap();
-        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
-        let session = store
-            .insert_session(&SessionRecord::new("tui", "t".into()))
-            .unwrap();
-        let prompt = store
-            .insert_prompt(session, &PromptRecord::new("q".into()))
-            .unwrap();
         let manifest = json!({"backend": "llama.cpp", "gguf_path": gguf.display().to_string(), "gguf_sha256": null});
         for _ in 0..2 {
             let g = GenerationRecord {
@@ -243,7 +236,7 @@ mod tests {
             store.cached_sha256(&gguf).unwrap().as_deref(),
             Some(sha.as_str())
         );
-        let lines = store.export_lines(session).unwrap();
+        let lines = store.export_lines(1).unwrap();
         assert_eq!(lines.len(), 2);
         for line in lines {
             assert_eq!(line.generation.manifest.unwrap()["gguf_sha256"], json!(sha));

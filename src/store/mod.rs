@@ -229,3 +229,18 @@ pub fn new_uid() -> String {
 
 /// SQL for "now" in the format every `created_at` uses.
 pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// A store in a temporary directory with one session and one prompt: (dir, store, prompt).
+#[cfg(test)]
+pub(crate) fn test_store() -> (tempfile::TempDir, Store, i64) {
+    use records::{PromptRecord, SessionRecord};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let session = store
+        .insert_session(&SessionRecord::new("tui", "t".into()))
+        .unwrap();
+    let prompt = store
+        .insert_prompt(session, &PromptRecord::new("q".into()))
+        .unwrap();
+    (dir, store, prompt)
+}

@@ -369,14 +369,7 @@ pub(super) fn insert_generation(
 mod tests {
     use super::*;
     fn store_with_answers(n: usize) -> (tempfile::TempDir, Store, i64, Vec<i64>) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        let session = store
-            .insert_session(&SessionRecord::new("tui", "t".into()))
-            .unwrap();
-        let prompt = store
-            .insert_prompt(session, &PromptRecord::new("q".into()))
-            .unwrap();
+        let (dir, store, prompt) = crate::store::test_store();
         let ids = (0..n)
             .map(|i| {
                 let g = GenerationRecord {
