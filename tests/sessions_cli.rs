@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use common::{Sandbox, text};
 use serde_json::json;
 use slam::store::records::{GenerationRecord, PromptRecord, SessionRecord};
-use slam::store::{NewRating, RatingTarget, Store};
+use slam::store::{NewRating, Store};
 
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-runs");
 
@@ -162,14 +162,10 @@ fn full_session(db: &Path) {
             &score(2, &["hallucination"], Some("wrong city")),
         )
         .unwrap();
-    store
+    let five = store
         .rate(prompt, "ann", true, &score(5, &[], None))
         .unwrap();
-    assert!(
-        store
-            .undo(prompt, "ann", RatingTarget::Score { generation: ids[0] })
-            .unwrap()
-    );
+    assert!(store.undo_rating(five).unwrap());
     let best = NewRating::Best {
         best: Some(ids[1]),
         worst: Some(ids[2]),

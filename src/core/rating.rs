@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::stats::Outcome;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tag {
@@ -75,6 +77,16 @@ impl PairOutcome {
             PairOutcome::B => "b",
             PairOutcome::Tie => "tie",
             PairOutcome::BothBad => "bothbad",
+        }
+    }
+
+    /// The vote as a battle between the left (a) and right (b) answer.
+    pub fn battle(self) -> Outcome {
+        match self {
+            PairOutcome::A => Outcome::AWins,
+            PairOutcome::B => Outcome::BWins,
+            PairOutcome::Tie => Outcome::Tie,
+            PairOutcome::BothBad => Outcome::BothBad,
         }
     }
 

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use serde_json::Value;
@@ -287,11 +289,17 @@ fn insert_ratings(
             .into_iter()
             .flatten()
             .chain(&r.ballot);
+        let mut ids: HashMap<&str, i64> = HashMap::new();
         let mut missing = None;
         for uid in named {
-            if id_by_uid(tx, "generations", uid)?.is_none() {
-                missing = Some(uid.clone());
-                break;
+            match id_by_uid(tx, "generations", uid)? {
+                Some(id) => {
+                    ids.insert(uid, id);
+                }
+                None => {
+                    missing = Some(uid.clone());
+                    break;
+                }
             }
         }
         if let Some(uid) = missing {
@@ -304,21 +312,19 @@ fn insert_ratings(
             );
             continue;
         }
-        let generation = |uid: &Option<String>| -> rusqlite::Result<Option<i64>> {
-            match uid {
-                Some(u) => id_by_uid(tx, "generations", u),
-                None => Ok(None),
-            }
-        };
-        let Some(owner) = generation(&r.owner().map(str::to_owned))? else {
+        let generation = |uid: &Option<String>| uid.as_deref().and_then(|u| ids.get(u).copied());
+        let Some(owner) = r.owner().and_then(|u| ids.get(u).copied()) else {
             continue;
         };
-        let mut ids = Vec::new();
-        for uid in &r.ballot {
-            ids.extend(id_by_uid(tx, "generations", uid)?);
-        }
         let ballot = (!r.ballot.is_empty())
-            .then(|| serde_json::to_string(&ids).ok())
+            .then(|| {
+                let ballot: Vec<i64> = r
+                    .ballot
+                    .iter()
+                    .filter_map(|u| ids.get(u.as_str()).copied())
+                    .collect();
+                serde_json::to_string(&ballot).ok()
+            })
             .flatten();
         let prompt: i64 = tx.query_row(
             "SELECT prompt_id FROM generations WHERE id = ?1",
@@ -333,15 +339,15 @@ fn insert_ratings(
                 r.uid,
                 prompt,
                 r.kind,
-                generation(&r.generation)?,
+                generation(&r.generation),
                 r.score,
                 serde_json::to_string(&r.tags).unwrap_or_else(|_| "[]".into()),
                 r.note,
-                generation(&r.gen_a)?,
-                generation(&r.gen_b)?,
+                generation(&r.gen_a),
+                generation(&r.gen_b),
                 r.outcome,
-                generation(&r.best)?,
-                generation(&r.worst)?,
+                generation(&r.best),
+                generation(&r.worst),
                 ballot,
                 r.position,
                 r.rater,
@@ -366,18 +372,14 @@ fn insert_ratings(
 
 fn import_recording(store: &mut Store, rec: &Recording, origin: &str) -> Result<ImportReport> {
     let mut report = ImportReport::default();
-    let tx = store
-        .conn
-        .transaction()
-        .map_err(|e| super::sqlite(&store.path, e))?;
-    let result = (|| {
+    store.in_transaction(|tx| {
         let mut session = imported_session(origin);
         session.models = rec.models.clone();
-        let id = insert_session(&tx, &session)?;
+        let id = insert_session(tx, &session)?;
         report.sessions.push((id, session.name));
         let session = id;
         let prompt = insert_prompt(
-            &tx,
+            tx,
             session,
             &PromptRecord {
                 item: Some("1".into()),
@@ -387,13 +389,11 @@ fn import_recording(store: &mut Store, rec: &Recording, origin: &str) -> Result<
             },
         )?;
         for (pane, model) in rec.models.iter().enumerate() {
-            insert_generation(&tx, prompt, &recorded_generation(rec, pane, model))?;
+            insert_generation(tx, prompt, &recorded_generation(rec, pane, model))?;
             report.generations += 1;
         }
         Ok(())
-    })();
-    result.map_err(|e| super::sqlite(&store.path, e))?;
-    tx.commit().map_err(|e| super::sqlite(&store.path, e))?;
+    })?;
     Ok(report)
 }
 

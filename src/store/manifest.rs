@@ -129,11 +129,7 @@ impl Store {
         let Some((key, size, mtime)) = file_key(path) else {
             return Ok(());
         };
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| super::sqlite(&self.path, e))?;
-        let result = (|| {
+        self.in_transaction(|tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, sha256) VALUES (?1, ?2, ?3, ?4)",
                 params![key, size, mtime, sha],
@@ -157,7 +153,7 @@ impl Store {
                     continue;
                 };
                 manifest["gguf_sha256"] = json!(sha);
-                let new = super::write::upsert_model(&tx, &name, &manifest)?;
+                let new = super::write::upsert_model(tx, &name, &manifest)?;
                 tx.execute(
                     "UPDATE generations SET model_id = ?1 WHERE model_id = ?2",
                     [new, old],
@@ -165,9 +161,7 @@ impl Store {
                 tx.execute("DELETE FROM models WHERE id = ?1", [old])?;
             }
             Ok(())
-        })();
-        result.map_err(|e| super::sqlite(&self.path, e))?;
-        tx.commit().map_err(|e| super::sqlite(&self.path, e))
+        })
     }
 }
 

@@ -161,6 +161,23 @@ impl Store {
         Ok(())
     }
 
+    /// Run `f` in one write transaction: committed when it returns `Ok`, rolled back otherwise.
+    pub(crate) fn in_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        let tx = self.conn.transaction().map_err(|e| sqlite(&self.path, e))?;
+        let value = f(&tx).map_err(|e| sqlite(&self.path, e))?;
+        tx.commit().map_err(|e| sqlite(&self.path, e))?;
+        Ok(value)
+    }
+
+    /// One consistent view for several reads while another slam may be writing; it ends when
+    /// the returned transaction is dropped.
+    pub(crate) fn snapshot(&self) -> Result<rusqlite::Transaction<'_>> {
+        self.conn.unchecked_transaction().map_err(|e| self.error(e))
+    }
+
     /// An SQLite error, named after this file; "busy" becomes the clear `Locked`.
     pub(crate) fn error(&self, e: rusqlite::Error) -> StoreError {
         sqlite(&self.path, e)

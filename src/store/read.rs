@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::records::{ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord};
 use super::{Result, Store};
 use crate::core::leaderboard::{LeaderboardInput, ScoredAnswer};
+use crate::core::rating::PairOutcome;
 use crate::core::stats::Outcome;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,56 +88,33 @@ impl Store {
                (SELECT count(*) FROM ratings r JOIN prompts p ON r.prompt_id = p.id WHERE p.session_id = s.id AND r.status = 'active')
              FROM sessions s WHERE ?1 IS NULL OR s.id = ?1 ORDER BY s.id"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
-        let rows = stmt
-            .query_map([only], |r| {
-                let (id, session) = session_row(r)?;
-                Ok(SessionSummary {
-                    id,
-                    session,
-                    prompts: r.get(10)?,
-                    generations: r.get(11)?,
-                    ratings: r.get(12)?,
-                })
+        let rows = self.query(&sql, [only], |r| {
+            let (id, session) = session_row(r)?;
+            Ok(SessionSummary {
+                id,
+                session,
+                prompts: r.get(10)?,
+                generations: r.get(11)?,
+                ratings: r.get(12)?,
             })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.error(e))?;
+        })?;
         Ok(rows)
-    }
-
-    pub fn session_id_by_uid(&self, uid: &str) -> Result<Option<i64>> {
-        self.conn
-            .query_row("SELECT id FROM sessions WHERE uid = ?1", [uid], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.error(e))
     }
 
     /// Every generation of a session with its prompt and all its ratings (history included),
     /// in the order they were made.
     pub fn export_lines(&self, session: i64) -> Result<Vec<ExportLine>> {
         // One snapshot for all the queries, while another slam may be writing.
-        let _snapshot = self
-            .conn
-            .unchecked_transaction()
-            .map_err(|e| self.error(e))?;
+        let _snapshot = self.snapshot()?;
         let Some(summary) = self.session(session)? else {
             return Ok(Vec::new());
         };
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT g.id, g.uid, g.model, m.manifest, g.position, g.repetition, g.text, g.params,
+        let rows = self.query("SELECT g.id, g.uid, g.model, m.manifest, g.position, g.repetition, g.text, g.params,
                         g.metrics, g.timings, g.finish_reason, g.error_kind, g.error_message, g.created_at,
                         p.uid, p.item, p.system, p.user, p.pane_order, p.created_at
                  FROM generations g JOIN prompts p ON g.prompt_id = p.id
                  LEFT JOIN models m ON g.model_id = m.id
-                 WHERE p.session_id = ?1 ORDER BY p.id, g.id",
-            )
-            .map_err(|e| self.error(e))?;
-        let rows = stmt
-            .query_map([session], |r| {
+                 WHERE p.session_id = ?1 ORDER BY p.id, g.id", [session], |r| {
                 let generation = GenerationRecord {
                     uid: r.get(1)?,
                     model: r.get(2)?,
@@ -162,9 +140,7 @@ impl Store {
                     created_at: r.get(19)?,
                 };
                 Ok((r.get::<_, i64>(0)?, prompt, generation))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.error(e))?;
+            })?;
         let uids: HashMap<i64, String> =
             rows.iter().map(|(id, _, g)| (*id, g.uid.clone())).collect();
         let mut ratings: HashMap<String, Vec<RatingRecord>> = HashMap::new();
@@ -189,19 +165,14 @@ impl Store {
         session: i64,
         uids: &HashMap<i64, String>,
     ) -> Result<Vec<RatingRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.uid, r.kind, r.generation_id, r.score, r.tags, r.note, r.gen_a, r.gen_b, r.outcome,
+        let sql = "SELECT r.uid, r.kind, r.generation_id, r.score, r.tags, r.note, r.gen_a, r.gen_b, r.outcome,
                         r.best_gen, r.worst_gen, r.rater, r.blind, r.status, o.uid, r.created_at, r.ballot,
                         r.position
                  FROM ratings r JOIN prompts p ON r.prompt_id = p.id
                  LEFT JOIN ratings o ON r.replaces = o.id
-                 WHERE p.session_id = ?1 ORDER BY r.id",
-            )
-            .map_err(|e| self.error(e))?;
+                 WHERE p.session_id = ?1 ORDER BY r.id";
         let uid = |id: Option<i64>| id.and_then(|i| uids.get(&i).cloned());
-        stmt.query_map([session], |r| {
+        self.query(sql, [session], |r| {
             let tags: String = r.get(4)?;
             let ballot: Vec<i64> = r
                 .get::<_, Option<String>>(16)?
@@ -228,18 +199,13 @@ impl Store {
                 created_at: r.get(15)?,
             })
         })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| self.error(e))
     }
 
     /// The ratings in force that pass `filter`, as the leaderboard counts them, oldest first
     /// (ties by uid: the same order in every copy of the data, so Elo and the bootstrap
     /// reproduce after an export and import).
     pub fn leaderboard_input(&self, filter: &Filter) -> Result<LeaderboardInput> {
-        let _snapshot = self
-            .conn
-            .unchecked_transaction()
-            .map_err(|e| self.error(e))?;
+        let _snapshot = self.snapshot()?;
         enum Counted {
             Score(ScoredAnswer),
             Pair(Option<String>, Option<String>, Outcome),
@@ -268,12 +234,10 @@ impl Store {
                 "pair" => Counted::Pair(
                     r.get(4)?,
                     r.get(5)?,
-                    match r.get::<_, Option<String>>(6)?.as_deref() {
-                        Some("a") => Outcome::AWins,
-                        Some("b") => Outcome::BWins,
-                        Some("tie") => Outcome::Tie,
-                        _ => Outcome::BothBad,
-                    },
+                    r.get::<_, Option<String>>(6)?
+                        .as_deref()
+                        .and_then(PairOutcome::parse)
+                        .map_or(Outcome::BothBad, PairOutcome::battle),
                 ),
                 _ => Counted::Best(r.get(7)?, r.get(8)?, r.get(9)?),
             })
@@ -394,33 +358,17 @@ impl Store {
     /// Generation ids that `rater` has a rating in force on (a score, or a vote that
     /// includes them), in `session`.
     pub fn rated_generations(&self, session: i64, rater: &str) -> Result<Vec<i64>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT g.id FROM generations g JOIN prompts p ON g.prompt_id = p.id
+        self.query("SELECT g.id FROM generations g JOIN prompts p ON g.prompt_id = p.id
                  WHERE p.session_id = ?1 AND EXISTS (
                    SELECT 1 FROM ratings r WHERE r.status = 'active' AND r.rater = ?2 AND r.prompt_id = p.id
                      AND (r.generation_id = g.id OR r.gen_a = g.id OR r.gen_b = g.id
-                          OR r.best_gen = g.id OR r.worst_gen = g.id))",
-            )
-            .map_err(|e| self.error(e))?;
-        stmt.query_map(params![session, rater], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.error(e))
+                          OR r.best_gen = g.id OR r.worst_gen = g.id))", params![session, rater], |r| r.get(0))
     }
 
     /// The `item` ids of the prompts in `session` that `rater` has a rating in force on.
     pub fn rated_prompt_items(&self, session: i64, rater: &str) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT DISTINCT p.item FROM prompts p JOIN ratings r ON r.prompt_id = p.id
-                 WHERE p.session_id = ?1 AND r.rater = ?2 AND r.status = 'active' AND p.item IS NOT NULL",
-            )
-            .map_err(|e| self.error(e))?;
-        stmt.query_map(params![session, rater], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.error(e))
+        self.query("SELECT DISTINCT p.item FROM prompts p JOIN ratings r ON r.prompt_id = p.id
+                 WHERE p.session_id = ?1 AND r.rater = ?2 AND r.status = 'active' AND p.item IS NOT NULL", params![session, rater], |r| r.get(0))
     }
 }
 
@@ -449,10 +397,7 @@ pub struct VoteRow {
 impl Store {
     /// What `rater` has given these answers of `prompt` and not taken back.
     pub fn ratings_in_force(&self, prompt: i64, rater: &str, answers: &[i64]) -> Result<InForce> {
-        let _snapshot = self
-            .conn
-            .unchecked_transaction()
-            .map_err(|e| self.error(e))?;
+        let _snapshot = self.snapshot()?;
         let mut in_force = InForce::default();
         for generation in answers {
             let score = self

@@ -40,6 +40,77 @@ pub enum RatingTarget {
     Vote { ballot: Vec<i64> },
 }
 
+/// A rating as the columns of its row.
+struct Columns {
+    kind: &'static str,
+    generation: Option<i64>,
+    score: Option<u8>,
+    tags: String,
+    note: Option<String>,
+    gen_a: Option<i64>,
+    gen_b: Option<i64>,
+    outcome: Option<String>,
+    best: Option<i64>,
+    worst: Option<i64>,
+    ballot: Option<String>,
+    position: Option<i64>,
+}
+
+impl Columns {
+    fn of(rating: &NewRating) -> Columns {
+        let empty = Columns {
+            kind: "score",
+            generation: None,
+            score: None,
+            tags: "[]".into(),
+            note: None,
+            gen_a: None,
+            gen_b: None,
+            outcome: None,
+            best: None,
+            worst: None,
+            ballot: match rating.target() {
+                RatingTarget::Vote { ballot } => serde_json::to_string(&ballot).ok(),
+                RatingTarget::Score { .. } => None,
+            },
+            position: None,
+        };
+        match rating {
+            NewRating::Score {
+                generation,
+                score,
+                tags,
+                note,
+                position,
+            } => Columns {
+                generation: Some(*generation),
+                score: *score,
+                tags: serde_json::to_string(tags).unwrap_or_else(|_| "[]".into()),
+                note: note.clone(),
+                position: *position,
+                ..empty
+            },
+            NewRating::Pair {
+                gen_a,
+                gen_b,
+                outcome,
+            } => Columns {
+                kind: "pair",
+                gen_a: Some(*gen_a),
+                gen_b: Some(*gen_b),
+                outcome: Some(outcome.clone()),
+                ..empty
+            },
+            NewRating::Best { best, worst, .. } => Columns {
+                kind: "best",
+                best: *best,
+                worst: *worst,
+                ..empty
+            },
+        }
+    }
+}
+
 impl NewRating {
     pub fn target(&self) -> RatingTarget {
         match self {
@@ -98,112 +169,44 @@ impl Store {
         blind: bool,
         rating: &NewRating,
     ) -> Result<i64> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| super::sqlite(&self.path, e))?;
-        let result = (|| {
-            let previous = active_rating(&tx, prompt, rater, &rating.target())?;
+        let c = Columns::of(rating);
+        self.in_transaction(|tx| {
+            let previous = active_rating(tx, prompt, rater, &rating.target())?;
             if let Some(id) = previous {
                 tx.execute("UPDATE ratings SET status = 'replaced' WHERE id = ?1", [id])?;
             }
-            let (kind, generation, score, tags, note) = match rating {
-                NewRating::Score {
-                    generation,
-                    score,
-                    tags,
-                    note,
-                    ..
-                } => (
-                    "score",
-                    Some(*generation),
-                    *score,
-                    tags.clone(),
-                    note.clone(),
-                ),
-                NewRating::Pair { .. } => ("pair", None, None, Vec::new(), None),
-                NewRating::Best { .. } => ("best", None, None, Vec::new(), None),
-            };
-            let (gen_a, gen_b, outcome) = match rating {
-                NewRating::Pair {
-                    gen_a,
-                    gen_b,
-                    outcome,
-                } => (Some(*gen_a), Some(*gen_b), Some(outcome.clone())),
-                _ => (None, None, None),
-            };
-            let (best, worst) = match rating {
-                NewRating::Best { best, worst, .. } => (*best, *worst),
-                _ => (None, None),
-            };
-            let position = match rating {
-                NewRating::Score { position, .. } => *position,
-                _ => None,
-            };
-            let ballot = match rating.target() {
-                RatingTarget::Vote { ballot } => serde_json::to_string(&ballot).ok(),
-                RatingTarget::Score { .. } => None,
-            };
-            let tags = serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into());
             tx.execute(
                 &format!(
                     "INSERT INTO ratings (uid, prompt_id, kind, generation_id, score, tags, note, gen_a, gen_b,
                      outcome, best_gen, worst_gen, ballot, position, rater, blind, status, replaces, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'active', ?17, {NOW})"
                 ),
-                params![super::new_uid(), prompt, kind, generation, score, tags, note, gen_a, gen_b, outcome, best, worst, ballot, position, rater, blind, previous],
+                params![super::new_uid(), prompt, c.kind, c.generation, c.score, c.tags, c.note, c.gen_a, c.gen_b, c.outcome, c.best, c.worst, c.ballot, c.position, rater, blind, previous],
             )?;
             Ok(tx.last_insert_rowid())
-        })();
-        let id = result.map_err(|e| super::sqlite(&self.path, e))?;
-        tx.commit().map_err(|e| super::sqlite(&self.path, e))?;
-        Ok(id)
-    }
-
-    /// Take back the rating in force for `target`: it becomes `undone` and the one it
-    /// replaced (if any) is in force again. False when there was nothing to undo.
-    pub fn undo(&mut self, prompt: i64, rater: &str, target: RatingTarget) -> Result<bool> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| super::sqlite(&self.path, e))?;
-        let found = active_rating(&tx, prompt, rater, &target);
-        drop(tx);
-        match found.map_err(|e| super::sqlite(&self.path, e))? {
-            Some(id) => self.undo_rating(id),
-            None => Ok(false),
-        }
+        })
     }
 
     /// Take back rating `id` if it is in force: it becomes `undone` and the one it replaced is
     /// in force again. False when it was not in force.
     pub fn undo_rating(&mut self, id: i64) -> Result<bool> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| super::sqlite(&self.path, e))?;
-        let result = (|| {
-            let status: Option<String> = tx
-                .query_row("SELECT status FROM ratings WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
+        self.in_transaction(|tx| {
+            let row: Option<(String, Option<i64>)> = tx
+                .query_row(
+                    "SELECT status, replaces FROM ratings WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
-            if status.as_deref() != Some("active") {
+            let Some(("active", replaced)) = row.as_ref().map(|(s, r)| (s.as_str(), *r)) else {
                 return Ok(false);
-            }
-            let replaced: Option<i64> =
-                tx.query_row("SELECT replaces FROM ratings WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })?;
+            };
             tx.execute("UPDATE ratings SET status = 'undone' WHERE id = ?1", [id])?;
             if let Some(old) = replaced {
                 tx.execute("UPDATE ratings SET status = 'active' WHERE id = ?1", [old])?;
             }
             Ok(true)
-        })();
-        let undone = result.map_err(|e| super::sqlite(&self.path, e))?;
-        tx.commit().map_err(|e| super::sqlite(&self.path, e))?;
-        Ok(undone)
+        })
     }
 
     /// Delete a session with its prompts, generations and ratings. False when there is none.
@@ -405,10 +408,10 @@ mod tests {
     #[test]
     fn rating_again_replaces_and_undo_brings_the_previous_back() {
         let (_dir, mut store, prompt, ids) = store_with_answers(2);
-        store
+        let first = store
             .rate(prompt, "ann", false, &pair(&ids, 0, 1, "a"))
             .unwrap();
-        store
+        let second = store
             .rate(prompt, "ann", false, &pair(&ids, 0, 1, "b"))
             .unwrap();
         let s = |st: &str, o: &str| (st.to_owned(), Some(o.to_owned()));
@@ -416,13 +419,23 @@ mod tests {
         let vote = RatingTarget::Vote {
             ballot: vec![ids[1], ids[0]],
         };
-        assert!(
-            store.undo(prompt, "ann", vote.clone()).unwrap(),
+        let tx = store.conn.transaction().unwrap();
+        assert_eq!(
+            active_rating(&tx, prompt, "ann", &vote).unwrap(),
+            Some(second),
             "any order of the same answers"
         );
+        drop(tx);
+        assert!(store.undo_rating(second).unwrap());
         assert_eq!(statuses(&store), [s("active", "a"), s("undone", "b")]);
-        assert!(store.undo(prompt, "ann", vote.clone()).unwrap());
-        assert!(!store.undo(prompt, "ann", vote).unwrap(), "nothing left");
+        assert!(store.undo_rating(first).unwrap());
+        let tx = store.conn.transaction().unwrap();
+        assert_eq!(
+            active_rating(&tx, prompt, "ann", &vote).unwrap(),
+            None,
+            "nothing left"
+        );
+        drop(tx);
         assert_eq!(statuses(&store), [s("undone", "a"), s("undone", "b")]);
     }
 

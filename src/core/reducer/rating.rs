@@ -298,7 +298,8 @@ fn mark_item(state: &mut AppState) {
     }
 }
 
-/// A new prompt's answers: ratings start empty, blind order drawn for `item`.
+/// A new prompt's answers: ratings start empty. Returns the order to show them in (pane i
+/// shows answer `order[i]`), drawn for `item` when blind.
 pub(super) fn new_round(state: &mut AppState, n: usize, item: u64) -> Vec<usize> {
     let r = &mut state.rating;
     r.round += 1;
@@ -307,12 +308,11 @@ pub(super) fn new_round(state: &mut AppState, n: usize, item: u64) -> Vec<usize>
     r.undo.clear();
     r.revealed = !r.blind;
     r.round_blind = r.blind;
-    r.order = if r.blind {
+    if r.blind {
         blind_order(r.seed, item, n)
     } else {
         (0..n).collect()
-    };
-    r.order.clone()
+    }
 }
 
 /// Saves committed: show them as saved, and reveal blind names once the vote is saved.

@@ -68,8 +68,6 @@ pub struct RatingState {
     pub seed: u64,
     /// The current prompt's number; 0 before the first.
     pub round: u64,
-    /// Blind order of the current round: pane i shows `models[order[i]]`.
-    pub order: Vec<usize>,
     /// The current round was shown blind.
     pub round_blind: bool,
     /// Names are shown (always when not blind; after the vote is saved when blind).
@@ -100,7 +98,6 @@ impl RatingState {
             blind,
             seed,
             round: 0,
-            order: Vec::new(),
             round_blind: blind,
             revealed: !blind,
             scores: Vec::new(),
