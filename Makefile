@@ -3,15 +3,17 @@ SHELL := /bin/bash
 export CARGO_BUILD_JOBS ?= 2
 CARGO ?= cargo
 
-.PHONY: run test bench prereqs models servers build
+.PHONY: run test bench fuzz prereqs models servers build
 
 run: prereqs models build
 	./target/release/slam
 
 test: prereqs models servers
-	$(CARGO) fmt --check
-	$(CARGO) clippy --release --all-targets -- -D warnings
-	$(CARGO) test --release --lib --bins --tests
+	scripts/test
+
+# Coverage-guided fuzzing of every parser of outside input (nightly), FUZZ_SECONDS in total.
+fuzz: prereqs
+	scripts/fuzz
 
 bench: prereqs models build
 	scripts/bench

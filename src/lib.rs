@@ -4,6 +4,8 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod logging;
 pub mod monitor;
 pub mod store;

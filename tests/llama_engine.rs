@@ -10,6 +10,7 @@ use slam::core::domain::{ChatMessage, FinishReason, GenParams, Role};
 use slam::engine::chat_template::{JinjaTemplate, TemplateChoice};
 use slam::engine::llama::{self, LlamaOptions, LlamaSpec};
 use slam::engine::runner::Recorder;
+use slam::engine::utf8::Utf8Stream;
 use slam::engine::{Backend, GenRequest, gguf};
 use tokio_util::sync::CancellationToken;
 
@@ -40,6 +41,11 @@ async fn run(model: &dyn Backend, request: GenRequest, cancel: CancellationToken
     rec
 }
 
+// Model wording differs between CPUs and builds, so these tests assert what holds for any
+// wording: streamed text equals the whole detokenisation of the same tokens, and characters split
+// across tokens come out whole. Where tokens must split a character, the tokenizer (exact on every
+// CPU) provides them, not the model's choice of words.
+
 #[tokio::test]
 async fn streamed_non_ascii_text_is_valid_and_equals_whole_detokenisation() {
     let model = llama::load(&spec(SMOLLM2, TemplateChoice::Auto)).unwrap();
@@ -53,32 +59,48 @@ async fn streamed_non_ascii_text_is_valid_and_equals_whole_detokenisation() {
     request.record_token_ids = true;
     let rec = run(model.as_ref(), request, CancellationToken::new()).await;
     assert!(rec.error.is_none(), "{:?}", rec.error);
-    assert_eq!(rec.finish_reason, Some(FinishReason::Stop), "{}", rec.text);
-    assert!(rec.text.contains("déjà"), "accented output: {}", rec.text);
-    let ids = rec.token_ids.clone().unwrap();
+    assert!(
+        matches!(
+            rec.finish_reason,
+            Some(FinishReason::Stop | FinishReason::Length)
+        ),
+        "{:?}",
+        rec.finish_reason
+    );
+    assert!(!rec.text.is_empty());
     assert!(!rec.text.contains('\u{FFFD}'), "{}", rec.text);
-    assert!(!rec.text.is_ascii(), "non-ASCII output: {}", rec.text);
-    assert!(
-        rec.text
-            .chars()
-            .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)
-                || ('\u{4e00}'..='\u{9fff}').contains(&c)),
-        "Japanese output: {}",
-        rec.text
-    );
-    // The test is only meaningful if some character really was split across tokens.
-    let mut split_tokens = 0;
-    for id in &ids {
-        if model.detokenize(vec![*id]).unwrap().contains('\u{FFFD}') {
-            split_tokens += 1;
-        }
-    }
-    assert!(
-        split_tokens > 0,
-        "no token held a partial character: {}",
-        rec.text
-    );
+    let ids = rec.token_ids.clone().unwrap();
     assert_eq!(rec.text, model.detokenize(ids).unwrap());
+}
+
+#[test]
+fn characters_split_across_tokens_stream_whole() {
+    let model = llama::load(&spec(SMOLLM2, TemplateChoice::Auto)).unwrap();
+    let text = "Café, déjà vu, 日本語 🎉";
+    let pieces = model.tokenize(text).unwrap();
+    let partial = pieces
+        .iter()
+        .filter(|(_, bytes)| std::str::from_utf8(bytes).is_err())
+        .count();
+    assert!(
+        partial > 0,
+        "no token holds a partial character: {pieces:?}"
+    );
+    // The decode loop's path: each token's bytes into the incremental UTF-8 decoder.
+    let mut decoder = Utf8Stream::default();
+    let mut streamed = String::new();
+    for (_, bytes) in &pieces {
+        let out = decoder.push(bytes);
+        assert!(
+            !out.contains('\u{FFFD}'),
+            "a partial character leaked: {out:?}"
+        );
+        streamed.push_str(&out);
+    }
+    streamed.push_str(&decoder.finish());
+    assert_eq!(streamed, text);
+    let ids = pieces.iter().map(|(id, _)| *id).collect();
+    assert_eq!(model.detokenize(ids).unwrap(), text);
 }
 
 #[test]
@@ -148,6 +170,15 @@ async fn models_are_cached_and_greedy_is_deterministic() {
 #[tokio::test]
 async fn cancel_stops_at_the_next_token_and_the_model_stays_ready() {
     let model = llama::load(&spec(SMOLLM2, TemplateChoice::Auto)).unwrap();
+    let question = GenRequest::new(
+        vec![
+            ChatMessage::new(Role::System, "You are a helpful assistant."),
+            ChatMessage::new(Role::User, "What is the capital of France?"),
+        ],
+        greedy(32),
+    );
+    let before = run(model.as_ref(), question.clone(), CancellationToken::new()).await;
+    assert!(!before.text.is_empty(), "{:?}", before.error);
     let long = GenParams {
         ignore_eos: true,
         ..greedy(2000)
@@ -172,48 +203,52 @@ async fn cancel_stops_at_the_next_token_and_the_model_stays_ready() {
         "stopped promptly after cancel: {n} tokens"
     );
 
-    let again = GenRequest::new(
-        vec![
-            ChatMessage::new(Role::System, "You are a helpful assistant."),
-            ChatMessage::new(Role::User, "What is the capital of France?"),
-        ],
-        greedy(32),
-    );
+    // The same question after the cancel: the same greedy answer as before it.
     let rec = tokio::time::timeout(
         Duration::from_secs(120),
-        run(model.as_ref(), again, CancellationToken::new()),
+        run(model.as_ref(), question, CancellationToken::new()),
     )
     .await
     .unwrap();
-    assert!(rec.text.contains("Paris"), "{}", rec.text);
+    assert_eq!(rec.text, before.text);
 }
 
 #[tokio::test]
 async fn stop_strings_end_generation_before_the_string() {
     let model = llama::load(&spec(GEMMA3, TemplateChoice::Raw)).unwrap();
+    let prompt = vec![ChatMessage::new(
+        Role::User,
+        "Apples, pears, plums, cherries, grapes",
+    )];
+    let free = run(
+        model.as_ref(),
+        GenRequest::new(prompt.clone(), greedy(48)),
+        CancellationToken::new(),
+    )
+    .await;
+    // A stop string taken from the middle of the model's own answer (whatever its words), so
+    // it may span tokens; the answer with it must end right before its first occurrence.
+    let chars: Vec<char> = free.text.chars().collect();
+    assert!(chars.len() >= 12, "a long enough answer: {:?}", free.text);
+    let stop: String = chars[chars.len() / 2..chars.len() / 2 + 3].iter().collect();
+    let expected = &free.text[..free.text.find(&stop).unwrap()];
     let params = GenParams {
-        stop: vec![",".into(), ".".into()],
-        ..greedy(64)
+        stop: vec![stop.clone(), "\u{1F600}never".into()],
+        ..greedy(48)
     };
-    let request = GenRequest::new(
-        vec![ChatMessage::new(
-            Role::User,
-            "Apples, pears, plums, cherries, grapes",
-        )],
-        params,
-    );
-    let rec = run(model.as_ref(), request, CancellationToken::new()).await;
+    let rec = run(
+        model.as_ref(),
+        GenRequest::new(prompt, params),
+        CancellationToken::new(),
+    )
+    .await;
     assert_eq!(
         rec.finish_reason,
         Some(FinishReason::StopString),
-        "{}",
-        rec.text
+        "stop {stop:?} in {:?}",
+        free.text
     );
-    assert!(
-        !rec.text.contains(',') && !rec.text.contains('.'),
-        "{}",
-        rec.text
-    );
+    assert_eq!(rec.text, expected, "stop {stop:?}");
 }
 
 #[tokio::test]

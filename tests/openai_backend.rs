@@ -94,7 +94,7 @@ fn assert_fault(config: &str, kind: &str) -> Value {
 }
 
 #[test]
-fn llama_cpp_python_answers_paris_with_estimated_tokens() {
+fn llama_cpp_python_streams_an_answer_with_estimated_tokens() {
     let server = TestServer::llama_cpp(2048);
     let sandbox = Sandbox::new();
     let config = entry(
@@ -108,14 +108,27 @@ fn llama_cpp_python_answers_paris_with_estimated_tokens() {
         "smol-server",
         "What is the capital of France?",
     );
+    // That server's llama.cpp is compiled for this CPU: its words are not asserted (the exact
+    // text read from a stream is checked against llm-katan's echo and the fault server).
     let text = streamed_text(&ev, "smol-server");
-    assert!(text.contains("Paris"), "{text}");
+    assert!(
+        !text.trim().is_empty() && !text.contains('\u{FFFD}'),
+        "{text:?}"
+    );
+    let deltas = ev
+        .iter()
+        .filter(|e| e["model"] == "smol-server" && e["event"] == "delta")
+        .count();
     let done = finished(&ev, "smol-server").unwrap();
     assert_eq!(
         done["usage"]["estimated"], true,
         "that server sends no usage: {done}"
     );
     assert_eq!(done["metrics"]["tokens_estimated"], true);
+    assert_eq!(
+        done["usage"]["completion_tokens"], deltas,
+        "estimated = one token per content chunk"
+    );
 }
 
 #[test]

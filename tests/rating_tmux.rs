@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::tmux::{Tmux, slam_env};
-use common::{Sandbox, text};
+use common::{Sandbox, first_words, text};
 use slam::store::records::ExportLine;
 
 const STUDY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-runs/slam-study.jsonl");
@@ -301,7 +301,7 @@ fn rating_a_prompt_file_with_live_models_resumes_where_it_stopped() {
         |s| s.contains("item 1/2") && s.contains("vote: A is better ✓ saved"),
         Duration::from_secs(20),
     );
-    assert!(screen.contains("Paris"), "{screen}");
+    let revisited = screen;
     tmux.keys(&["q"]);
     std::thread::sleep(Duration::from_millis(500));
 
@@ -325,11 +325,11 @@ fn rating_a_prompt_file_with_live_models_resumes_where_it_stopped() {
     );
     let metrics = smollm2.generation.metrics.as_ref().unwrap();
     assert!(metrics["output_tokens"].as_u64().unwrap() > 0, "{metrics}");
-    assert!(
-        smollm2.generation.text.contains("Paris"),
-        "{}",
-        smollm2.generation.text
-    );
+    // Revisiting showed the stored answer (its words depend on the CPU, so they come from the
+    // store, not from the test).
+    let shown = first_words(&smollm2.generation.text, 30);
+    assert!(!shown.is_empty());
+    assert!(revisited.contains(&shown), "{shown:?} in\n{revisited}");
     let vote = q1
         .iter()
         .flat_map(|l| l.ratings.iter())

@@ -79,8 +79,8 @@ pub struct SamplingArgs {
     /// Penalty for repeating recent tokens (1.0 = off).
     #[arg(long)]
     pub repeat_penalty: Option<f32>,
-    /// Stop after this many generated tokens.
-    #[arg(long, short = 'n')]
+    /// Stop after this many generated tokens (at least 1).
+    #[arg(long, short = 'n', value_parser = parse_max_tokens)]
     pub max_tokens: Option<u32>,
     /// Random seed (default: a new one each run).
     #[arg(long)]
@@ -100,6 +100,14 @@ pub struct SamplingArgs {
     /// Context size for local models (default: training context, at most 4096).
     #[arg(long, value_name = "TOKENS")]
     pub ctx_size: Option<u32>,
+}
+
+fn parse_max_tokens(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(0) => Err(crate::core::domain::MAX_TOKENS_ZERO.to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("expected a whole number of tokens: {e}")),
+    }
 }
 
 impl SamplingArgs {

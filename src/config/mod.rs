@@ -104,7 +104,7 @@ impl Config {
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     let file: ConfigFile = toml::from_str(text).map_err(|e| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
-        let (line, column) = line_column(text, offset);
+        let (line, column) = crate::core::source_pos::line_column(text, offset);
         let source_line = text.lines().nth(line - 1).unwrap_or("");
         ConfigError::Parse {
             path: path.to_path_buf(),
@@ -127,16 +127,6 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
         }
     }
     Ok(file)
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..text.floor_char_boundary(offset)];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
 }
 
 #[cfg(test)]
@@ -180,11 +170,5 @@ mod tests {
                 .to_string()
                 .contains("twice")
         );
-    }
-
-    #[test]
-    fn line_column_counts_characters() {
-        assert_eq!(line_column("ab\ncé d", 7), (2, 4));
-        assert_eq!(line_column("x", 0), (1, 1));
     }
 }

@@ -164,10 +164,24 @@ pub struct GenParamsPatch {
     pub top_p: Option<f32>,
     pub min_p: Option<f32>,
     pub repeat_penalty: Option<f32>,
+    #[serde(default, deserialize_with = "max_tokens_at_least_one")]
     pub max_tokens: Option<u32>,
     pub seed: Option<u32>,
     pub stop: Option<Vec<String>>,
     pub ignore_eos: Option<bool>,
+}
+
+/// The one message for a zero token budget, from files and flags alike.
+pub const MAX_TOKENS_ZERO: &str =
+    "max_tokens must be at least 1: slam refuses a generation of zero tokens";
+
+fn max_tokens_at_least_one<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<u32>, D::Error> {
+    match u32::deserialize(d)? {
+        0 => Err(serde::de::Error::custom(MAX_TOKENS_ZERO)),
+        n => Ok(Some(n)),
+    }
 }
 
 impl GenParams {

@@ -1,6 +1,7 @@
 //! Keys as data: `"<Ctrl-c>"`-style strings bound to `Action`s per mode, from a TOML file. The
 //! help overlay and the hint bar are generated from the same map.
 
+use super::source_pos::toml_error;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -175,10 +176,7 @@ impl Keymap {
     /// Parse a keymap file. Two spellings of one key in a section is a conflict.
     pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
         type Raw = BTreeMap<String, BTreeMap<String, Action>>;
-        let raw: Raw = toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            format!("{origin}:{line}:{col}: {}", e.message())
-        })?;
+        let raw: Raw = toml::from_str(text).map_err(|e| toml_error(origin, text, &e))?;
         let mut sections = BTreeMap::new();
         for (name, bindings) in raw {
             if !SECTIONS.contains(&name.as_str()) {
@@ -239,13 +237,6 @@ fn serde_plain(action: Action) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..text.floor_char_boundary(offset.min(text.len()))];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
 }
 
 #[cfg(test)]

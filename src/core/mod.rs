@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod rating;
 pub mod recording;
 pub mod reducer;
+pub mod source_pos;
 pub mod state;
 pub mod stats;
 pub mod stop;

@@ -7,6 +7,9 @@ use serde::Deserialize;
 
 use super::domain::{EngineTimings, FinishReason, Prompt, Usage};
 
+/// More models than any comparison runs: a larger index is corruption, not a recording.
+pub const MAX_PANES: usize = 64;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
     Started,
@@ -83,7 +86,10 @@ impl Recording {
             if line.event == "loaded" {
                 continue;
             }
-            let pane = line.index.ok_or_else(|| fail("expected \"index\""))?;
+            let pane = line
+                .index
+                .filter(|i| *i < MAX_PANES)
+                .ok_or_else(|| fail(&format!("expected \"index\" from 0 to {}", MAX_PANES - 1)))?;
             let model = line
                 .model
                 .clone()
@@ -92,9 +98,9 @@ impl Recording {
                 rec.models.resize(pane + 1, String::new());
             }
             rec.models[pane] = model;
-            let t_ms = line
+            let at = line
                 .t_ms
-                .filter(|t| t.is_finite() && *t >= 0.0)
+                .and_then(|t| Duration::try_from_secs_f64(t / 1000.0).ok())
                 .ok_or_else(|| fail("expected \"t_ms\" ≥ 0"))?;
             let event = match line.event.as_str() {
                 "started" => Recorded::Started,
@@ -122,11 +128,7 @@ impl Recording {
                     )));
                 }
             };
-            rec.events.push(RecordedEvent {
-                pane,
-                at: Duration::from_secs_f64(t_ms / 1000.0),
-                event,
-            });
+            rec.events.push(RecordedEvent { pane, at, event });
         }
         if !saw_prompt {
             return Err(format!(
@@ -163,6 +165,32 @@ mod tests {
         assert_eq!(r.events[1].event, Recorded::Started);
         assert_eq!(r.events[1].pane, 1);
         assert!(matches!(&r.events[4].event, Recorded::Failed { kind, .. } if kind == "auth"));
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_errors_not_panics() {
+        // Found by `make fuzz`: a time past what a Duration holds, and a huge pane index.
+        for (line, expected) in [
+            (
+                r#"{"event":"started","model":"a","index":0,"t_ms":4.7e98}"#,
+                "t_ms",
+            ),
+            (
+                r#"{"event":"started","model":"a","index":0,"t_ms":-1}"#,
+                "t_ms",
+            ),
+            (
+                r#"{"event":"started","model":"a","index":99999999999,"t_ms":1}"#,
+                "index",
+            ),
+        ] {
+            let text = format!("{{\"event\":\"prompt\",\"user\":\"Hi\"}}\n{line}\n");
+            let err = Recording::parse(&text, "r.jsonl").unwrap_err();
+            assert!(
+                err.starts_with("r.jsonl:2: expected") && err.contains(expected),
+                "{err}"
+            );
+        }
     }
 
     #[test]

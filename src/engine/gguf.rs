@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, ErrorKind, Read};
+use std::io::{BufReader, Cursor, ErrorKind, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::EngineError;
@@ -87,13 +87,24 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, EngineError> {
         return Err(fail("is a directory, not a GGUF model file".into()));
     }
     let file = File::open(path).map_err(|e| fail(io_reason(&e)))?;
-    let file_size = meta.len();
+    parse(BufReader::with_capacity(1 << 16, file), meta.len(), path)
+}
+
+/// The same validation over bytes in memory (`path` only names them in errors).
+pub fn parse_header_bytes(bytes: &[u8], path: &Path) -> Result<GgufHeader, EngineError> {
+    parse(Cursor::new(bytes), bytes.len() as u64, path)
+}
+
+fn parse<S: Source>(source: S, file_size: u64, path: &Path) -> Result<GgufHeader, EngineError> {
+    let fail = |reason: String| EngineError::ModelFile {
+        path: path.to_path_buf(),
+        reason,
+    };
     let mut r = Reader {
-        inner: BufReader::with_capacity(1 << 16, file),
+        inner: source,
         pos: 0,
         file_size,
     };
-
     let mut magic = [0u8; 4];
     r.bytes(&mut magic)
         .map_err(|e| fail(e.describe("its magic number")))?;
@@ -106,6 +117,23 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, EngineError> {
     let header = parse_after_magic(&mut r, path).map_err(|e| fail(e.describe("its header")))?;
     check_tensor_data(&mut r, &header).map_err(|e| fail(e.describe("its tensor table")))?;
     Ok(header)
+}
+
+/// Where header bytes come from: a buffered file (skips keep the buffer) or memory.
+trait Source: Read {
+    fn skip_forward(&mut self, n: i64) -> std::io::Result<()>;
+}
+
+impl Source for BufReader<File> {
+    fn skip_forward(&mut self, n: i64) -> std::io::Result<()> {
+        self.seek_relative(n)
+    }
+}
+
+impl Source for Cursor<&[u8]> {
+    fn skip_forward(&mut self, n: i64) -> std::io::Result<()> {
+        self.seek(SeekFrom::Current(n)).map(|_| ())
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -134,13 +162,13 @@ impl ParseError {
     }
 }
 
-struct Reader {
-    inner: BufReader<File>,
+struct Reader<S> {
+    inner: S,
     pos: u64,
     file_size: u64,
 }
 
-impl Reader {
+impl<S: Source> Reader<S> {
     fn bytes(&mut self, buf: &mut [u8]) -> Result<(), ParseError> {
         match self.inner.read_exact(buf) {
             Ok(()) => {
@@ -164,7 +192,7 @@ impl Reader {
             });
         }
         let delta = i64::try_from(n).map_err(|_| ParseError::Corrupt("length overflow".into()))?;
-        self.inner.seek_relative(delta).map_err(ParseError::Io)?;
+        self.inner.skip_forward(delta).map_err(ParseError::Io)?;
         self.pos = end;
         Ok(())
     }
@@ -188,6 +216,14 @@ impl Reader {
                 "a string of {len} bytes at byte {}",
                 self.pos
             )));
+        }
+        // A length past the end of the file is truncation: say so before allocating for it.
+        let end = self.pos.saturating_add(len);
+        if end > self.file_size {
+            return Err(ParseError::Truncated {
+                at: end,
+                size: self.file_size,
+            });
         }
         let mut buf = vec![0u8; len as usize];
         self.bytes(&mut buf)?;
@@ -272,7 +308,7 @@ impl Reader {
     }
 }
 
-fn parse_after_magic(r: &mut Reader, path: &Path) -> Result<GgufHeader, ParseError> {
+fn parse_after_magic<S: Source>(r: &mut Reader<S>, path: &Path) -> Result<GgufHeader, ParseError> {
     let version = r.u32()?;
     if !(2..=3).contains(&version) {
         return Err(ParseError::Corrupt(format!(
@@ -303,7 +339,7 @@ fn parse_after_magic(r: &mut Reader, path: &Path) -> Result<GgufHeader, ParseErr
 }
 
 /// Read the tensor table and check that every tensor's data lies inside the file.
-fn check_tensor_data(r: &mut Reader, header: &GgufHeader) -> Result<(), ParseError> {
+fn check_tensor_data<S: Source>(r: &mut Reader<S>, header: &GgufHeader) -> Result<(), ParseError> {
     let mut data_end: u64 = 0;
     for _ in 0..header.tensor_count {
         let name = r.string()?;

@@ -82,6 +82,19 @@ impl Store {
         Ok(store)
     }
 
+    /// A fresh, migrated database in memory (tests and fuzzing): no file, no lock.
+    pub fn open_in_memory() -> Result<Store> {
+        let path = Path::new(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| sqlite(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            _lock: None,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
     /// Open an existing database to read (list, show, export, leaderboard) while another slam
     /// may be writing to it.
     pub fn open_read(path: &Path) -> Result<Store> {

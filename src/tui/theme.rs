@@ -1,6 +1,7 @@
 //! Colour themes from TOML: built-ins compiled in, user themes from `slam/themes/*.toml` in the
 //! config dir. A bad theme file is an error naming the file and the key.
 
+use crate::core::source_pos::toml_error;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
@@ -78,7 +79,7 @@ impl Theme {
     /// Parse a theme file; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Theme, String> {
         let raw: BTreeMap<String, String> =
-            toml::from_str(text).map_err(|e| format!("{origin}: {}", e.message()))?;
+            toml::from_str(text).map_err(|e| toml_error(origin, text, &e))?;
         if let Some(unknown) = raw.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(format!(
                 "{origin}: unknown key {unknown:?} (expected: {})",

@@ -64,6 +64,21 @@ impl Sandbox {
     }
 }
 
+/// The answer's first words, at most `max_chars` of them: what a pane's first line shows.
+pub fn first_words(answer: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for word in answer.split_whitespace() {
+        if !out.is_empty() && out.chars().count() + 1 + word.chars().count() > max_chars {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 pub fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -66,6 +66,10 @@ enum Job {
         cancel: CancellationToken,
         events: tokio_mpsc::UnboundedSender<GenEvent>,
     },
+    Tokenize {
+        text: String,
+        reply: mpsc::Sender<Vec<(i32, Vec<u8>)>>,
+    },
     Detokenize {
         ids: Vec<i32>,
         reply: mpsc::Sender<String>,
@@ -87,6 +91,17 @@ impl LocalModel {
     pub fn detokenize(&self, ids: Vec<i32>) -> Result<String, EngineError> {
         let (reply, answer) = mpsc::channel();
         self.send(Job::Detokenize { ids, reply })?;
+        answer.recv().map_err(|_| self.gone())
+    }
+
+    /// Tokenize `text` (no BOS) on the model's own thread: each token's id and its raw bytes,
+    /// which may be part of a UTF-8 character — what the decode loop streams.
+    pub fn tokenize(&self, text: &str) -> Result<Vec<(i32, Vec<u8>)>, EngineError> {
+        let (reply, answer) = mpsc::channel();
+        self.send(Job::Tokenize {
+            text: text.to_owned(),
+            reply,
+        })?;
         answer.recv().map_err(|_| self.gone())
     }
 

@@ -170,6 +170,19 @@ fn serve(
                     }
                 });
             }
+            Job::Tokenize { text, reply } => {
+                let vocab = loaded.vocab();
+                let pieces = vocab
+                    .tokenize(text.as_bytes(), false, false)
+                    .into_iter()
+                    .map(|t| {
+                        let mut piece = Vec::new();
+                        vocab.token_to_piece_into(t, &mut piece, false, None);
+                        (t.0, piece)
+                    })
+                    .collect();
+                let _ = reply.send(pieces);
+            }
             Job::Detokenize { ids, reply } => {
                 let tokens: Vec<LlamaToken> = ids.into_iter().map(LlamaToken).collect();
                 let bytes = if tokens.is_empty() {
@@ -316,6 +329,10 @@ impl Session<'_> {
         let finish_reason = loop {
             if cancel.is_cancelled() {
                 break FinishReason::Cancelled;
+            }
+            // Checked before sampling too, so a library caller's max_tokens 0 yields no token.
+            if generated.len() >= params.max_tokens as usize {
+                break FinishReason::Length;
             }
             let token = if plain_greedy {
                 sampler::argmax(ctx.get_logits_ith(-1))

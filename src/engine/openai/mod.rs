@@ -4,7 +4,7 @@
 mod chunk;
 mod http_error;
 pub mod retry;
-mod stream;
+pub(crate) mod stream;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,4 +1,6 @@
 //! Reading a chat-completion event stream: deltas stamped on receipt, usage, finish, faults.
+//! The network loop (`consume`) only waits and stamps; what each SSE event means is decided by
+//! `StreamState`, which is pure and is what the fuzz targets exercise.
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +9,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::chunk::Chunk;
+use super::chunk::{Chunk, ChunkUsage};
 use crate::core::domain::{EngineTimings, FinishReason, Usage};
 use crate::engine::EngineError;
 use crate::engine::backend::GenEvent;
@@ -39,17 +41,12 @@ pub async fn consume(
     }
 
     let mut events = response.bytes_stream().eventsource();
-    let mut saw_event = false;
-    let mut done = false;
-    let mut deltas: u32 = 0;
-    let mut usage = None;
-    let mut finish: Option<String> = None;
-    let mut timings: Option<EngineTimings> = None;
+    let mut state = StreamState::new(url);
     loop {
         let next = tokio::select! {
             biased;
             _ = cancel.cancelled() => {
-                finish = Some("cancelled".into());
+                state.cancel();
                 break;
             }
             next = tokio::time::timeout(idle, events.next()) => next,
@@ -70,23 +67,90 @@ pub async fn consume(
             Ok(Some(Ok(event))) => event,
         };
         let at = Instant::now();
-        saw_event = true;
-        let data = event.data.trim();
+        match state.on_data(&event.data)? {
+            Step::Delta(text) => {
+                let _ = tx.send(GenEvent::Delta {
+                    text,
+                    n_tokens: 1,
+                    at,
+                });
+            }
+            Step::Continue => {}
+            Step::Done => break,
+        }
+    }
+    let end = state.finish()?;
+    Ok(GenEvent::Finished {
+        usage: end.usage,
+        finish_reason: end.finish_reason,
+        timings: end.timings,
+        token_ids: None,
+        at: Instant::now(),
+    })
+}
+
+/// What one SSE event asks of the reader.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Answer text to show now.
+    Delta(String),
+    /// Nothing to show (usage, finish, keep-alive); read on.
+    Continue,
+    /// `[DONE]`: the stream is complete.
+    Done,
+}
+
+/// How a complete stream ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamEnd {
+    pub usage: Usage,
+    pub finish_reason: FinishReason,
+    pub timings: Option<EngineTimings>,
+}
+
+/// What a chat-completion stream has said so far, fed one SSE `data` field at a time.
+#[derive(Debug)]
+pub struct StreamState {
+    url: String,
+    saw_event: bool,
+    done: bool,
+    deltas: u32,
+    usage: Option<ChunkUsage>,
+    finish: Option<String>,
+    timings: Option<EngineTimings>,
+}
+
+impl StreamState {
+    pub fn new(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            saw_event: false,
+            done: false,
+            deltas: 0,
+            usage: None,
+            finish: None,
+            timings: None,
+        }
+    }
+
+    pub fn on_data(&mut self, data: &str) -> Result<Step, EngineError> {
+        self.saw_event = true;
+        let data = data.trim();
         if data == "[DONE]" {
-            done = true;
-            break;
+            self.done = true;
+            return Ok(Step::Done);
         }
         if data.is_empty() {
-            continue;
+            return Ok(Step::Continue);
         }
         let chunk: Chunk = serde_json::from_str(data).map_err(|e| EngineError::MalformedChunk {
-            url: url_s(),
+            url: self.url.clone(),
             reason: e.to_string(),
             data: data.chars().take(200).collect(),
         })?;
         if let Some(error) = &chunk.error {
             return Err(EngineError::ServerError {
-                url: url_s(),
+                url: self.url.clone(),
                 status: 200,
                 message: error
                     .get("message")
@@ -95,55 +159,60 @@ pub async fn consume(
                     .unwrap_or_else(|| error.to_string()),
             });
         }
-        if let Some(text) = chunk.content() {
-            deltas += 1;
-            let _ = tx.send(GenEvent::Delta {
-                text: text.to_owned(),
-                n_tokens: 1,
-                at,
-            });
-        }
         if let Some(reason) = chunk.finish_reason() {
-            finish = Some(reason.to_owned());
+            self.finish = Some(reason.to_owned());
         }
         if chunk.usage.is_some() {
-            usage = chunk.usage;
+            self.usage = chunk.usage;
         }
         if let Some(t) = chunk.timings {
-            timings = Some(t.to_engine());
+            self.timings = Some(t.to_engine());
         }
+        Ok(match chunk.content() {
+            Some(text) => {
+                self.deltas += 1;
+                Step::Delta(text.to_owned())
+            }
+            None => Step::Continue,
+        })
     }
-    if !saw_event && finish.is_none() {
-        return Err(EngineError::EmptyBody { url: url_s() });
+
+    pub fn cancel(&mut self) {
+        self.finish = Some("cancelled".into());
     }
-    // `[DONE]` or a finish_reason marks a complete stream; without either it was cut short.
-    let finish = match (finish, done) {
-        (Some(f), _) => f,
-        (None, true) => "stop".to_owned(),
-        (None, false) => return Err(EngineError::Truncated { url: url_s() }),
-    };
-    let finish_reason = match finish.as_str() {
-        "length" => FinishReason::Length,
-        "cancelled" => FinishReason::Cancelled,
-        _ => FinishReason::Stop,
-    };
-    let usage = match usage.and_then(|u| u.completion_tokens.map(|c| (u, c))) {
-        Some((u, completion)) => Usage {
-            prompt_tokens: u.prompt_tokens,
-            completion_tokens: completion,
-            estimated: false,
-        },
-        None => Usage {
-            prompt_tokens: usage.and_then(|u| u.prompt_tokens),
-            completion_tokens: deltas,
-            estimated: true,
-        },
-    };
-    Ok(GenEvent::Finished {
-        usage,
-        finish_reason,
-        timings,
-        token_ids: None,
-        at: Instant::now(),
-    })
+
+    /// The stream ended (or was cancelled): complete, or cut short.
+    pub fn finish(self) -> Result<StreamEnd, EngineError> {
+        if !self.saw_event && self.finish.is_none() {
+            return Err(EngineError::EmptyBody { url: self.url });
+        }
+        // `[DONE]` or a finish_reason marks a complete stream; without either it was cut short.
+        let finish = match (self.finish, self.done) {
+            (Some(f), _) => f,
+            (None, true) => "stop".to_owned(),
+            (None, false) => return Err(EngineError::Truncated { url: self.url }),
+        };
+        let finish_reason = match finish.as_str() {
+            "length" => FinishReason::Length,
+            "cancelled" => FinishReason::Cancelled,
+            _ => FinishReason::Stop,
+        };
+        let usage = match self.usage.and_then(|u| u.completion_tokens.map(|c| (u, c))) {
+            Some((u, completion)) => Usage {
+                prompt_tokens: u.prompt_tokens,
+                completion_tokens: completion,
+                estimated: false,
+            },
+            None => Usage {
+                prompt_tokens: self.usage.and_then(|u| u.prompt_tokens),
+                completion_tokens: self.deltas,
+                estimated: true,
+            },
+        };
+        Ok(StreamEnd {
+            usage,
+            finish_reason,
+            timings: self.timings,
+        })
+    }
 }
