@@ -1,5 +1,6 @@
 //! slam: can a small language model replace GPT-4 behind your feature?
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod core;

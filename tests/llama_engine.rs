@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{GEMMA3, SMOLLM2, model_path};
+use slam::app::Models;
 use slam::core::domain::{ChatMessage, FinishReason, GenParams, Role};
 use slam::engine::chat_template::{JinjaTemplate, TemplateChoice};
 use slam::engine::llama::{self, LlamaOptions, LlamaSpec};
@@ -139,8 +140,10 @@ fn smollm2_template_matches_hugging_face() {
 
 #[tokio::test]
 async fn models_are_cached_and_greedy_is_deterministic() {
-    let a = llama::load(&spec(GEMMA3, TemplateChoice::Raw)).unwrap();
-    let b = llama::load(&spec(GEMMA3, TemplateChoice::Raw)).unwrap();
+    // The app layer's factory loads a model once and shares it.
+    let models = Models::default();
+    let a = models.local(&spec(GEMMA3, TemplateChoice::Raw)).unwrap();
+    let b = models.local(&spec(GEMMA3, TemplateChoice::Raw)).unwrap();
     assert!(
         std::sync::Arc::ptr_eq(&a, &b),
         "same file and options → same loaded model"

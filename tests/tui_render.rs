@@ -9,6 +9,7 @@ use ratatui::buffer::Buffer;
 use slam::core::action::Action;
 use slam::core::domain::{FinishReason, Usage};
 use slam::core::event::{Event, StreamEvent};
+use slam::core::generation::Failure;
 use slam::core::hardware::{GpuSnapshot, HardwareSnapshot};
 use slam::core::keymap::Keymap;
 use slam::core::reducer::update;
@@ -100,6 +101,7 @@ fn comparing(width: u16, height: u16) -> AppState {
             },
             finish_reason: FinishReason::Stop,
             timings: None,
+            token_ids: None,
             at: at(240),
         },
     );
@@ -229,8 +231,10 @@ fn popups_and_an_error_pane() {
             pane: 1,
             run,
             event: StreamEvent::Failed {
-                kind: "connection_refused".into(),
-                message: "http://127.0.0.1:9/v1/chat/completions: connection refused (is the server running?)".into(),
+                error: Failure {
+                    kind: "connection_refused".into(),
+                    message: "http://127.0.0.1:9/v1/chat/completions: connection refused (is the server running?)".into(),
+                },
                 at: t0,
             },
         },
@@ -283,6 +287,7 @@ fn rated(blind: bool, keys: &[Action], acked: u64) -> AppState {
                 usage: Usage::default(),
                 finish_reason: FinishReason::Stop,
                 timings: None,
+                token_ids: None,
                 at: t0 + Duration::from_millis(200),
             },
         ];

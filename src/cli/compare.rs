@@ -10,11 +10,11 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::output::{TABLE_HEADER, event_json, metrics_json, render_table, table_row};
-use super::{SamplingArgs, read_prompt, start};
+use super::{SamplingArgs, read_prompt};
+use crate::app::{BackendFactory, Models, RunEvent, merge, run_prompt};
 use crate::config::{Config, ResolvedModel};
-use crate::engine::backend::GenEvent;
-use crate::engine::runner::{Recorder, fan_out};
-use crate::engine::{Backend, GenRequest};
+use crate::core::domain::Prompt;
+use crate::engine::runner::Recorder;
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -31,7 +31,6 @@ pub struct CompareArgs {
 }
 
 pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode> {
-    let epoch = Instant::now();
     let prompt = read_prompt(&args.prompt, args.sampling.system.as_ref())?;
     let patch = args.sampling.patch();
     let models = args
@@ -39,52 +38,6 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
         .iter()
         .map(|m| config.resolve(m, &patch))
         .collect::<Result<Vec<ResolvedModel>, _>>()?;
-    let names: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        // The first line makes the output a replayable recording (`slam tui --replay FILE`).
-        writeln!(
-            out,
-            "{}",
-            json!({"event": "prompt", "system": prompt.system, "user": prompt.user})
-        )?;
-    }
-    let progress = !args.json && std::io::stderr().is_terminal();
-
-    // Load every model at once; a model that fails to load is reported, the others go on.
-    let loads: Vec<_> = models
-        .iter()
-        .map(|m| tokio::spawn(start::open_async(m.clone(), args.sampling.clone())))
-        .collect();
-    let mut recorders = vec![Recorder::default(); models.len()];
-    let mut ready: Vec<(usize, Arc<dyn Backend>)> = Vec::new();
-    for (index, load) in loads.into_iter().enumerate() {
-        let result = load.await.map_err(anyhow::Error::from)?;
-        match result {
-            Ok(backend) => {
-                if args.json {
-                    let t_ms = epoch.elapsed().as_secs_f64() * 1000.0;
-                    writeln!(
-                        out,
-                        "{}",
-                        json!({"event": "loaded", "model": names[index], "index": index, "t_ms": t_ms})
-                    )?;
-                }
-                ready.push((index, backend));
-            }
-            Err(error) => {
-                let event = GenEvent::Failed {
-                    error,
-                    at: Instant::now(),
-                };
-                recorders[index].on_event(&event);
-                if args.json {
-                    writeln!(out, "{}", event_json(&names[index], index, &event, epoch))?;
-                }
-            }
-        }
-    }
-
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
     tokio::spawn(async move {
@@ -92,24 +45,77 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
             on_ctrl_c.cancel();
         }
     });
-    // Every model gets the same prompt; each keeps its own system prompt and parameters.
-    let backends: Vec<Arc<dyn Backend>> = ready.iter().map(|(_, b)| b.clone()).collect();
-    let requests: Vec<GenRequest> = ready
-        .iter()
-        .map(|(i, _)| GenRequest::new(models[*i].messages(&prompt), models[*i].params.clone()))
-        .collect();
-    let mut events = fan_out(&backends, &requests, &cancel);
-    while let Some(tagged) = events.recv().await {
-        let index = ready[tagged.index].0;
+    let factory = Arc::new(Models::new(args.sampling.load_overrides()));
+    let show = Show {
+        json: args.json,
+        progress: !args.json && std::io::stderr().is_terminal(),
+    };
+    let mut out = std::io::stdout().lock();
+    let all_ok = compare(factory, models, &prompt, show, &cancel, &mut out).await?;
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// How the comparison is shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Show {
+    /// One JSON object per event (a replayable recording) instead of text and a table.
+    pub json: bool,
+    /// A one-line progress display on stderr while the models run.
+    pub progress: bool,
+}
+
+/// Run `prompt` on `models` at once and write the answers and metrics to `out`. Returns
+/// whether every model answered without an error.
+pub async fn compare(
+    factory: Arc<dyn BackendFactory>,
+    models: Vec<ResolvedModel>,
+    prompt: &Prompt,
+    show: Show,
+    cancel: &CancellationToken,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let epoch = Instant::now();
+    let names: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
+    if show.json {
+        // The first line makes the output a replayable recording (`slam tui --replay FILE`).
+        writeln!(
+            out,
+            "{}",
+            json!({"event": "prompt", "system": prompt.system, "user": prompt.user})
+        )?;
+    }
+    // Every model gets the same prompt; each keeps its own system prompt and parameters. A
+    // model that fails to load is reported, the others go on.
+    let mut events = merge(run_prompt(factory, models, prompt, cancel));
+    let mut recorders = vec![Recorder::default(); names.len()];
+    while let Some((index, event)) = events.recv().await {
+        let event = match event {
+            RunEvent::Loaded { at } => {
+                if show.json {
+                    let t_ms = at.saturating_duration_since(epoch).as_secs_f64() * 1000.0;
+                    writeln!(
+                        out,
+                        "{}",
+                        json!({"event": "loaded", "model": names[index], "index": index, "t_ms": t_ms})
+                    )?;
+                }
+                continue;
+            }
+            RunEvent::Gen(event) => event,
+        };
         let rec = &mut recorders[index];
-        rec.on_event(&tagged.event);
-        if args.json {
-            let mut line = event_json(&names[index], index, &tagged.event, epoch);
-            if tagged.event.is_terminal() {
+        rec.on_event(&event);
+        if show.json {
+            let mut line = event_json(&names[index], index, &event, epoch);
+            if event.is_terminal() {
                 line["metrics"] = metrics_json(&rec.metrics());
             }
             writeln!(out, "{line}")?;
-        } else if progress {
+        } else if show.progress {
             let status: Vec<String> = names
                 .iter()
                 .zip(&recorders)
@@ -124,11 +130,11 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
             eprint!("\r\x1b[2K{}", status.join(" · "));
         }
     }
-    if progress {
+    if show.progress {
         eprint!("\r\x1b[2K");
     }
 
-    if !args.json {
+    if !show.json {
         for (name, rec) in names.iter().zip(&recorders) {
             writeln!(out, "── {name} ──")?;
             match &rec.error {
@@ -145,10 +151,5 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
         write!(out, "{}", render_table(&TABLE_HEADER, &rows))?;
     }
     out.flush()?;
-    let failed = recorders.iter().any(|r| r.error.is_some());
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(recorders.iter().all(|r| r.error.is_none()))
 }

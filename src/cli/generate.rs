@@ -2,15 +2,16 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use super::output::{event_json, metrics_json, metrics_line};
-use super::{SamplingArgs, read_prompt, start};
+use super::{SamplingArgs, read_prompt};
+use crate::app::{Models, RunEvent, run_model};
 use crate::config::Config;
-use crate::engine::GenRequest;
 use crate::engine::backend::GenEvent;
 use crate::engine::runner::Recorder;
 
@@ -32,9 +33,6 @@ pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode
     let prompt = read_prompt(&args.prompt, args.sampling.system.as_ref())?;
     let model = config.resolve(&args.model, &args.sampling.patch())?;
     let name = model.name.clone();
-    let request = GenRequest::new(model.messages(&prompt), model.params.clone());
-    let backend = start::open_async(model, args.sampling.clone()).await?;
-
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
     tokio::spawn(async move {
@@ -42,12 +40,16 @@ pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode
             on_ctrl_c.cancel();
         }
     });
+    let factory = Arc::new(Models::new(args.sampling.load_overrides()));
+    let mut stream = run_model(factory, model, &prompt, &cancel);
 
-    let mut stream = backend.generate(request, cancel);
     let mut rec = Recorder::default();
     let mut stdout = std::io::stdout().lock();
     let mut epoch = None;
     while let Some(event) = stream.recv().await {
+        let RunEvent::Gen(event) = event else {
+            continue;
+        };
         rec.on_event(&event);
         let epoch = *epoch.get_or_insert(event.at());
         if args.json {
@@ -64,7 +66,8 @@ pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode
             break;
         }
     }
-    if !args.json {
+    // The answer's line ends; a model that never answered (it did not load) printed nothing.
+    if !args.json && (rec.error.is_none() || !rec.text.is_empty()) {
         writeln!(stdout)?;
     }
     stdout.flush()?;

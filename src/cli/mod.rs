@@ -7,7 +7,6 @@ mod models;
 mod output;
 mod rate;
 mod sessions;
-pub mod start;
 mod tui;
 
 use std::io::Read;
@@ -111,6 +110,14 @@ fn parse_max_tokens(s: &str) -> Result<u32, String> {
 }
 
 impl SamplingArgs {
+    /// The flags that change how a local model is loaded.
+    pub fn load_overrides(&self) -> crate::app::LoadOverrides {
+        crate::app::LoadOverrides {
+            threads: self.threads,
+            ctx_size: self.ctx_size,
+        }
+    }
+
     pub fn patch(&self) -> GenParamsPatch {
         GenParamsPatch {
             temperature: self.temperature,

@@ -10,12 +10,13 @@ use clap::Args;
 use serde::Deserialize;
 
 use super::tui::{TuiLook, load_look};
+use crate::app::Models;
+use crate::app::persist::PersistOptions;
 use crate::config::Config;
 use crate::core::domain::Prompt;
 use crate::core::state::{RateItem, RateSession, RatingState};
 use crate::store::records::SessionRecord;
 use crate::store::{Store, manifest};
-use crate::tui::persist::PersistOptions;
 use crate::tui::{self, TuiOptions};
 
 #[derive(Debug, Args)]
@@ -189,6 +190,7 @@ pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<Ex
             recordings: Vec::new(),
             replay_now: None,
             rating,
+            factory: std::sync::Arc::new(Models::default()),
             persist: PersistOptions {
                 store: Ok(store),
                 session_id: Some(session_id),

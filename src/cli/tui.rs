@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
+use crate::app::Models;
+use crate::app::persist::PersistOptions;
 use crate::config::{Config, project_dirs};
 use crate::core::keymap::Keymap;
 use crate::core::recording::Recording;
 use crate::core::state::RatingState;
 use crate::store::Store;
 use crate::store::records::SessionRecord;
-use crate::tui::persist::PersistOptions;
 use crate::tui::theme::Theme;
 use crate::tui::{self, TuiOptions};
 
@@ -111,6 +112,7 @@ pub async fn run(config: Config, db: &Path, args: TuiArgs) -> anyhow::Result<Exi
             recordings,
             replay_now,
             rating: RatingState::new(rater.clone(), args.blind, fastrand::u64(..)),
+            factory: std::sync::Arc::new(Models::default()),
             persist: PersistOptions {
                 store,
                 session_id: None,

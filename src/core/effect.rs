@@ -1,6 +1,7 @@
 //! What the reducer asks the driver to do. Effects are data: the reducer never performs them.
 
 use crate::core::domain::{EngineTimings, FinishReason, GenParamsPatch, Prompt};
+use crate::core::generation::Failure;
 use crate::core::metrics::GenerationMetrics;
 use crate::core::rating::{PairOutcome, Score};
 
@@ -66,7 +67,7 @@ pub enum StoreOp {
         metrics: GenerationMetrics,
         timings: Option<EngineTimings>,
         finish_reason: Option<FinishReason>,
-        error: Option<(String, String)>,
+        error: Option<Failure>,
     },
     /// Stored answers shown for rating: round → the stored prompt, run → the stored answer.
     Bind {

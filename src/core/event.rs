@@ -1,10 +1,8 @@
 //! The one funnel: terminal input (already resolved to actions), ticks, engine events and
 //! monitor samples all become an `Event`; only `reducer::update` turns events into state.
 
-use std::time::Instant;
-
 use super::action::Action;
-use super::domain::{EngineTimings, FinishReason, Usage};
+use super::generation::{Failure, GenEvent};
 use super::hardware::HardwareSnapshot;
 use super::leaderboard::Leaderboard;
 use super::rating::{PairOutcome, Score};
@@ -81,26 +79,5 @@ pub enum LoadedVote {
     },
 }
 
-/// The engine's events as the core sees them (errors already rendered to text).
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamEvent {
-    Started {
-        at: Instant,
-    },
-    Delta {
-        text: String,
-        n_tokens: u32,
-        at: Instant,
-    },
-    Finished {
-        usage: Usage,
-        finish_reason: FinishReason,
-        timings: Option<EngineTimings>,
-        at: Instant,
-    },
-    Failed {
-        kind: String,
-        message: String,
-        at: Instant,
-    },
-}
+/// The engine's events as the core sees them: the one event type, failures rendered to text.
+pub type StreamEvent = GenEvent<Failure>;

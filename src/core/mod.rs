@@ -4,6 +4,7 @@ pub mod action;
 pub mod domain;
 pub mod effect;
 pub mod event;
+pub mod generation;
 pub mod hardware;
 pub mod keymap;
 pub mod leaderboard;

@@ -6,33 +6,17 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::domain::{EngineTimings, FinishReason, Prompt, Usage};
+use super::generation::{Failure, GenEvent};
 
 /// More models than any comparison runs: a larger index is corruption, not a recording.
 pub const MAX_PANES: usize = 64;
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Recorded {
-    Started,
-    Delta {
-        text: String,
-        n_tokens: u32,
-    },
-    Finished {
-        usage: Usage,
-        finish_reason: FinishReason,
-        timings: Option<EngineTimings>,
-    },
-    Failed {
-        kind: String,
-        message: String,
-    },
-}
+/// An event as recorded: the one event type, stamped with its offset from the recording's start.
+pub type Recorded = GenEvent<Failure, Duration>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedEvent {
     pub pane: usize,
-    /// Since the recording started.
-    pub at: Duration,
     pub event: Recorded,
 }
 
@@ -103,24 +87,30 @@ impl Recording {
                 .and_then(|t| Duration::try_from_secs_f64(t / 1000.0).ok())
                 .ok_or_else(|| fail("expected \"t_ms\" ≥ 0"))?;
             let event = match line.event.as_str() {
-                "started" => Recorded::Started,
+                "started" => Recorded::Started { at },
                 "delta" => Recorded::Delta {
                     text: line.text.ok_or_else(|| fail("a delta needs \"text\""))?,
                     n_tokens: line.n_tokens.unwrap_or(1),
+                    at,
                 },
                 "finished" => Recorded::Finished {
                     usage: line.usage.unwrap_or_default(),
                     finish_reason: line.finish_reason.unwrap_or(FinishReason::Stop),
                     timings: line.engine_timings,
+                    token_ids: None,
+                    at,
                 },
                 "failed" => Recorded::Failed {
-                    kind: line
-                        .error
-                        .as_ref()
-                        .and_then(|e| e["kind"].as_str())
-                        .unwrap_or("error")
-                        .to_owned(),
-                    message: line.message.unwrap_or_default(),
+                    error: Failure {
+                        kind: line
+                            .error
+                            .as_ref()
+                            .and_then(|e| e["kind"].as_str())
+                            .unwrap_or("error")
+                            .to_owned(),
+                        message: line.message.unwrap_or_default(),
+                    },
+                    at,
                 },
                 other => {
                     return Err(fail(&format!(
@@ -128,7 +118,7 @@ impl Recording {
                     )));
                 }
             };
-            rec.events.push(RecordedEvent { pane, at, event });
+            rec.events.push(RecordedEvent { pane, event });
         }
         if !saw_prompt {
             return Err(format!(
@@ -138,7 +128,7 @@ impl Recording {
         if rec.models.is_empty() || rec.models.iter().any(String::is_empty) {
             return Err(format!("{origin}: no events for some models"));
         }
-        rec.events.sort_by_key(|e| e.at);
+        rec.events.sort_by_key(|e| e.event.at());
         Ok(rec)
     }
 }
@@ -162,9 +152,16 @@ mod tests {
         assert_eq!(r.prompt.user, "Hi");
         assert_eq!(r.models, ["a", "b"]);
         assert_eq!(r.events.len(), 5);
-        assert_eq!(r.events[1].event, Recorded::Started);
+        assert_eq!(
+            r.events[1].event,
+            Recorded::Started {
+                at: Duration::from_millis(11)
+            }
+        );
         assert_eq!(r.events[1].pane, 1);
-        assert!(matches!(&r.events[4].event, Recorded::Failed { kind, .. } if kind == "auth"));
+        assert!(
+            matches!(&r.events[4].event, Recorded::Failed { error, .. } if error.kind == "auth")
+        );
     }
 
     #[test]

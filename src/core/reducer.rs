@@ -7,7 +7,7 @@ use super::action::Action;
 use super::domain::FinishReason;
 use super::effect::{Effect, StoreOp};
 use super::event::{Event, StreamEvent};
-use super::metrics::ChunkStamp;
+use super::generation::Failure;
 use super::state::{
     AppState, MAX_PANES, Mode, PaneState, PaneStatus, PickerRow, pane_text_width, params,
 };
@@ -447,38 +447,28 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) -
         return Vec::new(); // a stale event from an earlier run of this pane
     }
     let cancelled = pane.status == PaneStatus::Cancelled;
+    if cancelled && matches!(event, StreamEvent::Delta { .. }) {
+        return Vec::new();
+    }
+    pane.generation.on_event(&event);
     match event {
-        StreamEvent::Started { at } => {
-            pane.sent_at = Some(at);
+        StreamEvent::Started { .. } => {
             if !cancelled {
                 pane.status = PaneStatus::Prefill;
             }
         }
         StreamEvent::Delta { text, n_tokens, at } => {
-            if cancelled || text.is_empty() {
+            if text.is_empty() {
                 return Vec::new();
             }
-            let since = pane
-                .sent_at
-                .map(|s| at.saturating_duration_since(s))
-                .unwrap_or_default();
-            pane.chunks.push(ChunkStamp {
-                at: since,
-                n_tokens,
-            });
+            let since = pane.generation.since_start(at);
             pane.record_rate(since, n_tokens);
             pane.text.push_str(&text);
             pane.status = PaneStatus::Streaming;
         }
         StreamEvent::Finished {
-            usage,
-            finish_reason,
-            timings,
-            at,
+            finish_reason, at, ..
         } => {
-            pane.finished_at = Some(at);
-            pane.output_tokens = (!usage.estimated).then_some(usage.completion_tokens);
-            pane.timings = timings;
             pane.status = if cancelled || finish_reason == FinishReason::Cancelled {
                 PaneStatus::Cancelled
             } else {
@@ -492,14 +482,16 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) -
             };
             return vec![save_generation(pane, index, round, Some(reason), None)];
         }
-        StreamEvent::Failed { kind, message, at } => {
-            pane.finished_at = Some(at);
-            let error = Some((kind.clone(), message.clone()));
+        StreamEvent::Failed { error, at } => {
+            let saved = Some(error.clone());
             if !cancelled {
-                pane.status = PaneStatus::Error { kind, message };
+                pane.status = PaneStatus::Error {
+                    kind: error.kind,
+                    message: error.message,
+                };
             }
             pane.refresh_metrics(at);
-            return vec![save_generation(pane, index, round, None, error)];
+            return vec![save_generation(pane, index, round, None, saved)];
         }
     }
     Vec::new()
@@ -511,7 +503,7 @@ fn save_generation(
     index: usize,
     round: u64,
     finish_reason: Option<FinishReason>,
-    error: Option<(String, String)>,
+    error: Option<Failure>,
 ) -> Effect {
     Effect::Store(StoreOp::Generation {
         round,
@@ -520,7 +512,7 @@ fn save_generation(
         model: pane.model.clone(),
         text: pane.text.text().to_owned(),
         metrics: pane.live.clone(),
-        timings: pane.timings,
+        timings: pane.generation.timings,
         finish_reason,
         error,
     })

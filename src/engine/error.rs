@@ -125,3 +125,12 @@ impl EngineError {
         }
     }
 }
+
+impl From<&EngineError> for crate::core::generation::Failure {
+    fn from(e: &EngineError) -> Self {
+        Self {
+            kind: e.kind().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}

@@ -1,6 +1,8 @@
-//! Hardware sampling: CPU and memory through sysinfo, GPUs behind a small trait (NVML today).
+//! Hardware sampling: CPU and memory through sysinfo, GPUs behind a small trait (NVML today);
+//! and the machine summary stored in each answer's manifest. Only this module probes hardware.
 
 mod gpu;
+pub mod machine;
 
 use std::time::Duration;
 

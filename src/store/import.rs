@@ -14,8 +14,8 @@ use serde_json::Value;
 use super::records::{ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord};
 use super::write::{insert_generation, insert_prompt, insert_session};
 use super::{Result, Store, StoreError};
-use crate::core::metrics::{self, ChunkStamp, Totals};
-use crate::core::recording::{Recorded, Recording};
+use crate::core::generation::{Failure, Generation};
+use crate::core::recording::Recording;
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ImportReport {
@@ -399,61 +399,22 @@ fn import_recording(store: &mut Store, rec: &Recording, origin: &str) -> Result<
 
 /// One pane of a recording as a generation, its metrics computed from the recorded stamps.
 fn recorded_generation(rec: &Recording, pane: usize, model: &str) -> GenerationRecord {
-    let mut g = GenerationRecord {
-        position: pane as i64,
-        ..GenerationRecord::new(model, String::new())
-    };
-    let mut started = None;
-    let mut chunks = Vec::new();
-    let mut end = None;
-    let mut output_tokens = None;
-    let mut timings = None;
+    let mut folded: Generation<Failure, Duration> = Generation::default();
     for e in rec.events.iter().filter(|e| e.pane == pane) {
-        match &e.event {
-            Recorded::Started => started = Some(e.at),
-            Recorded::Delta { text, n_tokens } => {
-                g.text.push_str(text);
-                let since = e.at.saturating_sub(started.unwrap_or_default());
-                chunks.push(ChunkStamp {
-                    at: since,
-                    n_tokens: *n_tokens,
-                });
-            }
-            Recorded::Finished {
-                usage,
-                finish_reason,
-                timings: t,
-            } => {
-                end = Some(e.at);
-                output_tokens = (!usage.estimated).then_some(usage.completion_tokens);
-                timings = *t;
-                g.finish_reason = serde_json::to_value(finish_reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned));
-            }
-            Recorded::Failed { kind, message } => {
-                end = Some(e.at);
-                g.error_kind = Some(kind.clone());
-                g.error_message = Some(message.clone());
-            }
-        }
+        folded.on_event(&e.event);
     }
-    let e2e = end
-        .unwrap_or_default()
-        .saturating_sub(started.unwrap_or_default());
-    let computed = metrics::compute(
-        &chunks,
-        Totals {
-            e2e: if end.is_some() { e2e } else { Duration::ZERO },
-            output_tokens,
-            prefill: timings
-                .filter(|t| t.prompt_tokens > 0)
-                .map(|t| (t.prompt_tokens, t.prompt_ms)),
-        },
-    );
-    g.metrics = serde_json::to_value(computed).ok();
-    g.timings = timings.and_then(|t| serde_json::to_value(t).ok());
-    g
+    GenerationRecord {
+        position: pane as i64,
+        finish_reason: folded
+            .finish_reason
+            .and_then(|f| serde_json::to_value(f).ok())
+            .and_then(|v| v.as_str().map(str::to_owned)),
+        error_kind: folded.error.as_ref().map(|f| f.kind.clone()),
+        error_message: folded.error.as_ref().map(|f| f.message.clone()),
+        metrics: serde_json::to_value(folded.metrics()).ok(),
+        timings: folded.timings.and_then(|t| serde_json::to_value(t).ok()),
+        ..GenerationRecord::new(model, folded.text)
+    }
 }
 
 /// A session for an imported file: named after the file, its prompt set after the stem.

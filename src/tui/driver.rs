@@ -1,5 +1,5 @@
-//! Executes the reducer's effects: starts and cancels generations, copies to the clipboard.
-//! Results come back into the one funnel as events.
+//! Executes the reducer's effects: starts (through the app layer) and cancels generations,
+//! replays recordings, copies to the clipboard. Results come back into the one funnel as events.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -10,17 +10,20 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{SamplingArgs, start};
+use std::sync::Arc;
+
+use crate::app::persist::Persistence;
+use crate::app::{self, BackendFactory, RunEvent};
 use crate::config::Config;
 use crate::core::effect::Effect;
 use crate::core::event::{Event, StreamEvent};
-use crate::core::recording::{Recorded, Recording};
+use crate::core::generation::Failure;
+use crate::core::recording::Recording;
 use crate::engine::runner::Recorder;
-use crate::engine::{GenEvent, GenRequest};
-use crate::tui::persist::Persistence;
 
 pub struct Driver {
     config: Config,
+    factory: Arc<dyn BackendFactory>,
     pub store: Persistence,
     recordings: Vec<Recording>,
     events: UnboundedSender<Event>,
@@ -32,12 +35,14 @@ pub struct Driver {
 impl Driver {
     pub fn new(
         config: Config,
+        factory: Arc<dyn BackendFactory>,
         recordings: Vec<Recording>,
         store: Persistence,
         events: UnboundedSender<Event>,
     ) -> Self {
         Self {
             config,
+            factory,
             store,
             recordings,
             events,
@@ -97,57 +102,43 @@ impl Driver {
         let send = move |event: StreamEvent| {
             let _ = events.send(Event::Stream { pane, run, event });
         };
-        let resolved = self.config.resolve(model, params);
-        if let Ok(r) = &resolved {
-            let params = serde_json::to_value(&r.params).unwrap_or_default();
-            self.store.remember_run(run, params, Some(r.clone()));
-        }
-        let model_name = model.to_owned();
-        self.tasks.spawn(async move {
-            let resolved = match resolved {
-                Ok(r) => r,
-                Err(e) => {
-                    return send(StreamEvent::Failed {
+        let resolved = match self.config.resolve(model, params) {
+            Ok(r) => r,
+            Err(e) => {
+                return send(StreamEvent::Failed {
+                    error: Failure {
                         kind: "config".into(),
                         message: e.to_string(),
-                        at: Instant::now(),
-                    });
-                }
-            };
-            let request = GenRequest::new(resolved.messages(&prompt), resolved.params.clone());
-            let backend = match start::open_async(resolved, SamplingArgs::default()).await {
-                Ok(b) => b,
-                Err(e) => {
-                    return send(StreamEvent::Failed {
-                        kind: e.kind().into(),
-                        message: e.to_string(),
-                        at: Instant::now(),
-                    });
-                }
-            };
-            if cancel.is_cancelled() {
-                return;
+                    },
+                    at: Instant::now(),
+                });
             }
-            let mut stream = backend.generate(request, cancel);
+        };
+        let params = serde_json::to_value(&resolved.params).unwrap_or_default();
+        self.store.remember_run(run, params, Some(resolved.clone()));
+        let model_name = model.to_owned();
+        let mut stream = app::run_model(self.factory.clone(), resolved, &prompt, &cancel);
+        self.tasks.spawn(async move {
             let mut record = Recorder::default();
             while let Some(event) = stream.recv().await {
-                let terminal = event.is_terminal();
+                let RunEvent::Gen(event) = event else {
+                    continue;
+                };
                 record.on_event(&event);
-                send(stream_event(event));
-                if terminal {
-                    break;
-                }
+                send(event.map(|e| Failure::from(&e), |at| at));
             }
             // One line per generation in the log: `make bench` compares these with headless runs.
-            let m = record.metrics();
-            tracing::info!(
-                target: "slam::metrics",
-                model = %model_name,
-                decode_tokens_per_s = m.decode_tokens_per_s.unwrap_or(0.0),
-                ttft_ms = m.ttft_ms.unwrap_or(0.0),
-                output_tokens = m.output_tokens,
-                "generation finished"
-            );
+            if record.is_done() {
+                let m = record.metrics();
+                tracing::info!(
+                    target: "slam::metrics",
+                    model = %model_name,
+                    decode_tokens_per_s = m.decode_tokens_per_s.unwrap_or(0.0),
+                    ttft_ms = m.ttft_ms.unwrap_or(0.0),
+                    output_tokens = m.output_tokens,
+                    "generation finished"
+                );
+            }
         });
     }
 
@@ -173,26 +164,14 @@ impl Driver {
                 else {
                     continue;
                 };
-                let at = start + recorded.at;
+                let at = start + recorded.event.at();
                 tokio::time::sleep_until(at.into()).await;
                 if token.is_cancelled() {
                     continue;
                 }
-                let event = match recorded.event {
-                    Recorded::Started => StreamEvent::Started { at },
-                    Recorded::Delta { text, n_tokens } => StreamEvent::Delta { text, n_tokens, at },
-                    Recorded::Finished {
-                        usage,
-                        finish_reason,
-                        timings,
-                    } => StreamEvent::Finished {
-                        usage,
-                        finish_reason,
-                        timings,
-                        at,
-                    },
-                    Recorded::Failed { kind, message } => StreamEvent::Failed { kind, message, at },
-                };
+                let event = recorded
+                    .event
+                    .map(|failure| failure, |offset| start + offset);
                 let pane = recorded.pane;
                 if events
                     .send(Event::Stream {
@@ -218,30 +197,6 @@ impl Driver {
         })
         .await;
         self.store.close();
-    }
-}
-
-pub fn stream_event(event: GenEvent) -> StreamEvent {
-    match event {
-        GenEvent::Started { at } => StreamEvent::Started { at },
-        GenEvent::Delta { text, n_tokens, at } => StreamEvent::Delta { text, n_tokens, at },
-        GenEvent::Finished {
-            usage,
-            finish_reason,
-            timings,
-            at,
-            ..
-        } => StreamEvent::Finished {
-            usage,
-            finish_reason,
-            timings,
-            at,
-        },
-        GenEvent::Failed { error, at } => StreamEvent::Failed {
-            kind: error.kind().into(),
-            message: error.to_string(),
-            at,
-        },
     }
 }
 

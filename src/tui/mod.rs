@@ -3,7 +3,6 @@
 
 pub mod driver;
 pub mod input;
-pub mod persist;
 pub mod terminal;
 pub mod theme;
 pub mod widgets;
@@ -12,6 +11,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use std::sync::Arc;
+
+use crate::app::BackendFactory;
+use crate::app::persist::{PersistOptions, Persistence};
 use crate::config::{BackendKind, Config, ModelEntry};
 use crate::core::action::Action;
 use crate::core::event::Event;
@@ -23,7 +26,6 @@ use crate::engine::gguf;
 use crate::monitor::{NvmlProbe, SAMPLE_EVERY, Sampler};
 use driver::Driver;
 use input::Input;
-use persist::{PersistOptions, Persistence};
 use terminal::TerminalGuard;
 use theme::Theme;
 use widgets::screen::Screen;
@@ -44,6 +46,8 @@ pub struct TuiOptions {
     pub rating: RatingState,
     /// Where ratings are saved.
     pub persist: PersistOptions,
+    /// Opens the models the panes run.
+    pub factory: Arc<dyn BackendFactory>,
 }
 
 /// The recorded sessions shipped in `sample-runs/`, compiled in.
@@ -127,7 +131,13 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
     if let Some(why) = store.unavailable() {
         state.notice = Some(format!("Ratings cannot be saved: {why}"));
     }
-    let mut driver = Driver::new(config, recordings, store, events_tx.clone());
+    let mut driver = Driver::new(
+        config,
+        options.factory,
+        recordings,
+        store,
+        events_tx.clone(),
+    );
     if state.rating.session.is_some() {
         let effects = reducer::start_rating_session(&mut state);
         driver.run(effects);

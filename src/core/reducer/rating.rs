@@ -111,7 +111,7 @@ fn rateable(state: &mut AppState, pane: Option<usize>) -> bool {
     // Cancelled before the engine said anything: there is no answer to keep, or to rate.
     if panes
         .iter()
-        .any(|p| p.status == PaneStatus::Cancelled && p.finished_at.is_none())
+        .any(|p| p.status == PaneStatus::Cancelled && !p.generation.is_done())
     {
         state.notice = Some("A cancelled answer has nothing to rate: run it again (R).".into());
         return false;

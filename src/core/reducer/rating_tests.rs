@@ -40,6 +40,7 @@ fn finish(s: &mut AppState, pane: usize, text: &str) -> Vec<Effect> {
         usage: Usage::default(),
         finish_reason: FinishReason::Stop,
         timings: None,
+        token_ids: None,
         at,
     };
     update(

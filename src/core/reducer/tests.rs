@@ -142,6 +142,7 @@ fn streaming_updates_status_text_and_metrics_with_synthetic_time() {
                 predicted_tokens: 3,
                 predicted_ms: 50.0,
             }),
+            token_ids: None,
             at: clock.at(160),
         },
     );
@@ -190,6 +191,7 @@ fn cancel_one_pane_leaves_the_other_running() {
             usage: Usage::default(),
             finish_reason: FinishReason::Cancelled,
             timings: None,
+            token_ids: None,
             at: clock.at(6),
         },
     );
@@ -218,8 +220,10 @@ fn errors_show_their_full_text() {
         &mut s,
         0,
         StreamEvent::Failed {
-            kind: "connection_refused".into(),
-            message: "http://127.0.0.1:9/v1/chat/completions: connection refused".into(),
+            error: Failure {
+                kind: "connection_refused".into(),
+                message: "http://127.0.0.1:9/v1/chat/completions: connection refused".into(),
+            },
             at: clock.at(3),
         },
     );

@@ -2,8 +2,9 @@
 
 use std::time::Instant;
 
-use crate::core::domain::{EngineTimings, FinishReason};
-use crate::core::metrics::{self, ChunkStamp, GenerationMetrics, Totals};
+use crate::core::domain::FinishReason;
+use crate::core::generation::Generation;
+use crate::core::metrics::GenerationMetrics;
 use crate::core::wrap::WrappedText;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,11 +37,8 @@ pub struct PaneState {
     pub run: u64,
     pub status: PaneStatus,
     pub text: WrappedText,
-    pub chunks: Vec<ChunkStamp>,
-    pub sent_at: Option<Instant>,
-    pub finished_at: Option<Instant>,
-    pub output_tokens: Option<u32>,
-    pub timings: Option<EngineTimings>,
+    /// The generation's events folded: chunk stamps, usage, timings, the finish.
+    pub generation: Generation,
     /// First visible row; ignored while `follow` is on.
     pub scroll: usize,
     /// Keep the newest text in view.
@@ -62,11 +60,7 @@ impl PaneState {
             run,
             status: PaneStatus::Loading,
             text: WrappedText::new(text_width),
-            chunks: Vec::new(),
-            sent_at: None,
-            finished_at: None,
-            output_tokens: None,
-            timings: None,
+            generation: Generation::default(),
             scroll: 0,
             follow: true,
             rate_buckets: Vec::new(),
@@ -76,21 +70,10 @@ impl PaneState {
 
     /// Metrics so far; `now` stands in for the finish while the stream is running.
     pub fn metrics(&self, now: Instant) -> GenerationMetrics {
-        let Some(sent) = self.sent_at else {
+        if self.generation.started.is_none() {
             return GenerationMetrics::default();
-        };
-        let end = self.finished_at.unwrap_or(now);
-        metrics::compute(
-            &self.chunks,
-            Totals {
-                e2e: end.saturating_duration_since(sent),
-                output_tokens: self.output_tokens,
-                prefill: self
-                    .timings
-                    .filter(|t| t.prompt_tokens > 0)
-                    .map(|t| (t.prompt_tokens, t.prompt_ms)),
-            },
-        )
+        }
+        self.generation.metrics_at(now)
     }
 
     pub fn refresh_metrics(&mut self, now: Instant) {

@@ -7,9 +7,8 @@ mod prompt;
 mod sampler;
 mod worker;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -136,34 +135,20 @@ impl Backend for LocalModel {
     }
 }
 
-type Cache = Mutex<HashMap<LlamaSpec, Arc<LocalModel>>>;
-
-fn cache() -> &'static Cache {
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    CACHE.get_or_init(Default::default)
-}
-
-/// Load `spec` (blocking: call from a blocking context), or return the already loaded model.
-/// The file is validated first, so a bad file is an error naming it, never a crash.
+/// Load `spec` (blocking: call from a blocking context) on a new inference thread. The file is
+/// validated first, so a bad file is an error naming it, never a crash. Sharing a loaded model
+/// between generations is the caller's business (`app::factory::Models`).
 pub fn load(spec: &LlamaSpec) -> Result<Arc<LocalModel>, EngineError> {
     let header = gguf::read_header(&spec.path)?;
     let key = LlamaSpec {
         path: std::fs::canonicalize(&spec.path).unwrap_or_else(|_| spec.path.clone()),
         options: spec.options.clone(),
     };
-    if let Some(model) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return Ok(model);
-    }
     let (jobs, info) = worker::spawn(&key, header)?;
-    let model = Arc::new(LocalModel {
+    Ok(Arc::new(LocalModel {
         info,
         jobs: Mutex::new(jobs),
-    });
-    let mut cache = cache().lock().map_err(|_| EngineError::Context {
-        reason: "model cache poisoned".into(),
-    })?;
-    // Another thread may have loaded the same model meanwhile: keep the first one.
-    Ok(cache.entry(key).or_insert(model).clone())
+    }))
 }
 
 /// Physical cores, which is what llama.cpp's own tools default to.

@@ -141,7 +141,7 @@ impl Widget for PaneView<'_> {
             .render(spark_area, buf);
 
         // A stored answer (rated from the store) has no timings to show.
-        let line = if pane.sent_at.is_none() && !pane.status.is_active() {
+        let line = if pane.generation.started.is_none() && !pane.status.is_active() {
             "stored answer".to_owned()
         } else {
             metrics_line(&pane.live, usize::from(metrics_area.width))

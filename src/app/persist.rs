@@ -1,5 +1,7 @@
-//! The store side of the driver: turns `StoreOp`s into writer jobs, and reports each save
-//! back into the event funnel only after its transaction has committed.
+//! "Persist this generation", and the rest of the store side of a session: turns `StoreOp`s
+//! into writer jobs and reports each save back into the event funnel only after its
+//! transaction has committed. An answer becomes a record with the manifest of what produced
+//! it (`generation_record`).
 
 use std::collections::HashMap;
 
@@ -7,9 +9,12 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::ResolvedModel;
+use crate::core::domain::{EngineTimings, FinishReason};
 use crate::core::effect::{RatingChange, StoreOp};
 use crate::core::event::{Event, LoadedAnswer, LoadedItem, LoadedVote};
+use crate::core::generation::Failure;
 use crate::core::leaderboard::{self, RESAMPLES};
+use crate::core::metrics::GenerationMetrics;
 use crate::core::rating::{PairOutcome, Score, Tag};
 use crate::store::hashes::FileHashes;
 use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
@@ -59,7 +64,7 @@ impl Persistence {
             rater: options.rater,
             runs: HashMap::new(),
             hashes: FileHashes::default(),
-            hardware: manifest::hardware_summary(),
+            hardware: crate::monitor::machine::summary(),
             stored: options.stored,
             events,
         }
@@ -236,19 +241,16 @@ fn execute(
                 (None, Some(path)) => w.store.cached_sha256(path).map_err(err)?,
                 (sha, _) => sha,
             };
-            let manifest = resolved.map(|m| manifest::manifest(&m, sha, hardware));
-            let (error_kind, error_message) = error.unzip();
-            let record = GenerationRecord {
-                manifest,
-                position: pane as i64,
-                params: Some(params).filter(|p| !p.is_null()),
-                metrics: serde_json::to_value(metrics).ok(),
-                timings: timings.and_then(|t| serde_json::to_value(t).ok()),
-                finish_reason: finish_reason.map(|r| r.as_str().to_owned()),
-                error_kind,
-                error_message,
-                ..GenerationRecord::new(&model, text)
+            let answer = Answer {
+                model,
+                position: pane,
+                text,
+                metrics,
+                timings,
+                finish_reason,
+                error,
             };
+            let record = generation_record(answer, params, resolved.as_ref(), sha, hardware);
             // A pane run again is another repetition of the same prompt, not a second answer.
             let record = GenerationRecord {
                 repetition: w
@@ -319,6 +321,41 @@ fn execute(
         }
     }
     Ok(())
+}
+
+/// A finished answer, as the session that produced it saw it.
+pub struct Answer {
+    pub model: String,
+    /// The pane it was shown in (0 = left).
+    pub position: usize,
+    pub text: String,
+    pub metrics: GenerationMetrics,
+    pub timings: Option<EngineTimings>,
+    pub finish_reason: Option<FinishReason>,
+    pub error: Option<Failure>,
+}
+
+/// An answer as the store keeps it: with the manifest of what produced it (the resolved model,
+/// its GGUF's sha256 when known, the machine) and the parameters it ran with.
+pub fn generation_record(
+    answer: Answer,
+    params: Value,
+    resolved: Option<&ResolvedModel>,
+    gguf_sha256: Option<String>,
+    hardware: &Value,
+) -> GenerationRecord {
+    let (error_kind, error_message) = answer.error.map(|f| (f.kind, f.message)).unzip();
+    GenerationRecord {
+        manifest: resolved.map(|m| manifest::manifest(m, gguf_sha256, hardware)),
+        position: answer.position as i64,
+        params: Some(params).filter(|p| !p.is_null()),
+        metrics: serde_json::to_value(answer.metrics).ok(),
+        timings: answer.timings.and_then(|t| serde_json::to_value(t).ok()),
+        finish_reason: answer.finish_reason.map(|r| r.as_str().to_owned()),
+        error_kind,
+        error_message,
+        ..GenerationRecord::new(&answer.model, answer.text)
+    }
 }
 
 fn prompt_of(w: &WriterState, round: u64) -> Result<i64, String> {

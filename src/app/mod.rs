@@ -1,0 +1,18 @@
+//! The application layer: where a generation is run and kept, for every front end.
+//!
+//! - `factory`: a resolved model → a running backend (real models, or a script in tests).
+//! - `run`: one prompt on several models at once → one event stream per model.
+//! - `persist`: a finished answer → a stored record with its manifest; a session's writes.
+//! - `scripted`: the scripted backend tests inject through the factory.
+//!
+//! It ends where presentation begins: it never prints or draws. `cli` (compare, generate,
+//! rate) and `tui` (the driver) call it and never import each other; it calls `engine`,
+//! `config`, `store` and `monitor`, and speaks `core`'s types.
+
+pub mod factory;
+pub mod persist;
+pub mod run;
+pub mod scripted;
+
+pub use factory::{BackendFactory, LoadOverrides, Models};
+pub use run::{RunEvent, RunStream, merge, run_model, run_prompt};

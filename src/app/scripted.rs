@@ -1,0 +1,167 @@
+//! A backend that replays a script: given events at given offsets, no model and no network.
+//! Tests hand a `ScriptedFactory` to the app layer (the TUI driver, `compare`) to drive the
+//! whole pipeline — streaming, failures mid-stream, cancellation, several models at once —
+//! deterministically.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::factory::BackendFactory;
+use crate::config::ResolvedModel;
+use crate::core::domain::{FinishReason, Usage};
+use crate::core::generation::GenEvent;
+use crate::engine::{Backend, EngineError, GenRequest, GenStream};
+
+/// One step of a script: wait `after` (from the previous step), then do it.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Delta {
+        text: String,
+        n_tokens: u32,
+    },
+    Finish {
+        usage: Usage,
+        finish_reason: FinishReason,
+    },
+    Fail(EngineError),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    /// How long opening the model takes.
+    pub load: Duration,
+    pub steps: Vec<(Duration, Step)>,
+}
+
+impl Script {
+    /// `text` streamed one piece every `every`, then a normal finish with exact usage.
+    pub fn streaming(pieces: &[&str], every: Duration) -> Self {
+        let mut steps: Vec<(Duration, Step)> = pieces
+            .iter()
+            .map(|p| {
+                (
+                    every,
+                    Step::Delta {
+                        text: (*p).to_owned(),
+                        n_tokens: 1,
+                    },
+                )
+            })
+            .collect();
+        steps.push((
+            every,
+            Step::Finish {
+                usage: Usage {
+                    prompt_tokens: Some(5),
+                    completion_tokens: pieces.len() as u32,
+                    estimated: false,
+                },
+                finish_reason: FinishReason::Stop,
+            },
+        ));
+        Self {
+            load: Duration::ZERO,
+            steps,
+        }
+    }
+
+    /// The same script with its last step (the finish) replaced by `error`.
+    pub fn failing_with(mut self, error: EngineError) -> Self {
+        if let Some(last) = self.steps.last_mut() {
+            last.1 = Step::Fail(error);
+        }
+        self
+    }
+}
+
+/// Replays its script for every request, from the moment `generate` is called.
+pub struct ScriptedBackend {
+    script: Script,
+}
+
+impl ScriptedBackend {
+    pub fn new(script: Script) -> Self {
+        Self { script }
+    }
+}
+
+impl Backend for ScriptedBackend {
+    fn generate(&self, _request: GenRequest, cancel: CancellationToken) -> GenStream {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let steps = self.script.steps.clone();
+        let _ = tx.send(GenEvent::Started { at: Instant::now() });
+        tokio::spawn(async move {
+            let mut sent = 0u32;
+            for (after, step) in steps {
+                tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => {
+                        let _ = tx.send(GenEvent::Finished {
+                            usage: Usage { prompt_tokens: None, completion_tokens: sent, estimated: false },
+                            finish_reason: FinishReason::Cancelled,
+                            timings: None,
+                            token_ids: None,
+                            at: Instant::now(),
+                        });
+                        return;
+                    }
+                    _ = tokio::time::sleep(after) => {}
+                }
+                let at = Instant::now();
+                let event = match step {
+                    Step::Delta { text, n_tokens } => {
+                        sent += n_tokens;
+                        GenEvent::Delta { text, n_tokens, at }
+                    }
+                    Step::Finish {
+                        usage,
+                        finish_reason,
+                    } => GenEvent::Finished {
+                        usage,
+                        finish_reason,
+                        timings: None,
+                        token_ids: None,
+                        at,
+                    },
+                    Step::Fail(error) => GenEvent::Failed { error, at },
+                };
+                let terminal = event.is_terminal();
+                if tx.send(event).is_err() || terminal {
+                    return;
+                }
+            }
+        });
+        rx
+    }
+}
+
+/// Scripts by model name; a model without one fails to open, as a missing file would.
+#[derive(Default)]
+pub struct ScriptedFactory {
+    scripts: HashMap<String, Script>,
+}
+
+impl ScriptedFactory {
+    pub fn with(mut self, model: &str, script: Script) -> Self {
+        self.scripts.insert(model.to_owned(), script);
+        self
+    }
+}
+
+impl BackendFactory for ScriptedFactory {
+    fn open(&self, model: &ResolvedModel) -> Result<Arc<dyn Backend>, EngineError> {
+        let script = self
+            .scripts
+            .get(&model.name)
+            .cloned()
+            .ok_or_else(|| EngineError::Config {
+                reason: format!("no script for model {:?}", model.name),
+            })?;
+        std::thread::sleep(script.load);
+        Ok(Arc::new(ScriptedBackend::new(script)))
+    }
+}
