@@ -316,7 +316,7 @@ mod tests {
             error: "boom",
             at: 7,
         };
-        let mapped = e.map(str::len, |t| Duration::from_millis(t));
+        let mapped = e.map(str::len, Duration::from_millis);
         assert_eq!(
             mapped,
             GenEvent::Failed {
