@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use slam::core::leaderboard::{LeaderboardInput, RESAMPLES, ScoredAnswer, compute};
 use slam::core::metrics::percentile;
+use slam::core::rating::PairOutcome;
 use slam::core::stats::Outcome;
 use slam::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use slam::store::{NewRating, Store};
@@ -35,9 +36,9 @@ fn main() {
     let mut ms = Vec::with_capacity(SAVES);
     for i in 0..SAVES {
         let rating = NewRating::Pair {
-            gen_a: a,
-            gen_b: b,
-            outcome: ["a", "b", "tie"][i % 3].into(),
+            a,
+            b,
+            outcome: [PairOutcome::A, PairOutcome::B, PairOutcome::Tie][i % 3],
         };
         let t = Instant::now();
         if let Err(e) = store.rate(prompt, "bench", false, &rating) {

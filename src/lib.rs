@@ -9,5 +9,6 @@ pub mod engine;
 pub mod fuzzing;
 pub mod logging;
 pub mod monitor;
+pub mod report;
 pub mod store;
 pub mod tui;

@@ -191,11 +191,11 @@ fn every_rating_shown_as_saved_survives_kill_9() {
             .iter()
             .filter(|l| &l.prompt.uid == prompt && l.generation.repetition == *repetition)
             .flat_map(|l| l.ratings.iter())
-            .filter(|r| r.rater == "crash" && r.kind == s.kind)
+            .filter(|r| r.rater == "crash" && r.kind.as_str() == s.kind)
             .collect();
         let found = ratings.iter().find(|r| match s.kind {
             "score" => r.score.map(|n| n.to_string()).as_deref() == Some(s.value.as_str()),
-            _ => r.outcome.as_deref() == Some(s.value.as_str()),
+            _ => r.outcome.map(|o| o.as_str()) == Some(s.value.as_str()),
         });
         let Some(found) = found else {
             panic!(
@@ -204,7 +204,7 @@ fn every_rating_shown_as_saved_survives_kill_9() {
             )
         };
         if !s.later_key {
-            assert_eq!(found.status, "active", "item {}", s.item);
+            assert_eq!(found.status.as_str(), "active", "item {}", s.item);
         }
     }
 }
@@ -245,7 +245,7 @@ fn blind_mode_hides_names_until_the_vote_is_saved() {
         .flat_map(|l| l.ratings.iter())
         .find(|r| r.rater == "blinded")
         .expect("the vote is stored");
-    assert!(vote.blind && vote.outcome.as_deref() == Some("a"));
+    assert!(vote.blind && vote.outcome.map(|o| o.as_str()) == Some("a"));
     // The vote records the left answer as gen_a: the position as shown.
     let gen_a = lines
         .iter()
@@ -333,9 +333,9 @@ fn rating_a_prompt_file_with_live_models_resumes_where_it_stopped() {
     let vote = q1
         .iter()
         .flat_map(|l| l.ratings.iter())
-        .find(|r| r.kind == "pair")
+        .find(|r| r.kind.as_str() == "pair")
         .unwrap();
-    assert_eq!(vote.outcome.as_deref(), Some("a"));
+    assert_eq!(vote.outcome.map(|o| o.as_str()), Some("a"));
     assert_eq!(
         vote.gen_a.as_ref(),
         Some(&smollm2.generation.uid),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use common::{Sandbox, text};
 use serde_json::json;
+use slam::core::rating::{PairOutcome, Score, Tag};
 use slam::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use slam::store::{NewRating, Store};
 
@@ -145,10 +146,12 @@ fn full_session(db: &Path) {
         ids.push(store.insert_generation(prompt, &g).unwrap());
     }
     let score = |s: u8, tags: &[&str], note: Option<&str>| NewRating::Score {
-        generation: ids[0],
-        score: Some(s),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        note: note.map(str::to_owned),
+        answer: ids[0],
+        score: Score {
+            score: Some(s),
+            tags: tags.iter().filter_map(|t| Tag::parse(t)).collect(),
+            note: note.map(str::to_owned),
+        },
         position: Some(1),
     };
     store
@@ -178,9 +181,9 @@ fn full_session(db: &Path) {
             "bob",
             false,
             &NewRating::Pair {
-                gen_a: ids[0],
-                gen_b: ids[1],
-                outcome: "tie".into(),
+                a: ids[0],
+                b: ids[1],
+                outcome: PairOutcome::Tie,
             },
         )
         .unwrap();

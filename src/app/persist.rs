@@ -10,16 +10,16 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::ResolvedModel;
 use crate::core::domain::{EngineTimings, FinishReason};
-use crate::core::effect::{RatingChange, StoreOp};
-use crate::core::event::{Event, LoadedAnswer, LoadedItem, LoadedVote};
+use crate::core::effect::StoreOp;
+use crate::core::event::{Event, LoadedAnswer, LoadedItem};
 use crate::core::generation::Failure;
 use crate::core::leaderboard::{self, RESAMPLES};
 use crate::core::metrics::GenerationMetrics;
-use crate::core::rating::{PairOutcome, Score, Tag};
+use crate::core::rating::{Score, Tag};
 use crate::store::hashes::FileHashes;
 use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use crate::store::writer::{StoreWriter, WriterState};
-use crate::store::{Filter, NewRating, Store, StoredItem, manifest};
+use crate::store::{Filter, Store, StoredItem, manifest};
 
 /// Where ratings go, and what this TUI session is.
 pub struct Persistence {
@@ -283,32 +283,7 @@ fn execute(
                     .copied()
                     .ok_or_else(|| "the answer was not saved, so its rating cannot be".to_owned())
             };
-            let rating = match change {
-                RatingChange::Score { run, pane, score } => NewRating::Score {
-                    generation: generation(run)?,
-                    score: score.score,
-                    tags: score.tag_names(),
-                    note: score.note,
-                    position: Some(pane as i64),
-                },
-                RatingChange::Pair {
-                    run_a,
-                    run_b,
-                    outcome,
-                } => NewRating::Pair {
-                    gen_a: generation(run_a)?,
-                    gen_b: generation(run_b)?,
-                    outcome: outcome.as_str().into(),
-                },
-                RatingChange::Best { best, worst, panes } => NewRating::Best {
-                    best: best.map(generation).transpose()?,
-                    worst: worst.map(generation).transpose()?,
-                    ballot: panes
-                        .into_iter()
-                        .map(generation)
-                        .collect::<Result<_, _>>()?,
-                },
-            };
+            let rating = change.try_map(generation)?;
             let id = w.store.rate(prompt, rater, blind, &rating).map_err(err)?;
             w.saves.insert(seq, id);
         }
@@ -396,17 +371,7 @@ fn loaded_item(
             }),
         })
         .collect();
-    let vote = in_force.vote.and_then(|v| match v.kind.as_str() {
-        "pair" => Some(LoadedVote::Pair {
-            a: v.gen_a?,
-            b: v.gen_b?,
-            outcome: PairOutcome::parse(v.outcome.as_deref()?)?,
-        }),
-        _ => Some(LoadedVote::Best {
-            best: v.best,
-            worst: v.worst,
-        }),
-    });
+    let vote = in_force.vote;
     Ok(Some(LoadedItem {
         prompt_id: prompt,
         answers,

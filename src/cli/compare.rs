@@ -9,12 +9,13 @@ use clap::Args;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::output::{TABLE_HEADER, event_json, metrics_json, render_table, table_row};
 use super::{SamplingArgs, read_prompt};
 use crate::app::{BackendFactory, Models, RunEvent, merge, run_prompt};
 use crate::config::{Config, ResolvedModel};
 use crate::core::domain::Prompt;
 use crate::engine::runner::Recorder;
+use crate::report::events::{event_json, metrics_json};
+use crate::report::metrics::{TABLE_HEADER, render_table, table_row};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {

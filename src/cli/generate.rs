@@ -8,12 +8,13 @@ use anyhow::Context;
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
-use super::output::{event_json, metrics_json, metrics_line};
 use super::{SamplingArgs, read_prompt};
 use crate::app::{Models, RunEvent, run_model};
 use crate::config::Config;
 use crate::engine::backend::GenEvent;
 use crate::engine::runner::Recorder;
+use crate::report::events::{event_json, metrics_json};
+use crate::report::metrics::metrics_line;
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::core::leaderboard::{RESAMPLES, SEED, compute};
+use crate::report::leaderboard::{bar_lines, table_lines};
 use crate::store::{Filter, Store};
-use crate::tui::widgets::leaderboard::{bar_lines, table_lines};
 
 #[derive(Debug, Args)]
 pub struct LeaderboardArgs {

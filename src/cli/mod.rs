@@ -4,7 +4,6 @@ mod compare;
 mod generate;
 mod leaderboard;
 mod models;
-mod output;
 mod rate;
 mod sessions;
 mod tui;

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::json;
 
-use super::output::render_table;
 use crate::config::{BackendKind, Config, ModelEntry};
 use crate::engine::{EngineError, gguf};
+use crate::report::metrics::render_table;
 
 #[derive(Debug, Args)]
 pub struct ModelsArgs {

@@ -1,5 +1,6 @@
 //! `slam sessions list | show | export | import | delete`.
 
+use crate::core::rating::{RatingKind, RatingStatus};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -151,9 +152,13 @@ fn show(db: &Path, id: i64) -> anyhow::Result<ExitCode> {
         if let Some(e) = &g.error_message {
             println!("  error: {e}");
         }
-        for r in line.ratings.iter().filter(|r| r.status == "active") {
-            let what = match r.kind.as_str() {
-                "score" => format!(
+        for r in line
+            .ratings
+            .iter()
+            .filter(|r| r.status == RatingStatus::Active)
+        {
+            let what = match r.kind {
+                RatingKind::Score => format!(
                     "score {}{}{}",
                     r.score.map_or("–".into(), |s| s.to_string()),
                     if r.tags.is_empty() {
@@ -166,8 +171,8 @@ fn show(db: &Path, id: i64) -> anyhow::Result<ExitCode> {
                         .map(|n| format!(" “{n}”"))
                         .unwrap_or_default()
                 ),
-                "pair" => format!("vote {}", r.outcome.as_deref().unwrap_or("")),
-                _ => "vote best/worst".into(),
+                RatingKind::Pair => format!("vote {}", r.outcome.map_or("", |o| o.as_str())),
+                RatingKind::Best => "vote best/worst".into(),
             };
             println!(
                 "  ↳ {what} by {}{}",

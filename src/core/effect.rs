@@ -3,7 +3,7 @@
 use crate::core::domain::{EngineTimings, FinishReason, GenParamsPatch, Prompt};
 use crate::core::generation::Failure;
 use crate::core::metrics::GenerationMetrics;
-use crate::core::rating::{PairOutcome, Score};
+use crate::core::rating::Rating;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -87,19 +87,5 @@ pub enum StoreOp {
     Undo { seq: u64, takes_back: u64 },
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum RatingChange {
-    /// `pane`: where the answer was shown (0 = left).
-    Score { run: u64, pane: usize, score: Score },
-    Pair {
-        run_a: u64,
-        run_b: u64,
-        outcome: PairOutcome,
-    },
-    /// `panes`: every answer shown, left to right.
-    Best {
-        best: Option<u64>,
-        worst: Option<u64>,
-        panes: Vec<u64>,
-    },
-}
+/// A rating given in the TUI, about answers named by their run.
+pub type RatingChange = Rating<u64>;

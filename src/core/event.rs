@@ -5,7 +5,7 @@ use super::action::Action;
 use super::generation::{Failure, GenEvent};
 use super::hardware::HardwareSnapshot;
 use super::leaderboard::Leaderboard;
-use super::rating::{PairOutcome, Score};
+use super::rating::{Rating, Score};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -65,19 +65,8 @@ pub struct LoadedAnswer {
     pub score: Option<Score>,
 }
 
-/// A vote in force, by generation id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoadedVote {
-    Pair {
-        a: i64,
-        b: i64,
-        outcome: PairOutcome,
-    },
-    Best {
-        best: Option<i64>,
-        worst: Option<i64>,
-    },
-}
+/// A vote in force, about answers named by their generation id.
+pub type LoadedVote = Rating<i64>;
 
 /// The engine's events as the core sees them: the one event type, failures rendered to text.
 pub type StreamEvent = GenEvent<Failure>;

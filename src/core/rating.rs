@@ -49,8 +49,9 @@ impl Score {
     }
 }
 
-/// Two answers: which is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Two answers: which is better. Stored and exported as `a`, `b`, `tie`, `bothbad`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PairOutcome {
     A,
     B,
@@ -59,17 +60,6 @@ pub enum PairOutcome {
 }
 
 impl PairOutcome {
-    pub fn parse(stored: &str) -> Option<PairOutcome> {
-        [
-            PairOutcome::A,
-            PairOutcome::B,
-            PairOutcome::Tie,
-            PairOutcome::BothBad,
-        ]
-        .into_iter()
-        .find(|o| o.as_str() == stored)
-    }
-
     /// As stored: `a`, `b`, `tie`, `bothbad`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -97,6 +87,115 @@ impl PairOutcome {
             PairOutcome::Tie => "tie",
             PairOutcome::BothBad => "both bad",
         }
+    }
+}
+
+/// What a rating is, whatever names the answers it is about: `A` is a run in the TUI, a row id
+/// in the store, a uid in an export. The one definition of scores, pair votes and best/worst
+/// votes; the store maps it to and from its columns, nothing else matches on kind strings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rating<A> {
+    /// One answer's score, tags and note; `position`: the pane it was shown in (0 = left).
+    Score {
+        answer: A,
+        score: Score,
+        position: Option<usize>,
+    },
+    /// Two answers, left (`a`) and right (`b`).
+    Pair { a: A, b: A, outcome: PairOutcome },
+    /// Several answers: the best and the worst of the `ballot` (every answer shown, left to
+    /// right).
+    Best {
+        best: Option<A>,
+        worst: Option<A>,
+        ballot: Vec<A>,
+    },
+}
+
+/// A rating's kind, as stored and exported: `score`, `pair`, `best`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RatingKind {
+    Score,
+    Pair,
+    Best,
+}
+
+/// Where a saved rating stands in its history: `active`, `replaced` (by a later one) or
+/// `undone`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RatingStatus {
+    Active,
+    Replaced,
+    Undone,
+}
+
+impl RatingKind {
+    pub const ALL: [RatingKind; 3] = [RatingKind::Score, RatingKind::Pair, RatingKind::Best];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RatingKind::Score => "score",
+            RatingKind::Pair => "pair",
+            RatingKind::Best => "best",
+        }
+    }
+}
+
+impl RatingStatus {
+    pub const ALL: [RatingStatus; 3] = [
+        RatingStatus::Active,
+        RatingStatus::Replaced,
+        RatingStatus::Undone,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RatingStatus::Active => "active",
+            RatingStatus::Replaced => "replaced",
+            RatingStatus::Undone => "undone",
+        }
+    }
+}
+
+impl<A> Rating<A> {
+    pub fn kind(&self) -> RatingKind {
+        match self {
+            Rating::Score { .. } => RatingKind::Score,
+            Rating::Pair { .. } => RatingKind::Pair,
+            Rating::Best { .. } => RatingKind::Best,
+        }
+    }
+
+    /// The same rating about other names for the same answers; the first name that cannot
+    /// be translated is the error.
+    pub fn try_map<B, E>(self, mut f: impl FnMut(A) -> Result<B, E>) -> Result<Rating<B>, E> {
+        Ok(match self {
+            Rating::Score {
+                answer,
+                score,
+                position,
+            } => Rating::Score {
+                answer: f(answer)?,
+                score,
+                position,
+            },
+            Rating::Pair { a, b, outcome } => Rating::Pair {
+                a: f(a)?,
+                b: f(b)?,
+                outcome,
+            },
+            Rating::Best {
+                best,
+                worst,
+                ballot,
+            } => Rating::Best {
+                best: best.map(&mut f).transpose()?,
+                worst: worst.map(&mut f).transpose()?,
+                ballot: ballot.into_iter().map(f).collect::<Result<_, _>>()?,
+            },
+        })
     }
 }
 

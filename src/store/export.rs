@@ -2,6 +2,7 @@
 //! back field for field), CSV (one row per generation with its score in force), and pairwise
 //! votes as Chatbot-Arena battle rows.
 
+use crate::core::rating::{RatingKind, RatingStatus};
 use std::io::Write;
 
 use super::records::ExportLine;
@@ -42,7 +43,7 @@ pub fn write_csv(lines: &[ExportLine], out: &mut dyn Write) -> std::io::Result<(
         let score = line
             .ratings
             .iter()
-            .find(|r| r.kind == "score" && r.status == "active");
+            .find(|r| r.kind == RatingKind::Score && r.status == RatingStatus::Active);
         let metric = |name: &str| {
             g.metrics
                 .as_ref()

@@ -3,6 +3,7 @@
 //! (`{"run", "prompt", "outputs": {model: [text, …]}}`, one prompt per line) and recordings
 //! (`slam compare --json`, as in sample-runs/).
 
+use crate::core::rating::RatingKind;
 use std::time::Duration;
 
 use std::collections::HashMap;
@@ -147,28 +148,14 @@ fn parse_line(raw: &str) -> std::result::Result<Parsed, String> {
     Err("expected a slam export line (with \"session\") or a SLaM line (with \"outputs\")".into())
 }
 
-/// What the database would refuse, said with the field's name.
+/// What the database would refuse, said with the field's name. (Kind, status and outcome are
+/// typed: a word outside their sets already failed to parse, naming the set.)
 fn check_rating(r: &RatingRecord) -> std::result::Result<(), String> {
-    let kinds = ["score", "pair", "best"];
-    if !kinds.contains(&r.kind.as_str()) {
-        return Err(format!("kind {:?}: expected score, pair or best", r.kind));
-    }
     if let Some(score) = r.score.filter(|s| !(1..=5).contains(s)) {
         return Err(format!("score {score}: expected 1 to 5"));
     }
-    if r.kind == "pair"
-        && !["a", "b", "tie", "bothbad"].contains(&r.outcome.as_deref().unwrap_or(""))
-    {
-        return Err(format!(
-            "outcome {:?}: expected a, b, tie or bothbad",
-            r.outcome
-        ));
-    }
-    if !["active", "replaced", "undone"].contains(&r.status.as_str()) {
-        return Err(format!(
-            "status {:?}: expected active, replaced or undone",
-            r.status
-        ));
+    if r.kind == RatingKind::Pair && r.outcome.is_none() {
+        return Err("a pair vote without an outcome: expected a, b, tie or bothbad".into());
     }
     if r.owner().is_none() {
         return Err("names no answer (generation, gen_a, best or worst)".into());

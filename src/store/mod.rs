@@ -9,6 +9,7 @@ pub mod manifest;
 mod read;
 pub mod records;
 mod schema;
+mod sql_types;
 mod write;
 pub mod writer;
 
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use lock::WriteLock;
-pub use read::{Filter, InForce, SessionSummary, StoredAnswer, StoredItem, VoteRow};
+pub use read::{Filter, InForce, SessionSummary, StoredAnswer, StoredItem};
 pub use write::{NewRating, RatingTarget};
 
 /// `slam/slam.db` in the platform data dir.

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::records::{ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord};
 use super::{Result, Store};
 use crate::core::leaderboard::{LeaderboardInput, ScoredAnswer};
-use crate::core::rating::PairOutcome;
+use crate::core::rating::{PairOutcome, Rating, RatingKind};
 use crate::core::stats::Outcome;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,22 +224,20 @@ impl Store {
                  ORDER BY r.created_at, r.uid";
         let params = params![filter.session, filter.prompt_set, filter.rater];
         let counted = self.query(sql, params, |r| {
-            let kind: String = r.get(0)?;
-            Ok(match kind.as_str() {
-                "score" => Counted::Score(ScoredAnswer {
+            let kind: RatingKind = r.get(0)?;
+            Ok(match kind {
+                RatingKind::Score => Counted::Score(ScoredAnswer {
                     model: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     score: r.get::<_, Option<u8>>(1)?.map(f64::from),
                     tags: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
                 }),
-                "pair" => Counted::Pair(
+                RatingKind::Pair => Counted::Pair(
                     r.get(4)?,
                     r.get(5)?,
-                    r.get::<_, Option<String>>(6)?
-                        .as_deref()
-                        .and_then(PairOutcome::parse)
+                    r.get::<_, Option<PairOutcome>>(6)?
                         .map_or(Outcome::BothBad, PairOutcome::battle),
                 ),
-                _ => Counted::Best(r.get(7)?, r.get(8)?, r.get(9)?),
+                RatingKind::Best => Counted::Best(r.get(7)?, r.get(8)?, r.get(9)?),
             })
         })?;
         let mut input = LeaderboardInput::default();
@@ -380,18 +378,7 @@ pub type ScoreRow = (Option<u8>, Vec<String>, Option<String>);
 pub struct InForce {
     /// Per answer, in the order asked.
     pub scores: Vec<Option<ScoreRow>>,
-    pub vote: Option<VoteRow>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct VoteRow {
-    /// `pair` or `best`.
-    pub kind: String,
-    pub gen_a: Option<i64>,
-    pub gen_b: Option<i64>,
-    pub outcome: Option<String>,
-    pub best: Option<i64>,
-    pub worst: Option<i64>,
+    pub vote: Option<Rating<i64>>,
 }
 
 impl Store {
@@ -422,25 +409,35 @@ impl Store {
              WHERE kind IN ('pair', 'best') AND prompt_id = ?1 AND rater = ?2 AND status = 'active'",
             params![prompt, rater],
             |r| {
-                let row = VoteRow {
-                    kind: r.get(0)?,
-                    gen_a: r.get(1)?,
-                    gen_b: r.get(2)?,
-                    outcome: r.get(3)?,
-                    best: r.get(4)?,
-                    worst: r.get(5)?,
-                };
+                let kind: RatingKind = r.get(0)?;
+                let (gen_a, gen_b): (Option<i64>, Option<i64>) = (r.get(1)?, r.get(2)?);
+                let outcome: Option<PairOutcome> = r.get(3)?;
                 let ballot: Option<String> = r.get(6)?;
-                Ok((row, ballot))
+                let ballot: Vec<i64> = match ballot.and_then(|b| serde_json::from_str(&b).ok()) {
+                    Some(ids) => ids,
+                    None => [gen_a, gen_b].into_iter().flatten().collect(),
+                };
+                Ok(match (kind, gen_a, gen_b, outcome) {
+                    (RatingKind::Pair, Some(a), Some(b), Some(outcome)) => {
+                        Some(Rating::Pair { a, b, outcome })
+                    }
+                    (RatingKind::Best, ..) => Some(Rating::Best {
+                        best: r.get(4)?,
+                        worst: r.get(5)?,
+                        ballot,
+                    }),
+                    _ => None,
+                })
             },
         )?;
-        in_force.vote = votes.into_iter().find_map(|(row, ballot)| {
-            let mut ids: Vec<i64> = match ballot.and_then(|b| serde_json::from_str(&b).ok()) {
-                Some(ids) => ids,
-                None => [row.gen_a, row.gen_b].into_iter().flatten().collect(),
+        in_force.vote = votes.into_iter().flatten().find(|vote| {
+            let mut ids = match vote {
+                Rating::Pair { a, b, .. } => vec![*a, *b],
+                Rating::Best { ballot, .. } => ballot.clone(),
+                Rating::Score { .. } => Vec::new(),
             };
             ids.sort_unstable();
-            (ids == wanted).then_some(row)
+            ids == wanted
         });
         Ok(in_force)
     }

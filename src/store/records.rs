@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionRecord {
     pub uid: String,
@@ -52,17 +54,16 @@ pub struct GenerationRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RatingRecord {
     pub uid: String,
-    /// `score`, `pair` or `best`.
-    pub kind: String,
+    pub kind: RatingKind,
     /// Score: the generation rated.
     pub generation: Option<String>,
     pub score: Option<u8>,
     pub tags: Vec<String>,
     pub note: Option<String>,
-    /// Pair: left and right generation, and `a`, `b`, `tie` or `bothbad`.
+    /// Pair: left and right generation, and which is better.
     pub gen_a: Option<String>,
     pub gen_b: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<PairOutcome>,
     /// Best of several: the best (and the worst) generation.
     pub best: Option<String>,
     pub worst: Option<String>,
@@ -74,8 +75,7 @@ pub struct RatingRecord {
     pub position: Option<i64>,
     pub rater: String,
     pub blind: bool,
-    /// `active`, `replaced` or `undone`.
-    pub status: String,
+    pub status: RatingStatus,
     /// The rating this one replaced.
     pub replaces: Option<String>,
     pub created_at: String,

@@ -6,31 +6,10 @@ use super::records::{GenerationRecord, PromptRecord, SessionRecord};
 use rusqlite::Connection;
 
 use super::{NOW, Result, Store};
+use crate::core::rating::{PairOutcome, Rating, RatingKind, RatingStatus};
 
-/// A new score or vote from the rating keys.
-#[derive(Debug, Clone, PartialEq)]
-pub enum NewRating {
-    Score {
-        generation: i64,
-        score: Option<u8>,
-        tags: Vec<String>,
-        note: Option<String>,
-        /// The pane it was shown in (0 = left), when rated on screen.
-        position: Option<i64>,
-    },
-    /// `outcome`: `a`, `b`, `tie` or `bothbad`.
-    Pair {
-        gen_a: i64,
-        gen_b: i64,
-        outcome: String,
-    },
-    Best {
-        best: Option<i64>,
-        worst: Option<i64>,
-        /// Every answer shown, left to right.
-        ballot: Vec<i64>,
-    },
-}
+/// A new score or vote, about answers named by their generation id.
+pub type NewRating = Rating<i64>;
 
 /// What a rating is about: one answer's score, or the vote on a set of answers (a prompt
 /// may have several sets: one per repetition).
@@ -42,14 +21,14 @@ pub enum RatingTarget {
 
 /// A rating as the columns of its row.
 struct Columns {
-    kind: &'static str,
+    kind: RatingKind,
     generation: Option<i64>,
     score: Option<u8>,
     tags: String,
     note: Option<String>,
     gen_a: Option<i64>,
     gen_b: Option<i64>,
-    outcome: Option<String>,
+    outcome: Option<PairOutcome>,
     best: Option<i64>,
     worst: Option<i64>,
     ballot: Option<String>,
@@ -59,7 +38,7 @@ struct Columns {
 impl Columns {
     fn of(rating: &NewRating) -> Columns {
         let empty = Columns {
-            kind: "score",
+            kind: rating.kind(),
             generation: None,
             score: None,
             tags: "[]".into(),
@@ -69,40 +48,32 @@ impl Columns {
             outcome: None,
             best: None,
             worst: None,
-            ballot: match rating.target() {
+            ballot: match target(rating) {
                 RatingTarget::Vote { ballot } => serde_json::to_string(&ballot).ok(),
                 RatingTarget::Score { .. } => None,
             },
             position: None,
         };
         match rating {
-            NewRating::Score {
-                generation,
+            Rating::Score {
+                answer,
                 score,
-                tags,
-                note,
                 position,
             } => Columns {
-                generation: Some(*generation),
-                score: *score,
-                tags: serde_json::to_string(tags).unwrap_or_else(|_| "[]".into()),
-                note: note.clone(),
-                position: *position,
+                generation: Some(*answer),
+                score: score.score,
+                tags: serde_json::to_string(&score.tag_names()).unwrap_or_else(|_| "[]".into()),
+                note: score.note.clone(),
+                position: position.map(|p| p as i64),
                 ..empty
             },
-            NewRating::Pair {
-                gen_a,
-                gen_b,
-                outcome,
-            } => Columns {
-                kind: "pair",
-                gen_a: Some(*gen_a),
-                gen_b: Some(*gen_b),
-                outcome: Some(outcome.clone()),
+            Rating::Pair { a, b, outcome } => Columns {
+                gen_a: Some(*a),
+                gen_b: Some(*b),
+                outcome: Some(*outcome),
                 ..empty
             },
-            NewRating::Best { best, worst, .. } => Columns {
-                kind: "best",
+            Rating::Best { best, worst, .. } => Columns {
                 best: *best,
                 worst: *worst,
                 ..empty
@@ -111,19 +82,19 @@ impl Columns {
     }
 }
 
-impl NewRating {
-    pub fn target(&self) -> RatingTarget {
-        match self {
-            NewRating::Score { generation, .. } => RatingTarget::Score {
-                generation: *generation,
-            },
-            NewRating::Pair { gen_a, gen_b, .. } => RatingTarget::Vote {
-                ballot: vec![*gen_a, *gen_b],
-            },
-            NewRating::Best { ballot, .. } => RatingTarget::Vote {
-                ballot: ballot.clone(),
-            },
-        }
+/// What `rating` replaces when it is saved: the score of the same answer, or the vote on the
+/// same set of answers.
+pub fn target(rating: &NewRating) -> RatingTarget {
+    match rating {
+        Rating::Score { answer, .. } => RatingTarget::Score {
+            generation: *answer,
+        },
+        Rating::Pair { a, b, .. } => RatingTarget::Vote {
+            ballot: vec![*a, *b],
+        },
+        Rating::Best { ballot, .. } => RatingTarget::Vote {
+            ballot: ballot.clone(),
+        },
     }
 }
 
@@ -171,7 +142,7 @@ impl Store {
     ) -> Result<i64> {
         let c = Columns::of(rating);
         self.in_transaction(|tx| {
-            let previous = active_rating(tx, prompt, rater, &rating.target())?;
+            let previous = active_rating(tx, prompt, rater, &target(rating))?;
             if let Some(id) = previous {
                 tx.execute("UPDATE ratings SET status = 'replaced' WHERE id = ?1", [id])?;
             }
@@ -191,14 +162,14 @@ impl Store {
     /// in force again. False when it was not in force.
     pub fn undo_rating(&mut self, id: i64) -> Result<bool> {
         self.in_transaction(|tx| {
-            let row: Option<(String, Option<i64>)> = tx
+            let row: Option<(RatingStatus, Option<i64>)> = tx
                 .query_row(
                     "SELECT status, replaces FROM ratings WHERE id = ?1",
                     [id],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let Some(("active", replaced)) = row.as_ref().map(|(s, r)| (s.as_str(), *r)) else {
+            let Some((RatingStatus::Active, replaced)) = row else {
                 return Ok(false);
             };
             tx.execute("UPDATE ratings SET status = 'undone' WHERE id = ?1", [id])?;
@@ -399,9 +370,9 @@ mod tests {
 
     fn pair(ids: &[i64], a: usize, b: usize, outcome: &str) -> NewRating {
         NewRating::Pair {
-            gen_a: ids[a],
-            gen_b: ids[b],
-            outcome: outcome.into(),
+            a: ids[a],
+            b: ids[b],
+            outcome: serde_json::from_value(serde_json::json!(outcome)).unwrap(),
         }
     }
 

@@ -164,9 +164,9 @@ fn set_score(state: &mut AppState, pane: usize, value: Score) -> Vec<Effect> {
         round: state.rating.round,
         seq,
         change: RatingChange::Score {
-            run,
-            pane,
+            answer: run,
             score: value,
+            position: Some(pane),
         },
         blind: state.rating.round_blind && !state.rating.revealed,
     })]
@@ -226,17 +226,13 @@ fn set_vote(state: &mut AppState, vote: Vote) -> Vec<Effect> {
     let run = |i: usize| state.panes.get(i).map(|p| p.run);
     let change = match vote {
         Vote::Pair(outcome) => match (run(0), run(1)) {
-            (Some(run_a), Some(run_b)) => RatingChange::Pair {
-                run_a,
-                run_b,
-                outcome,
-            },
+            (Some(a), Some(b)) => RatingChange::Pair { a, b, outcome },
             _ => return Vec::new(),
         },
         Vote::Best { best, worst } => RatingChange::Best {
             best: best.and_then(run),
             worst: worst.and_then(run),
-            panes: state.panes.iter().map(|p| p.run).collect(),
+            ballot: state.panes.iter().map(|p| p.run).collect(),
         },
     };
     let r = &mut state.rating;
@@ -448,7 +444,8 @@ pub(super) fn on_item_loaded(
                 };
                 Vote::Pair(if left < right { outcome } else { flipped })
             }
-            LoadedVote::Best { best, worst } => Vote::Best {
+            LoadedVote::Score { .. } => return None,
+            LoadedVote::Best { best, worst, .. } => Vote::Best {
                 best: best.and_then(pane_of),
                 worst: worst.and_then(pane_of),
             },

@@ -103,11 +103,16 @@ fn a_score_is_saving_until_the_store_says_saved() {
     let mut s = answered();
     act(&mut s, Action::FocusNext);
     let (seq, change) = rate_op(&act(&mut s, Action::Score4));
-    let RatingChange::Score { run, score, pane } = change else {
+    let RatingChange::Score {
+        answer: run,
+        score,
+        position,
+    } = change
+    else {
         panic!()
     };
     assert_eq!(run, s.panes[1].run, "the focused answer is scored");
-    assert_eq!(pane, 1, "and where it was shown is kept");
+    assert_eq!(position, Some(1), "and where it was shown is kept");
     assert_eq!(score.score, Some(4));
     assert_eq!(s.rating.save_state(seq), SaveState::Saving);
     saved(&mut s, seq);
@@ -181,14 +186,7 @@ fn pairwise_votes_name_left_and_right_and_rating_again_replaces() {
         (Action::VoteBothBad, PairOutcome::BothBad),
     ] {
         let (_, change) = rate_op(&act(&mut s, action));
-        assert_eq!(
-            change,
-            RatingChange::Pair {
-                run_a: a,
-                run_b: b,
-                outcome
-            }
-        );
+        assert_eq!(change, RatingChange::Pair { a, b, outcome });
         assert_eq!(
             s.rating.vote.as_ref().map(|v| v.value),
             Some(Vote::Pair(outcome))
@@ -200,8 +198,8 @@ fn pairwise_votes_name_left_and_right_and_rating_again_replaces() {
     assert_eq!(
         change,
         RatingChange::Pair {
-            run_a: a,
-            run_b: b,
+            a,
+            b,
             outcome: PairOutcome::B
         }
     );
@@ -209,8 +207,8 @@ fn pairwise_votes_name_left_and_right_and_rating_again_replaces() {
     assert_eq!(
         change,
         RatingChange::Pair {
-            run_a: a,
-            run_b: b,
+            a,
+            b,
             outcome: PairOutcome::A
         }
     );
@@ -241,7 +239,7 @@ fn with_more_answers_pick_the_best_and_the_worst() {
         RatingChange::Best {
             best: Some(runs[1]),
             worst: None,
-            panes: runs.clone()
+            ballot: runs.clone()
         }
     );
     act(&mut s, Action::FocusNext);
@@ -251,7 +249,7 @@ fn with_more_answers_pick_the_best_and_the_worst() {
         RatingChange::Best {
             best: Some(runs[1]),
             worst: Some(runs[2]),
-            panes: runs.clone()
+            ballot: runs.clone()
         }
     );
     // The best cannot also be the worst.
@@ -262,7 +260,7 @@ fn with_more_answers_pick_the_best_and_the_worst() {
         RatingChange::Best {
             best: None,
             worst: Some(runs[1]),
-            panes: runs
+            ballot: runs
         }
     );
 }
@@ -595,8 +593,8 @@ fn stored_items_load_as_finished_answers_bound_to_their_rows() {
     assert_eq!(
         rate_op(&act(&mut s, Action::VoteA)).1,
         RatingChange::Pair {
-            run_a: runs[0],
-            run_b: runs[1],
+            a: runs[0],
+            b: runs[1],
             outcome: PairOutcome::A
         }
     );

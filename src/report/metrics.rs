@@ -1,11 +1,6 @@
-//! How results are shown: a metrics line, a comparison table, JSON event lines.
+//! A generation's metrics as text: one line (`slam generate`) or a table row per model
+//! (`slam compare`), and the plain-text table they go into.
 
-use std::time::Instant;
-
-use serde_json::{Value, json};
-
-use crate::core::metrics::GenerationMetrics;
-use crate::engine::backend::GenEvent;
 use crate::engine::runner::Recorder;
 
 fn opt(v: Option<f64>, unit: &str, digits: usize) -> String {
@@ -113,39 +108,4 @@ pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// One JSON object for one event, with `t_ms` measured from `epoch`.
-pub fn event_json(model: &str, index: usize, event: &GenEvent, epoch: Instant) -> Value {
-    let t_ms = event.at().saturating_duration_since(epoch).as_secs_f64() * 1000.0;
-    let mut v = match event {
-        GenEvent::Started { .. } => json!({ "event": "started" }),
-        GenEvent::Delta { text, n_tokens, .. } => {
-            json!({ "event": "delta", "text": text, "n_tokens": n_tokens })
-        }
-        GenEvent::Finished {
-            usage,
-            finish_reason,
-            timings,
-            ..
-        } => json!({
-            "event": "finished",
-            "usage": usage,
-            "finish_reason": finish_reason,
-            "engine_timings": timings,
-        }),
-        GenEvent::Failed { error, .. } => json!({
-            "event": "failed",
-            "error": error,
-            "message": error.to_string(),
-        }),
-    };
-    v["model"] = json!(model);
-    v["index"] = json!(index);
-    v["t_ms"] = json!(t_ms);
-    v
-}
-
-pub fn metrics_json(m: &GenerationMetrics) -> Value {
-    serde_json::to_value(m).unwrap_or(Value::Null)
 }

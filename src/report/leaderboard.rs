@@ -1,0 +1,133 @@
+//! The leaderboard as text: the table (scores with a t interval, win/tie/loss with a Wilson
+//! interval, Bradley–Terry with its bootstrap interval, Elo, tags) and a bar chart of strengths.
+//! `slam leaderboard` prints it; the TUI's leaderboard screen styles the same lines.
+
+use crate::core::leaderboard::Leaderboard;
+
+fn interval(v: Option<(f64, f64, f64)>, digits: usize) -> String {
+    v.map_or_else(
+        || "–".into(),
+        |(e, lo, hi)| format!("{e:.digits$} [{lo:.digits$}, {hi:.digits$}]"),
+    )
+}
+
+/// Below this many battles a bootstrap interval is too narrow to trust (it can be one point).
+const FEW_BATTLES: u32 = 10;
+
+/// The table as text lines, header first: shared by this screen and `slam leaderboard`.
+pub fn table_lines(board: &Leaderboard) -> Vec<String> {
+    let mut rows = vec![[
+        "model".to_string(),
+        "n".into(),
+        "mean [95% t]".into(),
+        "W/T/L".into(),
+        "win rate [Wilson]".into(),
+        "Bradley–Terry [bootstrap]".into(),
+        "Elo".into(),
+        "tags".into(),
+    ]];
+    for row in &board.rows {
+        let mean = row.scores.as_ref().map(|m| {
+            let (lo, hi) = m.interval.map_or((f64::NAN, f64::NAN), |i| (i.low, i.high));
+            (m.mean, lo, hi)
+        });
+        let mean = match mean {
+            Some((m, lo, _)) if lo.is_nan() => format!("{m:.2} [n=1]"),
+            other => interval(other, 2),
+        };
+        let tags: Vec<String> = row.tags.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        rows.push([
+            row.model.clone(),
+            row.scores.as_ref().map_or(0, |m| m.n).to_string(),
+            mean,
+            format!("{}/{}/{}", row.wins, row.ties + row.both_bad, row.losses),
+            interval(row.win_rate.map(|w| (w.estimate, w.low, w.high)), 2),
+            interval(row.strength.map(|s| (s.estimate, s.low, s.high)), 0),
+            row.elo.map_or_else(|| "–".into(), |e| format!("{e:.1}")),
+            tags.join(", "),
+        ]);
+    }
+    let widths: Vec<usize> = (0..8)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_owned()
+        })
+        .collect();
+    lines.push(format!(
+        "{} scores · {} battles · {} bootstrap resamples",
+        board.scores, board.battles, board.resamples
+    ));
+    if board
+        .rows
+        .iter()
+        .any(|r| r.battles() > 0 && r.battles() < FEW_BATTLES)
+    {
+        lines.push(format!(
+            "some models have fewer than {FEW_BATTLES} battles: their intervals understate the uncertainty"
+        ));
+    }
+    lines
+}
+
+/// Horizontal bars of Bradley–Terry strength (or mean score when nobody has voted).
+pub fn bar_lines(board: &Leaderboard, width: usize) -> Vec<String> {
+    let by_strength = board.rows.iter().any(|r| r.strength.is_some());
+    let values: Vec<(String, f64)> = board
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let v = if by_strength {
+                r.strength.map(|s| s.estimate)
+            } else {
+                r.scores.as_ref().map(|m| m.mean)
+            };
+            v.map(|v| (r.model.clone(), v))
+        })
+        .collect();
+    if values.is_empty() {
+        return vec!["no ratings yet".into()];
+    }
+    let name_width = values
+        .iter()
+        .map(|(m, _)| m.chars().count())
+        .max()
+        .unwrap_or(0);
+    let min = values.iter().map(|(_, v)| *v).fold(f64::INFINITY, f64::min);
+    let max = values
+        .iter()
+        .map(|(_, v)| *v)
+        .fold(f64::NEG_INFINITY, f64::max);
+    // Strengths are relative: bars start a little below the weakest so differences show.
+    let floor = if by_strength {
+        min - (max - min).max(50.0) * 0.25
+    } else {
+        0.0
+    };
+    let span = (max - floor).max(f64::EPSILON);
+    let room = width.saturating_sub(name_width + 12).max(1);
+    let title = if by_strength {
+        "Bradley–Terry strength"
+    } else {
+        "mean score"
+    };
+    let mut lines = vec![title.to_owned()];
+    for (model, v) in values {
+        let n = (((v - floor) / span) * room as f64)
+            .round()
+            .clamp(0.0, room as f64) as usize;
+        lines.push(format!(
+            "{model:<name_width$} {} {v:.1}",
+            "█".repeat(n.max(1))
+        ));
+    }
+    lines
+}

@@ -1,0 +1,11 @@
+//! Output formats, one home for each: what slam prints or writes for people and other tools.
+//! Pure functions from results to text or JSON; they read nothing and run nothing. The CLI
+//! prints them, the TUI styles them.
+//!
+//! - `metrics`: a generation's metrics line and the comparison table.
+//! - `events`: JSON event lines, the recording format.
+//! - `leaderboard`: the leaderboard table and bar chart.
+
+pub mod events;
+pub mod leaderboard;
+pub mod metrics;
