@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -78,6 +78,12 @@ impl Script {
     }
 }
 
+/// Now, on tokio's clock: under a paused test clock the stamps are exact virtual times, so a
+/// test can compare metrics with a hand computation.
+fn now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
 /// Replays its script for every request, from the moment `generate` is called.
 pub struct ScriptedBackend {
     script: Script,
@@ -93,7 +99,7 @@ impl Backend for ScriptedBackend {
     fn generate(&self, _request: GenRequest, cancel: CancellationToken) -> GenStream {
         let (tx, rx) = mpsc::unbounded_channel();
         let steps = self.script.steps.clone();
-        let _ = tx.send(GenEvent::Started { at: Instant::now() });
+        let _ = tx.send(GenEvent::Started { at: now() });
         tokio::spawn(async move {
             let mut sent = 0u32;
             for (after, step) in steps {
@@ -105,13 +111,13 @@ impl Backend for ScriptedBackend {
                             finish_reason: FinishReason::Cancelled,
                             timings: None,
                             token_ids: None,
-                            at: Instant::now(),
+                            at: now(),
                         });
                         return;
                     }
                     _ = tokio::time::sleep(after) => {}
                 }
-                let at = Instant::now();
+                let at = now();
                 let event = match step {
                     Step::Delta { text, n_tokens } => {
                         sent += n_tokens;

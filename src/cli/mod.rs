@@ -1,6 +1,8 @@
-//! Command line: one file per subcommand; this file parses and dispatches.
+//! Command line: one file per subcommand; this file parses and dispatches. A subcommand parses
+//! its arguments, calls the app layer (running models), the store (sessions) or the TUI, and
+//! prints what `report` formats. It computes nothing itself, and nothing imports it.
 
-mod compare;
+pub mod compare;
 mod generate;
 mod leaderboard;
 mod models;

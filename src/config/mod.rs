@@ -1,5 +1,7 @@
 //! Configuration: `slam/config.toml` in the platform config dir (or `--config` / `SLAM_CONFIG`).
-//! Errors name the file, the line and column, and what was expected.
+//! Errors name the file, the line and column, and what was expected. Config knows which models
+//! exist and how to reach them (built-ins, the user's entries, discovered files) and resolves a
+//! name to a `ResolvedModel`; opening it is the app layer's job.
 
 pub mod discover;
 mod models;

@@ -1,4 +1,6 @@
-//! Pure core: no tokio, no terminal, no IO, no clock. Time is always passed in.
+//! Pure core: no tokio, no terminal, no IO, no clock. Time is always passed in. The domain
+//! types every room speaks (a generation's events and their accumulator, metrics, ratings,
+//! statistics, recordings) and the TUI's state and reducer. Core imports no other room.
 
 pub mod action;
 pub mod domain;

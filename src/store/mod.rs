@@ -1,5 +1,7 @@
 //! The session store: SQLite (bundled) in WAL mode with versioned migrations. One process
-//! writes at a time (an advisory lock beside the file says which); readers never block.
+//! writes at a time (an advisory lock beside the file says which); readers never block. The
+//! store maps records and typed ratings to rows and back (`sql_types`), imports and exports;
+//! when to save what is decided by its callers (the app layer, the CLI).
 
 pub mod export;
 pub mod hashes;

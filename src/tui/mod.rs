@@ -1,5 +1,7 @@
 //! The interactive terminal UI: one event funnel, a pure reducer, effects run by a driver,
-//! frames drawn at most ~60 times a second and only when something changed.
+//! frames drawn at most ~60 times a second and only when something changed. The TUI is
+//! presentation: generations and saves go through the app layer (the driver calls it), and
+//! text formats it shares with the CLI come from `report`.
 
 pub mod driver;
 pub mod input;

@@ -1,0 +1,312 @@
+//! The run pipeline with no model and no network: a scripted backend injected through the app
+//! layer's factory drives the TUI's driver (through the real reducer, as the event loop does,
+//! minus the terminal) and `compare`. The clock is paused, so stamps are exact virtual times and
+//! metrics can be compared with hand computations.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use slam::app::persist::{PersistOptions, Persistence};
+use slam::app::scripted::{Script, ScriptedFactory};
+use slam::cli::compare::{Show, compare};
+use slam::config::{Config, ResolvedModel};
+use slam::core::action::Action;
+use slam::core::domain::{GenParamsPatch, Prompt};
+use slam::core::event::Event;
+use slam::core::reducer;
+use slam::core::state::{AppState, PaneStatus, PickerItem};
+use slam::engine::EngineError;
+use slam::store::records::SessionRecord;
+use slam::tui::driver::Driver;
+
+const CONFIG: &str = "[[models]]\nname = \"alpha\"\nbackend = \"openai\"\nmodel = \"a\"\n\
+                      [[models]]\nname = \"beta\"\nbackend = \"openai\"\nmodel = \"b\"\n";
+
+fn config() -> Config {
+    Config {
+        source: None,
+        file: slam::config::parse(CONFIG, Path::new("test.toml")).unwrap(),
+        discovered: Vec::new(),
+    }
+}
+
+fn ms(v: u64) -> Duration {
+    Duration::from_millis(v)
+}
+
+/// alpha: 4 pieces every 20 ms; beta: 3 pieces every 30 ms (so they interleave).
+fn factory() -> ScriptedFactory {
+    ScriptedFactory::default()
+        .with(
+            "alpha",
+            Script::streaming(&["Paris", " is", " the", " capital."], ms(20)),
+        )
+        .with("beta", Script::streaming(&["Lyon", " is", " not."], ms(30)))
+}
+
+/// The TUI without a terminal: state, reducer, driver and the one event funnel.
+struct Tui {
+    state: AppState,
+    driver: Driver,
+    events: mpsc::UnboundedReceiver<Event>,
+}
+
+impl Tui {
+    fn new(factory: ScriptedFactory, models: &[&str]) -> Self {
+        let (tx, events) = mpsc::unbounded_channel();
+        let items = models
+            .iter()
+            .map(|m| PickerItem {
+                name: (*m).into(),
+                detail: String::new(),
+                selected: true,
+            })
+            .collect();
+        let store = Persistence::new(
+            PersistOptions {
+                store: Err("no store in this test".into()),
+                session_id: None,
+                session: SessionRecord::new("tui", "test".into()),
+                rater: "test".into(),
+                stored: Vec::new(),
+            },
+            tx.clone(),
+        );
+        let driver = Driver::new(config(), Arc::new(factory), Vec::new(), store, tx);
+        Self {
+            state: AppState::new(items, 120, 40),
+            driver,
+            events,
+        }
+    }
+
+    fn apply(&mut self, event: Event) {
+        let effects = reducer::update(&mut self.state, event, Instant::now());
+        self.driver.run(effects);
+    }
+
+    fn submit(&mut self, prompt: &str) {
+        for c in prompt.chars() {
+            self.apply(Event::Char(c));
+        }
+        self.apply(Event::Action(Action::Submit));
+    }
+
+    /// Feed events from the driver into the reducer until `done` holds.
+    async fn until(&mut self, done: impl Fn(&AppState) -> bool) -> Vec<Event> {
+        let mut seen = Vec::new();
+        while !done(&self.state) {
+            let event = tokio::time::timeout(Duration::from_secs(60), self.events.recv())
+                .await
+                .expect("the driver went quiet")
+                .expect("the funnel closed");
+            seen.push(event.clone());
+            self.apply(event);
+        }
+        seen
+    }
+}
+
+fn all_finished(s: &AppState) -> bool {
+    !s.panes.is_empty() && s.panes.iter().all(|p| !p.status.is_active())
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_driver_streams_two_models_at_once_with_exact_metrics() {
+    let mut tui = Tui::new(factory(), &["alpha", "beta"]);
+    tui.submit("What is the capital of France?");
+    let seen = tui.until(all_finished).await;
+
+    let s = &tui.state;
+    assert_eq!(s.panes[0].text.text(), "Paris is the capital.");
+    assert_eq!(s.panes[1].text.text(), "Lyon is not.");
+    assert!(
+        s.panes
+            .iter()
+            .all(|p| matches!(p.status, PaneStatus::Done(_)))
+    );
+    // Both at once: each pane's first text arrives before the other pane finishes.
+    let position = |pane: usize, pred: &dyn Fn(&Event) -> bool| {
+        seen.iter()
+            .position(|e| matches!(e, Event::Stream { pane: p, .. } if *p == pane) && pred(e))
+            .unwrap()
+    };
+    let first_delta = |e: &Event| matches!(e, Event::Stream { event, .. } if matches!(event, slam::core::event::StreamEvent::Delta { .. }));
+    let finish = |e: &Event| matches!(e, Event::Stream { event, .. } if event.is_terminal());
+    assert!(position(0, &first_delta) < position(1, &finish));
+    assert!(position(1, &first_delta) < position(0, &finish));
+
+    // By hand (virtual time): alpha's chunks at 20, 40, 60, 80 ms, the finish at 100 ms.
+    // TTFT 20; e2e 100; decode (4 − 1) tokens / (100 − 20) ms = 37.5 tok/s; ITL all 20.
+    let m = &s.panes[0].live;
+    assert_eq!(m.ttft_ms, Some(20.0));
+    assert_eq!(m.e2e_ms, 100.0);
+    assert_eq!(m.decode_tokens_per_s, Some(37.5));
+    assert_eq!((m.itl_p50_ms, m.itl_p95_ms), (Some(20.0), Some(20.0)));
+    assert_eq!((m.output_tokens, m.tokens_estimated), (4, false));
+    // beta: chunks at 30, 60, 90, finish at 120: (3 − 1) / 90 ms.
+    let m = &s.panes[1].live;
+    assert_eq!((m.ttft_ms, m.e2e_ms), (Some(30.0), 120.0));
+    assert!((m.decode_tokens_per_s.unwrap() - 2000.0 / 90.0).abs() < 1e-9);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_mid_stream_keeps_the_text_and_shows_the_failure() {
+    let failing =
+        Script::streaming(&["half", " an"], ms(10)).failing_with(EngineError::Truncated {
+            url: "http://example/v1/chat/completions".into(),
+        });
+    let factory = factory().with("beta", failing);
+    let mut tui = Tui::new(factory, &["alpha", "beta"]);
+    tui.submit("hi");
+    tui.until(all_finished).await;
+    let beta = &tui.state.panes[1];
+    assert_eq!(beta.text.text(), "half an");
+    match &beta.status {
+        PaneStatus::Error { kind, message } => {
+            assert_eq!(kind, "truncated");
+            assert!(message.contains("example"), "{message}");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    // The other model is not disturbed.
+    assert_eq!(tui.state.panes[0].text.text(), "Paris is the capital.");
+    assert!(matches!(tui.state.panes[0].status, PaneStatus::Done(_)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_one_pane_stops_it_and_leaves_the_other_running() {
+    let slow = Script::streaming(&["one", " two", " three", " four", " five"], ms(100));
+    let mut tui = Tui::new(factory().with("beta", slow), &["alpha", "beta"]);
+    tui.submit("count");
+    // Wait for beta's second piece, then cancel beta (focus it first).
+    tui.until(|s| s.panes.len() == 2 && s.panes[1].text.text() == "one two")
+        .await;
+    tui.apply(Event::Action(Action::FocusNext));
+    tui.apply(Event::Action(Action::CancelFocused));
+    tui.until(all_finished).await;
+    let s = &tui.state;
+    assert_eq!(s.panes[1].status, PaneStatus::Cancelled);
+    assert_eq!(
+        s.panes[1].text.text(),
+        "one two",
+        "nothing after the cancel"
+    );
+    assert_eq!(s.panes[0].text.text(), "Paris is the capital.");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_model_that_cannot_be_opened_is_a_pane_error_not_a_crash() {
+    // No script for beta: opening it fails as a missing model file would.
+    let factory = ScriptedFactory::default().with("alpha", Script::streaming(&["ok"], ms(5)));
+    let mut tui = Tui::new(factory, &["alpha", "beta"]);
+    tui.submit("hi");
+    tui.until(all_finished).await;
+    assert!(matches!(
+        &tui.state.panes[1].status,
+        PaneStatus::Error { kind, .. } if kind == "config"
+    ));
+    assert_eq!(tui.state.panes[0].text.text(), "ok");
+}
+
+fn resolved(names: &[&str]) -> Vec<ResolvedModel> {
+    let c = config();
+    names
+        .iter()
+        .map(|n| c.resolve(n, &GenParamsPatch::default()).unwrap())
+        .collect()
+}
+
+async fn compare_json(factory: ScriptedFactory, cancel: &CancellationToken) -> (bool, Vec<Value>) {
+    let mut out = Vec::new();
+    let ok = compare(
+        Arc::new(factory),
+        resolved(&["alpha", "beta"]),
+        &Prompt {
+            system: None,
+            user: "hi".into(),
+        },
+        Show {
+            json: true,
+            progress: false,
+        },
+        cancel,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let lines = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (ok, lines)
+}
+
+fn of<'a>(lines: &'a [Value], model: &str, event: &str) -> Vec<&'a Value> {
+    lines
+        .iter()
+        .filter(|l| l["model"] == model && l["event"] == event)
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn compare_streams_both_models_and_its_output_replays() {
+    let (ok, lines) = compare_json(factory(), &CancellationToken::new()).await;
+    assert!(ok);
+    assert_eq!(lines[0]["event"], "prompt");
+    let text = |model: &str| -> String {
+        of(&lines, model, "delta")
+            .iter()
+            .map(|d| d["text"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(text("alpha"), "Paris is the capital.");
+    assert_eq!(text("beta"), "Lyon is not.");
+    let done = of(&lines, "alpha", "finished")[0];
+    assert_eq!(done["metrics"]["ttft_ms"], 20.0);
+    assert_eq!(done["metrics"]["decode_tokens_per_s"], 37.5);
+    // Interleaved: beta's first delta comes before alpha's finish.
+    let index = |l: &Value| lines.iter().position(|x| x == l).unwrap();
+    assert!(index(of(&lines, "beta", "delta")[0]) < index(done));
+    // What compare wrote is a recording: it parses, with both models' answers.
+    let text_out: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let rec = slam::core::recording::Recording::parse(&text_out, "compare.jsonl").unwrap();
+    assert_eq!(rec.models, ["alpha", "beta"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn compare_reports_a_failure_mid_stream_and_a_cancel() {
+    let failing = Script::streaming(&["half"], ms(10)).failing_with(EngineError::Truncated {
+        url: "http://example/v1/chat/completions".into(),
+    });
+    let slow = Script::streaming(&["a", "b", "c", "d", "e", "f"], ms(100));
+    let factory = ScriptedFactory::default()
+        .with("alpha", slow)
+        .with("beta", failing);
+    let cancel = CancellationToken::new();
+    let later = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(ms(250)).await;
+        later.cancel();
+    });
+    let (ok, lines) = compare_json(factory, &cancel).await;
+    assert!(!ok, "a model failed");
+    let failed = of(&lines, "beta", "failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["error"]["kind"], "truncated");
+    assert_eq!(
+        of(&lines, "beta", "delta").len(),
+        1,
+        "the text before the fault"
+    );
+    let finished = of(&lines, "alpha", "finished");
+    assert_eq!(finished[0]["finish_reason"], "cancelled");
+    // Pieces at 100 and 200 ms came before the cancel at 250 ms; none after.
+    assert_eq!(of(&lines, "alpha", "delta").len(), 2);
+}
