@@ -1,7 +1,7 @@
 # The two commands of the README do all set-up: `make run` and `make test`.
 SHELL := /bin/bash
 export CARGO_BUILD_JOBS ?= 2
-CARGO ?= cargo
+export CARGO ?= cargo
 
 .PHONY: run test bench fuzz prereqs models servers build
 

@@ -310,3 +310,45 @@ async fn compare_reports_a_failure_mid_stream_and_a_cancel() {
     // Pieces at 100 and 200 ms came before the cancel at 250 ms; none after.
     assert_eq!(of(&lines, "alpha", "delta").len(), 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn compare_goes_on_when_a_model_cannot_be_opened() {
+    // beta has no script: it fails to open, and alpha must not wait for it forever.
+    let factory = ScriptedFactory::default().with("alpha", Script::streaming(&["ok"], ms(5)));
+    let (ok, lines) = compare_json(factory, &CancellationToken::new()).await;
+    assert!(!ok);
+    assert_eq!(of(&lines, "beta", "failed")[0]["error"]["kind"], "config");
+    assert_eq!(of(&lines, "alpha", "delta")[0]["text"], "ok");
+    assert_eq!(of(&lines, "alpha", "finished").len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancel_while_models_load_ends_every_stream_at_once() {
+    // Loading takes 2 s of real time; the cancel comes at once. Every model's stream still ends
+    // with exactly one final event (cancelled), without waiting for the loads.
+    let slow_load = |pieces: &[&str]| Script {
+        load: Duration::from_secs(2),
+        ..Script::streaming(pieces, ms(5))
+    };
+    let factory = ScriptedFactory::default()
+        .with("alpha", slow_load(&["a"]))
+        .with("beta", slow_load(&["b"]));
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let started = std::time::Instant::now();
+    let (ok, lines) = compare_json(factory, &cancel).await;
+    assert!(ok, "a cancel is no failure");
+    for model in ["alpha", "beta"] {
+        let finished = of(&lines, model, "finished");
+        assert_eq!(finished.len(), 1, "{model}: {lines:?}");
+        assert_eq!(finished[0]["finish_reason"], "cancelled");
+        assert!(of(&lines, model, "delta").is_empty());
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "it did not wait for the loads"
+    );
+    // Still a recording that replays.
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert!(slam::core::recording::Recording::parse(&text, "c.jsonl").is_ok());
+}

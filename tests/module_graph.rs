@@ -30,23 +30,52 @@ fn module_path(src: &Path, file: &Path) -> Vec<String> {
     parts
 }
 
-/// The top-level modules a line of code refers to: `crate::X…`, or `super::…` chains that
-/// climb out to the crate root.
-fn references(line: &str, path: &[String]) -> Vec<String> {
-    let code = line.split("//").next().unwrap_or("");
-    let mut out = Vec::new();
-    let bytes = code.as_bytes();
-    let ident = |s: &str| -> String {
-        s.chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect()
+/// The identifier at the start of `s`.
+fn ident(s: &str) -> String {
+    s.chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// The names a path continues with: `x…` → [x]; `{a, b::c, d}` → [a, b, d] (also over lines).
+fn heads(tail: &str) -> Vec<String> {
+    let Some(group) = tail.strip_prefix('{') else {
+        return vec![ident(tail)];
     };
+    let mut out = Vec::new();
+    let (mut depth, mut expecting) = (1, true);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 1 => break,
+            '}' => depth -= 1,
+            ',' if depth == 1 => expecting = true,
+            c if expecting && depth == 1 && !c.is_whitespace() => {
+                out.push(ident(&group[i..]));
+                expecting = false;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The top-level modules code refers to: `crate::X…` and `crate::{X, Y}`, or `super::…` chains
+/// that climb out to the crate root. Comments are left out.
+fn references(code: &str, path: &[String]) -> Vec<String> {
+    let code: String = code
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bytes = code.as_bytes();
+    let mut out = Vec::new();
     let mut i = 0;
     while i < code.len() {
         let rest = &code[i..];
         let boundary = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
         if boundary && rest.starts_with("crate::") {
-            out.push(ident(&rest[7..]));
+            out.extend(heads(&rest[7..]));
             i += 7;
             continue;
         }
@@ -59,14 +88,14 @@ fn references(line: &str, path: &[String]) -> Vec<String> {
             }
             // A file's own module counts as one level (a `foo.rs` or `foo/mod.rs`).
             if supers >= path.len() {
-                out.push(ident(tail));
+                out.extend(heads(tail));
             }
             i += 7 * supers;
             continue;
         }
         i += rest.chars().next().map_or(1, char::len_utf8);
     }
-    out.retain(|m| !m.is_empty());
+    out.retain(|m| !m.is_empty() && m != "self");
     out
 }
 
@@ -84,13 +113,10 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
-        for line in text.lines() {
-            for target in references(line, &path) {
-                let is_module =
-                    src.join(&target).is_dir() || src.join(format!("{target}.rs")).exists();
-                if target != top && is_module {
-                    edges.entry(top.clone()).or_default().insert(target);
-                }
+        for target in references(&text, &path) {
+            let is_module = src.join(&target).is_dir() || src.join(format!("{target}.rs")).exists();
+            if target != top && is_module {
+                edges.entry(top.clone()).or_default().insert(target);
             }
         }
         edges.entry(top).or_default();

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use slam::fuzzing::{TARGETS, target};
 
 fn fuzz_dir() -> PathBuf {
@@ -168,6 +169,16 @@ fn cases() -> u32 {
         .unwrap_or(400)
 }
 
+/// `make test` draws the same cases every run (a failure there reproduces); `make fuzz`
+/// explores new ones each time.
+fn seed() -> RngSeed {
+    if std::env::var_os("SLAM_FUZZ_CASES").is_some() {
+        RngSeed::Random
+    } else {
+        RngSeed::Fixed(0x51a3)
+    }
+}
+
 fn run(name: &str, data: &[u8]) {
     target(name).expect("a target of that name")(data);
 }
@@ -175,7 +186,7 @@ fn run(name: &str, data: &[u8]) {
 macro_rules! fuzz_props {
     ($($test:ident => $name:literal),* $(,)?) => {
         proptest! {
-            #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+            #![proptest_config(ProptestConfig { cases: cases(), rng_seed: seed(), failure_persistence: None, ..ProptestConfig::default() })]
             $(
                 #[test]
                 fn $test(data in prop_oneof![

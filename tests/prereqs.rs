@@ -1,7 +1,8 @@
 //! `scripts/ensure-prereqs` against fake machines: a PATH holding only the commands a test
 //! chooses (wrappers of the real ones, or fakes that fail like a broken install) and a fake
 //! filesystem root for the library directories clang-sys searches. The libclang candidates are
-//! real shared objects compiled here, so "loads and exports clang_createIndex" is really probed.
+//! real shared objects compiled here (answering libclang's parse calls as a working or a
+//! header-less install would), so the script's loading and parsing probe really runs.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -11,15 +12,26 @@ use std::process::{Command, Output};
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ensure-prereqs");
 
 /// Commands the script itself uses besides the prerequisites.
-const BASE_TOOLS: &[&str] = &["mktemp", "rm", "cat", "head", "od", "tr"];
+const BASE_TOOLS: &[&str] = &["mktemp", "mkdir", "rm", "cat", "head", "od", "tr"];
 
 /// The prerequisites a complete machine has.
 const ALL: &[&str] = &["cargo", "cmake", "cc", "c++", "python3", "tmux"];
+
+#[derive(Clone, Copy)]
+enum Lib {
+    /// Loads, parses a header with the C standard headers.
+    Works,
+    /// Loads, but every parse reports an error (libclang1 without libclang-dev's headers).
+    NoHeaders,
+    /// A shared object that is not libclang at all.
+    NotLibclang,
+}
 
 struct Machine {
     dir: tempfile::TempDir,
     uid: u32,
     libclang_path: Option<PathBuf>,
+    cc: Option<String>,
 }
 
 fn real(tool: &str) -> PathBuf {
@@ -56,6 +68,7 @@ impl Machine {
             dir: tempfile::tempdir().unwrap(),
             uid: 1000,
             libclang_path: None,
+            cc: None,
         };
         fs::create_dir_all(m.bin()).unwrap();
         fs::create_dir_all(m.root()).unwrap();
@@ -63,6 +76,7 @@ impl Machine {
             m.add(tool);
         }
         write_exe(&m.bin().join("id"), &format!("echo {}", m.uid));
+        m.fake_apt(&[]);
         m
     }
 
@@ -103,6 +117,11 @@ impl Machine {
 
     /// A fake apt-get that logs its arguments and, on install, runs `hooks/PACKAGE` if present.
     fn with_apt(self, hooks: &[(&str, String)]) -> Self {
+        self.fake_apt(hooks);
+        self
+    }
+
+    fn fake_apt(&self, hooks: &[(&str, String)]) {
         let hook_dir = self.dir.path().join("hooks");
         fs::create_dir_all(&hook_dir).unwrap();
         for (pkg, body) in hooks {
@@ -116,11 +135,11 @@ impl Machine {
                 hooks = hook_dir.display()
             ),
         );
-        self
     }
 
-    /// A real shared object named `name` in `dir` (under the fake root when relative).
-    fn shared_object(&self, dir: &str, name: &str, exports_create_index: bool) -> PathBuf {
+    /// A real shared object named `name` in `dir` (under the fake root when relative), acting
+    /// as libclang `kind` does.
+    fn shared_object(&self, dir: &str, name: &str, kind: Lib) -> PathBuf {
         let dir = if dir.starts_with('/') {
             PathBuf::from(dir)
         } else {
@@ -128,16 +147,29 @@ impl Machine {
         };
         fs::create_dir_all(&dir).unwrap();
         let src = self.dir.path().join(format!("{name}.c"));
-        let symbol = if exports_create_index {
-            "clang_createIndex"
-        } else {
-            "clang_cpp_something"
+        let errors = match kind {
+            Lib::NotLibclang => {
+                fs::write(&src, "void *clang_cpp_something(int a) { return 0; }\n").unwrap();
+                ""
+            }
+            Lib::Works => "0",
+            Lib::NoHeaders => "1",
         };
-        fs::write(
-            &src,
-            format!("void *{symbol}(int a, int b) {{ return 0; }}\n"),
-        )
-        .unwrap();
+        if !errors.is_empty() {
+            // libclang's API as the probe calls it; `errors` diagnostics of severity 3 (error).
+            fs::write(
+                &src,
+                format!(
+                    "void *clang_createIndex(int a, int b) {{ return (void *)1; }}\n\
+                     void *clang_parseTranslationUnit(void *i, const char *f, const void *a, int n,\n\
+                       void *u, unsigned nu, unsigned o) {{ return (void *)1; }}\n\
+                     unsigned clang_getNumDiagnostics(void *t) {{ return {errors}; }}\n\
+                     void *clang_getDiagnostic(void *t, unsigned i) {{ return (void *)1; }}\n\
+                     int clang_getDiagnosticSeverity(void *d) {{ return 3; }}\n"
+                ),
+            )
+            .unwrap();
+        }
         let out = dir.join(name);
         let status = Command::new(real("cc"))
             .args(["-shared", "-fPIC", "-o"])
@@ -158,6 +190,9 @@ impl Machine {
             .env("SLAM_PREREQ_ROOT", self.root());
         if let Some(p) = &self.libclang_path {
             cmd.env("LIBCLANG_PATH", p);
+        }
+        if let Some(cc) = &self.cc {
+            cmd.env("CC", cc);
         }
         cmd.output().unwrap()
     }
@@ -183,7 +218,7 @@ fn asked_for(out: &Output) -> Vec<String> {
 
 fn complete_machine() -> Machine {
     let m = Machine::with(ALL);
-    m.shared_object("usr/lib/llvm-14/lib", "libclang.so.1", true);
+    m.shared_object("usr/lib/llvm-14/lib", "libclang.so.1", Lib::Works);
     m
 }
 
@@ -198,23 +233,27 @@ fn a_complete_machine_passes_silently() {
 fn only_libclang_cpp_reports_libclang_dev_missing() {
     let m = Machine::with(ALL);
     // What libclang-cpp14 installs without libclang-dev; it even exports the symbol.
-    m.shared_object("usr/lib/llvm-14/lib", "libclang-cpp.so.14", true);
-    m.shared_object("usr/lib/x86_64-linux-gnu", "libclang-cpp.so.14", true);
+    m.shared_object("usr/lib/llvm-14/lib", "libclang-cpp.so.14", Lib::Works);
+    m.shared_object("usr/lib/x86_64-linux-gnu", "libclang-cpp.so.14", Lib::Works);
     let out = m.run();
     assert!(!out.status.success());
     assert_eq!(asked_for(&out), ["libclang-dev"]);
-    assert!(stderr(&out).contains("libclang-cpp does not count"));
+    assert!(
+        stderr(&out).contains("libclang-cpp does not count"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn only_libclang_cpp_as_root_installs_libclang_dev_and_checks_again() {
     let m = Machine::with(ALL).run_by_root();
-    m.shared_object("usr/lib/llvm-14/lib", "libclang-cpp.so.14", true);
+    m.shared_object("usr/lib/llvm-14/lib", "libclang-cpp.so.14", Lib::Works);
     // What the package would bring, built beforehand outside the searched tree.
     let lib = m.shared_object(
         m.dir.path().join("pkg").to_str().unwrap(),
         "libclang-14.so",
-        true,
+        Lib::Works,
     );
     let lib_dir = m.root().join("usr/lib/llvm-14/lib");
     let hook = format!("/bin/cp {} {}/", lib.display(), lib_dir.display());
@@ -283,7 +322,7 @@ fn each_prerequisite_missing_in_turn_is_reported_alone() {
     for (absent, expected) in cases {
         let tools: Vec<&str> = ALL.iter().copied().filter(|t| t != absent).collect();
         let m = Machine::with(&tools);
-        m.shared_object("usr/lib/llvm-14/lib", "libclang.so.1", true);
+        m.shared_object("usr/lib/llvm-14/lib", "libclang.so.1", Lib::Works);
         let out = m.run();
         assert!(!out.status.success(), "{absent} absent must fail");
         assert_eq!(asked_for(&out), *expected, "{absent} absent");
@@ -291,11 +330,18 @@ fn each_prerequisite_missing_in_turn_is_reported_alone() {
 }
 
 #[test]
-fn cargo_missing_points_to_rustup() {
-    let tools: Vec<&str> = ALL.iter().copied().filter(|t| *t != "cargo").collect();
-    let out = Machine::with(&tools).run();
+fn cargo_missing_points_to_rustup_and_the_rest_is_still_checked() {
+    let tools: Vec<&str> = ALL
+        .iter()
+        .copied()
+        .filter(|t| *t != "cargo" && *t != "tmux")
+        .collect();
+    let m = Machine::with(&tools);
+    m.shared_object("usr/lib/llvm-14/lib", "libclang.so.1", Lib::Works);
+    let out = m.run();
     assert!(!out.status.success());
     assert!(stderr(&out).contains("https://rustup.rs"));
+    assert_eq!(asked_for(&out), ["tmux"]);
 }
 
 #[test]
@@ -324,7 +370,7 @@ fn a_libclang_file_that_does_not_load_counts_as_missing() {
     let dir = m.root().join("usr/lib/llvm-14/lib");
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join("libclang.so"), "INPUT(-lclang-14)\n").unwrap(); // a linker script
-    m.shared_object("usr/lib", "libclang-14.so", false); // loads, but no libclang API
+    m.shared_object("usr/lib", "libclang-14.so", Lib::NotLibclang); // loads, no libclang API
     assert_eq!(asked_for(&m.run()), ["libclang-dev"]);
 }
 
@@ -338,7 +384,7 @@ fn libclang_is_found_under_each_name_clang_sys_accepts() {
         ("usr/local/llvm-19/lib", "libclang.so"),
     ] {
         let m = Machine::with(ALL);
-        m.shared_object(dir, name, true);
+        m.shared_object(dir, name, Lib::Works);
         let out = m.run();
         assert!(out.status.success(), "{dir}/{name}: {}", stderr(&out));
     }
@@ -349,7 +395,7 @@ fn libclang_path_is_searched_alone_as_clang_sys_does() {
     // A directory holding libclang: found although the system directories have none.
     let mut m = Machine::with(ALL);
     let custom = m.dir.path().join("opt/llvm/lib");
-    m.shared_object(custom.to_str().unwrap(), "libclang-18.so", true);
+    m.shared_object(custom.to_str().unwrap(), "libclang-18.so", Lib::Works);
     m.libclang_path = Some(custom.clone());
     assert!(m.run().status.success());
 
@@ -357,19 +403,76 @@ fn libclang_path_is_searched_alone_as_clang_sys_does() {
     m.libclang_path = Some(custom.join("libclang-18.so"));
     assert!(m.run().status.success());
 
-    // Set, but empty: clang-sys does not fall back to the system directories, and nor do we.
+    // Set, but empty: clang-sys does not fall back to the system directories, and nor do we;
+    // installing a package would not help, so the variable is named instead.
     let mut m = complete_machine();
     let empty = m.dir.path().join("empty");
     fs::create_dir_all(&empty).unwrap();
-    m.libclang_path = Some(empty);
-    assert_eq!(asked_for(&m.run()), ["libclang-dev"]);
+    m.libclang_path = Some(empty.clone());
+    let out = m.run();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!(
+            "LIBCLANG_PATH={} holds no libclang",
+            empty.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("apt-get install"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn libclang_without_the_c_headers_counts_as_missing() {
+    // libclang1 alone: the library loads, but bindgen cannot find stddef.h.
+    let m = Machine::with(ALL);
+    m.shared_object(
+        "usr/lib/x86_64-linux-gnu",
+        "libclang-14.so.1",
+        Lib::NoHeaders,
+    );
+    let out = m.run();
+    assert_eq!(asked_for(&out), ["libclang-dev"]);
+    assert!(stderr(&out).contains("stddef.h"), "{}", stderr(&out));
+}
+
+#[test]
+fn only_the_library_clang_sys_would_choose_counts() {
+    // clang-sys takes the highest version and never falls back to another one.
+    let m = Machine::with(ALL);
+    m.shared_object("usr/lib/llvm-14/lib", "libclang-14.so", Lib::NoHeaders);
+    m.shared_object("usr/lib/llvm-17/lib", "libclang-17.so", Lib::Works);
+    assert!(m.run().status.success(), "17 is chosen, and works");
+    let m = Machine::with(ALL);
+    m.shared_object("usr/lib/llvm-14/lib", "libclang-14.so", Lib::Works);
+    m.shared_object("usr/lib/llvm-17/lib", "libclang-17.so", Lib::NoHeaders);
+    let out = m.run();
+    assert_eq!(asked_for(&out), ["libclang-dev"], "17 is chosen, and fails");
+    assert!(stderr(&out).contains("libclang-17.so"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_compiler_given_as_several_words_is_run_as_such() {
+    let mut m = complete_machine();
+    // CC="env cc": a wrapper in front of the compiler, as ccache is used.
+    m.add("env");
+    m.cc = Some("env cc".into());
+    assert!(m.run().status.success(), "{}", stderr(&m.run()));
 }
 
 #[test]
 fn llvm_config_prefix_is_searched() {
     let m = Machine::with(ALL);
     let prefix = m.dir.path().join("llvm-prefix");
-    m.shared_object(prefix.join("lib").to_str().unwrap(), "libclang.so", true);
+    m.shared_object(
+        prefix.join("lib").to_str().unwrap(),
+        "libclang.so",
+        Lib::Works,
+    );
     m.broken("llvm-config", &format!("echo {}", prefix.display()));
     let out = m.run();
     assert!(out.status.success(), "{}", stderr(&out));

@@ -497,6 +497,26 @@ fn a_bad_rating_in_an_export_names_file_and_line() {
     );
 
     lines[2]["ratings"][0]["score"] = json!(4);
+    // A word outside its set is named with its rating and the words it could be.
+    for (field, word, expected) in [
+        (
+            "status",
+            "actve",
+            "status \"actve\": expected active, replaced, undone",
+        ),
+        ("kind", "scor", "kind \"scor\": expected score, pair, best"),
+    ] {
+        let good = lines[2]["ratings"][0][field].clone();
+        lines[2]["ratings"][0][field] = json!(word);
+        let path = write("word.jsonl", &lines);
+        let (success, _, stderr) = slam(&sandbox, &db, &["sessions", "import", &path]);
+        assert!(!success);
+        assert!(
+            stderr.contains(&format!("{path}:3: ratings[0] (")) && stderr.contains(expected),
+            "{stderr}"
+        );
+        lines[2]["ratings"][0][field] = good;
+    }
     lines[2]["ratings"][0]["generation"] = json!("no-such-answer");
     let path = write("dangling.jsonl", &lines);
     let (success, _, stderr) = slam(&sandbox, &db, &["sessions", "import", &path]);

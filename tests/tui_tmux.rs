@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::tmux::{Tmux, slam_env};
-use common::{Sandbox, first_words};
+use common::{Sandbox, first_words, squeeze};
 
 #[test]
 fn choose_models_submit_stream_quit() {
@@ -73,7 +73,10 @@ fn choose_models_submit_stream_quit() {
         |s| s.contains("smollm2 done") && s.contains("gemma3-base done"),
         Duration::from_secs(180),
     );
-    assert!(screen.contains(&expected), "{expected:?} in\n{screen}");
+    assert!(
+        squeeze(&screen).contains(&expected),
+        "{expected:?} in\n{screen}"
+    );
     assert_eq!(
         screen.matches("TTFT").count(),
         2,

@@ -40,10 +40,7 @@ impl Models {
 
     /// A local model, loaded now or shared from an earlier load of the same file and options.
     pub fn local(&self, spec: &LlamaSpec) -> Result<Arc<LocalModel>, EngineError> {
-        let key = LlamaSpec {
-            path: std::fs::canonicalize(&spec.path).unwrap_or_else(|_| spec.path.clone()),
-            options: spec.options.clone(),
-        };
+        let key = spec.canonical();
         let poisoned = || EngineError::Context {
             reason: "the loaded-model table was poisoned by a panic".into(),
         };

@@ -3,26 +3,63 @@
 //! `compare` and `generate`, the TUI's panes and `slam rate` all run generations through here.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use tokio::sync::{Barrier, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::factory::BackendFactory;
 use crate::config::ResolvedModel;
-use crate::core::domain::Prompt;
-use crate::engine::{Backend, EngineError, GenEvent, GenRequest};
+use crate::core::domain::{FinishReason, Prompt, Usage};
+use crate::engine::{Backend, EngineError, GenEvent, GenRequest, GenStream};
 
 /// What one model's stream says: the model is open, then its generation's events — `Started`,
 /// deltas, then exactly one `Finished` or `Failed`. A model that cannot be opened says only
-/// `Failed`; a run cancelled before its generation started says nothing more after `Loaded`.
+/// `Failed`. A run cancelled before its generation started ends with `Cancelled` instead:
+/// nothing was asked of the model, so there is no answer, not even an empty one.
 #[derive(Debug)]
 pub enum RunEvent {
     Loaded { at: Instant },
     Gen(GenEvent),
+    Cancelled { at: Instant },
+}
+
+impl RunEvent {
+    /// Nothing follows it.
+    pub fn is_terminal(&self) -> bool {
+        match self {
+            RunEvent::Loaded { .. } => false,
+            RunEvent::Gen(event) => event.is_terminal(),
+            RunEvent::Cancelled { .. } => true,
+        }
+    }
+}
+
+impl RunEvent {
+    /// As a generation event for a command that reports every model: a run cancelled before
+    /// it started reads as a generation that finished cancelled with nothing generated.
+    pub fn into_gen(self) -> Option<GenEvent> {
+        match self {
+            RunEvent::Loaded { .. } => None,
+            RunEvent::Gen(event) => Some(event),
+            RunEvent::Cancelled { at } => Some(GenEvent::Finished {
+                usage: Usage::default(),
+                finish_reason: FinishReason::Cancelled,
+                timings: None,
+                token_ids: None,
+                at,
+            }),
+        }
+    }
 }
 
 pub type RunStream = mpsc::UnboundedReceiver<RunEvent>;
+
+/// Now, on tokio's clock (the same as `Instant::now()`, except under a paused test clock).
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
 
 /// The request a model is sent for `prompt`: its own system prompt unless the prompt has one,
 /// its own parameters.
@@ -38,49 +75,63 @@ pub async fn open(
     tokio::task::spawn_blocking(move || factory.open(&model))
         .await
         .unwrap_or_else(|e| {
-            Err(EngineError::Config {
+            Err(EngineError::Internal {
                 reason: format!("model loading stopped: {e}"),
             })
         })
 }
 
 /// Run `prompt` on every model at once: all are opened concurrently, and every generation
-/// starts when the last model is open (so none gets a head start). `cancel` stops them all.
+/// starts when the last model is open (so none gets a head start). `cancel` stops them all,
+/// also while they load (a load in progress finishes in the background and is dropped).
 pub fn run_prompt(
     factory: Arc<dyn BackendFactory>,
     models: Vec<ResolvedModel>,
     prompt: &Prompt,
     cancel: &CancellationToken,
 ) -> Vec<RunStream> {
-    let all_open = Arc::new(Barrier::new(models.len()));
+    // Fired when the last model is open (or has failed to open).
+    let all_open = CancellationToken::new();
+    let opening = Arc::new(AtomicUsize::new(models.len()));
     models
         .into_iter()
         .map(|model| {
             let (tx, rx) = mpsc::unbounded_channel();
             let request = request(&model, prompt);
-            let (factory, all_open, cancel) =
-                (factory.clone(), all_open.clone(), cancel.child_token());
+            let (factory, all_open, opening) = (factory.clone(), all_open.clone(), opening.clone());
+            let cancel = cancel.child_token();
             tokio::spawn(async move {
-                let opened = open(factory, model).await;
-                let backend = match opened {
-                    Ok(backend) => {
-                        let _ = tx.send(RunEvent::Loaded { at: Instant::now() });
-                        Some(backend)
-                    }
-                    Err(error) => {
-                        let at = Instant::now();
-                        let _ = tx.send(RunEvent::Gen(GenEvent::Failed { error, at }));
-                        None
-                    }
+                let opened = tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => None,
+                    opened = open(factory, model) => Some(opened),
                 };
-                all_open.wait().await;
-                if let Some(backend) = backend.filter(|_| !cancel.is_cancelled()) {
-                    forward(backend.generate(request, cancel), &tx).await;
+                if opening.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    all_open.cancel();
                 }
+                let backend = match opened {
+                    None => return send_cancelled(&tx),
+                    Some(Err(error)) => {
+                        let _ = tx.send(RunEvent::Gen(GenEvent::Failed { error, at: now() }));
+                        return;
+                    }
+                    Some(Ok(backend)) => backend,
+                };
+                let _ = tx.send(RunEvent::Loaded { at: now() });
+                tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return send_cancelled(&tx),
+                    _ = all_open.cancelled() => {}
+                }
+                forward(backend.generate(request, cancel.clone()), &tx, &cancel).await;
             });
             rx
         })
         .collect()
+}
+
+fn send_cancelled(tx: &mpsc::UnboundedSender<RunEvent>) {
+    let _ = tx.send(RunEvent::Cancelled { at: now() });
 }
 
 /// Run `prompt` on one model, started as soon as it is open (a TUI pane).
@@ -94,14 +145,29 @@ pub fn run_model(
     streams.pop().unwrap_or_else(|| mpsc::unbounded_channel().1)
 }
 
-/// Copy a generation's events until its terminal one.
-async fn forward(mut stream: crate::engine::GenStream, tx: &mpsc::UnboundedSender<RunEvent>) {
+/// Copy a generation's events until its terminal one. A reader that went away cancels the
+/// generation (nobody would see the rest); a stream that ends without a terminal event (a
+/// backend bug) still ends its run, as a failure.
+async fn forward(
+    mut stream: GenStream,
+    tx: &mpsc::UnboundedSender<RunEvent>,
+    cancel: &CancellationToken,
+) {
     while let Some(event) = stream.recv().await {
         let terminal = event.is_terminal();
-        if tx.send(RunEvent::Gen(event)).is_err() || terminal {
-            break;
+        if tx.send(RunEvent::Gen(event)).is_err() {
+            cancel.cancel();
+            return;
+        }
+        if terminal {
+            return;
         }
     }
+    tracing::error!("a generation's stream closed without a final event");
+    let error = EngineError::Internal {
+        reason: "the generation stopped without a final event".into(),
+    };
+    let _ = tx.send(RunEvent::Gen(GenEvent::Failed { error, at: now() }));
 }
 
 /// Several streams as one, each event tagged with its stream's index; in order per stream.

@@ -39,13 +39,7 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
         .iter()
         .map(|m| config.resolve(m, &patch))
         .collect::<Result<Vec<ResolvedModel>, _>>()?;
-    let cancel = CancellationToken::new();
-    let on_ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_ctrl_c.cancel();
-        }
-    });
+    let cancel = super::cancel_on_ctrl_c();
     let factory = Arc::new(Models::new(args.sampling.load_overrides()));
     let show = Show {
         json: args.json,
@@ -106,7 +100,10 @@ pub async fn compare(
                 }
                 continue;
             }
-            RunEvent::Gen(event) => event,
+            other => match other.into_gen() {
+                Some(event) => event,
+                None => continue,
+            },
         };
         let rec = &mut recorders[index];
         rec.on_event(&event);

@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use tokio_util::sync::CancellationToken;
 
 use super::{SamplingArgs, read_prompt};
-use crate::app::{Models, RunEvent, run_model};
+use crate::app::{Models, run_model};
 use crate::config::Config;
 use crate::engine::backend::GenEvent;
 use crate::engine::runner::Recorder;
@@ -34,13 +33,7 @@ pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode
     let prompt = read_prompt(&args.prompt, args.sampling.system.as_ref())?;
     let model = config.resolve(&args.model, &args.sampling.patch())?;
     let name = model.name.clone();
-    let cancel = CancellationToken::new();
-    let on_ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_ctrl_c.cancel();
-        }
-    });
+    let cancel = super::cancel_on_ctrl_c();
     let factory = Arc::new(Models::new(args.sampling.load_overrides()));
     let mut stream = run_model(factory, model, &prompt, &cancel);
 
@@ -48,7 +41,7 @@ pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode
     let mut stdout = std::io::stdout().lock();
     let mut epoch = None;
     while let Some(event) = stream.recv().await {
-        let RunEvent::Gen(event) = event else {
+        let Some(event) = event.into_gen() else {
             continue;
         };
         rec.on_event(&event);

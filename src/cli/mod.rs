@@ -134,6 +134,23 @@ impl SamplingArgs {
     }
 }
 
+/// A token cancelled by the first Ctrl-C (generations stop and report what they have); a
+/// second Ctrl-C ends the process at once (a model may still be loading).
+pub fn cancel_on_ctrl_c() -> tokio_util::sync::CancellationToken {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nstopped");
+                std::process::exit(130);
+            }
+        }
+    });
+    cancel
+}
+
 /// Read the prompt argument; `-` reads standard input.
 pub fn read_prompt(arg: &str, system: Option<&String>) -> anyhow::Result<Prompt> {
     let user = if arg == "-" {

@@ -60,6 +60,13 @@ pub enum PairOutcome {
 }
 
 impl PairOutcome {
+    pub const ALL: [PairOutcome; 4] = [
+        PairOutcome::A,
+        PairOutcome::B,
+        PairOutcome::Tie,
+        PairOutcome::BothBad,
+    ];
+
     /// As stored: `a`, `b`, `tie`, `bothbad`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -91,6 +91,8 @@ pub enum EngineError {
     EmptyBody { url: String },
     #[error("{url}: {reason}")]
     Http { url: String, reason: String },
+    #[error("{reason} (a slam bug: the log has the details)")]
+    Internal { reason: String },
 }
 
 impl EngineError {
@@ -122,6 +124,7 @@ impl EngineError {
             EngineError::NotEventStream { .. } => "not_event_stream",
             EngineError::EmptyBody { .. } => "empty_body",
             EngineError::Http { .. } => "http",
+            EngineError::Internal { .. } => "internal",
         }
     }
 }

@@ -3,7 +3,7 @@
 //! (`{"run", "prompt", "outputs": {model: [text, …]}}`, one prompt per line) and recordings
 //! (`slam compare --json`, as in sample-runs/).
 
-use crate::core::rating::RatingKind;
+use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
 use std::time::Duration;
 
 use std::collections::HashMap;
@@ -138,6 +138,7 @@ fn parse_line(raw: &str) -> std::result::Result<Parsed, String> {
         });
     }
     if value.get("session").is_some() {
+        check_rating_words(&value)?;
         let line: ExportLine = serde_json::from_value(value)
             .map_err(|e| format!("expected a slam export line: {e}"))?;
         for (i, r) in line.ratings.iter().enumerate() {
@@ -146,6 +147,31 @@ fn parse_line(raw: &str) -> std::result::Result<Parsed, String> {
         return Ok(Parsed::Export(Box::new(line)));
     }
     Err("expected a slam export line (with \"session\") or a SLaM line (with \"outputs\")".into())
+}
+
+/// The words of each rating's kind, status and outcome, checked before the typed parse so a
+/// wrong one is named with its rating (serde would only say "unknown variant").
+fn check_rating_words(line: &Value) -> std::result::Result<(), String> {
+    fn check(rating: &Value, field: &str, words: &[&str]) -> std::result::Result<(), String> {
+        match rating.get(field) {
+            Some(Value::String(w)) if !words.contains(&w.as_str()) => {
+                Err(format!("{field} {w:?}: expected {}", words.join(", ")))
+            }
+            _ => Ok(()),
+        }
+    }
+    let kinds: Vec<&str> = RatingKind::ALL.iter().map(|k| k.as_str()).collect();
+    let statuses: Vec<&str> = RatingStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let outcomes: Vec<&str> = PairOutcome::ALL.iter().map(|o| o.as_str()).collect();
+    let ratings = line.get("ratings").and_then(Value::as_array);
+    for (i, r) in ratings.into_iter().flatten().enumerate() {
+        let uid = r.get("uid").and_then(Value::as_str).unwrap_or("?");
+        check(r, "kind", &kinds)
+            .and_then(|()| check(r, "status", &statuses))
+            .and_then(|()| check(r, "outcome", &outcomes))
+            .map_err(|why| format!("ratings[{i}] ({uid}): {why}"))?;
+    }
+    Ok(())
 }
 
 /// What the database would refuse, said with the field's name. (Kind, status and outcome are

@@ -29,12 +29,7 @@ impl Word for RatingStatus {
 }
 
 impl Word for PairOutcome {
-    const ALL: &'static [Self] = &[
-        PairOutcome::A,
-        PairOutcome::B,
-        PairOutcome::Tie,
-        PairOutcome::BothBad,
-    ];
+    const ALL: &'static [Self] = &PairOutcome::ALL;
     const WHAT: &'static str = "pair outcome";
     fn word(self) -> &'static str {
         self.as_str()
@@ -72,15 +67,24 @@ mod tests {
     use super::*;
     use rusqlite::Connection;
 
+    /// Each word round-trips through SQLite and is the word the export's JSON uses.
+    fn round_trips<T>(db: &Connection)
+    where
+        T: Word + ToSql + FromSql + PartialEq + std::fmt::Debug + serde::Serialize,
+    {
+        for v in T::ALL {
+            let back: T = db.query_row("SELECT ?1", [v], |r| r.get(0)).unwrap();
+            assert_eq!(back, *v);
+            assert_eq!(serde_json::to_value(v).unwrap(), v.word());
+        }
+    }
+
     #[test]
     fn words_round_trip_and_unknown_words_are_errors() {
         let db = Connection::open_in_memory().unwrap();
-        for kind in RatingKind::ALL {
-            let back: RatingKind = db.query_row("SELECT ?1", [kind], |r| r.get(0)).unwrap();
-            assert_eq!(back, kind);
-            // The same word as the export's JSON.
-            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
-        }
+        round_trips::<RatingKind>(&db);
+        round_trips::<RatingStatus>(&db);
+        round_trips::<PairOutcome>(&db);
         let outcome: PairOutcome = db.query_row("SELECT 'bothbad'", [], |r| r.get(0)).unwrap();
         assert_eq!(outcome, PairOutcome::BothBad);
         assert_eq!(serde_json::to_value(outcome).unwrap(), "bothbad");

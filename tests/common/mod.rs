@@ -64,10 +64,12 @@ impl Sandbox {
     }
 }
 
-/// The answer's first words, at most `max_chars` of them: what a pane's first line shows.
+/// The first words of the answer's first line, at most `max_chars` of them: what a pane's
+/// first row shows. Compare with `squeeze(screen)`.
 pub fn first_words(answer: &str, max_chars: usize) -> String {
+    let line = answer.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let mut out = String::new();
-    for word in answer.split_whitespace() {
+    for word in line.split_whitespace() {
         if !out.is_empty() && out.chars().count() + 1 + word.chars().count() > max_chars {
             break;
         }
@@ -77,6 +79,11 @@ pub fn first_words(answer: &str, max_chars: usize) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Runs of whitespace as one space, so a comparison does not depend on spacing.
+pub fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 pub fn text(out: &Output) -> (String, String) {

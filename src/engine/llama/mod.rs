@@ -45,6 +45,16 @@ pub struct LlamaSpec {
     pub options: LlamaOptions,
 }
 
+impl LlamaSpec {
+    /// The same spec with the file's canonical path: one key for one file, however named.
+    pub fn canonical(&self) -> LlamaSpec {
+        LlamaSpec {
+            path: std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone()),
+            options: self.options.clone(),
+        }
+    }
+}
+
 /// What loading settled on, for display and for the run record.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadedInfo {
@@ -140,11 +150,7 @@ impl Backend for LocalModel {
 /// between generations is the caller's business (`app::factory::Models`).
 pub fn load(spec: &LlamaSpec) -> Result<Arc<LocalModel>, EngineError> {
     let header = gguf::read_header(&spec.path)?;
-    let key = LlamaSpec {
-        path: std::fs::canonicalize(&spec.path).unwrap_or_else(|_| spec.path.clone()),
-        options: spec.options.clone(),
-    };
-    let (jobs, info) = worker::spawn(&key, header)?;
+    let (jobs, info) = worker::spawn(&spec.canonical(), header)?;
     Ok(Arc::new(LocalModel {
         info,
         jobs: Mutex::new(jobs),
