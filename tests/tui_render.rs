@@ -98,6 +98,7 @@ fn comparing(width: u16, height: u16) -> AppState {
                 prompt_tokens: Some(27),
                 completion_tokens: 7,
                 estimated: false,
+                ..Default::default()
             },
             finish_reason: FinishReason::Stop,
             timings: None,

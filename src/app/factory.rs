@@ -20,6 +20,8 @@ pub trait BackendFactory: Send + Sync {
 pub struct LoadOverrides {
     pub threads: Option<u32>,
     pub ctx_size: Option<u32>,
+    pub parallel: Option<u32>,
+    pub prompt_cache: Option<bool>,
 }
 
 /// The real models. A local model is loaded once per file and load options and shared by every
@@ -72,6 +74,12 @@ impl BackendFactory for Models {
                 }
                 if self.overrides.ctx_size.is_some() {
                     spec.options.n_ctx = self.overrides.ctx_size;
+                }
+                if self.overrides.parallel.is_some() {
+                    spec.options.parallel = self.overrides.parallel;
+                }
+                if self.overrides.prompt_cache.is_some() {
+                    spec.options.prompt_cache = self.overrides.prompt_cache;
                 }
                 let loaded: Arc<dyn Backend> = self.local(&spec)?;
                 Ok(loaded)

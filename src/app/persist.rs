@@ -245,7 +245,7 @@ fn execute(
                 model,
                 position: pane,
                 text,
-                metrics,
+                metrics: *metrics,
                 timings,
                 finish_reason,
                 error,

@@ -59,6 +59,7 @@ impl Script {
                     prompt_tokens: Some(5),
                     completion_tokens: pieces.len() as u32,
                     estimated: false,
+                    ..Default::default()
                 },
                 finish_reason: FinishReason::Stop,
             },
@@ -107,7 +108,7 @@ impl Backend for ScriptedBackend {
                     biased;
                     _ = cancel.cancelled() => {
                         let _ = tx.send(GenEvent::Finished {
-                            usage: Usage { prompt_tokens: None, completion_tokens: sent, estimated: false },
+                            usage: Usage { prompt_tokens: None, completion_tokens: sent, estimated: false, ..Default::default() },
                             finish_reason: FinishReason::Cancelled,
                             timings: None,
                             token_ids: None,

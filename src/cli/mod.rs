@@ -94,12 +94,17 @@ pub struct SamplingArgs {
     /// System prompt.
     #[arg(long, value_name = "TEXT")]
     pub system: Option<String>,
-    /// CPU threads for local models (default: physical cores).
+    /// CPU threads for local models (default: chosen before each step from the CPUs really
+    /// free, at most the physical cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<u32>,
     /// Context size for local models (default: training context, at most 4096).
     #[arg(long, value_name = "TOKENS")]
     pub ctx_size: Option<u32>,
+    /// Local models compute every prompt from scratch instead of reusing the cached prefix of
+    /// the previous one (measures cold latency).
+    #[arg(long)]
+    pub no_prompt_cache: bool,
 }
 
 fn parse_max_tokens(s: &str) -> Result<u32, String> {
@@ -116,6 +121,8 @@ impl SamplingArgs {
         crate::app::LoadOverrides {
             threads: self.threads,
             ctx_size: self.ctx_size,
+            parallel: None,
+            prompt_cache: self.no_prompt_cache.then_some(false),
         }
     }
 

@@ -54,6 +54,10 @@ pub struct ModelEntry {
     pub n_threads: Option<u32>,
     pub n_batch: Option<u32>,
     pub n_gpu_layers: Option<u32>,
+    /// Generations served at once (llama backend; default 1).
+    pub parallel: Option<u32>,
+    /// Reuse the previous prompt's cached prefix (llama backend; default true).
+    pub prompt_cache: Option<bool>,
     /// Sampling overrides for this model.
     #[serde(default)]
     pub params: GenParamsPatch,
@@ -95,6 +99,8 @@ impl ModelEntry {
             n_threads: None,
             n_batch: None,
             n_gpu_layers: None,
+            parallel: None,
+            prompt_cache: None,
             params: GenParamsPatch::default(),
         }
     }
@@ -170,6 +176,8 @@ impl ResolvedModel {
                 n_batch: e.n_batch,
                 n_gpu_layers: e.n_gpu_layers,
                 template: e.template.clone(),
+                parallel: e.parallel,
+                prompt_cache: e.prompt_cache,
             },
         })
     }

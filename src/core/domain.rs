@@ -128,16 +128,28 @@ pub struct Usage {
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: u32,
     pub estimated: bool,
+    /// Prompt tokens served from a cache instead of being computed again (part of
+    /// `prompt_tokens`): a local model's reused prefix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_prompt_tokens: Option<u32>,
 }
 
-/// Timings measured by the inference engine itself (llama.cpp's perf counters,
-/// llama-server's `timings`), shown beside the client-side metrics.
+/// Timings measured by the inference engine itself (slam's llama.cpp loop, llama-server's
+/// `timings`), shown beside the client-side metrics. Prompt: the tokens computed (a cached
+/// prefix excluded) and the time to the first token; predicted: the tokens after the first and
+/// the time they took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct EngineTimings {
     pub prompt_tokens: u32,
     pub prompt_ms: f64,
     pub predicted_tokens: u32,
     pub predicted_ms: f64,
+    /// Time the request waited for a free sequence of a busy local model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_ms: Option<f64>,
+    /// The CPU threads a local model decoded with (the most, when it changed on the way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u32>,
 }
 
 impl EngineTimings {

@@ -64,7 +64,7 @@ pub enum StoreOp {
         pane: usize,
         model: String,
         text: String,
-        metrics: GenerationMetrics,
+        metrics: Box<GenerationMetrics>,
         timings: Option<EngineTimings>,
         finish_reason: Option<FinishReason>,
         error: Option<Failure>,

@@ -203,20 +203,25 @@ impl<E, T: Stamp> Generation<E, T> {
 
     fn measure(&self, end: Option<T>) -> GenerationMetrics {
         let e2e = end.map_or(Duration::ZERO, |end| self.since_start(end));
-        metrics::compute(
-            &self.chunks,
-            Totals {
-                e2e,
-                output_tokens: self
-                    .usage
-                    .filter(|u| !u.estimated)
-                    .map(|u| u.completion_tokens),
-                prefill: self
-                    .timings
-                    .filter(|t| t.prompt_tokens > 0)
-                    .map(|t| (t.prompt_tokens, t.prompt_ms)),
-            },
-        )
+        GenerationMetrics {
+            cached_prompt_tokens: self.usage.and_then(|u| u.cached_prompt_tokens),
+            queue_ms: self.timings.and_then(|t| t.queued_ms),
+            threads: self.timings.and_then(|t| t.threads),
+            ..metrics::compute(
+                &self.chunks,
+                Totals {
+                    e2e,
+                    output_tokens: self
+                        .usage
+                        .filter(|u| !u.estimated)
+                        .map(|u| u.completion_tokens),
+                    prefill: self
+                        .timings
+                        .filter(|t| t.prompt_tokens > 0)
+                        .map(|t| (t.prompt_tokens, t.prompt_ms)),
+                },
+            )
+        }
     }
 }
 
@@ -266,6 +271,7 @@ mod tests {
                     prompt_tokens: Some(3),
                     completion_tokens: 4,
                     estimated: false,
+                    ..Default::default()
                 },
                 finish_reason: FinishReason::Stop,
                 timings: None,

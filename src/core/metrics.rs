@@ -35,6 +35,15 @@ pub struct GenerationMetrics {
     /// True when `output_tokens` was counted from deltas rather than reported by the server.
     pub tokens_estimated: bool,
     pub chunks: usize,
+    /// Prompt tokens taken from a cache, not computed: TTFT is short for those (shown beside it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_prompt_tokens: Option<u32>,
+    /// Time waiting for a busy local model (part of TTFT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_ms: Option<f64>,
+    /// CPU threads a local model decoded with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u32>,
 }
 
 /// Inputs that do not come from the chunk stamps themselves.
@@ -88,6 +97,7 @@ pub fn compute(chunks: &[ChunkStamp], totals: Totals) -> GenerationMetrics {
         output_tokens,
         tokens_estimated,
         chunks: chunks.len(),
+        ..GenerationMetrics::default()
     }
 }
 

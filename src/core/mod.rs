@@ -18,4 +18,5 @@ pub mod source_pos;
 pub mod state;
 pub mod stats;
 pub mod stop;
+pub mod threads;
 pub mod wrap;

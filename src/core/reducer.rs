@@ -511,7 +511,7 @@ fn save_generation(
         pane: index,
         model: pane.model.clone(),
         text: pane.text.text().to_owned(),
-        metrics: pane.live.clone(),
+        metrics: Box::new(pane.live.clone()),
         timings: pane.generation.timings,
         finish_reason,
         error,

@@ -29,12 +29,22 @@ pub fn metrics_line(name: &str, rec: &Recorder) -> String {
         line.push_str(&format!(" · prompt {p:.0} tok/s"));
     }
     if let Some(t) = rec.timings {
+        let cached = m
+            .cached_prompt_tokens
+            .filter(|n| *n > 0)
+            .map_or(String::new(), |n| format!(" (+{n} cached)"));
         line.push_str(&format!(
-            " · llama.cpp: prefill {} tok in {:.0} ms, decode {}",
+            " · engine: prefill {} tok{cached} in {:.0} ms, decode {}",
             t.prompt_tokens,
             t.prompt_ms,
             opt(t.predicted_tokens_per_s(), " tok/s", 1)
         ));
+        if let Some(q) = m.queue_ms.filter(|q| *q >= 1.0) {
+            line.push_str(&format!(", queued {q:.0} ms"));
+        }
+        if let Some(n) = m.threads {
+            line.push_str(&format!(", {n} threads"));
+        }
     }
     if let Some(reason) = rec.finish_reason {
         line.push_str(&format!(" · finish {}", reason.as_str()));

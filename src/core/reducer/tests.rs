@@ -134,6 +134,7 @@ fn streaming_updates_status_text_and_metrics_with_synthetic_time() {
                 prompt_tokens: Some(5),
                 completion_tokens: 3,
                 estimated: false,
+                ..Default::default()
             },
             finish_reason: FinishReason::Stop,
             timings: Some(EngineTimings {
@@ -141,6 +142,7 @@ fn streaming_updates_status_text_and_metrics_with_synthetic_time() {
                 prompt_ms: 10.0,
                 predicted_tokens: 3,
                 predicted_ms: 50.0,
+                ..Default::default()
             }),
             token_ids: None,
             at: clock.at(160),

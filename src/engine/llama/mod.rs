@@ -2,9 +2,12 @@
 //! thread that owns the model and its context; requests arrive over a channel. Models are
 //! cached: asking for the same file with the same options again reuses the loaded one.
 
+mod cpus;
 mod log_capture;
 mod prompt;
 mod sampler;
+mod scheduler;
+mod threads;
 mod worker;
 
 use std::path::PathBuf;
@@ -27,14 +30,22 @@ use super::{EngineError, gguf};
 pub struct LlamaOptions {
     /// Context window; default: the model's training context, capped at 4096.
     pub n_ctx: Option<u32>,
-    /// CPU threads; default: the number of physical cores.
+    /// CPU threads, fixed; default: chosen before each step from the CPUs really free.
     pub n_threads: Option<u32>,
     /// Prompt tokens per decode call; default 512.
     pub n_batch: Option<u32>,
     /// Layers to offload to a GPU (needs the `cuda` feature); default 0, or all with `cuda`.
     pub n_gpu_layers: Option<u32>,
     pub template: TemplateChoice,
+    /// Generations served at once in one context (batched decoding); more wait in a queue.
+    /// Default 1.
+    pub parallel: Option<u32>,
+    /// Reuse the cached prefix of the previous prompt (default on); off measures cold latency.
+    pub prompt_cache: Option<bool>,
 }
+
+/// More sequences than any CPU serves usefully.
+pub const MAX_PARALLEL: u32 = 64;
 
 pub const DEFAULT_CTX_CAP: u32 = 4096;
 pub const DEFAULT_BATCH: u32 = 512;
@@ -64,6 +75,8 @@ pub struct LoadedInfo {
     pub n_threads: u32,
     pub n_batch: u32,
     pub n_gpu_layers: u32,
+    pub parallel: u32,
+    pub prompt_cache: bool,
     /// Which prompt format is in use: "gguf-jinja", "llama.cpp:<name>" or "raw".
     pub prompt_format: String,
     pub load_ms: f64,
@@ -74,6 +87,8 @@ enum Job {
         request: GenRequest,
         cancel: CancellationToken,
         events: tokio_mpsc::UnboundedSender<GenEvent>,
+        /// When the request was made: a busy model's queue time starts here.
+        queued_at: Instant,
     },
     Tokenize {
         text: String,
@@ -129,12 +144,14 @@ impl LocalModel {
 impl Backend for LocalModel {
     fn generate(&self, request: GenRequest, cancel: CancellationToken) -> GenStream {
         let (events, stream) = tokio_mpsc::unbounded_channel();
-        let _ = events.send(GenEvent::Started { at: Instant::now() });
+        let now = Instant::now();
+        let _ = events.send(GenEvent::Started { at: now });
         let failed = events.clone();
         if let Err(error) = self.send(Job::Generate {
             request,
             cancel,
             events,
+            queued_at: now,
         }) {
             let _ = failed.send(GenEvent::Failed {
                 error,

@@ -1,6 +1,8 @@
 //! The inference thread of one loaded model: it owns the model and its context (the context is
-//! `Send` but not `Sync`) and serves requests one at a time, never blocking the async runtime.
+//! `Send` but not `Sync`), answers tokenizer requests at once and hands generations to the
+//! scheduler (several sequences in one context), never blocking the async runtime.
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::{OnceLock, mpsc};
@@ -9,22 +11,19 @@ use std::time::Instant;
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_backend::LlamaBackend;
-use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::{LogOptions, send_logs_to_tracing};
-use tokio::sync::mpsc as tokio_mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::prompt::PromptFormat;
-use super::{DEFAULT_BATCH, DEFAULT_CTX_CAP, Job, LlamaSpec, LoadedInfo, log_capture, sampler};
-use crate::core::domain::{EngineTimings, FinishReason, Usage};
-use crate::core::stop::StopMatcher;
+use super::scheduler::{Cached, Model, Pending, run_until_idle};
+use super::{
+    DEFAULT_BATCH, DEFAULT_CTX_CAP, Job, LlamaSpec, LoadedInfo, MAX_PARALLEL, cpus, log_capture,
+};
+use crate::core::threads::choose_threads;
 use crate::engine::EngineError;
-use crate::engine::backend::{GenEvent, GenRequest};
 use crate::engine::gguf::GgufHeader;
-use crate::engine::utf8::Utf8Stream;
 
 /// llama.cpp's backend is initialised once per process; its log goes to tracing from then on.
 fn backend() -> Result<&'static LlamaBackend, EngineError> {
@@ -83,15 +82,26 @@ fn serve(
     };
     let opts = &spec.options;
     let n_ctx_train = loaded.n_ctx_train();
-    let n_ctx = opts
+    let n_ctx_seq = opts
         .n_ctx
         .unwrap_or(n_ctx_train.min(DEFAULT_CTX_CAP))
         .max(16);
-    let n_batch = opts.n_batch.unwrap_or(DEFAULT_BATCH).clamp(1, n_ctx);
-    let n_threads = opts.n_threads.unwrap_or_else(super::default_threads).max(1);
+    let parallel = opts.parallel.unwrap_or(1).clamp(1, MAX_PARALLEL);
+    let prompt_cache = opts.prompt_cache.unwrap_or(true);
+    let n_batch = opts.n_batch.unwrap_or(DEFAULT_BATCH).clamp(1, n_ctx_seq);
+    cpus::start_sampler();
+    let n_threads = opts
+        .n_threads
+        .unwrap_or_else(|| choose_threads(&cpus::budget()))
+        .max(1);
     let threads = i32::try_from(n_threads).unwrap_or(i32::MAX);
     let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(n_ctx))
+        .with_n_ctx(NonZeroU32::new(n_ctx_seq.saturating_mul(parallel)))
+        .with_n_seq_max(parallel)
+        // Each sequence gets its own part of the cache, n_ctx tokens long.
+        .with_kv_unified(false)
+        // A full-size sliding-window cache, so a cached prefix can always be cut and reused.
+        .with_swa_full(prompt_cache)
         .with_n_batch(n_batch)
         .with_n_ubatch(n_batch)
         .with_n_threads(threads)
@@ -119,14 +129,17 @@ fn serve(
                 return;
             }
         };
+    // llama.cpp may round the requested size up.
+    let n_ctx_seq = ctx.n_ctx() / parallel;
     let info = LoadedInfo {
         path: spec.path.clone(),
-        // llama.cpp may round the requested size up.
-        n_ctx: ctx.n_ctx(),
+        n_ctx: n_ctx_seq,
         n_ctx_train,
         n_threads,
         n_batch,
         n_gpu_layers: opts.n_gpu_layers.unwrap_or(default_gpu_layers()),
+        parallel,
+        prompt_cache,
         prompt_format: format.label(),
         load_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
@@ -134,64 +147,104 @@ fn serve(
     if ready.send(Ok(info)).is_err() {
         return;
     }
-    let session = Session {
+    let model = Model {
         model: &loaded,
         format,
         bos,
         n_batch,
+        n_ctx_seq,
+        prompt_cache,
+        forced_threads: opts.n_threads,
+        created_threads: n_threads,
     };
-    while let Ok(job) = inbox.recv() {
-        match job {
-            Job::Generate {
-                request,
-                cancel,
-                events,
-            } => {
-                // Each generation runs on a short-lived thread: llama.cpp's OpenMP thread team
-                // belongs to the thread that computes and ends with it, so a model that sits
-                // idle keeps no team alive (idle teams made the running model decode up to 40%
-                // slower: libgomp throttles its spinning when teams outnumber the cores).
-                let ctx = &mut ctx;
-                let session = &session;
-                let failed = events.clone();
-                std::thread::scope(|scope| {
-                    let run = std::thread::Builder::new()
-                        .name("llama decode".into())
-                        .spawn_scoped(scope, move || {
-                            session.generate(ctx, &request, &cancel, &events)
-                        });
-                    if let Err(e) = run {
-                        let _ = failed.send(GenEvent::Failed {
-                            error: EngineError::Decode {
-                                reason: format!("cannot start a decode thread: {e}"),
-                            },
-                            at: Instant::now(),
-                        });
+    let mut slots: Vec<Cached> = vec![Vec::new(); parallel as usize];
+    let mut queue = VecDeque::new();
+    let mut inbox = Some(inbox);
+    while let Some(job) = inbox.as_ref().and_then(|i| i.recv().ok()) {
+        answer(job, &loaded, &mut queue);
+        if queue.is_empty() {
+            continue;
+        }
+        // Generations run on a short-lived thread: llama.cpp's OpenMP thread team belongs to
+        // the thread that computes and ends with it, so a model that sits idle keeps no team
+        // alive (idle teams made the running model decode up to 40% slower: libgomp throttles
+        // its spinning when teams outnumber the cores). It serves every request that arrives
+        // until the model is idle again.
+        let spawned = std::thread::scope(|scope| {
+            let (model, ctx, slots, queue, inbox) =
+                (&model, &mut ctx, &mut slots, &mut queue, &mut inbox);
+            let decode = std::thread::Builder::new()
+                .name("llama decode".into())
+                .spawn_scoped(scope, move || serve_busy(model, ctx, slots, queue, inbox));
+            match decode {
+                Ok(handle) => {
+                    if handle.join().is_err() {
+                        tracing::error!("the decode thread panicked; its requests end as failed");
                     }
-                });
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "no decode thread: decoding on the model's own");
+                    false
+                }
             }
-            Job::Tokenize { text, reply } => {
-                let vocab = loaded.vocab();
-                let pieces = vocab
-                    .tokenize(text.as_bytes(), false, false)
-                    .into_iter()
-                    .map(|t| {
-                        let mut piece = Vec::new();
-                        vocab.token_to_piece_into(t, &mut piece, false, None);
-                        (t.0, piece)
-                    })
-                    .collect();
-                let _ = reply.send(pieces);
-            }
-            Job::Detokenize { ids, reply } => {
-                let tokens: Vec<LlamaToken> = ids.into_iter().map(LlamaToken).collect();
-                let bytes = if tokens.is_empty() {
-                    Vec::new()
-                } else {
-                    loaded.vocab().detokenize(&tokens, false, false)
-                };
-                let _ = reply.send(String::from_utf8_lossy(&bytes).into_owned());
-            }
+        });
+        if !spawned {
+            serve_busy(&model, &mut ctx, &mut slots, &mut queue, &mut inbox);
+        }
+    }
+}
+
+/// Decode until the model is idle, taking the requests that arrive meanwhile.
+fn serve_busy(
+    model: &Model<'_>,
+    ctx: &mut LlamaContext<'_>,
+    slots: &mut [Cached],
+    queue: &mut VecDeque<Pending>,
+    inbox: &mut Option<mpsc::Receiver<Job>>,
+) {
+    run_until_idle(model, ctx, slots, queue, |queue| {
+        while let Some(job) = inbox.as_ref().and_then(|i| i.try_recv().ok()) {
+            answer(job, model.model, queue);
+        }
+    });
+}
+
+/// A job the model's thread answers at once (tokenizing), or a generation to queue.
+fn answer(job: Job, model: &LlamaModel, queue: &mut VecDeque<Pending>) {
+    match job {
+        Job::Generate {
+            request,
+            cancel,
+            events,
+            queued_at,
+        } => queue.push_back(Pending {
+            request,
+            cancel,
+            events,
+            queued_at,
+        }),
+        Job::Tokenize { text, reply } => {
+            let vocab = model.vocab();
+            let pieces = vocab
+                .tokenize(text.as_bytes(), false, false)
+                .into_iter()
+                .map(|t| {
+                    let mut piece = Vec::new();
+                    vocab.token_to_piece_into(t, &mut piece, false, None);
+                    (t.0, piece)
+                })
+                .collect();
+            let _ = reply.send(pieces);
+        }
+        Job::Detokenize { ids, reply } => {
+            let tokens: Vec<LlamaToken> = ids.into_iter().map(LlamaToken).collect();
+            let bytes = if tokens.is_empty() {
+                Vec::new()
+            } else {
+                model.vocab().detokenize(&tokens, false, false)
+            };
+            let _ = reply.send(String::from_utf8_lossy(&bytes).into_owned());
         }
     }
 }
@@ -210,171 +263,4 @@ fn load_model(spec: &LlamaSpec) -> Result<LlamaModel, EngineError> {
         path: path.to_path_buf(),
         reason: log_capture::take().unwrap_or_else(|| e.to_string()),
     })
-}
-
-struct Session<'m> {
-    model: &'m LlamaModel,
-    format: PromptFormat,
-    bos: String,
-    n_batch: u32,
-}
-
-/// What one decode loop produced.
-struct Outcome {
-    finish_reason: FinishReason,
-    prompt_tokens: usize,
-    generated: Vec<i32>,
-}
-
-impl Session<'_> {
-    fn generate(
-        &self,
-        ctx: &mut LlamaContext<'_>,
-        request: &GenRequest,
-        cancel: &CancellationToken,
-        events: &tokio_mpsc::UnboundedSender<GenEvent>,
-    ) {
-        ctx.clear_kv_cache();
-        ctx.reset_timings();
-        let event = match self.decode_loop(ctx, request, cancel, events) {
-            Ok(outcome) => {
-                let t = ctx.timings();
-                GenEvent::Finished {
-                    usage: Usage {
-                        prompt_tokens: u32::try_from(outcome.prompt_tokens).ok(),
-                        completion_tokens: u32::try_from(outcome.generated.len())
-                            .unwrap_or(u32::MAX),
-                        estimated: false,
-                    },
-                    finish_reason: outcome.finish_reason,
-                    timings: Some(EngineTimings {
-                        prompt_tokens: u32::try_from(t.n_p_eval()).unwrap_or(0),
-                        prompt_ms: t.t_p_eval_ms(),
-                        predicted_tokens: u32::try_from(t.n_eval()).unwrap_or(0),
-                        predicted_ms: t.t_eval_ms(),
-                    }),
-                    token_ids: request.record_token_ids.then_some(outcome.generated),
-                    at: Instant::now(),
-                }
-            }
-            Err(error) => GenEvent::Failed {
-                error,
-                at: Instant::now(),
-            },
-        };
-        let _ = events.send(event);
-    }
-
-    fn decode_loop(
-        &self,
-        ctx: &mut LlamaContext<'_>,
-        request: &GenRequest,
-        cancel: &CancellationToken,
-        events: &tokio_mpsc::UnboundedSender<GenEvent>,
-    ) -> Result<Outcome, EngineError> {
-        let decode_err = |e: &dyn std::fmt::Display| EngineError::Decode {
-            reason: e.to_string(),
-        };
-        let params = &request.params;
-        let prompt = self.format.render(self.model, &request.messages)?;
-        let vocab = self.model.vocab();
-        // A template that writes the BOS itself must not get a second one from the tokenizer.
-        let add_special = self.bos.is_empty() || !prompt.text.starts_with(&self.bos);
-        let tokens = vocab.tokenize(prompt.text.as_bytes(), add_special, prompt.parse_special);
-        tracing::debug!(prompt = %prompt.text, ?tokens, add_special, "prompt");
-        let n_ctx = ctx.n_ctx();
-        if tokens.is_empty() || tokens.len() >= n_ctx as usize {
-            return Err(EngineError::PromptTooLong {
-                prompt_tokens: tokens.len(),
-                n_ctx,
-            });
-        }
-
-        // Prefill in chunks of n_batch: a larger batch than n_batch is rejected by llama.cpp.
-        let mut batch = LlamaBatch::new(self.n_batch as usize, 1);
-        let last = tokens.len() - 1;
-        for (chunk_index, chunk) in tokens.chunks(self.n_batch as usize).enumerate() {
-            if cancel.is_cancelled() {
-                return Ok(Outcome {
-                    finish_reason: FinishReason::Cancelled,
-                    prompt_tokens: tokens.len(),
-                    generated: Vec::new(),
-                });
-            }
-            batch.clear();
-            for (i, token) in chunk.iter().enumerate() {
-                let pos = chunk_index * self.n_batch as usize + i;
-                batch
-                    .add(*token, pos as i32, &[0], pos == last)
-                    .map_err(|e| decode_err(&e))?;
-            }
-            ctx.decode(&mut batch).map_err(|e| decode_err(&e))?;
-        }
-
-        let mut sampler = sampler::build(params, self.model.n_vocab());
-        let plain_greedy = sampler::is_plain_greedy(params);
-        let mut text = Utf8Stream::default();
-        let mut stops = StopMatcher::new(&params.stop);
-        let mut generated = Vec::new();
-        let mut unsent_tokens = 0u32;
-        let mut n_past = tokens.len();
-        let mut piece = Vec::with_capacity(32);
-        let send = |t: String, n: u32, at: Instant| {
-            let _ = events.send(GenEvent::Delta {
-                text: t,
-                n_tokens: n,
-                at,
-            });
-        };
-        let finish_reason = loop {
-            if cancel.is_cancelled() {
-                break FinishReason::Cancelled;
-            }
-            // Checked before sampling too, so a library caller's max_tokens 0 yields no token.
-            if generated.len() >= params.max_tokens as usize {
-                break FinishReason::Length;
-            }
-            let token = if plain_greedy {
-                sampler::argmax(ctx.get_logits_ith(-1))
-            } else {
-                sampler.sample(ctx, -1)
-            };
-            if !params.ignore_eos && vocab.is_eog(token) {
-                break FinishReason::Stop;
-            }
-            generated.push(token.0);
-            piece.clear();
-            vocab.token_to_piece_into(token, &mut piece, false, None);
-            let at = Instant::now();
-            unsent_tokens += 1;
-            let out = stops.push(&text.push(&piece));
-            if !out.emit.is_empty() {
-                send(out.emit, std::mem::take(&mut unsent_tokens), at);
-            }
-            if out.stopped {
-                break FinishReason::StopString;
-            }
-            if generated.len() >= params.max_tokens as usize || n_past + 1 >= n_ctx as usize {
-                break FinishReason::Length;
-            }
-            batch.clear();
-            batch
-                .add(token, n_past as i32, &[0], true)
-                .map_err(|e| decode_err(&e))?;
-            ctx.decode(&mut batch).map_err(|e| decode_err(&e))?;
-            n_past += 1;
-        };
-        if finish_reason != FinishReason::StopString {
-            let mut tail = stops.push(&text.finish()).emit;
-            tail.push_str(&stops.finish());
-            if !tail.is_empty() {
-                send(tail, unsent_tokens, Instant::now());
-            }
-        }
-        Ok(Outcome {
-            finish_reason,
-            prompt_tokens: tokens.len(),
-            generated,
-        })
-    }
 }

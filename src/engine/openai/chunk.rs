@@ -48,6 +48,7 @@ impl ServerTimings {
             prompt_ms: self.prompt_ms.unwrap_or(0.0),
             predicted_tokens: self.predicted_n.unwrap_or(0.0) as u32,
             predicted_ms: self.predicted_ms.unwrap_or(0.0),
+            ..Default::default()
         }
     }
 }

@@ -265,6 +265,7 @@ fn cancelled_before_start() -> GenEvent {
             prompt_tokens: None,
             completion_tokens: 0,
             estimated: true,
+            ..Default::default()
         },
         finish_reason: FinishReason::Cancelled,
         timings: None,

@@ -202,11 +202,13 @@ impl StreamState {
                 prompt_tokens: u.prompt_tokens,
                 completion_tokens: completion,
                 estimated: false,
+                ..Default::default()
             },
             None => Usage {
                 prompt_tokens: self.usage.and_then(|u| u.prompt_tokens),
                 completion_tokens: self.deltas,
                 estimated: true,
+                ..Default::default()
             },
         };
         Ok(StreamEnd {

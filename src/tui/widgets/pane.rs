@@ -48,12 +48,22 @@ pub fn metrics_line(m: &GenerationMetrics, width: usize) -> String {
     let elapsed = m.e2e_ms / 1000.0;
     let (ttft, tps) = (fmt_opt(m.ttft_ms, 0), fmt_opt(m.decode_tokens_per_s, 1));
     let (p50, p95) = (fmt_opt(m.itl_p50_ms, 1), fmt_opt(m.itl_p95_ms, 1));
+    // A local model's cached prompt prefix (why TTFT is short) and its decode threads.
+    let cached = m
+        .cached_prompt_tokens
+        .filter(|n| *n > 0)
+        .map_or(String::new(), |n| format!(" ({n} cached)"));
+    let threads = m.threads.map_or(String::new(), |n| format!(" · {n} thr"));
     let full = format!(
-        "TTFT {ttft} ms · {tps} tok/s · ITL p50 {p50} p95 {p95} ms · {tokens} tok · {elapsed:.1} s"
+        "TTFT {ttft} ms{cached} · {tps} tok/s · ITL p50 {p50} p95 {p95} ms · {tokens} tok · {elapsed:.1} s{threads}"
     );
     let (p50_0, p95_0) = (fmt_opt(m.itl_p50_ms, 0), fmt_opt(m.itl_p95_ms, 0));
+    let short_threads = m.threads.map_or(String::new(), |n| format!(" {n}thr"));
     [
         full,
+        format!(
+            "TTFT {ttft}ms{cached} {tps}t/s ITL {p50}/{p95}ms {tokens}tok {elapsed:.1}s{short_threads}"
+        ),
         format!("TTFT {ttft}ms {tps}t/s ITL {p50}/{p95}ms {tokens}tok {elapsed:.1}s"),
         format!("TTFT {ttft}ms {tps}t/s ITL {p50_0}/{p95_0}ms {tokens}tok"),
         format!("{ttft}ms {tps}t/s {p50_0}/{p95_0}ms {tokens}tok"),
