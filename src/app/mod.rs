@@ -15,4 +15,4 @@ pub mod run;
 pub mod scripted;
 
 pub use factory::{BackendFactory, LoadOverrides, Models};
-pub use run::{RunEvent, RunStream, merge, run_model, run_prompt};
+pub use run::{ModelRun, RunEvent, RunStream, merge, run_model, run_prompt, run_together};

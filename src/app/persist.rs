@@ -321,7 +321,14 @@ pub fn generation_record(
 ) -> GenerationRecord {
     let (error_kind, error_message) = answer.error.map(|f| (f.kind, f.message)).unzip();
     GenerationRecord {
-        manifest: resolved.map(|m| manifest::manifest(m, gguf_sha256, hardware)),
+        manifest: resolved.map(|m| {
+            let mut manifest = manifest::manifest(m, gguf_sha256, hardware);
+            // What the engine chose for this answer (a local model's decode threads).
+            if let Some(n) = answer.metrics.threads {
+                manifest["n_threads"] = n.into();
+            }
+            manifest
+        }),
         position: answer.position as i64,
         params: Some(params).filter(|p| !p.is_null()),
         metrics: serde_json::to_value(answer.metrics).ok(),

@@ -81,6 +81,13 @@ pub async fn open(
         })
 }
 
+/// One model's part in a run: its request and its own cancel token.
+pub struct ModelRun {
+    pub model: ResolvedModel,
+    pub request: GenRequest,
+    pub cancel: CancellationToken,
+}
+
 /// Run `prompt` on every model at once: all are opened concurrently, and every generation
 /// starts when the last model is open (so none gets a head start). `cancel` stops them all,
 /// also while they load (a load in progress finishes in the background and is dropped).
@@ -90,43 +97,61 @@ pub fn run_prompt(
     prompt: &Prompt,
     cancel: &CancellationToken,
 ) -> Vec<RunStream> {
+    let runs = models
+        .into_iter()
+        .map(|model| ModelRun {
+            request: request(&model, prompt),
+            model,
+            cancel: cancel.child_token(),
+        })
+        .collect();
+    run_together(factory, runs)
+}
+
+/// Run several requests at once, each with its own cancel token (a TUI pane's): opened
+/// concurrently, started together once all are open.
+pub fn run_together(factory: Arc<dyn BackendFactory>, runs: Vec<ModelRun>) -> Vec<RunStream> {
     // Fired when the last model is open (or has failed to open).
     let all_open = CancellationToken::new();
-    let opening = Arc::new(AtomicUsize::new(models.len()));
-    models
-        .into_iter()
-        .map(|model| {
-            let (tx, rx) = mpsc::unbounded_channel();
-            let request = request(&model, prompt);
-            let (factory, all_open, opening) = (factory.clone(), all_open.clone(), opening.clone());
-            let cancel = cancel.child_token();
-            tokio::spawn(async move {
-                let opened = tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => None,
-                    opened = open(factory, model) => Some(opened),
-                };
-                if opening.fetch_sub(1, Ordering::AcqRel) == 1 {
-                    all_open.cancel();
-                }
-                let backend = match opened {
-                    None => return send_cancelled(&tx),
-                    Some(Err(error)) => {
-                        let _ = tx.send(RunEvent::Gen(GenEvent::Failed { error, at: now() }));
-                        return;
+    let opening = Arc::new(AtomicUsize::new(runs.len()));
+    runs.into_iter()
+        .map(
+            |ModelRun {
+                 model,
+                 request,
+                 cancel,
+             }| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let (factory, all_open, opening) =
+                    (factory.clone(), all_open.clone(), opening.clone());
+                tokio::spawn(async move {
+                    let opened = tokio::select! {
+                        biased;
+                        _ = cancel.cancelled() => None,
+                        opened = open(factory, model) => Some(opened),
+                    };
+                    if opening.fetch_sub(1, Ordering::AcqRel) == 1 {
+                        all_open.cancel();
                     }
-                    Some(Ok(backend)) => backend,
-                };
-                let _ = tx.send(RunEvent::Loaded { at: now() });
-                tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => return send_cancelled(&tx),
-                    _ = all_open.cancelled() => {}
-                }
-                forward(backend.generate(request, cancel.clone()), &tx, &cancel).await;
-            });
-            rx
-        })
+                    let backend = match opened {
+                        None => return send_cancelled(&tx),
+                        Some(Err(error)) => {
+                            let _ = tx.send(RunEvent::Gen(GenEvent::Failed { error, at: now() }));
+                            return;
+                        }
+                        Some(Ok(backend)) => backend,
+                    };
+                    let _ = tx.send(RunEvent::Loaded { at: now() });
+                    tokio::select! {
+                        biased;
+                        _ = cancel.cancelled() => return send_cancelled(&tx),
+                        _ = all_open.cancelled() => {}
+                    }
+                    forward(backend.generate(request, cancel.clone()), &tx, &cancel).await;
+                });
+                rx
+            },
+        )
         .collect()
 }
 

@@ -147,7 +147,8 @@ pub struct EngineTimings {
     /// Time the request waited for a free sequence of a busy local model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queued_ms: Option<f64>,
-    /// The CPU threads a local model decoded with (the most, when it changed on the way).
+    /// The CPU threads a local model decoded with (the count used for most steps, when it
+    /// changed on the way).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<u32>,
 }

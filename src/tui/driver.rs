@@ -13,13 +13,22 @@ use tokio_util::sync::CancellationToken;
 use std::sync::Arc;
 
 use crate::app::persist::Persistence;
-use crate::app::{self, BackendFactory, RunEvent};
+use crate::app::{self, BackendFactory, ModelRun, RunEvent};
 use crate::config::Config;
 use crate::core::effect::Effect;
 use crate::core::event::{Event, StreamEvent};
 use crate::core::generation::Failure;
 use crate::core::recording::Recording;
 use crate::engine::runner::Recorder;
+
+/// A generation the reducer asked for.
+struct Start {
+    pane: usize,
+    run: u64,
+    model: String,
+    prompt: crate::core::domain::Prompt,
+    params: crate::core::domain::GenParamsPatch,
+}
 
 pub struct Driver {
     config: Config,
@@ -53,7 +62,13 @@ impl Driver {
     }
 
     pub fn run(&mut self, effects: Vec<Effect>) {
+        // Panes started together start their generations together, as `slam compare` does: all
+        // models open, then all begin (no pane gets a head start on the CPU).
+        let mut starts = Vec::new();
         for effect in effects {
+            if !matches!(effect, Effect::StartGeneration { .. }) {
+                self.start_all(std::mem::take(&mut starts));
+            }
             match effect {
                 Effect::StartGeneration {
                     pane,
@@ -61,7 +76,13 @@ impl Driver {
                     model,
                     prompt,
                     params,
-                } => self.start(pane, run, &model, prompt, &params),
+                } => starts.push(Start {
+                    pane,
+                    run,
+                    model,
+                    prompt,
+                    params,
+                }),
                 Effect::LoadPromptFile(path) => {
                     let events = self.events.clone();
                     self.tasks.spawn(async move {
@@ -86,60 +107,83 @@ impl Driver {
                 Effect::Quit => self.quit = true,
             }
         }
+        self.start_all(starts);
     }
 
-    fn start(
-        &mut self,
-        pane: usize,
-        run: u64,
-        model: &str,
-        prompt: crate::core::domain::Prompt,
-        params: &crate::core::domain::GenParamsPatch,
-    ) {
-        let cancel = CancellationToken::new();
-        self.running.insert((pane, run), cancel.clone());
-        let events = self.events.clone();
-        let send = move |event: StreamEvent| {
-            let _ = events.send(Event::Stream { pane, run, event });
-        };
-        let resolved = match self.config.resolve(model, params) {
-            Ok(r) => r,
-            Err(e) => {
-                return send(StreamEvent::Failed {
-                    error: Failure {
-                        kind: "config".into(),
-                        message: e.to_string(),
-                    },
-                    at: Instant::now(),
-                });
-            }
-        };
-        let params = serde_json::to_value(&resolved.params).unwrap_or_default();
-        self.store.remember_run(run, params, Some(resolved.clone()));
-        let model_name = model.to_owned();
-        let mut stream = app::run_model(self.factory.clone(), resolved, &prompt, &cancel);
-        self.tasks.spawn(async move {
-            let mut record = Recorder::default();
-            while let Some(event) = stream.recv().await {
-                let RunEvent::Gen(event) = event else {
+    fn start_all(&mut self, starts: Vec<Start>) {
+        let mut runs = Vec::new();
+        let mut panes = Vec::new();
+        for Start {
+            pane,
+            run,
+            model,
+            prompt,
+            params,
+        } in starts
+        {
+            let send = self.sender(pane, run);
+            let resolved = match self.config.resolve(&model, &params) {
+                Ok(r) => r,
+                Err(e) => {
+                    send(StreamEvent::Failed {
+                        error: Failure {
+                            kind: "config".into(),
+                            message: e.to_string(),
+                        },
+                        at: Instant::now(),
+                    });
                     continue;
-                };
-                record.on_event(&event);
-                send(event.map(|e| Failure::from(&e), |at| at));
-            }
-            // One line per generation in the log: `make bench` compares these with headless runs.
-            if record.is_done() {
-                let m = record.metrics();
-                tracing::info!(
-                    target: "slam::metrics",
-                    model = %model_name,
-                    decode_tokens_per_s = m.decode_tokens_per_s.unwrap_or(0.0),
-                    ttft_ms = m.ttft_ms.unwrap_or(0.0),
-                    output_tokens = m.output_tokens,
-                    "generation finished"
-                );
-            }
-        });
+                }
+            };
+            let cancel = CancellationToken::new();
+            self.running.insert((pane, run), cancel.clone());
+            let params = serde_json::to_value(&resolved.params).unwrap_or_default();
+            self.store.remember_run(run, params, Some(resolved.clone()));
+            runs.push(ModelRun {
+                request: app::run::request(&resolved, &prompt),
+                model: resolved,
+                cancel,
+            });
+            panes.push((model, send));
+        }
+        if runs.is_empty() {
+            return;
+        }
+        let streams = app::run_together(self.factory.clone(), runs);
+        for ((model_name, send), mut stream) in panes.into_iter().zip(streams) {
+            self.tasks.spawn(async move {
+                let mut record = Recorder::default();
+                while let Some(event) = stream.recv().await {
+                    let RunEvent::Gen(event) = event else {
+                        continue;
+                    };
+                    record.on_event(&event);
+                    send(event.map(|e| Failure::from(&e), |at| at));
+                }
+                // One line per generation in the log: `make bench` compares these with
+                // headless runs.
+                if record.is_done() {
+                    let m = record.metrics();
+                    tracing::info!(
+                        target: "slam::metrics",
+                        model = %model_name,
+                        decode_tokens_per_s = m.decode_tokens_per_s.unwrap_or(0.0),
+                        ttft_ms = m.ttft_ms.unwrap_or(0.0),
+                        output_tokens = m.output_tokens,
+                        threads = m.threads.unwrap_or(0),
+                        "generation finished"
+                    );
+                }
+            });
+        }
+    }
+
+    /// Sends an engine event of generation `run` of `pane` into the funnel.
+    fn sender(&self, pane: usize, run: u64) -> impl Fn(StreamEvent) + Send + 'static {
+        let events = self.events.clone();
+        move |event: StreamEvent| {
+            let _ = events.send(Event::Stream { pane, run, event });
+        }
     }
 
     /// Send a recording's events at the pace they were recorded, as if the models were running.

@@ -11,6 +11,7 @@ use crate::core::threads::CpuBudget;
 
 /// How often the background sampler reads the CPU counters.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
+const FIRST_SAMPLE: Duration = Duration::from_millis(50);
 
 /// slam's models that are decoding now (each holds a `Decoding` while it has work).
 static DECODING: AtomicUsize = AtomicUsize::new(0);
@@ -150,8 +151,11 @@ fn sample_forever() {
         tracing::warn!("cannot read /proc/stat: other processes count as idle");
         return;
     };
+    // A first, short window, so a model that just loaded already has a measurement.
+    let mut wait = FIRST_SAMPLE;
     loop {
-        std::thread::sleep(SAMPLE_EVERY);
+        std::thread::sleep(wait);
+        wait = SAMPLE_EVERY;
         let Some(now) = read() else { continue };
         let ((busy0, total0), own0, _) = last;
         let ((busy1, total1), own1, _) = now;

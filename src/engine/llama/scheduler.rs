@@ -72,7 +72,8 @@ struct Run {
     admitted_at: Instant,
     first_token_at: Option<Instant>,
     last_token_at: Option<Instant>,
-    threads: u32,
+    /// Decode steps per thread count: the one used most is reported.
+    threads: Vec<(u32, u32)>,
 }
 
 /// Serve the queued requests until every slot is idle and nothing waits; new requests arrive
@@ -123,7 +124,10 @@ pub(super) fn run_until_idle(
         }
         for (slot, run) in runs.iter_mut().enumerate() {
             let Some(r) = run.as_mut() else { continue };
-            r.threads = r.threads.max(n_threads);
+            match r.threads.iter_mut().find(|(n, _)| *n == n_threads) {
+                Some((_, steps)) => *steps += 1,
+                None => r.threads.push((n_threads, 1)),
+            }
             commit_added(r, &mut slots[slot]);
             let Some(at) = r.logits_at.take() else {
                 continue;
@@ -243,7 +247,7 @@ fn start(m: &Model<'_>, pending: Pending, prompt: Vec<LlamaToken>, kept: usize) 
         admitted_at: Instant::now(),
         first_token_at: None,
         last_token_at: None,
-        threads: 0,
+        threads: Vec::new(),
         pending,
     }
 }
@@ -374,7 +378,11 @@ fn finish(mut r: Run, reason: FinishReason) {
         predicted_tokens: count(r.generated.len().saturating_sub(1)),
         predicted_ms: r.last_token_at.map_or(0.0, |last| ms(first, last)),
         queued_ms: Some(ms(r.pending.queued_at, r.admitted_at)),
-        threads: (r.threads > 0).then_some(r.threads),
+        threads: r
+            .threads
+            .iter()
+            .max_by_key(|(n, steps)| (*steps, *n))
+            .map(|(n, _)| *n),
     };
     let usage = Usage {
         prompt_tokens: Some(count(r.prompt.len())),

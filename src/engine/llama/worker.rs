@@ -73,6 +73,8 @@ fn serve(
     inbox: mpsc::Receiver<Job>,
 ) {
     let started = Instant::now();
+    // Measuring what other processes use takes a moment: start while the model loads.
+    cpus::start_sampler();
     let loaded = match load_model(&spec) {
         Ok(model) => model,
         Err(e) => {
@@ -89,7 +91,6 @@ fn serve(
     let parallel = opts.parallel.unwrap_or(1).clamp(1, MAX_PARALLEL);
     let prompt_cache = opts.prompt_cache.unwrap_or(true);
     let n_batch = opts.n_batch.unwrap_or(DEFAULT_BATCH).clamp(1, n_ctx_seq);
-    cpus::start_sampler();
     let n_threads = opts
         .n_threads
         .unwrap_or_else(|| choose_threads(&cpus::budget()))
