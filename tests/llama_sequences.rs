@@ -223,3 +223,36 @@ async fn collect(mut stream: slam::engine::GenStream) -> Recorder {
     }
     rec
 }
+
+#[tokio::test]
+async fn a_request_cancelled_while_it_waits_ends_at_once() {
+    let model = load(GEMMA3, TemplateChoice::Raw, 1, false);
+    let long = GenRequest::new(
+        vec![ChatMessage::new(Role::User, "Once upon a time")],
+        GenParams {
+            ignore_eos: true,
+            ..greedy(200)
+        },
+    );
+    let mut first = model.generate(long, CancellationToken::new());
+    let cancel = CancellationToken::new();
+    let second = model.generate(raw("Four five six", 4), cancel.clone());
+    // Once the first is decoding, the second is surely waiting: cancel it.
+    let mut a = Recorder::default();
+    while a.chunks.is_empty() {
+        a.on_event(&first.recv().await.unwrap());
+    }
+    cancel.cancel();
+    let b = collect(second).await;
+    assert_eq!(b.finish_reason, Some(FinishReason::Cancelled));
+    assert_eq!(b.usage.unwrap().completion_tokens, 0);
+    // It ended while the first was still running.
+    assert!(!a.is_done());
+    let a = {
+        while let Some(e) = first.recv().await {
+            a.on_event(&e);
+        }
+        a
+    };
+    assert_eq!(a.usage.unwrap().completion_tokens, 200);
+}

@@ -91,6 +91,7 @@ pub(super) fn run_until_idle(
     let mut batch = LlamaBatch::new(m.n_batch as usize, 1);
     loop {
         take(queue);
+        drop_cancelled(queue);
         admit(m, ctx, slots, &mut runs, queue);
         if runs.iter().all(Option::is_none) {
             if queue.is_empty() {
@@ -139,6 +140,28 @@ pub(super) fn run_until_idle(
             }
         }
     }
+}
+
+/// Requests cancelled while they waited end now, not when a slot frees.
+fn drop_cancelled(queue: &mut VecDeque<Pending>) {
+    queue.retain(|p| {
+        if !p.cancel.is_cancelled() {
+            return true;
+        }
+        let now = Instant::now();
+        let waited = now.saturating_duration_since(p.queued_at).as_secs_f64() * 1000.0;
+        let _ = p.events.send(GenEvent::Finished {
+            usage: Usage::default(),
+            finish_reason: FinishReason::Cancelled,
+            timings: Some(EngineTimings {
+                queued_ms: Some(waited),
+                ..EngineTimings::default()
+            }),
+            token_ids: None,
+            at: now,
+        });
+        false
+    });
 }
 
 /// Move queued requests into free slots: the slot whose cached tokens share the longest prefix
