@@ -178,11 +178,17 @@ fn four_sequences(runtime: &tokio::runtime::Runtime, path: &std::path::Path) -> 
             rates.push(f64::from(produced) / b.duration_since(a).as_secs_f64());
         }
     }
-    rates.remove(0); // warm-up
-    let slam = median(&rates).unwrap_or(0.0);
-    let reference = batched_bench(path)?;
+    if rates.len() > 1 {
+        rates.remove(0); // warm-up
+    }
+    let slam = median(&rates).ok_or("no run of four sequences finished")?;
+    let mut references = Vec::new();
+    for _ in 0..3 {
+        references.push(batched_bench(path)?);
+    }
+    let reference = median(&references).unwrap_or(f64::NAN);
     println!(
-        "\n(e) smollm2, {NPL} sequences × ({prompt_tokens} prompt + {NTG} generated) tokens, {THREADS} threads: aggregate decode tok/s, median of {RUNS}\n"
+        "\n(e) smollm2, {NPL} sequences × ({prompt_tokens} prompt + {NTG} generated) tokens, {THREADS} threads: aggregate decode tok/s, median of {RUNS} (slam) and 3 (llama-batched-bench)\n"
     );
     println!("| slam | llama-batched-bench S_TG | ratio | goal |");
     println!("|---:|---:|---:|---|");

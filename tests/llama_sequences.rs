@@ -256,3 +256,20 @@ async fn a_request_cancelled_while_it_waits_ends_at_once() {
     };
     assert_eq!(a.usage.unwrap().completion_tokens, 200);
 }
+
+#[tokio::test]
+async fn a_cut_past_the_sliding_window_gives_the_same_answer_as_no_cache() {
+    // Gemma 3 attends over a 512-token sliding window in most layers: reuse a 700-token prefix.
+    let warm = load(GEMMA3, TemplateChoice::Raw, 1, true);
+    let cold = load(GEMMA3, TemplateChoice::Raw, 1, false);
+    let long = "The keeper wrote down the wind, the waves and every passing ship. ".repeat(50);
+    let first = format!("{long}On the last night of the year");
+    let second = format!("{long}When the storm finally came");
+    let tokens = prompt_tokens(&warm, &second);
+    assert!(tokens.len() > 700, "{}", tokens.len());
+    run(warm.as_ref(), raw(&first, 8)).await;
+    let with_cache = run(warm.as_ref(), raw(&second, 16)).await;
+    let without = run(cold.as_ref(), raw(&second, 16)).await;
+    assert!(cached(&with_cache) > 600, "{}", cached(&with_cache));
+    assert_eq!(with_cache.text, without.text);
+}

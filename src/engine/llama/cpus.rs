@@ -1,17 +1,20 @@
 //! What the machine offers a decode step, read from the OS (Linux): the affinity mask, the
-//! cgroup's CPU quota, the CPU time other processes use (sampled in the background), and how
-//! many of slam's models are decoding. `core::threads::choose_threads` turns it into a thread
-//! count.
+//! cgroup's CPU quota, the CPU time other processes use on the CPUs this process may run on
+//! (sampled in the background), and how many of slam's models are decoding.
+//! `core::threads::choose_threads` turns it into a thread count.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::core::threads::CpuBudget;
 
 /// How often the background sampler reads the CPU counters.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
+/// The first window is short, so a model that just loaded already has a measurement.
 const FIRST_SAMPLE: Duration = Duration::from_millis(50);
+/// How long `budget` waits for that first measurement at most.
+const FIRST_WAIT: Duration = Duration::from_millis(80);
 
 /// slam's models that are decoding now (each holds a `Decoding` while it has work).
 static DECODING: AtomicUsize = AtomicUsize::new(0);
@@ -32,47 +35,83 @@ impl Drop for Decoding {
     }
 }
 
-/// The budget right now. The first call starts the background sampler (a model load calls it,
-/// so a measurement exists by the first generation); until then other processes count as idle.
+/// slam's models decoding now.
+pub fn decoding_models() -> usize {
+    DECODING.load(Ordering::Acquire)
+}
+
+/// The budget right now. The first call starts the background sampler and waits (briefly) for
+/// its first measurement; a model load starts it earlier, so it is there by then.
 pub fn budget() -> CpuBudget {
     CpuBudget {
-        allowed: allowed_cpus(),
+        allowed: allowed_cpus().len(),
         quota: cgroup_quota(),
-        physical: num_cpus::get_physical(),
+        physical: physical_cores(),
         busy_elsewhere: busy_elsewhere(),
-        decoding_models: DECODING.load(Ordering::Acquire),
+        decoding_models: decoding_models(),
     }
 }
 
 /// Start measuring (idempotent).
 pub fn start_sampler() {
-    let _ = busy_elsewhere();
+    sampler();
 }
 
-fn allowed_cpus() -> usize {
+fn physical_cores() -> usize {
+    static PHYSICAL: OnceLock<usize> = OnceLock::new();
+    *PHYSICAL.get_or_init(num_cpus::get_physical)
+}
+
+/// The CPUs this process may run on.
+fn allowed_cpus() -> Vec<usize> {
     // SAFETY: a zeroed cpu_set_t is a valid empty set; sched_getaffinity fills it for this
-    // process (pid 0) and the size passed is its own.
+    // process (pid 0) and the size passed is its own; CPU_ISSET reads within it.
     unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
         if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
-            let n = libc::CPU_COUNT(&set);
-            if n > 0 {
-                return n as usize;
+            let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
+                .filter(|c| libc::CPU_ISSET(*c, &set))
+                .collect();
+            if !cpus.is_empty() {
+                return cpus;
             }
         }
     }
-    num_cpus::get()
+    (0..num_cpus::get().max(1)).collect()
 }
 
-/// The CPU quota of this process's cgroup, in CPUs (v2 `cpu.max`, else v1 CFS quota).
+/// The tightest CPU quota on the way from this process's cgroup up to the root, in CPUs
+/// (cgroup v2 `cpu.max` files; else v1's CFS quota).
 fn cgroup_quota() -> Option<f64> {
     let read = |p: &str| std::fs::read_to_string(p).ok();
-    if let Some(text) = read("/sys/fs/cgroup/cpu.max") {
-        return parse_cpu_max(&text);
+    if let Some(own) = read("/proc/self/cgroup")
+        .as_deref()
+        .and_then(cgroup_v2_path)
+    {
+        let mut dir = std::path::PathBuf::from("/sys/fs/cgroup").join(own.trim_start_matches('/'));
+        let mut tightest: Option<f64> = None;
+        loop {
+            if let Some(q) =
+                read(&dir.join("cpu.max").to_string_lossy()).and_then(|t| parse_cpu_max(&t))
+            {
+                tightest = Some(tightest.map_or(q, |t| t.min(q)));
+            }
+            if dir == std::path::Path::new("/sys/fs/cgroup") || !dir.pop() {
+                break;
+            }
+        }
+        if tightest.is_some() {
+            return tightest;
+        }
     }
     let quota = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")?;
     let period = read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")?;
     parse_cfs(&quota, &period)
+}
+
+/// The cgroup v2 path in /proc/self/cgroup ("0::/user.slice/…").
+pub fn cgroup_v2_path(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| l.strip_prefix("0::"))
 }
 
 /// cgroup v2 `cpu.max`: "max 100000" (no limit) or "QUOTA PERIOD".
@@ -90,23 +129,30 @@ pub fn parse_cfs(quota: &str, period: &str) -> Option<f64> {
     (quota > 0.0 && period > 0.0).then(|| quota / period)
 }
 
-/// Ticks of the whole machine: (busy, total), from the `cpu` line of /proc/stat. Steal time
-/// (the hypervisor running other machines) is busy: it is not ours to use.
-pub fn parse_proc_stat(text: &str) -> Option<(u64, u64)> {
-    let line = text.lines().find(|l| l.starts_with("cpu "))?;
-    let v: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    if v.len() < 4 {
-        return None;
+/// Ticks of the CPUs in `cpus`: (busy, total), from their `cpuN` lines of /proc/stat. Steal
+/// time (the hypervisor running other machines) is busy: it is not ours to use.
+pub fn parse_proc_stat(text: &str, cpus: &[usize]) -> Option<(u64, u64)> {
+    let (mut busy, mut total, mut seen) = (0, 0, false);
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("cpu") else {
+            continue;
+        };
+        let mut fields = rest.split_whitespace();
+        let Some(cpu) = fields.next().and_then(|n| n.parse::<usize>().ok()) else {
+            continue; // the aggregate "cpu " line
+        };
+        if !cpus.contains(&cpu) {
+            continue;
+        }
+        let v: Vec<u64> = fields.filter_map(|x| x.parse().ok()).collect();
+        let get = |i: usize| v.get(i).copied().unwrap_or(0);
+        // user nice system idle iowait irq softirq steal (guest time is inside user).
+        let b = get(0) + get(1) + get(2) + get(5) + get(6) + get(7);
+        busy += b;
+        total += b + get(3) + get(4);
+        seen = true;
     }
-    // user nice system idle iowait irq softirq steal (guest time is inside user).
-    let get = |i: usize| v.get(i).copied().unwrap_or(0);
-    let idle = get(3) + get(4);
-    let busy = get(0) + get(1) + get(2) + get(5) + get(6) + get(7);
-    Some((busy, busy + idle))
+    seen.then_some((busy, total))
 }
 
 /// This process's CPU ticks (utime + stime) from /proc/self/stat; the command name in
@@ -120,55 +166,99 @@ pub fn parse_self_stat(text: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
-/// CPUs kept busy by other processes over the last sampling window (as f64 bits; 0.0 is 0).
-static BUSY: AtomicU64 = AtomicU64::new(0);
-
-/// The latest measurement, from a background thread started on the first call.
-fn busy_elsewhere() -> f64 {
-    static SAMPLER: OnceLock<()> = OnceLock::new();
-    SAMPLER.get_or_init(|| {
-        let spawned = std::thread::Builder::new()
-            .name("slam cpu sampler".into())
-            .spawn(sample_forever);
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "no CPU load sampler: other processes count as idle");
-        }
-    });
-    f64::from_bits(BUSY.load(Ordering::Relaxed))
+/// CPUs (of those this process may use) kept busy by others over a window: what the busy
+/// ticks of those CPUs amount to, less this process's own ticks. Ticks are per CPU, so the
+/// total over the window is `cpus` × the window.
+pub fn busy_by_others(busy: u64, total: u64, own: u64, cpus: usize) -> f64 {
+    if total == 0 {
+        return 0.0;
+    }
+    let per_cpu = total as f64 / cpus.max(1) as f64;
+    ((busy as f64 - own as f64) / per_cpu).clamp(0.0, cpus as f64)
 }
 
-fn sample_forever() {
-    let read = || {
-        let stat = std::fs::read_to_string("/proc/stat").ok();
-        let own = std::fs::read_to_string("/proc/self/stat").ok();
+/// The latest measurement (f64 bits) and whether one exists yet.
+struct Sampler {
+    busy: AtomicU64,
+    first: Mutex<bool>,
+    ready: Condvar,
+}
+
+fn sampler() -> &'static Sampler {
+    static SAMPLER: OnceLock<Sampler> = OnceLock::new();
+    let mut started = false;
+    let s = SAMPLER.get_or_init(|| {
+        started = true;
+        Sampler {
+            busy: AtomicU64::new(0f64.to_bits()),
+            first: Mutex::new(false),
+            ready: Condvar::new(),
+        }
+    });
+    if started {
+        let spawned = std::thread::Builder::new()
+            .name("slam cpu sampler".into())
+            .spawn(|| sample_forever(sampler()));
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no CPU load sampler: other processes count as idle");
+            s.publish(0.0);
+        }
+    }
+    s
+}
+
+impl Sampler {
+    fn publish(&self, others: f64) {
+        self.busy.store(others.to_bits(), Ordering::Relaxed);
+        if let Ok(mut first) = self.first.lock() {
+            *first = true;
+            self.ready.notify_all();
+        }
+    }
+}
+
+/// The latest measurement, after waiting (briefly) for the first one.
+fn busy_elsewhere() -> f64 {
+    let s = sampler();
+    if let Ok(first) = s.first.lock() {
+        let _ = s
+            .ready
+            .wait_timeout_while(first, FIRST_WAIT, |ready| !*ready);
+    }
+    f64::from_bits(s.busy.load(Ordering::Relaxed))
+}
+
+fn sample_forever(s: &Sampler) {
+    let read = |cpus: &[usize]| {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let own = std::fs::read_to_string("/proc/self/stat").ok()?;
         Some((
-            parse_proc_stat(&stat?)?,
-            parse_self_stat(&own?)?,
+            parse_proc_stat(&stat, cpus)?,
+            parse_self_stat(&own)?,
             Instant::now(),
         ))
     };
-    let Some(mut last) = read() else {
+    let cpus = allowed_cpus();
+    let Some(mut last) = read(&cpus) else {
         tracing::warn!("cannot read /proc/stat: other processes count as idle");
+        s.publish(0.0);
         return;
     };
-    // A first, short window, so a model that just loaded already has a measurement.
     let mut wait = FIRST_SAMPLE;
     loop {
         std::thread::sleep(wait);
         wait = SAMPLE_EVERY;
-        let Some(now) = read() else { continue };
+        let cpus = allowed_cpus();
+        let Some(now) = read(&cpus) else { continue };
         let ((busy0, total0), own0, _) = last;
         let ((busy1, total1), own1, _) = now;
-        let cpus = allowed_cpus().max(1) as f64;
-        let total = total1.saturating_sub(total0) as f64;
-        if total > 0.0 {
-            // Ticks are summed over every CPU of the machine: as CPUs busy, out of `cpus`.
-            let machine_cpus = num_cpus::get().max(1) as f64;
-            let busy = busy1.saturating_sub(busy0) as f64 / total * machine_cpus;
-            let own = own1.saturating_sub(own0) as f64 / total * machine_cpus;
-            let others = (busy - own).clamp(0.0, cpus);
-            BUSY.store(others.to_bits(), Ordering::Relaxed);
-        }
+        let others = busy_by_others(
+            busy1.saturating_sub(busy0),
+            total1.saturating_sub(total0),
+            own1.saturating_sub(own0),
+            cpus.len(),
+        );
+        s.publish(others);
         last = now;
     }
 }
@@ -184,14 +274,32 @@ mod tests {
         assert_eq!(parse_cfs("-1\n", "100000\n"), None);
         assert_eq!(parse_cfs("200000\n", "100000\n"), Some(2.0));
         assert_eq!(parse_cpu_max("garbage"), None);
+        assert_eq!(
+            cgroup_v2_path("12:cpu:/x\n0::/user.slice/session-1.scope\n"),
+            Some("/user.slice/session-1.scope")
+        );
     }
 
     #[test]
-    fn proc_stat_counts_steal_as_busy() {
-        let text = "cpu  100 5 50 800 20 3 2 10 0 0\ncpu0 1 2 3 4\n";
-        // busy = 100 + 5 + 50 + 3 + 2 + 10 = 170; idle = 800 + 20.
-        assert_eq!(parse_proc_stat(text), Some((170, 990)));
-        assert_eq!(parse_proc_stat("intr 1 2 3"), None);
+    fn proc_stat_sums_the_allowed_cpus_and_counts_steal_as_busy() {
+        let text = "cpu  999 9 9 9 9 9 9 9 0 0\n\
+                    cpu0 100 5 50 800 20 3 2 10 0 0\n\
+                    cpu1 1 1 1 1 1 1 1 1 0 0\n\
+                    cpu2 10 0 0 90 0 0 0 0 0 0\n";
+        // cpu0: busy 100 + 5 + 50 + 3 + 2 + 10 = 170, idle 820; cpu2: busy 10, idle 90.
+        assert_eq!(parse_proc_stat(text, &[0, 2]), Some((180, 1090)));
+        assert_eq!(parse_proc_stat(text, &[7]), None);
+        assert_eq!(parse_proc_stat("intr 1 2 3", &[0]), None);
+    }
+
+    #[test]
+    fn other_processes_cpus_are_busy_ticks_less_our_own() {
+        // Two CPUs, 100 ticks each over the window: 180 busy of which 60 ours → 1.2 CPUs.
+        assert!((busy_by_others(180, 200, 60, 2) - 1.2).abs() < 1e-9);
+        // Only ours: nothing elsewhere; more "ours" than busy (rounding): still nothing.
+        assert_eq!(busy_by_others(100, 200, 100, 2), 0.0);
+        assert_eq!(busy_by_others(100, 200, 130, 2), 0.0);
+        assert_eq!(busy_by_others(0, 0, 0, 2), 0.0);
     }
 
     #[test]
@@ -201,13 +309,15 @@ mod tests {
     }
 
     #[test]
-    fn the_decoding_count_follows_the_guards() {
-        let before = DECODING.load(Ordering::Acquire);
+    fn the_decoding_count_follows_the_guards_and_a_budget_is_measured() {
+        let before = decoding_models();
         let a = Decoding::start();
         let b = Decoding::start();
-        assert!(DECODING.load(Ordering::Acquire) >= before + 2);
+        assert!(decoding_models() >= before + 2);
         drop(a);
         drop(b);
-        assert!(budget().allowed >= 1);
+        let budget = budget();
+        assert!(budget.allowed >= 1 && budget.physical >= 1);
+        assert!(budget.busy_elsewhere >= 0.0);
     }
 }

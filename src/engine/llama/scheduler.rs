@@ -17,7 +17,8 @@ use tokio::sync::mpsc as tokio_mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::prompt::PromptFormat;
-use super::{cpus, sampler, threads::ThreadChoice};
+use super::threads::ThreadChoice;
+use super::{cpus, sampler};
 use crate::core::domain::{EngineTimings, FinishReason, Usage};
 use crate::core::stop::StopMatcher;
 use crate::engine::EngineError;
@@ -34,10 +35,6 @@ pub(super) struct Model<'m> {
     pub n_ctx_seq: u32,
     /// Reuse a slot's cached prefix.
     pub prompt_cache: bool,
-    /// `n_threads` from the options: a fixed count instead of the free CPUs.
-    pub forced_threads: Option<u32>,
-    /// The count the context was created with.
-    pub created_threads: u32,
 }
 
 /// A request waiting for a slot.
@@ -81,12 +78,12 @@ struct Run {
 pub(super) fn run_until_idle(
     m: &Model<'_>,
     ctx: &mut LlamaContext<'_>,
+    threads: &mut ThreadChoice,
     slots: &mut [Cached],
     queue: &mut VecDeque<Pending>,
     mut take: impl FnMut(&mut VecDeque<Pending>),
 ) {
     let _decoding = cpus::Decoding::start();
-    let mut threads = ThreadChoice::new(m.forced_threads, m.created_threads);
     let mut runs: Vec<Option<Run>> = (0..slots.len()).map(|_| None).collect();
     let mut batch = LlamaBatch::new(m.n_batch as usize, 1);
     loop {
@@ -145,22 +142,27 @@ pub(super) fn run_until_idle(
 /// Requests cancelled while they waited end now, not when a slot frees.
 fn drop_cancelled(queue: &mut VecDeque<Pending>) {
     queue.retain(|p| {
-        if !p.cancel.is_cancelled() {
-            return true;
+        let cancelled = p.cancel.is_cancelled();
+        if cancelled {
+            answer_cancelled(p);
         }
-        let now = Instant::now();
-        let waited = now.saturating_duration_since(p.queued_at).as_secs_f64() * 1000.0;
-        let _ = p.events.send(GenEvent::Finished {
-            usage: Usage::default(),
-            finish_reason: FinishReason::Cancelled,
-            timings: Some(EngineTimings {
-                queued_ms: Some(waited),
-                ..EngineTimings::default()
-            }),
-            token_ids: None,
-            at: now,
-        });
-        false
+        !cancelled
+    });
+}
+
+/// `Finished(Cancelled)` for a request that never got a slot: nothing generated, its wait.
+fn answer_cancelled(p: &Pending) {
+    let now = Instant::now();
+    let waited = now.saturating_duration_since(p.queued_at).as_secs_f64() * 1000.0;
+    let _ = p.events.send(GenEvent::Finished {
+        usage: Usage::default(),
+        finish_reason: FinishReason::Cancelled,
+        timings: Some(EngineTimings {
+            queued_ms: Some(waited),
+            ..EngineTimings::default()
+        }),
+        token_ids: None,
+        at: now,
     });
 }
 
@@ -177,6 +179,10 @@ fn admit(
         let Some(pending) = queue.pop_front() else {
             return;
         };
+        if pending.cancel.is_cancelled() {
+            answer_cancelled(&pending);
+            continue;
+        }
         let prompt = match tokenize(m, &pending.request) {
             Ok(p) => p,
             Err(error) => {
@@ -187,12 +193,17 @@ fn admit(
                 continue;
             }
         };
+        // The longest reusable prefix; among equals an empty slot (no cache lost), then the
+        // lowest (sequences with neighbouring ids batch together best).
         let free = (0..runs.len()).filter(|s| runs[*s].is_none());
-        let slot = if m.prompt_cache {
-            free.max_by_key(|s| (common_prefix(&slots[*s], &prompt), usize::MAX - s))
-        } else {
-            free.min()
-        };
+        let slot = free.max_by_key(|s| {
+            let reuse = if m.prompt_cache {
+                common_prefix(&slots[*s], &prompt)
+            } else {
+                0
+            };
+            (reuse, slots[*s].is_empty(), usize::MAX - s)
+        });
         let Some(slot) = slot else { return };
         let reuse = if m.prompt_cache {
             reusable_prefix(&slots[slot], &prompt)
@@ -235,14 +246,18 @@ pub(super) fn reusable_prefix(cached: &[LlamaToken], prompt: &[LlamaToken]) -> u
 }
 
 /// Drop the slot's cache from position `keep` on; returns how much was kept (0 when the cache
-/// cannot be cut there and had to be cleared).
+/// cannot be cut there and had to be cleared). After a cut the sequence must hold exactly the
+/// positions 0..keep, or it is cleared too: a wrong prefix would give wrong text silently.
 fn keep_prefix(ctx: &mut LlamaContext<'_>, slot: usize, keep: usize, cached: &mut Cached) -> usize {
     let seq = slot as u32;
     let cut = u32::try_from(keep)
         .ok()
         .and_then(|p0| ctx.clear_kv_cache_seq(Some(seq), Some(p0), None).ok())
         .unwrap_or(false);
-    let kept = if cut {
+    let whole = keep == 0
+        || (ctx.kv_cache_seq_pos_min(slot as i32) == 0
+            && ctx.kv_cache_seq_pos_max(slot as i32) == keep as i32 - 1);
+    let kept = if cut && whole {
         keep
     } else {
         let _ = ctx.clear_kv_cache_seq(Some(seq), None, None);

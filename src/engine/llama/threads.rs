@@ -10,11 +10,15 @@ use crate::core::threads::choose_threads;
 /// How often a decoding model looks at the free CPUs again.
 const RECHECK: Duration = Duration::from_millis(250);
 
+/// Lives as long as the context: the count it holds carries over from one busy spell to the
+/// next.
 pub(super) struct ThreadChoice {
     forced: Option<u32>,
     /// What the context uses now.
     current: u32,
     checked: Option<Instant>,
+    /// slam's decoding models at the last check: a change is a reason to look again.
+    decoding: usize,
     /// The context would not take a new count: keep what it has.
     stuck: bool,
 }
@@ -26,6 +30,7 @@ impl ThreadChoice {
             forced: forced.map(|n| n.max(1)),
             current: created_with,
             checked: None,
+            decoding: 0,
             stuck: false,
         }
     }
@@ -36,14 +41,17 @@ impl ThreadChoice {
             return self.current;
         }
         let now = Instant::now();
+        let decoding = cpus::decoding_models();
         let due = self
             .checked
-            .is_none_or(|t| now.duration_since(t) >= RECHECK);
+            .is_none_or(|t| now.duration_since(t) >= RECHECK)
+            || decoding != self.decoding;
         let wanted = match self.forced {
             Some(n) => n,
             None if !due => self.current,
             None => {
                 self.checked = Some(now);
+                self.decoding = decoding;
                 choose_threads(&cpus::budget())
             }
         };

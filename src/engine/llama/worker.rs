@@ -18,11 +18,13 @@ use llama_cpp_2::{LogOptions, send_logs_to_tracing};
 
 use super::prompt::PromptFormat;
 use super::scheduler::{Cached, Model, Pending, run_until_idle};
+use super::threads::ThreadChoice;
 use super::{
     DEFAULT_BATCH, DEFAULT_CTX_CAP, Job, LlamaSpec, LoadedInfo, MAX_PARALLEL, cpus, log_capture,
 };
 use crate::core::threads::choose_threads;
 use crate::engine::EngineError;
+use crate::engine::backend::GenEvent;
 use crate::engine::gguf::GgufHeader;
 
 /// llama.cpp's backend is initialised once per process; its log goes to tracing from then on.
@@ -90,7 +92,12 @@ fn serve(
         .max(16);
     let parallel = opts.parallel.unwrap_or(1).clamp(1, MAX_PARALLEL);
     let prompt_cache = opts.prompt_cache.unwrap_or(true);
-    let n_batch = opts.n_batch.unwrap_or(DEFAULT_BATCH).clamp(1, n_ctx_seq);
+    // Every decoding sequence adds a token to each step's batch.
+    let n_batch = opts
+        .n_batch
+        .unwrap_or(DEFAULT_BATCH)
+        .clamp(1, n_ctx_seq)
+        .max(parallel);
     let n_threads = opts
         .n_threads
         .unwrap_or_else(|| choose_threads(&cpus::budget()))
@@ -99,7 +106,12 @@ fn serve(
     let params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(n_ctx_seq.saturating_mul(parallel)))
         .with_n_seq_max(parallel)
-        // Each sequence gets its own part of the cache, n_ctx tokens long.
+        // Each sequence gets its own part of the cache, n_ctx tokens long. A shared cache lets
+        // llama.cpp put more into one compute, but then a sequence's attention runs over the
+        // others' cells too and its greedy answer changes with what else runs (measured: a
+        // different answer after ~25 tokens); separate caches keep every answer the same as it
+        // would be alone, at the price of a step splitting when the running slots' ids are
+        // not consecutive or prefill and decode mix.
         .with_kv_unified(false)
         // A full-size sliding-window cache, so a cached prefix can always be cut and reused.
         .with_swa_full(prompt_cache)
@@ -155,9 +167,8 @@ fn serve(
         n_batch,
         n_ctx_seq,
         prompt_cache,
-        forced_threads: opts.n_threads,
-        created_threads: n_threads,
     };
+    let mut threads = ThreadChoice::new(opts.n_threads, n_threads);
     let mut slots: Vec<Cached> = vec![Vec::new(); parallel as usize];
     let mut queue = VecDeque::new();
     let mut inbox = Some(inbox);
@@ -172,11 +183,19 @@ fn serve(
         // its spinning when teams outnumber the cores). It serves every request that arrives
         // until the model is idle again.
         let spawned = std::thread::scope(|scope| {
-            let (model, ctx, slots, queue, inbox) =
-                (&model, &mut ctx, &mut slots, &mut queue, &mut inbox);
+            let (model, ctx, threads, slots, queue, inbox) = (
+                &model,
+                &mut ctx,
+                &mut threads,
+                &mut slots,
+                &mut queue,
+                &mut inbox,
+            );
             let decode = std::thread::Builder::new()
                 .name("llama decode".into())
-                .spawn_scoped(scope, move || serve_busy(model, ctx, slots, queue, inbox));
+                .spawn_scoped(scope, move || {
+                    serve_busy(model, ctx, threads, slots, queue, inbox)
+                });
             match decode {
                 Ok(handle) => {
                     if handle.join().is_err() {
@@ -191,7 +210,23 @@ fn serve(
             }
         });
         if !spawned {
-            serve_busy(&model, &mut ctx, &mut slots, &mut queue, &mut inbox);
+            serve_busy(
+                &model,
+                &mut ctx,
+                &mut threads,
+                &mut slots,
+                &mut queue,
+                &mut inbox,
+            );
+        }
+        // After a panic the queue may still hold requests nobody will serve: they fail now.
+        for p in queue.drain(..) {
+            let _ = p.events.send(GenEvent::Failed {
+                error: EngineError::Internal {
+                    reason: "the model's decode thread stopped".into(),
+                },
+                at: Instant::now(),
+            });
         }
     }
 }
@@ -200,11 +235,12 @@ fn serve(
 fn serve_busy(
     model: &Model<'_>,
     ctx: &mut LlamaContext<'_>,
+    threads: &mut ThreadChoice,
     slots: &mut [Cached],
     queue: &mut VecDeque<Pending>,
     inbox: &mut Option<mpsc::Receiver<Job>>,
 ) {
-    run_until_idle(model, ctx, slots, queue, |queue| {
+    run_until_idle(model, ctx, threads, slots, queue, |queue| {
         while let Some(job) = inbox.as_ref().and_then(|i| i.try_recv().ok()) {
             answer(job, model.model, queue);
         }
