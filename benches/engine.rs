@@ -60,19 +60,19 @@ async fn collect(mut stream: slam::engine::GenStream) -> Recorder {
     rec
 }
 
-/// (d) A chat prompt (system + a few hundred tokens of context) run cold, then again.
+/// (d) A chat prompt (system + a few hundred tokens of context) on a model without the prompt
+/// cache (cold), and twice on one with it (the second time is the repeated prompt): TTFT, and
+/// the answers must be the same.
 fn repeated_prompt_ttft(
     runtime: &tokio::runtime::Runtime,
     path: &std::path::Path,
 ) -> Result<(), Error> {
-    let model = load(
-        path,
-        LlamaOptions {
-            n_threads: Some(THREADS),
-            prompt_cache: Some(true),
-            ..LlamaOptions::default()
-        },
-    )?;
+    let options = |cache| LlamaOptions {
+        n_threads: Some(THREADS),
+        prompt_cache: Some(cache),
+        ..LlamaOptions::default()
+    };
+    let (warm, cold_model) = (load(path, options(true))?, load(path, options(false))?);
     let params = GenParams {
         temperature: 0.0,
         max_tokens: 8,
@@ -89,33 +89,39 @@ fn repeated_prompt_ttft(
             params.clone(),
         )
     };
-    // Warm-up: the first decode of a process is slower than any later one.
-    runtime.block_on(collect(
-        model.generate(request(99), CancellationToken::new()),
-    ));
-    let (mut cold, mut again, mut prompt) = (Vec::new(), Vec::new(), 0);
-    for i in 0..RUNS {
-        for (ttfts, label) in [(&mut cold, "cold"), (&mut again, "again")] {
-            let rec = runtime.block_on(collect(
-                model.generate(request(i), CancellationToken::new()),
-            ));
-            if let Some(e) = rec.error {
-                return Err(format!("{label}: {e}").into());
-            }
-            prompt = rec.usage.and_then(|u| u.prompt_tokens).unwrap_or(0);
-            ttfts.push(rec.metrics().ttft_ms.unwrap_or(f64::NAN));
+    let go = |model: &Arc<LocalModel>, i: usize| -> Result<Recorder, Error> {
+        let rec = runtime.block_on(collect(
+            model.generate(request(i), CancellationToken::new()),
+        ));
+        match rec.error {
+            Some(e) => Err(e.into()),
+            None => Ok(rec),
         }
+    };
+    // Warm-up: the first decode of a process is slower than any later one.
+    go(&cold_model, 99)?;
+    go(&warm, 99)?;
+    let (mut cold, mut again, mut prompt, mut same) = (Vec::new(), Vec::new(), 0, true);
+    for i in 0..RUNS {
+        let c = go(&cold_model, i)?;
+        go(&warm, i)?;
+        let a = go(&warm, i)?;
+        prompt = c.usage.and_then(|u| u.prompt_tokens).unwrap_or(0);
+        same &= a.text == c.text;
+        cold.push(c.metrics().ttft_ms.unwrap_or(f64::NAN));
+        again.push(a.metrics().ttft_ms.unwrap_or(f64::NAN));
     }
     let (c, a) = (median(&cold).unwrap_or(0.0), median(&again).unwrap_or(0.0));
     println!(
         "\n(d) TTFT of a repeated prompt, smollm2, {prompt} prompt tokens, {THREADS} threads, median of {RUNS}\n"
     );
-    println!("| cold TTFT ms | repeated TTFT ms | ratio | goal |");
-    println!("|---:|---:|---:|---|");
+    println!("| cold TTFT ms | repeated TTFT ms | ratio | goal | same answers |");
+    println!("|---:|---:|---:|---|---|");
     println!(
-        "| {c:.1} | {a:.1} | {:.3} | ≤ 0.2 {} |",
+        "| {c:.1} | {a:.1} | {:.3} | ≤ 0.2 {} | {} |",
         a / c,
-        verdict(a / c <= 0.2)
+        verdict(a / c <= 0.2),
+        verdict(same)
     );
     Ok(())
 }
