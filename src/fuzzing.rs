@@ -83,7 +83,10 @@ fn read_sse(chunks: Vec<&[u8]>) -> (Vec<String>, String) {
         match next {
             None | Some(Err(_)) => break,
             Some(Ok(event)) => match state.on_data(&event.data) {
-                Ok(Step::Delta(text)) => deltas.push(text),
+                Ok(Step::Text { thinking, answer }) => {
+                    deltas.push(format!("thinking:{thinking}"));
+                    deltas.push(answer);
+                }
                 Ok(Step::Continue) => {}
                 Ok(Step::Done) => break,
                 Err(e) => return (deltas, format!("error: {e}")),

@@ -58,6 +58,14 @@ struct Tui {
 
 impl Tui {
     fn new(factory: ScriptedFactory, models: &[&str]) -> Self {
+        Self::with_store(factory, models, Err("no store in this test".into()))
+    }
+
+    fn with_store(
+        factory: ScriptedFactory,
+        models: &[&str],
+        store: Result<slam::store::Store, String>,
+    ) -> Self {
         let (tx, events) = mpsc::unbounded_channel();
         let items = models
             .iter()
@@ -69,7 +77,7 @@ impl Tui {
             .collect();
         let store = Persistence::new(
             PersistOptions {
-                store: Err("no store in this test".into()),
+                store,
                 session_id: None,
                 session: SessionRecord::new("tui", "test".into()),
                 rater: "test".into(),
@@ -351,4 +359,90 @@ async fn a_cancel_while_models_load_ends_every_stream_at_once() {
     // Still a recording that replays.
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     assert!(slam::core::recording::Recording::parse(&text, "c.jsonl").is_ok());
+}
+
+/// A thinking model's answer is stored apart from its thinking, and a parameter the server
+/// made slam change is in the answer's manifest.
+#[tokio::test(start_paused = true)]
+async fn thinking_and_adaptations_are_stored_apart_from_the_answer() {
+    use slam::app::scripted::Step;
+    use slam::core::domain::{FinishReason, ParamChange, Usage};
+
+    let change = ParamChange {
+        param: "temperature".into(),
+        replaced_by: None,
+        reason: "the server answered 400 unsupported_value".into(),
+        learned: true,
+    };
+    let step = |after: u64, step: Step| (ms(after), step);
+    let thinking = |t: &str| Step::Thinking {
+        text: t.into(),
+        n_tokens: 3,
+    };
+    let answer = |t: &str| Step::Delta {
+        text: t.into(),
+        n_tokens: 1,
+    };
+    let script = Script {
+        load: Duration::ZERO,
+        steps: vec![
+            step(0, Step::Adapted(change.clone())),
+            step(10, thinking("The user wants")),
+            step(10, thinking(" a capital.")),
+            step(50, answer("Paris.")),
+            step(
+                10,
+                Step::Finish {
+                    usage: Usage {
+                        prompt_tokens: Some(5),
+                        completion_tokens: 7,
+                        estimated: false,
+                        reasoning_tokens: Some(6),
+                        ..Default::default()
+                    },
+                    finish_reason: FinishReason::Stop,
+                },
+            ),
+        ],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("slam.db");
+    let store = slam::store::Store::open(&db).map_err(|e| e.to_string());
+    let mut tui = Tui::with_store(
+        ScriptedFactory::default().with("alpha", script),
+        &["alpha"],
+        store,
+    );
+    tui.submit("Capital of France?");
+    tui.until(all_finished).await;
+    assert_eq!(tui.state.panes[0].text.text(), "Paris.");
+    assert_eq!(
+        tui.state.panes[0].thinking.text(),
+        "The user wants a capital."
+    );
+    let m = &tui.state.panes[0].live;
+    // By hand: thinking at 10 ms, answer at 70 ms after the start.
+    assert_eq!((m.first_token_ms, m.ttft_ms), (Some(10.0), Some(70.0)));
+    assert_eq!((m.thinking_tokens, m.answer_tokens()), (Some(6), 1));
+
+    // The store writer is a thread of its own: wait for the row.
+    let reader = slam::store::Store::open_read(&db).unwrap();
+    let mut lines = Vec::new();
+    for _ in 0..500 {
+        let sessions = reader.sessions().unwrap();
+        if let Some(s) = sessions.first() {
+            lines = reader.export_lines(s.id).unwrap();
+            if !lines.is_empty() {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let g = &lines.first().expect("the answer was stored").generation;
+    assert_eq!(g.text, "Paris.");
+    assert_eq!(g.thinking.as_deref(), Some("The user wants a capital."));
+    let manifest = g.manifest.as_ref().unwrap();
+    assert_eq!(manifest["adaptations"][0]["param"], "temperature");
+    assert_eq!(manifest["adaptations"][0]["learned"], true);
+    assert_eq!(g.metrics.as_ref().unwrap()["thinking_tokens"], 6);
 }

@@ -142,6 +142,7 @@ fn full_session(db: &Path) {
             error_kind: (i == 2).then(|| "timeout".into()),
             error_message: (i == 2).then(|| "no first token in 120 s".into()),
             created_at: format!("2026-01-02T03:04:0{}.000Z", 7 + i),
+            thinking: (i == 0).then(|| "first, the capital… «think»".into()),
         };
         ids.push(store.insert_generation(prompt, &g).unwrap());
     }

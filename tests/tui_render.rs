@@ -371,3 +371,109 @@ fn the_leaderboard_screen() {
     );
     insta::assert_snapshot!("leaderboard", screen);
 }
+
+/// A thinking model (left: its thinking streamed) and a reasoning model whose thinking the
+/// server hides (right: only counted), both finished.
+fn thinking(width: u16, height: u16) -> AppState {
+    let t0 = Instant::now();
+    let at = |ms: u64| t0 + Duration::from_millis(ms);
+    let mut s = AppState::new(items(), width, height);
+    for c in "Capital of France?".chars() {
+        update(&mut s, Event::Char(c), t0);
+    }
+    update(&mut s, Event::Action(Action::Submit), t0);
+    let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
+    let send = |s: &mut AppState, pane: usize, event: StreamEvent| {
+        let run = runs[pane];
+        update(s, Event::Stream { pane, run, event }, t0);
+    };
+    let finished = |completion: u32, reasoning: u32, ms: u64| StreamEvent::Finished {
+        usage: Usage {
+            prompt_tokens: Some(12),
+            completion_tokens: completion,
+            estimated: false,
+            reasoning_tokens: Some(reasoning),
+            ..Default::default()
+        },
+        finish_reason: FinishReason::Stop,
+        timings: None,
+        token_ids: None,
+        at: at(ms),
+    };
+    for pane in 0..2 {
+        send(&mut s, pane, StreamEvent::Started { at: at(0) });
+    }
+    let thought = [
+        "Okay,",
+        " the user",
+        " asks for",
+        " the capital",
+        " of France:",
+        " Paris.",
+    ];
+    for (i, t) in thought.iter().enumerate() {
+        let event = StreamEvent::Thinking {
+            text: t.to_string(),
+            n_tokens: 2,
+            at: at(50 + 10 * i as u64),
+        };
+        send(&mut s, 0, event);
+    }
+    for (i, w) in ["Paris", " is", " the", " capital."].iter().enumerate() {
+        let text = w.to_string();
+        send(
+            &mut s,
+            0,
+            StreamEvent::Delta {
+                text: text.clone(),
+                n_tokens: 1,
+                at: at(200 + 10 * i as u64),
+            },
+        );
+        send(
+            &mut s,
+            1,
+            StreamEvent::Delta {
+                text,
+                n_tokens: 1,
+                at: at(900 + 10 * i as u64),
+            },
+        );
+    }
+    send(&mut s, 0, finished(16, 12, 260));
+    send(&mut s, 1, finished(28, 24, 960));
+    update(&mut s, Event::Tick, at(1000));
+    s
+}
+
+#[test]
+fn thinking_expanded_collapsed_and_hidden() {
+    let mut s = thinking(100, 16);
+    let buf = draw(&s);
+    insta::assert_snapshot!("thinking_expanded", text(&buf));
+    // The thinking is dimmed; the answer is not.
+    let screen = text(&buf);
+    let row_of = |needle: &str| screen.lines().position(|l| l.contains(needle)).unwrap() as u16;
+    let x_of = |needle: &str| {
+        let line = screen.lines().nth(row_of(needle) as usize).unwrap();
+        line[..line.find(needle).unwrap()].chars().count() as u16
+    };
+    let thinking_cell = &buf[(x_of("Okay,"), row_of("Okay,"))];
+    assert!(
+        thinking_cell
+            .modifier
+            .contains(ratatui::style::Modifier::DIM)
+    );
+    let answer_cell = &buf[(x_of("Paris is"), row_of("Paris is"))];
+    assert!(!answer_cell.modifier.contains(ratatui::style::Modifier::DIM));
+
+    update(
+        &mut s,
+        Event::Action(Action::ToggleThinking),
+        Instant::now(),
+    );
+    insta::assert_snapshot!("thinking_collapsed", text(&draw(&s)));
+    let folded = text(&draw(&s));
+    assert!(!folded.contains("Okay,"), "{folded}");
+    assert!(folded.contains("thinking (hidden), 24 tokens"), "{folded}");
+}

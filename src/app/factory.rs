@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::{BackendKind, ResolvedModel};
 use crate::engine::llama::{self, LlamaSpec, LocalModel};
-use crate::engine::openai::OpenAiBackend;
+use crate::engine::openai::{OpenAiBackend, OpenAiOptions};
 use crate::engine::{Backend, EngineError};
 
 /// Opens models. `open` may block (a local model loads on its own thread and this waits).
@@ -30,6 +30,9 @@ pub struct LoadOverrides {
 pub struct Models {
     overrides: LoadOverrides,
     loaded: Mutex<HashMap<LlamaSpec, Arc<LocalModel>>>,
+    /// Remote models by name, kept so what a server taught one request (a parameter it
+    /// rejects) holds for the rest of the run.
+    remote: Mutex<HashMap<String, (OpenAiOptions, Arc<OpenAiBackend>)>>,
 }
 
 impl Models {
@@ -37,6 +40,7 @@ impl Models {
         Self {
             overrides,
             loaded: Mutex::default(),
+            remote: Mutex::default(),
         }
     }
 
@@ -55,6 +59,22 @@ impl Models {
         let mut loaded = self.loaded.lock().map_err(|_| poisoned())?;
         // Another thread may have loaded the same model meanwhile: keep the first one.
         Ok(loaded.entry(key).or_insert(model).clone())
+    }
+}
+
+impl Models {
+    fn remote(&self, name: &str, opts: OpenAiOptions) -> Result<Arc<OpenAiBackend>, EngineError> {
+        let mut remote = self.remote.lock().map_err(|_| EngineError::Context {
+            reason: "the remote-model table was poisoned by a panic".into(),
+        })?;
+        if let Some((known, backend)) = remote.get(name)
+            && *known == opts
+        {
+            return Ok(backend.clone());
+        }
+        let backend = Arc::new(OpenAiBackend::new(opts.clone())?);
+        remote.insert(name.to_owned(), (opts, backend.clone()));
+        Ok(backend)
     }
 }
 
@@ -91,7 +111,7 @@ impl BackendFactory for Models {
                         model.name
                     )));
                 };
-                let backend: Arc<dyn Backend> = Arc::new(OpenAiBackend::new(opts)?);
+                let backend: Arc<dyn Backend> = self.remote(&model.name, opts)?;
                 Ok(backend)
             }
         }

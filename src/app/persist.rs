@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::ResolvedModel;
-use crate::core::domain::{EngineTimings, FinishReason};
+use crate::core::domain::{EngineTimings, FinishReason, ParamChange};
 use crate::core::effect::StoreOp;
 use crate::core::event::{Event, LoadedAnswer, LoadedItem};
 use crate::core::generation::Failure;
@@ -230,6 +230,8 @@ fn execute(
             pane,
             model,
             text,
+            thinking,
+            adaptations,
             metrics,
             timings,
             finish_reason,
@@ -245,6 +247,8 @@ fn execute(
                 model,
                 position: pane,
                 text,
+                thinking,
+                adaptations,
                 metrics: *metrics,
                 timings,
                 finish_reason,
@@ -304,6 +308,10 @@ pub struct Answer {
     /// The pane it was shown in (0 = left).
     pub position: usize,
     pub text: String,
+    /// The thinking, kept apart from the answer.
+    pub thinking: String,
+    /// Parameters not sent as asked; part of the manifest of what produced the answer.
+    pub adaptations: Vec<ParamChange>,
     pub metrics: GenerationMetrics,
     pub timings: Option<EngineTimings>,
     pub finish_reason: Option<FinishReason>,
@@ -327,6 +335,10 @@ pub fn generation_record(
             if let Some(n) = answer.metrics.threads {
                 manifest["n_threads"] = n.into();
             }
+            if !answer.adaptations.is_empty() {
+                manifest["adaptations"] =
+                    serde_json::to_value(&answer.adaptations).unwrap_or(Value::Null);
+            }
             manifest
         }),
         position: answer.position as i64,
@@ -336,6 +348,7 @@ pub fn generation_record(
         finish_reason: answer.finish_reason.map(|r| r.as_str().to_owned()),
         error_kind,
         error_message,
+        thinking: (!answer.thinking.is_empty()).then_some(answer.thinking),
         ..GenerationRecord::new(&answer.model, answer.text)
     }
 }

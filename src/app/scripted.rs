@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::factory::BackendFactory;
 use crate::config::ResolvedModel;
-use crate::core::domain::{FinishReason, Usage};
+use crate::core::domain::{FinishReason, ParamChange, Usage};
 use crate::core::generation::GenEvent;
 use crate::engine::{Backend, EngineError, GenRequest, GenStream};
 
@@ -23,6 +23,11 @@ pub enum Step {
         text: String,
         n_tokens: u32,
     },
+    Thinking {
+        text: String,
+        n_tokens: u32,
+    },
+    Adapted(ParamChange),
     Finish {
         usage: Usage,
         finish_reason: FinishReason,
@@ -124,6 +129,11 @@ impl Backend for ScriptedBackend {
                         sent += n_tokens;
                         GenEvent::Delta { text, n_tokens, at }
                     }
+                    Step::Thinking { text, n_tokens } => {
+                        sent += n_tokens;
+                        GenEvent::Thinking { text, n_tokens, at }
+                    }
+                    Step::Adapted(change) => GenEvent::Adapted { change, at },
                     Step::Finish {
                         usage,
                         finish_reason,

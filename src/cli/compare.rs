@@ -135,6 +135,12 @@ pub async fn compare(
     if !show.json {
         for (name, rec) in names.iter().zip(&recorders) {
             writeln!(out, "── {name} ──")?;
+            for change in &rec.adaptations {
+                writeln!(out, "note: {change}")?;
+            }
+            if !rec.thinking.is_empty() {
+                writeln!(out, "[thinking]\n{}\n[answer]", rec.thinking.trim_end())?;
+            }
             match &rec.error {
                 Some(e) => writeln!(out, "error: {e}")?,
                 None => writeln!(out, "{}", rec.text.trim_end())?,

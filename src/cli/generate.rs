@@ -52,9 +52,17 @@ pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode
                 line["metrics"] = metrics_json(&rec.metrics());
             }
             writeln!(stdout, "{line}")?;
-        } else if let GenEvent::Delta { text, .. } = &event {
-            write!(stdout, "{text}")?;
-            stdout.flush().context("writing to stdout")?;
+        } else {
+            match &event {
+                GenEvent::Delta { text, .. } => {
+                    write!(stdout, "{text}")?;
+                    stdout.flush().context("writing to stdout")?;
+                }
+                // The thinking and changed parameters go to stderr: stdout is the answer.
+                GenEvent::Thinking { text, .. } => eprint!("\x1b[2m{text}\x1b[0m"),
+                GenEvent::Adapted { change, .. } => eprintln!("note: {change}"),
+                _ => {}
+            }
         }
         if event.is_terminal() {
             break;

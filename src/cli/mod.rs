@@ -105,6 +105,22 @@ pub struct SamplingArgs {
     /// the previous one (measures cold latency).
     #[arg(long)]
     pub no_prompt_cache: bool,
+    /// How hard a reasoning model thinks: minimal, low, medium, high (sent as
+    /// `reasoning_effort`).
+    #[arg(long, value_name = "LEVEL")]
+    pub reasoning_effort: Option<String>,
+    /// Thinking on or off, for models with a switch (a local template's `enable_thinking`,
+    /// an open server's `chat_template_kwargs`).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub thinking: Option<bool>,
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        _ => Err("expected on or off".into()),
+    }
 }
 
 fn parse_max_tokens(s: &str) -> Result<u32, String> {
@@ -137,6 +153,8 @@ impl SamplingArgs {
             seed: self.seed,
             stop: (!self.stop.is_empty()).then(|| self.stop.clone()),
             ignore_eos: self.ignore_eos.then_some(true),
+            reasoning_effort: self.reasoning_effort.clone(),
+            thinking: self.thinking,
         }
     }
 }

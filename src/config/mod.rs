@@ -4,6 +4,7 @@
 //! name to a `ResolvedModel`; opening it is the app layer's job.
 
 pub mod discover;
+pub mod model_table;
 mod models;
 
 use std::path::{Path, PathBuf};

@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Config, cache_dir};
+use super::{Config, cache_dir, model_table};
 use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Prompt};
 use crate::engine::chat_template::TemplateChoice;
 use crate::engine::llama::{LlamaOptions, LlamaSpec};
-use crate::engine::openai::{OPENAI_BASE_URL, OpenAiOptions};
+use crate::engine::openai::{Capabilities, OPENAI_BASE_URL, OpenAiOptions};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +45,17 @@ pub struct ModelEntry {
     pub idle_timeout: Option<f64>,
     /// Retries of 429/503 before the first token (default 3).
     pub max_retries: Option<u32>,
+    /// A reasoning model (openai backend; default: the model table's `supports_reasoning`).
+    pub reasoning: Option<bool>,
+    /// The request field of the token limit (openai backend): `max_tokens` (default for open
+    /// servers) or `max_completion_tokens` (the OpenAI API's).
+    pub token_limit_field: Option<String>,
+    /// Parameters never sent to this model (openai backend), e.g. `["seed", "stop"]`.
+    #[serde(default)]
+    pub unsupported_params: Vec<String>,
+    /// Send only what OpenAI's API accepts (default: true for api.openai.com; set it for a
+    /// proxy in front of OpenAI).
+    pub strict_openai: Option<bool>,
     #[serde(default)]
     pub template: TemplateChoice,
     /// Default system prompt for this model (like an Ollama Modelfile's SYSTEM); `--system`
@@ -93,6 +104,10 @@ impl ModelEntry {
             timeout: None,
             idle_timeout: None,
             max_retries: None,
+            reasoning: None,
+            token_limit_field: None,
+            unsupported_params: Vec::new(),
+            strict_openai: None,
             template: TemplateChoice::Auto,
             system: None,
             n_ctx: None,
@@ -121,10 +136,15 @@ pub fn builtin_models() -> Vec<ModelEntry> {
         smollm2,
         // A base model: no chat template, plain completion.
         ModelEntry::local("gemma3-base", dir.join(GEMMA3_FILE), TemplateChoice::Raw),
-        ModelEntry::openai("gpt-4", "gpt-4"),
-        ModelEntry::openai("gpt-4o", "gpt-4o"),
-        ModelEntry::openai("gpt-4o-mini", "gpt-4o-mini"),
     ]
+    .into_iter()
+    // The OpenAI chat models of the bundled model table (gpt-4 … gpt-5.x, o-series).
+    .chain(
+        model_table::bundled()
+            .openai_chat_models()
+            .map(|name| ModelEntry::openai(name, name)),
+    )
+    .collect()
 }
 
 /// A model ready to be started: how to reach it and its effective parameters.
@@ -144,9 +164,13 @@ impl ResolvedModel {
                 .map(Duration::from_secs_f64)
                 .unwrap_or(default)
         };
+        let base_url = e.base_url.clone().unwrap_or(d.base_url);
+        let model = e.model.clone()?;
+        let caps = self.capabilities(&base_url, &model);
         Some(OpenAiOptions {
-            base_url: e.base_url.clone().unwrap_or(d.base_url),
-            model: e.model.clone()?,
+            base_url,
+            model,
+            caps,
             api_key_env: e.api_key_env.clone(),
             headers: e.headers.clone(),
             connect_timeout: secs(e.connect_timeout, d.connect_timeout),
@@ -155,6 +179,40 @@ impl ResolvedModel {
             max_retries: e.max_retries.unwrap_or(d.max_retries),
             retry_base: d.retry_base,
         })
+    }
+
+    /// What the model accepts: the model table's entry for its id, under the config's fields.
+    fn capabilities(&self, base_url: &str, model: &str) -> Capabilities {
+        let e = &self.entry;
+        let table = model_table::bundled();
+        let row = table.get(model);
+        let strict = e
+            .strict_openai
+            .unwrap_or(base_url.trim_end_matches('/') == OPENAI_BASE_URL);
+        let default_field = if strict {
+            "max_completion_tokens"
+        } else {
+            "max_tokens"
+        };
+        let source = match (row, e.reasoning) {
+            (_, Some(_)) => "config".to_owned(),
+            (Some(_), None) => format!("{} model table", table.source),
+            (None, None) => "defaults".to_owned(),
+        };
+        Capabilities {
+            reasoning: e
+                .reasoning
+                .unwrap_or_else(|| row.is_some_and(|r| r.supports_reasoning)),
+            token_limit_field: e
+                .token_limit_field
+                .clone()
+                .unwrap_or_else(|| default_field.into()),
+            strict_openai: strict,
+            samples_without_effort: row.is_some_and(|r| r.supports_none_reasoning_effort),
+            default_effort: row.and_then(|r| r.default_reasoning_effort.clone()),
+            unsupported: e.unsupported_params.clone(),
+            source,
+        }
     }
 
     /// The prompt this model is sent: the command line's system prompt, else the model's own.
@@ -292,10 +350,18 @@ mod tests {
     fn builtins_are_there_without_config() {
         let c = Config::default();
         let names: Vec<_> = c.models().into_iter().map(|m| m.name).collect();
-        assert_eq!(
-            names,
-            ["smollm2", "gemma3-base", "gpt-4", "gpt-4o", "gpt-4o-mini"]
-        );
+        assert_eq!(names[..2], ["smollm2", "gemma3-base"]);
+        for want in [
+            "gpt-4",
+            "gpt-4o",
+            "gpt-4o-mini",
+            "gpt-4.1",
+            "gpt-5.2",
+            "o3",
+            "o4-mini",
+        ] {
+            assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+        }
         let gpt4 = c.resolve("gpt-4", &GenParamsPatch::default()).unwrap();
         let o = gpt4.openai_options().unwrap();
         assert_eq!(
@@ -306,6 +372,42 @@ mod tests {
             .resolve("gemma3-base", &GenParamsPatch::default())
             .unwrap();
         assert_eq!(gemma.entry.template, TemplateChoice::Raw);
+    }
+
+    #[test]
+    fn capabilities_come_from_the_model_table_under_the_config() {
+        let c = config(
+            "[[models]]\nname = \"proxy\"\nbackend = \"openai\"\n\
+             base_url = \"http://127.0.0.1:9/v1\"\nmodel = \"gpt-5.2\"\n\
+             [[models]]\nname = \"qwen3\"\nbackend = \"openai\"\n\
+             base_url = \"http://127.0.0.1:9/v1\"\nmodel = \"qwen3\"\nreasoning = true\n\
+             token_limit_field = \"max_completion_tokens\"\nunsupported_params = [\"seed\"]\n",
+        );
+        let caps = |name: &str| {
+            c.resolve(name, &GenParamsPatch::default())
+                .unwrap()
+                .openai_options()
+                .unwrap()
+                .caps
+        };
+        let gpt5 = caps("gpt-5.2");
+        assert!(gpt5.reasoning && gpt5.strict_openai);
+        assert_eq!(gpt5.token_limit_field, "max_completion_tokens");
+        assert_eq!(gpt5.source, "litellm 1.110.2 model table");
+        let gpt4 = caps("gpt-4");
+        assert!(!gpt4.reasoning && gpt4.strict_openai);
+        assert_eq!(gpt4.token_limit_field, "max_completion_tokens");
+        // The same model id behind another server: the table's reasoning, the open field.
+        let proxy = caps("proxy");
+        assert!(proxy.reasoning && !proxy.strict_openai);
+        assert_eq!(proxy.token_limit_field, "max_tokens");
+        let qwen = caps("qwen3");
+        assert!(qwen.reasoning && !qwen.strict_openai);
+        assert_eq!(qwen.token_limit_field, "max_completion_tokens");
+        assert_eq!(
+            (qwen.unsupported, qwen.source.as_str()),
+            (vec!["seed".to_owned()], "config")
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub enum Action {
     RerunAll,
     CopyFocused,
     RerunFocused,
+    ToggleThinking,
     // Parameters popup.
     OpenParams,
     ParamUp,
@@ -76,7 +77,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 52] = [
+    pub const ALL: [Action; 53] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
@@ -104,6 +105,7 @@ impl Action {
         Action::RerunAll,
         Action::CopyFocused,
         Action::RerunFocused,
+        Action::ToggleThinking,
         Action::OpenParams,
         Action::ParamUp,
         Action::ParamDown,
@@ -161,6 +163,7 @@ impl Action {
             Action::RerunAll => "run again",
             Action::CopyFocused => "copy this answer",
             Action::RerunFocused => "run this pane again",
+            Action::ToggleThinking => "show / fold the models' thinking",
             Action::OpenParams => "parameters (temperature, max tokens, seed, top_p)",
             Action::ParamUp => "previous parameter",
             Action::ParamDown => "next parameter",

@@ -20,6 +20,14 @@ pub struct GenParams {
     pub stop: Vec<String>,
     /// Keep decoding past end-of-generation tokens (benchmarks need a fixed length).
     pub ignore_eos: bool,
+    /// How hard a reasoning model thinks (`minimal`, `low`, `medium`, `high`…), sent as
+    /// `reasoning_effort`; `None`: the model's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<String>,
+    /// Thinking on or off for models that have a switch (`enable_thinking` in a local chat
+    /// template; `chat_template_kwargs` on open servers); `None`: the model's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<bool>,
 }
 
 impl Default for GenParams {
@@ -35,6 +43,8 @@ impl Default for GenParams {
             seed: None,
             stop: Vec::new(),
             ignore_eos: false,
+            reasoning_effort: None,
+            thinking: None,
         }
     }
 }
@@ -132,6 +142,33 @@ pub struct Usage {
     /// `prompt_tokens`): a local model's reused prefix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached_prompt_tokens: Option<u32>,
+    /// Of `completion_tokens`, those spent thinking (OpenAI's
+    /// `completion_tokens_details.reasoning_tokens`, or counted for a local model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_tokens: Option<u32>,
+}
+
+/// A request parameter slam did not send as asked, and why: known from the model table before
+/// sending, or learned from a server's 400 (then the request was retried once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamChange {
+    pub param: String,
+    /// The parameter sent instead (`max_tokens` → `max_completion_tokens`); `None`: left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+    pub reason: String,
+    /// From a server's rejection during this run, not from the model table.
+    pub learned: bool,
+}
+
+impl std::fmt::Display for ParamChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.replaced_by {
+            Some(to) => write!(f, "{} sent as {}", self.param, to)?,
+            None => write!(f, "{} not sent", self.param)?,
+        }
+        write!(f, ": {}", self.reason)
+    }
 }
 
 /// Timings measured by the inference engine itself (slam's llama.cpp loop, llama-server's
@@ -182,6 +219,8 @@ pub struct GenParamsPatch {
     pub seed: Option<u32>,
     pub stop: Option<Vec<String>>,
     pub ignore_eos: Option<bool>,
+    pub reasoning_effort: Option<String>,
+    pub thinking: Option<bool>,
 }
 
 /// The one message for a zero token budget, from files and flags alike.
@@ -214,6 +253,12 @@ impl GenParams {
         set(&mut self.ignore_eos, &patch.ignore_eos);
         if patch.seed.is_some() {
             self.seed = patch.seed;
+        }
+        if patch.reasoning_effort.is_some() {
+            self.reasoning_effort.clone_from(&patch.reasoning_effort);
+        }
+        if patch.thinking.is_some() {
+            self.thinking = patch.thinking;
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What the reducer asks the driver to do. Effects are data: the reducer never performs them.
 
-use crate::core::domain::{EngineTimings, FinishReason, GenParamsPatch, Prompt};
+use crate::core::domain::{EngineTimings, FinishReason, GenParamsPatch, ParamChange, Prompt};
 use crate::core::generation::Failure;
 use crate::core::metrics::GenerationMetrics;
 use crate::core::rating::Rating;
@@ -64,6 +64,10 @@ pub enum StoreOp {
         pane: usize,
         model: String,
         text: String,
+        /// The thinking, apart from the answer.
+        thinking: String,
+        /// Parameters not sent as asked (recorded in the answer's manifest).
+        adaptations: Vec<ParamChange>,
         metrics: Box<GenerationMetrics>,
         timings: Option<EngineTimings>,
         finish_reason: Option<FinishReason>,

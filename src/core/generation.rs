@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::domain::{EngineTimings, FinishReason, Usage};
+use super::domain::{EngineTimings, FinishReason, ParamChange, Usage};
 use super::metrics::{self, ChunkStamp, GenerationMetrics, Totals};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,17 @@ pub enum GenEvent<E = Failure, T = Instant> {
     Delta {
         text: String,
         n_tokens: u32,
+        at: T,
+    },
+    /// The model's thinking, kept apart from the answer (same counting as `Delta`).
+    Thinking {
+        text: String,
+        n_tokens: u32,
+        at: T,
+    },
+    /// A parameter was not sent as asked (before the request, or after a server's 400).
+    Adapted {
+        change: ParamChange,
         at: T,
     },
     Finished {
@@ -71,6 +82,8 @@ impl<E, T: Copy> GenEvent<E, T> {
         match self {
             GenEvent::Started { at }
             | GenEvent::Delta { at, .. }
+            | GenEvent::Thinking { at, .. }
+            | GenEvent::Adapted { at, .. }
             | GenEvent::Finished { at, .. }
             | GenEvent::Failed { at, .. } => *at,
         }
@@ -92,6 +105,15 @@ impl<E, T: Copy> GenEvent<E, T> {
             GenEvent::Delta { text, n_tokens, at } => GenEvent::Delta {
                 text,
                 n_tokens,
+                at: stamp(at),
+            },
+            GenEvent::Thinking { text, n_tokens, at } => GenEvent::Thinking {
+                text,
+                n_tokens,
+                at: stamp(at),
+            },
+            GenEvent::Adapted { change, at } => GenEvent::Adapted {
+                change,
                 at: stamp(at),
             },
             GenEvent::Finished {
@@ -119,8 +141,13 @@ impl<E, T: Copy> GenEvent<E, T> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generation<E = Failure, T = Instant> {
     pub started: Option<T>,
+    /// The answer, thinking excluded.
     pub text: String,
-    /// Content chunks, stamped from `started`.
+    /// The thinking, apart from the answer.
+    pub thinking: String,
+    /// Parameters not sent as asked.
+    pub adaptations: Vec<ParamChange>,
+    /// Answer and thinking chunks, stamped from `started`.
     pub chunks: Vec<ChunkStamp>,
     pub finished: Option<T>,
     pub usage: Option<Usage>,
@@ -135,6 +162,8 @@ impl<E, T> Default for Generation<E, T> {
         Self {
             started: None,
             text: String::new(),
+            thinking: String::new(),
+            adaptations: Vec::new(),
             chunks: Vec::new(),
             finished: None,
             usage: None,
@@ -157,9 +186,21 @@ impl<E: Clone, T: Stamp> Generation<E, T> {
                     self.chunks.push(ChunkStamp {
                         at: self.since_start(*at),
                         n_tokens: *n_tokens,
+                        thinking: false,
                     });
                 }
             }
+            GenEvent::Thinking { text, n_tokens, at } => {
+                if !text.is_empty() {
+                    self.thinking.push_str(text);
+                    self.chunks.push(ChunkStamp {
+                        at: self.since_start(*at),
+                        n_tokens: *n_tokens,
+                        thinking: true,
+                    });
+                }
+            }
+            GenEvent::Adapted { change, .. } => self.adaptations.push(change.clone()),
             GenEvent::Finished {
                 usage,
                 finish_reason,
@@ -219,6 +260,11 @@ impl<E, T: Stamp> Generation<E, T> {
                         .timings
                         .filter(|t| t.prompt_tokens > 0)
                         .map(|t| (t.prompt_tokens, t.prompt_ms)),
+                    reasoning_tokens: self
+                        .usage
+                        .filter(|u| !u.estimated)
+                        .and_then(|u| u.reasoning_tokens),
+                    hit_length: self.finish_reason == Some(FinishReason::Length),
                 },
             )
         }

@@ -3,11 +3,14 @@
 //! All times are offsets from the moment the request was sent, stamped when a chunk was
 //! produced or received (never when it was rendered).
 //!
-//! - TTFT: request sent → first chunk with non-empty content.
+//! - TTFT: request sent → first chunk of the answer (thinking excluded): what a user waits for.
+//! - first token (any): request sent → first chunk of any kind, thinking included.
 //! - e2e: request sent → last chunk (finish).
-//! - ITL: gaps between consecutive content chunks; reported as p50/p95/p99.
-//! - TPOT: (e2e − TTFT) / (output_tokens − 1), for output_tokens > 1.
-//! - decode tok/s: (output_tokens − 1) / (e2e − TTFT).
+//! - ITL: gaps between consecutive chunks of any kind; reported as p50/p95/p99.
+//! - TPOT: (e2e − first token) / (tokens after the first visible one), for more than one token.
+//! - decode tok/s: tokens generated after the first visible one / (e2e − first token), thinking
+//!   included; thinking a server hides (OpenAI's reasoning tokens) came before the first visible
+//!   token and is left out of both.
 //! - prompt tok/s: prompt_tokens / prefill time (from the engine's own timings).
 //! - Percentiles: linear interpolation between closest ranks (numpy's default).
 
@@ -19,6 +22,8 @@ use std::time::Duration;
 pub struct ChunkStamp {
     pub at: Duration,
     pub n_tokens: u32,
+    /// Part of the model's thinking rather than its answer.
+    pub thinking: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,6 +49,30 @@ pub struct GenerationMetrics {
     /// CPU threads a local model decoded with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<u32>,
+    /// First token of any kind, thinking included; present when the model thought visibly
+    /// (otherwise it is `ttft_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_token_ms: Option<f64>,
+    /// Thinking tokens (part of `output_tokens`): the server's count when it sends one, else
+    /// counted from the thinking chunks (then `thinking_estimated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking_tokens: Option<u32>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub thinking_estimated: bool,
+    /// The thinking was not streamed (OpenAI's API only counts it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub thinking_hidden: bool,
+    /// The length limit was reached while the model was still thinking: there is no answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub length_while_thinking: bool,
+}
+
+impl GenerationMetrics {
+    /// Answer tokens: output tokens less thinking tokens.
+    pub fn answer_tokens(&self) -> u32 {
+        self.output_tokens
+            .saturating_sub(self.thinking_tokens.unwrap_or(0))
+    }
 }
 
 /// Inputs that do not come from the chunk stamps themselves.
@@ -55,6 +84,10 @@ pub struct Totals {
     pub output_tokens: Option<u32>,
     /// Prefill: prompt tokens and the engine's prefill time in ms.
     pub prefill: Option<(u32, f64)>,
+    /// Thinking tokens as the server reports them (OpenAI's `reasoning_tokens`).
+    pub reasoning_tokens: Option<u32>,
+    /// The generation stopped at its length limit.
+    pub hit_length: bool,
 }
 
 pub fn compute(chunks: &[ChunkStamp], totals: Totals) -> GenerationMetrics {
@@ -64,7 +97,28 @@ pub fn compute(chunks: &[ChunkStamp], totals: Totals) -> GenerationMetrics {
         None => (counted, true),
     };
     let e2e_ms = ms(totals.e2e);
-    let ttft_ms = chunks.first().map(|c| ms(c.at));
+    let first_token_ms = chunks.first().map(|c| ms(c.at));
+    let ttft_ms = chunks.iter().find(|c| !c.thinking).map(|c| ms(c.at));
+    let thinking_counted: u32 = chunks
+        .iter()
+        .filter(|c| c.thinking)
+        .map(|c| c.n_tokens)
+        .sum();
+    let streamed_thinking = chunks.iter().any(|c| c.thinking);
+    let (thinking_tokens, thinking_estimated) = match totals.reasoning_tokens {
+        Some(n) if n > 0 || streamed_thinking => (Some(n), false),
+        _ if streamed_thinking => (Some(thinking_counted), true),
+        _ => (None, false),
+    };
+    let thinking_hidden = !streamed_thinking && thinking_tokens.is_some_and(|n| n > 0);
+    let hidden = if thinking_hidden {
+        thinking_tokens.unwrap_or(0)
+    } else {
+        0
+    };
+    let length_while_thinking = totals.hit_length
+        && thinking_tokens.is_some_and(|n| n > 0)
+        && (chunks.last().is_some_and(|c| c.thinking) || ttft_ms.is_none());
 
     let mut gaps: Vec<f64> = chunks
         .windows(2)
@@ -72,10 +126,11 @@ pub fn compute(chunks: &[ChunkStamp], totals: Totals) -> GenerationMetrics {
         .collect();
     gaps.sort_by(f64::total_cmp);
 
-    let decode_ms = ttft_ms.map(|t| e2e_ms - t).filter(|d| *d > 0.0);
+    let decode_ms = first_token_ms.map(|t| e2e_ms - t).filter(|d| *d > 0.0);
+    let visible = output_tokens.saturating_sub(hidden);
     let (tpot_ms, decode_tokens_per_s) = match decode_ms {
-        Some(d) if output_tokens > 1 => {
-            let steps = f64::from(output_tokens - 1);
+        Some(d) if visible > 1 => {
+            let steps = f64::from(visible - 1);
             (Some(d / steps), Some(steps * 1000.0 / d))
         }
         _ => (None, None),
@@ -97,6 +152,11 @@ pub fn compute(chunks: &[ChunkStamp], totals: Totals) -> GenerationMetrics {
         output_tokens,
         tokens_estimated,
         chunks: chunks.len(),
+        first_token_ms: first_token_ms.filter(|_| streamed_thinking),
+        thinking_tokens,
+        thinking_estimated,
+        thinking_hidden,
+        length_while_thinking,
         ..GenerationMetrics::default()
     }
 }
@@ -130,6 +190,14 @@ mod tests {
         ChunkStamp {
             at: Duration::from_millis(ms),
             n_tokens: n,
+            thinking: false,
+        }
+    }
+
+    fn thought(ms: u64, n: u32) -> ChunkStamp {
+        ChunkStamp {
+            thinking: true,
+            ..at(ms, n)
         }
     }
 
@@ -159,6 +227,7 @@ mod tests {
                 e2e: Duration::from_millis(210),
                 output_tokens: None,
                 prefill: Some((50, 80.0)),
+                ..Totals::default()
             },
         );
         close(m.ttft_ms, 100.0);
@@ -185,7 +254,7 @@ mod tests {
             Totals {
                 e2e: Duration::from_millis(380),
                 output_tokens: Some(9),
-                prefill: None,
+                ..Totals::default()
             },
         );
         assert_eq!(m.output_tokens, 9);
@@ -222,6 +291,84 @@ mod tests {
         );
         assert_eq!(m.ttft_ms, None);
         assert_eq!(m.output_tokens, 0);
+    }
+
+    #[test]
+    fn thinking_then_answer() {
+        // Thinking chunks at 100, 150 ms (2 tokens each), answer at 300, 320 ms (1 each),
+        // finish at 340 ms, counts from the chunks.
+        let chunks = [thought(100, 2), thought(150, 2), at(300, 1), at(320, 1)];
+        let m = compute(
+            &chunks,
+            Totals {
+                e2e: Duration::from_millis(340),
+                ..Totals::default()
+            },
+        );
+        close(m.ttft_ms, 300.0);
+        close(m.first_token_ms, 100.0);
+        assert_eq!((m.output_tokens, m.thinking_tokens), (6, Some(4)));
+        assert!(m.thinking_estimated && !m.thinking_hidden);
+        assert_eq!(m.answer_tokens(), 2);
+        // (6 − 1) tokens over 340 − 100 ms = 20.83 tok/s; gaps 50, 150, 20 → p50 50.
+        close(m.decode_tokens_per_s, 5.0 / 0.240);
+        close(m.itl_p50_ms, 50.0);
+        assert!(!m.length_while_thinking);
+    }
+
+    #[test]
+    fn hidden_thinking_is_left_out_of_the_decode_rate() {
+        // OpenAI: no thinking streamed; usage says 30 completion tokens of which 20 reasoning.
+        // Answer chunks at 1000 and 1090 ms, finish at 1100 ms.
+        let m = compute(
+            &[at(1000, 1), at(1090, 1)],
+            Totals {
+                e2e: Duration::from_millis(1100),
+                output_tokens: Some(30),
+                reasoning_tokens: Some(20),
+                ..Totals::default()
+            },
+        );
+        close(m.ttft_ms, 1000.0);
+        assert_eq!(m.first_token_ms, None);
+        assert!(m.thinking_hidden && !m.thinking_estimated);
+        assert_eq!(m.answer_tokens(), 10);
+        // 10 visible tokens: 9 steps over 100 ms = 90 tok/s.
+        close(m.decode_tokens_per_s, 90.0);
+    }
+
+    #[test]
+    fn length_reached_while_thinking() {
+        let m = compute(
+            &[thought(100, 1), thought(110, 1)],
+            Totals {
+                e2e: Duration::from_millis(120),
+                hit_length: true,
+                ..Totals::default()
+            },
+        );
+        assert_eq!(m.ttft_ms, None);
+        assert!(m.length_while_thinking);
+        let answered = compute(
+            &[thought(100, 1), at(110, 1)],
+            Totals {
+                e2e: Duration::from_millis(120),
+                hit_length: true,
+                ..Totals::default()
+            },
+        );
+        assert!(!answered.length_while_thinking);
+        let hidden = compute(
+            &[],
+            Totals {
+                e2e: Duration::from_millis(120),
+                output_tokens: Some(64),
+                reasoning_tokens: Some(64),
+                hit_length: true,
+                ..Totals::default()
+            },
+        );
+        assert!(hidden.length_while_thinking && hidden.thinking_hidden);
     }
 
     #[test]

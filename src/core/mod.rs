@@ -18,5 +18,6 @@ pub mod source_pos;
 pub mod state;
 pub mod stats;
 pub mod stop;
+pub mod thinking;
 pub mod threads;
 pub mod wrap;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::domain::{EngineTimings, FinishReason, Prompt, Usage};
+use super::domain::{EngineTimings, FinishReason, ParamChange, Prompt, Usage};
 use super::generation::{Failure, GenEvent};
 
 /// More models than any comparison runs: a larger index is corruption, not a recording.
@@ -42,6 +42,7 @@ struct Line {
     error: Option<serde_json::Value>,
     system: Option<String>,
     user: Option<String>,
+    change: Option<ParamChange>,
 }
 
 impl Recording {
@@ -93,6 +94,19 @@ impl Recording {
                     n_tokens: line.n_tokens.unwrap_or(1),
                     at,
                 },
+                "thinking" => Recorded::Thinking {
+                    text: line
+                        .text
+                        .ok_or_else(|| fail("a thinking event needs \"text\""))?,
+                    n_tokens: line.n_tokens.unwrap_or(1),
+                    at,
+                },
+                "adapted" => Recorded::Adapted {
+                    change: line
+                        .change
+                        .ok_or_else(|| fail("an adapted event needs \"change\""))?,
+                    at,
+                },
                 "finished" => Recorded::Finished {
                     usage: line.usage.unwrap_or_default(),
                     finish_reason: line.finish_reason.unwrap_or(FinishReason::Stop),
@@ -114,7 +128,7 @@ impl Recording {
                 },
                 other => {
                     return Err(fail(&format!(
-                        "unknown event {other:?} (expected prompt, started, delta, finished or failed)"
+                        "unknown event {other:?} (expected prompt, started, delta, thinking, adapted, finished or failed)"
                     )));
                 }
             };

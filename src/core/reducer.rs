@@ -74,7 +74,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             state.height = height;
             let w = state.pane_text_width();
             for pane in &mut state.panes {
-                pane.text.set_width(w);
+                pane.set_text_width(w);
             }
             Vec::new()
         }
@@ -252,6 +252,16 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 return vec![Effect::CopyToClipboard(pane.text.text().to_owned())];
             }
         }
+        Action::ToggleThinking => {
+            // All panes together, so thinking models compare side by side.
+            let show = !state
+                .panes
+                .get(state.focus)
+                .is_some_and(|p| p.show_thinking);
+            for pane in &mut state.panes {
+                pane.show_thinking = show;
+            }
+        }
         _ => return rating::on_action(state, action),
     }
     Vec::new()
@@ -298,7 +308,9 @@ fn rerun_pane(state: &mut AppState, index: usize) -> Vec<Effect> {
         });
     }
     state.next_run += 1;
+    let show_thinking = pane.show_thinking;
     *pane = PaneState::new(pane.model.clone(), run, width);
+    pane.show_thinking = show_thinking;
     // The ratings shown were of the old answer (they stay saved against it).
     if let Some(score) = state.rating.scores.get_mut(index) {
         *score = None;
@@ -424,7 +436,7 @@ fn scroll(state: &mut AppState, action: Action) {
         return;
     };
     let top = pane.first_visible_row(rows);
-    let max = pane.text.row_count().saturating_sub(rows);
+    let max = pane.row_count().saturating_sub(rows);
     let target = match action {
         Action::ScrollUp => top.saturating_sub(1),
         Action::ScrollDown => top + 1,
@@ -447,7 +459,12 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) -
         return Vec::new(); // a stale event from an earlier run of this pane
     }
     let cancelled = pane.status == PaneStatus::Cancelled;
-    if cancelled && matches!(event, StreamEvent::Delta { .. }) {
+    if cancelled
+        && matches!(
+            event,
+            StreamEvent::Delta { .. } | StreamEvent::Thinking { .. }
+        )
+    {
         return Vec::new();
     }
     pane.generation.on_event(&event);
@@ -466,6 +483,16 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) -
             pane.text.push_str(&text);
             pane.status = PaneStatus::Streaming;
         }
+        StreamEvent::Thinking { text, n_tokens, at } => {
+            if text.is_empty() {
+                return Vec::new();
+            }
+            let since = pane.generation.since_start(at);
+            pane.record_rate(since, n_tokens);
+            pane.thinking.push_str(&text);
+            pane.status = PaneStatus::Streaming;
+        }
+        StreamEvent::Adapted { .. } => {}
         StreamEvent::Finished {
             finish_reason, at, ..
         } => {
@@ -511,6 +538,8 @@ fn save_generation(
         pane: index,
         model: pane.model.clone(),
         text: pane.text.text().to_owned(),
+        thinking: pane.thinking.text().to_owned(),
+        adaptations: pane.generation.adaptations.clone(),
         metrics: Box::new(pane.live.clone()),
         timings: pane.generation.timings,
         finish_reason,

@@ -70,16 +70,32 @@ impl JinjaTemplate {
         messages: &[ChatMessage],
         add_generation_prompt: bool,
     ) -> Result<String, Error> {
+        self.render_with(messages, add_generation_prompt, None)
+    }
+
+    /// Render with the thinking switch set: `enable_thinking`, the variable Qwen3-style
+    /// templates read (a template without it ignores it); `None` leaves it undefined.
+    pub fn render_with(
+        &self,
+        messages: &[ChatMessage],
+        add_generation_prompt: bool,
+        enable_thinking: Option<bool>,
+    ) -> Result<String, Error> {
         let messages: Vec<_> = messages
             .iter()
             .map(|m| context! { role => m.role.as_str(), content => m.content })
             .collect();
-        self.env.get_template(NAME)?.render(context! {
+        let base = context! {
             messages,
             add_generation_prompt,
             bos_token => self.bos_token,
             eos_token => self.eos_token,
-        })
+        };
+        let ctx = match enable_thinking {
+            Some(on) => context! { enable_thinking => on, ..base },
+            None => base,
+        };
+        self.env.get_template(NAME)?.render(ctx)
     }
 }
 
@@ -127,6 +143,29 @@ mod tests {
             .render(&[ChatMessage::new(Role::User, "  hi  ")], false)
             .unwrap();
         assert_eq!(out, "<s>hi");
+    }
+
+    #[test]
+    fn the_thinking_switch_reaches_the_template() {
+        // The end of Qwen3's template: thinking off writes an empty thinking block.
+        let t = JinjaTemplate::new(
+            "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}\
+             {%- if enable_thinking is defined and enable_thinking is false %}\
+             {{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{%- endif %}",
+            "",
+            "",
+        )
+        .unwrap();
+        let hi = [ChatMessage::new(Role::User, "hi")];
+        assert_eq!(t.render(&hi, true).unwrap(), "<|im_start|>assistant\n");
+        assert_eq!(
+            t.render_with(&hi, true, Some(false)).unwrap(),
+            "<|im_start|>assistant\n<think>\n\n</think>\n\n"
+        );
+        assert_eq!(
+            t.render_with(&hi, true, Some(true)).unwrap(),
+            "<|im_start|>assistant\n"
+        );
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub fn event_json(model: &str, index: usize, event: &GenEvent, epoch: Instant) -
         GenEvent::Delta { text, n_tokens, .. } => {
             json!({ "event": "delta", "text": text, "n_tokens": n_tokens })
         }
+        GenEvent::Thinking { text, n_tokens, .. } => {
+            json!({ "event": "thinking", "text": text, "n_tokens": n_tokens })
+        }
+        GenEvent::Adapted { change, .. } => json!({ "event": "adapted", "change": change }),
         GenEvent::Finished {
             usage,
             finish_reason,

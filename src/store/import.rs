@@ -426,6 +426,7 @@ fn recorded_generation(rec: &Recording, pane: usize, model: &str) -> GenerationR
         error_message: folded.error.as_ref().map(|f| f.message.clone()),
         metrics: serde_json::to_value(folded.metrics()).ok(),
         timings: folded.timings.and_then(|t| serde_json::to_value(t).ok()),
+        thinking: (!folded.thinking.is_empty()).then(|| folded.thinking.clone()),
         ..GenerationRecord::new(model, folded.text)
     }
 }

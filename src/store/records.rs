@@ -48,6 +48,9 @@ pub struct GenerationRecord {
     pub error_kind: Option<String>,
     pub error_message: Option<String>,
     pub created_at: String,
+    /// A thinking model's thinking (the answer is `text`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<String>,
 }
 
 /// A score or a vote, with its place in the history.
@@ -149,6 +152,7 @@ impl GenerationRecord {
             error_kind: None,
             error_message: None,
             created_at: String::new(),
+            thinking: None,
         }
     }
 }

@@ -2,7 +2,8 @@
 //! a database with a higher number was written by a newer slam and is refused.
 
 /// Migration `i` takes the schema from version `i` to `i + 1`. Append only, never edit.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sessions (
     id          INTEGER PRIMARY KEY,
     uid         TEXT NOT NULL UNIQUE,
@@ -98,4 +99,9 @@ CREATE TABLE file_hashes (                 -- sha256 of GGUF files, keyed by pat
     sha256      TEXT NOT NULL,
     PRIMARY KEY (path, size, mtime_ns)
 );
-"#];
+"#,
+    r#"
+-- A thinking model's thinking, kept apart from the answer that is rated and judged.
+ALTER TABLE generations ADD COLUMN thinking TEXT;
+"#,
+];

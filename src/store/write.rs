@@ -317,8 +317,8 @@ pub(super) fn insert_generation(
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
     conn.execute(
         "INSERT INTO generations (uid, prompt_id, model_id, model, position, repetition, text,
-         params, metrics, timings, finish_reason, error_kind, error_message, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         params, metrics, timings, finish_reason, error_kind, error_message, created_at, thinking)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             g.uid,
             prompt,
@@ -333,7 +333,8 @@ pub(super) fn insert_generation(
             g.finish_reason,
             g.error_kind,
             g.error_message,
-            created(conn, &g.created_at)?
+            created(conn, &g.created_at)?,
+            g.thinking,
         ],
     )?;
     Ok(conn.last_insert_rowid())

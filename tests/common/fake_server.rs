@@ -14,9 +14,14 @@ pub enum Step {
     Sleep(Duration),
 }
 
+/// Answers a request (its JSON body) with a script.
+pub type Handler = Arc<dyn Fn(&serde_json::Value) -> Vec<Step> + Send + Sync>;
+
 pub struct FakeServer {
     pub port: u16,
     pub requests: Arc<Mutex<Vec<Instant>>>,
+    /// The JSON body of every request, in arrival order.
+    pub bodies: Arc<Mutex<Vec<serde_json::Value>>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -24,27 +29,43 @@ impl FakeServer {
     /// Connection `i` is answered with `scripts[i]` (the last script repeats); the connection
     /// closes after its script.
     pub fn start(scripts: Vec<Vec<Step>>) -> Self {
+        let next = Arc::new(Mutex::new(0usize));
+        Self::answering(Arc::new(move |_| {
+            let mut i = next.lock().unwrap();
+            let script = scripts[(*i).min(scripts.len() - 1)].clone();
+            *i += 1;
+            script
+        }))
+    }
+
+    /// Every request is answered with what `handler` makes of its body.
+    pub fn answering(handler: Handler) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let bodies = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (log, halt) = (requests.clone(), stop.clone());
+        let (log, seen, halt) = (requests.clone(), bodies.clone(), stop.clone());
         std::thread::spawn(move || {
-            for (i, conn) in listener.incoming().enumerate() {
+            for conn in listener.incoming() {
                 if halt.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let script = scripts[i.min(scripts.len() - 1)].clone();
-                let log = log.clone();
-                std::thread::spawn(move || serve(conn, script, log));
+                let (log, seen, handler) = (log.clone(), seen.clone(), handler.clone());
+                std::thread::spawn(move || serve(conn, &*handler, log, seen));
             }
         });
         Self {
             port,
             requests,
+            bodies,
             stop,
         }
+    }
+
+    pub fn bodies(&self) -> Vec<serde_json::Value> {
+        self.bodies.lock().unwrap().clone()
     }
 
     pub fn base_url(&self) -> String {
@@ -63,7 +84,12 @@ impl Drop for FakeServer {
     }
 }
 
-fn serve(conn: TcpStream, script: Vec<Step>, log: Arc<Mutex<Vec<Instant>>>) {
+fn serve(
+    conn: TcpStream,
+    handler: &(dyn Fn(&serde_json::Value) -> Vec<Step> + Send + Sync),
+    log: Arc<Mutex<Vec<Instant>>>,
+    seen: Arc<Mutex<Vec<serde_json::Value>>>,
+) {
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut length = 0usize;
     loop {
@@ -80,7 +106,14 @@ fn serve(conn: TcpStream, script: Vec<Step>, log: Arc<Mutex<Vec<Instant>>>) {
     }
     let mut body = vec![0u8; length];
     let _ = reader.read_exact(&mut body);
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     log.lock().unwrap().push(Instant::now());
+    // The script is chosen in arrival order, under the same lock as the log.
+    let script = {
+        let mut seen = seen.lock().unwrap();
+        seen.push(body.clone());
+        handler(&body)
+    };
     let mut conn = conn;
     for step in script {
         match step {

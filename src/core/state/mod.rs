@@ -4,7 +4,7 @@ mod pane;
 pub mod params;
 pub mod rating;
 
-pub use pane::{PaneState, PaneStatus};
+pub use pane::{PaneRow, PaneState, PaneStatus};
 pub use params::ParamsState;
 pub use rating::{RateItem, RateSession, Rated, RatingState, SaveState};
 

@@ -37,6 +37,9 @@ pub struct PaneState {
     pub run: u64,
     pub status: PaneStatus,
     pub text: WrappedText,
+    /// The model's thinking, shown above the answer (dimmed) when `show_thinking`.
+    pub thinking: WrappedText,
+    pub show_thinking: bool,
     /// The generation's events folded: chunk stamps, usage, timings, the finish.
     pub generation: Generation,
     /// First visible row; ignored while `follow` is on.
@@ -50,6 +53,15 @@ pub struct PaneState {
     pub live: GenerationMetrics,
 }
 
+/// One row of a pane's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneRow<'a> {
+    /// "thinking · N tokens", or "thinking (hidden), N tokens".
+    ThinkingHeader,
+    Thinking(&'a str),
+    Answer(&'a str),
+}
+
 /// Width of one sparkline bucket.
 pub const RATE_BUCKET: std::time::Duration = std::time::Duration::from_millis(250);
 
@@ -60,6 +72,8 @@ impl PaneState {
             run,
             status: PaneStatus::Loading,
             text: WrappedText::new(text_width),
+            thinking: WrappedText::new(text_width),
+            show_thinking: true,
             generation: Generation::default(),
             scroll: 0,
             follow: true,
@@ -89,9 +103,56 @@ impl PaneState {
         self.rate_buckets[bucket] += u64::from(n_tokens);
     }
 
+    /// A thinking header row comes first: the model thought visibly, or a server counted
+    /// thinking it did not show.
+    pub fn has_thinking(&self) -> bool {
+        !self.thinking.text().is_empty() || self.live.thinking_hidden
+    }
+
+    fn thinking_rows(&self) -> usize {
+        match (
+            self.has_thinking(),
+            self.show_thinking && !self.live.thinking_hidden,
+        ) {
+            (false, _) => 0,
+            (true, false) => 1,
+            (true, true) => 1 + self.thinking.row_count(),
+        }
+    }
+
+    /// Rows of the pane's text: the thinking header, the thinking when expanded, the answer.
+    pub fn row_count(&self) -> usize {
+        self.thinking_rows() + self.text.row_count()
+    }
+
+    /// Rows `start..start + height` of the pane's text, as `row_count` counts them.
+    pub fn rows(&self, start: usize, height: usize) -> impl Iterator<Item = PaneRow<'_>> {
+        let head = self.thinking_rows();
+        let header = (head > 0).then_some(PaneRow::ThinkingHeader);
+        let thinking = self
+            .thinking
+            .rows(0, head.saturating_sub(1))
+            .map(PaneRow::Thinking);
+        let answer = self
+            .text
+            .rows(0, self.text.row_count())
+            .map(PaneRow::Answer);
+        header
+            .into_iter()
+            .chain(thinking)
+            .chain(answer)
+            .skip(start)
+            .take(height)
+    }
+
+    pub fn set_text_width(&mut self, width: u16) {
+        self.text.set_width(width);
+        self.thinking.set_width(width);
+    }
+
     /// The first row to show in a viewport of `height` rows.
     pub fn first_visible_row(&self, height: usize) -> usize {
-        let max = self.text.row_count().saturating_sub(height);
+        let max = self.row_count().saturating_sub(height);
         if self.follow {
             max
         } else {

@@ -71,10 +71,13 @@ impl PromptFormat {
         }
     }
 
+    /// The prompt text; `thinking` sets a Jinja template's `enable_thinking` (llama.cpp's
+    /// built-in templates have no such switch).
     pub fn render(
         &self,
         model: &LlamaModel,
         messages: &[ChatMessage],
+        thinking: Option<bool>,
     ) -> Result<RenderedPrompt, EngineError> {
         let template_error = |reason: String| EngineError::Template { reason };
         match self {
@@ -84,7 +87,7 @@ impl PromptFormat {
             }),
             PromptFormat::Jinja(t) => Ok(RenderedPrompt {
                 text: t
-                    .render(messages, true)
+                    .render_with(messages, true, thinking)
                     .map_err(|e| template_error(e.to_string()))?,
                 parse_special: true,
             }),

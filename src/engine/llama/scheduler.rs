@@ -21,6 +21,7 @@ use super::threads::ThreadChoice;
 use super::{cpus, sampler};
 use crate::core::domain::{EngineTimings, FinishReason, Usage};
 use crate::core::stop::StopMatcher;
+use crate::core::thinking::{self, PartKind, Piece, ThinkingSplitter, ThinkingTags};
 use crate::engine::EngineError;
 use crate::engine::backend::{GenEvent, GenRequest};
 use crate::engine::utf8::Utf8Stream;
@@ -55,6 +56,8 @@ struct Run {
     plain_greedy: bool,
     text: Utf8Stream,
     stops: StopMatcher,
+    /// Thinking (`<think>…</think>`) apart from the answer.
+    split: ThinkingSplitter,
     prompt: Vec<LlamaToken>,
     /// The next prompt token to compute; `prompt.len()` once the prompt is in the cache.
     next_prompt: usize,
@@ -198,15 +201,18 @@ fn admit(
         let free = (0..runs.len()).filter(|s| runs[*s].is_none());
         let slot = free.max_by_key(|s| {
             let reuse = if m.prompt_cache {
-                common_prefix(&slots[*s], &prompt)
+                common_prefix(&slots[*s], &prompt.tokens)
             } else {
                 0
             };
             (reuse, slots[*s].is_empty(), usize::MAX - s)
         });
-        let Some(slot) = slot else { return };
+        let Some(slot) = slot else {
+            // No free sequence: back to the front of the queue (it is tokenized again later).
+            return;
+        };
         let reuse = if m.prompt_cache {
-            reusable_prefix(&slots[slot], &prompt)
+            reusable_prefix(&slots[slot], &prompt.tokens)
         } else {
             0
         };
@@ -216,8 +222,10 @@ fn admit(
 }
 
 /// The prompt's tokens, or why it cannot run.
-fn tokenize(m: &Model<'_>, request: &GenRequest) -> Result<Vec<LlamaToken>, EngineError> {
-    let prompt = m.format.render(m.model, &request.messages)?;
+fn tokenize(m: &Model<'_>, request: &GenRequest) -> Result<Prompt, EngineError> {
+    let prompt = m
+        .format
+        .render(m.model, &request.messages, request.params.thinking)?;
     // A template that writes the BOS itself must not get a second one from the tokenizer.
     let add_special = m.bos.is_empty() || !prompt.text.starts_with(&m.bos);
     let tokens =
@@ -231,7 +239,17 @@ fn tokenize(m: &Model<'_>, request: &GenRequest) -> Result<Vec<LlamaToken>, Engi
             n_ctx: m.n_ctx_seq,
         });
     }
-    Ok(tokens)
+    Ok(Prompt {
+        opens_thinking: thinking::prompt_opens_thinking(&prompt.text, &ThinkingTags::default()),
+        tokens,
+    })
+}
+
+/// A tokenized prompt, and whether it leaves a thinking block open (the template wrote
+/// `<think>`: the model's output starts inside its thinking).
+struct Prompt {
+    tokens: Vec<LlamaToken>,
+    opens_thinking: bool,
 }
 
 /// The number of leading tokens `a` and `b` share.
@@ -267,14 +285,15 @@ fn keep_prefix(ctx: &mut LlamaContext<'_>, slot: usize, keep: usize, cached: &mu
     kept
 }
 
-fn start(m: &Model<'_>, pending: Pending, prompt: Vec<LlamaToken>, kept: usize) -> Run {
+fn start(m: &Model<'_>, pending: Pending, prompt: Prompt, kept: usize) -> Run {
     let params = &pending.request.params;
     Run {
+        split: ThinkingSplitter::new(ThinkingTags::default(), prompt.opens_thinking),
         sampler: sampler::build(params, m.model.n_vocab()),
         plain_greedy: sampler::is_plain_greedy(params),
         text: Utf8Stream::default(),
         stops: StopMatcher::new(&params.stop),
-        prompt,
+        prompt: prompt.tokens,
         next_prompt: kept,
         cached_tokens: kept,
         last: None,
@@ -391,11 +410,23 @@ fn step(m: &Model<'_>, ctx: &LlamaContext<'_>, r: &mut Run, at: i32) -> Option<F
 }
 
 fn send_delta(r: &mut Run, text: String, at: Instant) {
-    let _ = r.pending.events.send(GenEvent::Delta {
+    let pieces = r.split.push(&text, std::mem::take(&mut r.unsent));
+    send_pieces(r, pieces, at);
+}
+
+fn send_pieces(r: &Run, pieces: Vec<Piece>, at: Instant) {
+    for Piece {
+        kind,
         text,
-        n_tokens: std::mem::take(&mut r.unsent),
-        at,
-    });
+        n_tokens,
+    } in pieces
+    {
+        let event = match kind {
+            PartKind::Thinking => GenEvent::Thinking { text, n_tokens, at },
+            PartKind::Answer => GenEvent::Delta { text, n_tokens, at },
+        };
+        let _ = r.pending.events.send(event);
+    }
 }
 
 /// The run is over: the rest of its text, then `Finished` with usage and timings. Its slot
@@ -408,6 +439,8 @@ fn finish(mut r: Run, reason: FinishReason) {
             send_delta(&mut r, tail, Instant::now());
         }
     }
+    let held = r.split.finish();
+    send_pieces(&r, held, Instant::now());
     let ms = |a: Instant, b: Instant| b.saturating_duration_since(a).as_secs_f64() * 1000.0;
     let first = r.first_token_at.unwrap_or_else(Instant::now);
     let timings = EngineTimings {
@@ -427,6 +460,7 @@ fn finish(mut r: Run, reason: FinishReason) {
         completion_tokens: count(r.generated.len()),
         estimated: false,
         cached_prompt_tokens: Some(count(r.cached_tokens)),
+        reasoning_tokens: Some(r.split.thinking_tokens()).filter(|n| *n > 0),
     };
     let token_ids = r
         .pending

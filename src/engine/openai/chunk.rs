@@ -25,12 +25,29 @@ pub struct Choice {
 #[derive(Debug, Default, Deserialize)]
 pub struct Delta {
     pub content: Option<String>,
+    /// The thinking, as vLLM, SGLang, llama-server and DeepSeek stream it.
+    pub reasoning_content: Option<String>,
+    /// The thinking, as Ollama, OpenRouter and newer vLLM stream it.
+    pub reasoning: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]
 pub struct ChunkUsage {
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    pub completion_tokens_details: Option<CompletionDetails>,
+    pub prompt_tokens_details: Option<PromptDetails>,
+}
+
+/// OpenAI counts a reasoning model's thinking here (it never streams it).
+#[derive(Debug, Deserialize, Clone, Copy)]
+pub struct CompletionDetails {
+    pub reasoning_tokens: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+pub struct PromptDetails {
+    pub cached_tokens: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]
@@ -61,6 +78,16 @@ impl Chunk {
             .filter(|s| !s.is_empty())
     }
 
+    /// Thinking text of this chunk, from whichever field the server uses.
+    pub fn thinking(&self) -> Option<&str> {
+        let delta = &self.choices.first()?.delta;
+        delta
+            .reasoning_content
+            .as_deref()
+            .or(delta.reasoning.as_deref())
+            .filter(|s| !s.is_empty())
+    }
+
     pub fn finish_reason(&self) -> Option<&str> {
         self.choices.iter().find_map(|c| c.finish_reason.as_deref())
     }
@@ -83,6 +110,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!(u.usage.unwrap().completion_tokens, Some(7));
+    }
+
+    #[test]
+    fn parses_thinking_and_reasoning_usage() {
+        let vllm: Chunk = serde_json::from_str(
+            r#"{"choices":[{"index":0,"delta":{"reasoning_content":"Let me see"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (vllm.thinking(), vllm.content()),
+            (Some("Let me see"), None)
+        );
+        let ollama: Chunk =
+            serde_json::from_str(r#"{"choices":[{"delta":{"content":"","reasoning":"Hm"}}]}"#)
+                .unwrap();
+        assert_eq!((ollama.thinking(), ollama.content()), (Some("Hm"), None));
+        let u: Chunk = serde_json::from_str(
+            r#"{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":40,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":32,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"#,
+        )
+        .unwrap();
+        let usage = u.usage.unwrap();
+        assert_eq!(
+            usage.completion_tokens_details.unwrap().reasoning_tokens,
+            Some(32)
+        );
+        assert_eq!(usage.prompt_tokens_details.unwrap().cached_tokens, Some(0));
     }
 
     #[test]

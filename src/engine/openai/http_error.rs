@@ -6,11 +6,6 @@ use super::OpenAiOptions;
 use crate::engine::EngineError;
 
 /// The server's own words from an error response: `error.message`, `detail`, or the text.
-pub async fn body_message(response: reqwest::Response) -> String {
-    let text = response.text().await.unwrap_or_default();
-    message_from_body(&text)
-}
-
 pub fn message_from_body(text: &str) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_str(text).ok();
     let from_json = parsed.as_ref().and_then(|v| {

@@ -3,20 +3,21 @@
 
 mod chunk;
 mod http_error;
+pub mod params;
 pub mod retry;
 pub(crate) mod stream;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::EngineError;
 use super::backend::{Backend, GenEvent, GenRequest, GenStream};
-use crate::core::domain::{FinishReason, Usage};
+use crate::core::domain::{FinishReason, ParamChange, Usage};
 
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_KEY_ENV: &str = "OPENAI_API_KEY";
@@ -37,6 +38,42 @@ pub struct OpenAiOptions {
     pub idle_timeout: Duration,
     pub max_retries: u32,
     pub retry_base: Duration,
+    pub caps: Capabilities,
+}
+
+/// What a model accepts, from the model table and the config (see `config::model_table`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capabilities {
+    /// A reasoning model (it thinks before answering).
+    pub reasoning: bool,
+    /// The field the token limit is sent in: `max_tokens` (open servers) or
+    /// `max_completion_tokens` (the OpenAI API).
+    pub token_limit_field: String,
+    /// The server is OpenAI's API (or a proxy in front of it): only OpenAI's parameters are
+    /// sent, and a reasoning model gets no sampling parameters.
+    pub strict_openai: bool,
+    /// With `reasoning_effort = "none"` the model samples like a chat model (gpt-5.1 and later).
+    pub samples_without_effort: bool,
+    /// The model's reasoning effort when none is asked for.
+    pub default_effort: Option<String>,
+    /// Parameters never sent (config `unsupported_params`).
+    pub unsupported: Vec<String>,
+    /// Where the capabilities came from, for the reason shown with a parameter left out.
+    pub source: String,
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Self {
+            reasoning: false,
+            token_limit_field: "max_tokens".into(),
+            strict_openai: false,
+            samples_without_effort: false,
+            default_effort: None,
+            unsupported: Vec::new(),
+            source: "defaults".into(),
+        }
+    }
 }
 
 impl Default for OpenAiOptions {
@@ -51,12 +88,13 @@ impl Default for OpenAiOptions {
             idle_timeout: Duration::from_secs(60),
             max_retries: 3,
             retry_base: Duration::from_millis(500),
+            caps: Capabilities::default(),
         }
     }
 }
 
 impl OpenAiOptions {
-    fn is_openai_api(&self) -> bool {
+    pub fn is_openai_api(&self) -> bool {
         self.base_url.trim_end_matches('/') == OPENAI_BASE_URL
     }
 
@@ -93,6 +131,8 @@ struct Inner {
     client: reqwest::Client,
     opts: OpenAiOptions,
     key: Option<ApiKey>,
+    /// Changes learned from this model's 400s, applied to every later request of the run.
+    learned: Mutex<Vec<ParamChange>>,
 }
 
 impl OpenAiBackend {
@@ -118,6 +158,7 @@ impl OpenAiBackend {
                 client,
                 key: key.map(ApiKey),
                 opts,
+                learned: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -143,33 +184,21 @@ impl Backend for OpenAiBackend {
 }
 
 impl Inner {
-    fn body(&self, request: &GenRequest) -> Value {
-        let p = &request.params;
-        let messages: Vec<Value> = request
-            .messages
-            .iter()
-            .map(|m| json!({ "role": m.role.as_str(), "content": m.content }))
-            .collect();
-        let mut body = json!({
-            "model": self.opts.model,
-            "messages": messages,
-            "stream": true,
-            "stream_options": { "include_usage": true },
-            "temperature": p.temperature,
-            "top_p": p.top_p,
-            "max_tokens": p.max_tokens,
-        });
-        if let Some(seed) = p.seed {
-            body["seed"] = json!(seed);
+    /// The body to send: the capabilities' changes, then those learned in this run, each
+    /// announced as an `Adapted` event.
+    fn body(&self, request: &GenRequest, tx: &mpsc::UnboundedSender<GenEvent>) -> Value {
+        let (mut body, mut changes) = params::request_body(&self.opts, request);
+        let learned = self.learned.lock().map(|l| l.clone()).unwrap_or_default();
+        for change in learned {
+            if params::apply(&mut body, &change) {
+                changes.push(change);
+            }
         }
-        if !p.stop.is_empty() {
-            body["stop"] = json!(p.stop);
-        }
-        // The OpenAI API rejects parameters it does not know; open servers take these.
-        if !self.opts.is_openai_api() {
-            body["top_k"] = json!(p.top_k);
-            body["min_p"] = json!(p.min_p);
-            body["repeat_penalty"] = json!(p.repeat_penalty);
+        for change in changes {
+            let _ = tx.send(GenEvent::Adapted {
+                change,
+                at: Instant::now(),
+            });
         }
         body
     }
@@ -182,8 +211,9 @@ impl Inner {
         tx: &mpsc::UnboundedSender<GenEvent>,
     ) -> Result<GenEvent, EngineError> {
         let url = self.opts.endpoint();
-        let body = self.body(request);
+        let mut body = self.body(request, tx);
         let mut attempt = 0;
+        let mut adapted: Vec<String> = Vec::new();
         let response = loop {
             let mut req = self.client.post(&url).json(&body);
             if let Some(key) = &self.key {
@@ -227,7 +257,24 @@ impl Inner {
                     _ = tokio::time::sleep(wait) => continue,
                 }
             }
-            let message = http_error::body_message(response).await;
+            let text = response.text().await.unwrap_or_default();
+            if status == 400
+                && let Some(change) = params::change_from_rejection(&text, &body, &adapted)
+            {
+                // Sent again once without the rejected parameter, and remembered.
+                tracing::info!(%change, url, "adapting the request");
+                params::apply(&mut body, &change);
+                adapted.push(change.param.clone());
+                if let Ok(mut learned) = self.learned.lock() {
+                    learned.push(change.clone());
+                }
+                let _ = tx.send(GenEvent::Adapted {
+                    change,
+                    at: Instant::now(),
+                });
+                continue;
+            }
+            let message = http_error::message_from_body(&text);
             return Err(http_error::from_status(status, &url, message, attempt));
         };
         stream::consume(response, &url, self.opts.idle_timeout, cancel, tx).await

@@ -68,12 +68,21 @@ pub async fn consume(
         };
         let at = Instant::now();
         match state.on_data(&event.data)? {
-            Step::Delta(text) => {
-                let _ = tx.send(GenEvent::Delta {
-                    text,
-                    n_tokens: 1,
-                    at,
-                });
+            Step::Text { thinking, answer } => {
+                if !thinking.is_empty() {
+                    let _ = tx.send(GenEvent::Thinking {
+                        text: thinking,
+                        n_tokens: 1,
+                        at,
+                    });
+                }
+                if !answer.is_empty() {
+                    let _ = tx.send(GenEvent::Delta {
+                        text: answer,
+                        n_tokens: 1,
+                        at,
+                    });
+                }
             }
             Step::Continue => {}
             Step::Done => break,
@@ -92,8 +101,8 @@ pub async fn consume(
 /// What one SSE event asks of the reader.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
-    /// Answer text to show now.
-    Delta(String),
+    /// Thinking and answer text to show now (one of them may be empty, not both).
+    Text { thinking: String, answer: String },
     /// Nothing to show (usage, finish, keep-alive); read on.
     Continue,
     /// `[DONE]`: the stream is complete.
@@ -115,6 +124,7 @@ pub struct StreamState {
     saw_event: bool,
     done: bool,
     deltas: u32,
+    thinking_deltas: u32,
     usage: Option<ChunkUsage>,
     finish: Option<String>,
     timings: Option<EngineTimings>,
@@ -127,6 +137,7 @@ impl StreamState {
             saw_event: false,
             done: false,
             deltas: 0,
+            thinking_deltas: 0,
             usage: None,
             finish: None,
             timings: None,
@@ -168,12 +179,14 @@ impl StreamState {
         if let Some(t) = chunk.timings {
             self.timings = Some(t.to_engine());
         }
-        Ok(match chunk.content() {
-            Some(text) => {
-                self.deltas += 1;
-                Step::Delta(text.to_owned())
-            }
-            None => Step::Continue,
+        let thinking = chunk.thinking().unwrap_or_default().to_owned();
+        let answer = chunk.content().unwrap_or_default().to_owned();
+        self.thinking_deltas += u32::from(!thinking.is_empty());
+        self.deltas += u32::from(!answer.is_empty());
+        Ok(if thinking.is_empty() && answer.is_empty() {
+            Step::Continue
+        } else {
+            Step::Text { thinking, answer }
         })
     }
 
@@ -197,18 +210,26 @@ impl StreamState {
             "cancelled" => FinishReason::Cancelled,
             _ => FinishReason::Stop,
         };
+        let cached_prompt_tokens = self
+            .usage
+            .and_then(|u| u.prompt_tokens_details)
+            .and_then(|d| d.cached_tokens)
+            .filter(|n| *n > 0);
         let usage = match self.usage.and_then(|u| u.completion_tokens.map(|c| (u, c))) {
             Some((u, completion)) => Usage {
                 prompt_tokens: u.prompt_tokens,
                 completion_tokens: completion,
                 estimated: false,
-                ..Default::default()
+                cached_prompt_tokens,
+                reasoning_tokens: u.completion_tokens_details.and_then(|d| d.reasoning_tokens),
             },
+            // One token a chunk, as servers without usage send them.
             None => Usage {
                 prompt_tokens: self.usage.and_then(|u| u.prompt_tokens),
-                completion_tokens: self.deltas,
+                completion_tokens: self.deltas + self.thinking_deltas,
                 estimated: true,
-                ..Default::default()
+                cached_prompt_tokens,
+                reasoning_tokens: (self.thinking_deltas > 0).then_some(self.thinking_deltas),
             },
         };
         Ok(StreamEnd {

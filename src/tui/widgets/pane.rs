@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Widget, Wrap};
 
 use crate::core::metrics::GenerationMetrics;
-use crate::core::state::{PaneState, PaneStatus};
+use crate::core::state::{PaneRow, PaneState, PaneStatus};
 use crate::tui::theme::Theme;
 
 pub struct PaneView<'a> {
@@ -54,15 +54,22 @@ pub fn metrics_line(m: &GenerationMetrics, width: usize) -> String {
         .filter(|n| *n > 0)
         .map_or(String::new(), |n| format!(" ({n} cached)"));
     let threads = m.threads.map_or(String::new(), |n| format!(" · {n} thr"));
+    // A thinking model: its first token of any kind, and how much of the output was thinking.
+    let first = m
+        .first_token_ms
+        .map_or(String::new(), |f| format!(" (first {f:.0})"));
+    let thought = m
+        .thinking_tokens
+        .map_or(String::new(), |n| format!(" ({n} thinking)"));
     let full = format!(
-        "TTFT {ttft} ms{cached} · {tps} tok/s · ITL p50 {p50} p95 {p95} ms · {tokens} tok · {elapsed:.1} s{threads}"
+        "TTFT {ttft}{first} ms{cached} · {tps} tok/s · ITL p50 {p50} p95 {p95} ms · {tokens} tok{thought} · {elapsed:.1} s{threads}"
     );
     let (p50_0, p95_0) = (fmt_opt(m.itl_p50_ms, 0), fmt_opt(m.itl_p95_ms, 0));
     let short_threads = m.threads.map_or(String::new(), |n| format!(" {n}thr"));
     [
         full,
         format!(
-            "TTFT {ttft}ms{cached} {tps}t/s ITL {p50}/{p95}ms {tokens}tok {elapsed:.1}s{short_threads}"
+            "TTFT {ttft}{first}ms{cached} {tps}t/s ITL {p50}/{p95}ms {tokens}tok{thought} {elapsed:.1}s{short_threads}"
         ),
         format!("TTFT {ttft}ms {tps}t/s ITL {p50}/{p95}ms {tokens}tok {elapsed:.1}s"),
         format!("TTFT {ttft}ms {tps}t/s ITL {p50_0}/{p95_0}ms {tokens}tok"),
@@ -71,6 +78,28 @@ pub fn metrics_line(m: &GenerationMetrics, width: usize) -> String {
     .into_iter()
     .find(|l| l.chars().count() <= width)
     .unwrap_or_else(|| format!("{tps}t/s {tokens}tok"))
+}
+
+/// The row above a thinking model's thinking: folded or not, and how many tokens it took.
+fn thinking_header(pane: &PaneState) -> String {
+    let m = &pane.live;
+    let tokens = match m.thinking_tokens {
+        Some(n) => format!("{n}{} tokens", if m.thinking_estimated { "~" } else { "" }),
+        None => "…".to_owned(),
+    };
+    if m.thinking_hidden {
+        return format!("thinking (hidden), {tokens}");
+    }
+    let limit = if m.length_while_thinking {
+        " · length limit reached while thinking"
+    } else {
+        ""
+    };
+    if pane.show_thinking {
+        format!("▾ thinking · {tokens}{limit}")
+    } else {
+        format!("▸ thinking · {tokens}{limit} (folded)")
+    }
 }
 
 fn fmt_opt(v: Option<f64>, digits: usize) -> String {
@@ -131,13 +160,22 @@ impl Widget for PaneView<'_> {
         } else {
             let height = usize::from(text_area.height);
             let first = pane.first_visible_row(height);
-            for (i, row) in pane.text.rows(first, height).enumerate() {
+            let header = thinking_header(pane);
+            let dim = Style::default().fg(t.muted).add_modifier(Modifier::DIM);
+            for (i, row) in pane.rows(first, height).enumerate() {
+                let (text, style) = match row {
+                    PaneRow::ThinkingHeader => {
+                        (header.as_str(), dim.add_modifier(Modifier::ITALIC))
+                    }
+                    PaneRow::Thinking(text) => (text, dim),
+                    PaneRow::Answer(text) => (text, Style::default().fg(t.text)),
+                };
                 buf.set_stringn(
                     text_area.x,
                     text_area.y + i as u16,
-                    row,
+                    text,
                     usize::from(text_area.width),
-                    Style::default().fg(t.text),
+                    style,
                 );
             }
         }
