@@ -403,6 +403,14 @@ fn thinking(width: u16, height: u16) -> AppState {
     for pane in 0..2 {
         send(&mut s, pane, StreamEvent::Started { at: at(0) });
     }
+    // The reasoning model on OpenAI's API: temperature left out, and why.
+    let change = slam::core::domain::ParamChange {
+        param: "temperature".into(),
+        replaced_by: None,
+        reason: "gpt-5.2 is a reasoning model (litellm 1.110.2 model table)".into(),
+        learned: false,
+    };
+    send(&mut s, 1, StreamEvent::Adapted { change, at: at(0) });
     let thought = [
         "Okay,",
         " the user",

@@ -492,7 +492,7 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) -
             pane.thinking.push_str(&text);
             pane.status = PaneStatus::Streaming;
         }
-        StreamEvent::Adapted { .. } => {}
+        StreamEvent::Adapted { change, .. } => pane.add_note(&change),
         StreamEvent::Finished {
             finish_reason, at, ..
         } => {

@@ -25,6 +25,20 @@ pub fn metrics_line(name: &str, rec: &Recorder) -> String {
         opt(m.itl_p95_ms, " ms", 1),
         m.e2e_ms,
     );
+    if let Some(n) = m.thinking_tokens {
+        let how = match (m.thinking_hidden, m.thinking_estimated) {
+            (true, _) => " (hidden)",
+            (false, true) => " (estimated)",
+            (false, false) => "",
+        };
+        line.push_str(&format!(" · thinking {n} tokens{how}"));
+        if let Some(f) = m.first_token_ms {
+            line.push_str(&format!(", first token {f:.0} ms"));
+        }
+        if m.length_while_thinking {
+            line.push_str(", length limit reached while thinking");
+        }
+    }
     if let Some(p) = m.prompt_tokens_per_s {
         line.push_str(&format!(" · prompt {p:.0} tok/s"));
     }
@@ -74,9 +88,11 @@ pub fn table_row(name: &str, rec: &Recorder) -> Vec<String> {
     vec![
         name.to_owned(),
         format!(
-            "{}{}",
+            "{}{}{}",
             m.output_tokens,
-            if m.tokens_estimated { "~" } else { "" }
+            if m.tokens_estimated { "~" } else { "" },
+            m.thinking_tokens
+                .map_or(String::new(), |n| format!(" ({n} thinking)"))
         ),
         opt(m.ttft_ms, "", 0),
         opt(m.decode_tokens_per_s, "", 1),

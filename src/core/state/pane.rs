@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::core::domain::FinishReason;
+use crate::core::domain::{FinishReason, ParamChange};
 use crate::core::generation::Generation;
 use crate::core::metrics::GenerationMetrics;
 use crate::core::wrap::WrappedText;
@@ -40,6 +40,8 @@ pub struct PaneState {
     /// The model's thinking, shown above the answer (dimmed) when `show_thinking`.
     pub thinking: WrappedText,
     pub show_thinking: bool,
+    /// A line per parameter not sent as asked, and why (wrapped, above the text).
+    pub notes: WrappedText,
     /// The generation's events folded: chunk stamps, usage, timings, the finish.
     pub generation: Generation,
     /// First visible row; ignored while `follow` is on.
@@ -56,6 +58,8 @@ pub struct PaneState {
 /// One row of a pane's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaneRow<'a> {
+    /// A parameter that was not sent as asked, and why.
+    Note(&'a str),
     /// "thinking · N tokens", or "thinking (hidden), N tokens".
     ThinkingHeader,
     Thinking(&'a str),
@@ -74,6 +78,7 @@ impl PaneState {
             text: WrappedText::new(text_width),
             thinking: WrappedText::new(text_width),
             show_thinking: true,
+            notes: WrappedText::new(text_width),
             generation: Generation::default(),
             scroll: 0,
             follow: true,
@@ -120,13 +125,30 @@ impl PaneState {
         }
     }
 
-    /// Rows of the pane's text: the thinking header, the thinking when expanded, the answer.
+    /// Rows of the pane's text: a note per parameter not sent as asked, the thinking header,
+    /// the thinking when expanded, the answer.
     pub fn row_count(&self) -> usize {
-        self.thinking_rows() + self.text.row_count()
+        self.note_rows() + self.thinking_rows() + self.text.row_count()
+    }
+
+    fn note_rows(&self) -> usize {
+        if self.notes.text().is_empty() {
+            0
+        } else {
+            self.notes.row_count()
+        }
+    }
+
+    pub fn add_note(&mut self, change: &ParamChange) {
+        if !self.notes.text().is_empty() {
+            self.notes.push_str("\n");
+        }
+        self.notes.push_str(&format!("⚠ {change}"));
     }
 
     /// Rows `start..start + height` of the pane's text, as `row_count` counts them.
     pub fn rows(&self, start: usize, height: usize) -> impl Iterator<Item = PaneRow<'_>> {
+        let notes = self.notes.rows(0, self.note_rows()).map(PaneRow::Note);
         let head = self.thinking_rows();
         let header = (head > 0).then_some(PaneRow::ThinkingHeader);
         let thinking = self
@@ -137,8 +159,8 @@ impl PaneState {
             .text
             .rows(0, self.text.row_count())
             .map(PaneRow::Answer);
-        header
-            .into_iter()
+        notes
+            .chain(header)
             .chain(thinking)
             .chain(answer)
             .skip(start)
@@ -148,6 +170,7 @@ impl PaneState {
     pub fn set_text_width(&mut self, width: u16) {
         self.text.set_width(width);
         self.thinking.set_width(width);
+        self.notes.set_width(width);
     }
 
     /// The first row to show in a viewport of `height` rows.

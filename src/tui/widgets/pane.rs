@@ -164,6 +164,7 @@ impl Widget for PaneView<'_> {
             let dim = Style::default().fg(t.muted).add_modifier(Modifier::DIM);
             for (i, row) in pane.rows(first, height).enumerate() {
                 let (text, style) = match row {
+                    PaneRow::Note(text) => (text, Style::default().fg(t.warning)),
                     PaneRow::ThinkingHeader => {
                         (header.as_str(), dim.add_modifier(Modifier::ITALIC))
                     }
