@@ -1,4 +1,4 @@
-//! The parameters popup: the sampling settings every model of the next run gets.
+//! The parameters popup: the sampling and thinking settings every model of the next run gets.
 
 use crate::core::domain::GenParamsPatch;
 
@@ -8,14 +8,21 @@ pub enum ParamField {
     MaxTokens,
     Seed,
     TopP,
+    ReasoningEffort,
+    Thinking,
 }
 
-pub const FIELDS: [ParamField; 4] = [
+pub const FIELDS: [ParamField; 6] = [
     ParamField::Temperature,
     ParamField::MaxTokens,
     ParamField::Seed,
     ParamField::TopP,
+    ParamField::ReasoningEffort,
+    ParamField::Thinking,
 ];
+
+/// The reasoning efforts OpenAI's models and open servers take.
+const EFFORTS: [&str; 6] = ["none", "minimal", "low", "medium", "high", "xhigh"];
 
 impl ParamField {
     pub fn label(self) -> &'static str {
@@ -24,7 +31,14 @@ impl ParamField {
             ParamField::MaxTokens => "max tokens",
             ParamField::Seed => "seed",
             ParamField::TopP => "top_p",
+            ParamField::ReasoningEffort => "reasoning effort",
+            ParamField::Thinking => "thinking (on/off)",
         }
+    }
+
+    /// Typed as words rather than numbers.
+    fn is_word(self) -> bool {
+        matches!(self, ParamField::ReasoningEffort | ParamField::Thinking)
     }
 }
 
@@ -33,7 +47,7 @@ impl ParamField {
 pub struct ParamsState {
     pub open: bool,
     pub cursor: usize,
-    pub values: [String; 4],
+    pub values: [String; 6],
     /// Why the last edit was refused, shown in the popup.
     pub error: Option<String>,
 }
@@ -69,15 +83,33 @@ impl ParamsState {
                             .ok_or_else(bad)?,
                     )
                 }
+                ParamField::ReasoningEffort => {
+                    let effort = EFFORTS
+                        .iter()
+                        .find(|e| e.eq_ignore_ascii_case(text))
+                        .ok_or_else(|| format!("{} (one of {})", bad(), EFFORTS.join(", ")))?;
+                    patch.reasoning_effort = Some((*effort).to_owned());
+                }
+                ParamField::Thinking => {
+                    patch.thinking = Some(match text.to_ascii_lowercase().as_str() {
+                        "on" => true,
+                        "off" => false,
+                        _ => return Err(format!("{} (on or off)", bad())),
+                    })
+                }
             }
         }
         Ok(patch)
     }
 
     pub fn edit(&mut self, c: Option<char>) {
-        let value = &mut self.values[self.cursor];
+        let word = FIELDS.get(self.cursor).is_some_and(|f| f.is_word());
+        let Some(value) = self.values.get_mut(self.cursor) else {
+            return;
+        };
         match c {
-            Some(c) if c.is_ascii_digit() || c == '.' => value.push(c),
+            Some(c) if word && c.is_ascii_alphabetic() => value.push(c),
+            Some(c) if !word && (c.is_ascii_digit() || c == '.') => value.push(c),
             Some(_) => {}
             None => {
                 value.pop();
@@ -104,5 +136,28 @@ mod tests {
             p.patch().unwrap_err(),
             "top_p: \"1.5\" is not a valid value"
         );
+        p.values[3].clear();
+        p.values[4] = "High".into();
+        p.values[5] = "off".into();
+        let patch = p.patch().unwrap();
+        assert_eq!(
+            (patch.reasoning_effort.as_deref(), patch.thinking),
+            (Some("high"), Some(false))
+        );
+        p.values[5] = "maybe".into();
+        assert!(p.patch().unwrap_err().contains("on or off"));
+    }
+
+    #[test]
+    fn word_fields_take_letters_and_number_fields_digits() {
+        let mut p = ParamsState::default();
+        for c in "0.5x".chars() {
+            p.edit(Some(c));
+        }
+        p.cursor = 4;
+        for c in "low1".chars() {
+            p.edit(Some(c));
+        }
+        assert_eq!((p.values[0].as_str(), p.values[4].as_str()), ("0.5", "low"));
     }
 }

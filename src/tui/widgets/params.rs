@@ -1,4 +1,5 @@
-//! The parameters popup: temperature, max tokens, seed and top_p for the next run.
+//! The parameters popup: temperature, max tokens, seed, top_p, reasoning effort and thinking
+//! for the next run.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -36,7 +37,7 @@ impl Widget for ParamsPopup<'_> {
                 };
                 Line::from(vec![
                     Span::styled(
-                        format!(" {:<12}", field.label()),
+                        format!(" {:<17}", field.label()),
                         Style::default().fg(t.muted),
                     ),
                     Span::styled(format!(" {shown:<16}"), style),
