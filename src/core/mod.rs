@@ -3,6 +3,8 @@
 //! statistics, recordings) and the TUI's state and reducer. Core imports no other room.
 
 pub mod action;
+pub mod checks;
+pub mod consistency;
 pub mod domain;
 pub mod effect;
 pub mod event;
