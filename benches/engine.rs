@@ -223,7 +223,7 @@ async fn stamps(mut stream: slam::engine::GenStream) -> Stamps {
     };
     while let Some(e) = stream.recv().await {
         match e {
-            GenEvent::Delta { n_tokens, at, .. } => {
+            GenEvent::Delta { n_tokens, at, .. } | GenEvent::Thinking { n_tokens, at, .. } => {
                 s.first.get_or_insert(at);
                 s.last = Some(at);
                 s.tokens += n_tokens;

@@ -90,7 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut n = 0usize;
             while let Some(e) = stream.recv().await {
                 match e {
-                    GenEvent::Delta { .. } => n += 1,
+                    GenEvent::Delta { .. } | GenEvent::Thinking { .. } => n += 1,
                     GenEvent::Failed { error, .. } => panic!("{error}"),
                     _ => {}
                 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod engine;
+pub mod eval;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod logging;

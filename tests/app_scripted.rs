@@ -373,6 +373,7 @@ async fn thinking_and_adaptations_are_stored_apart_from_the_answer() {
         replaced_by: None,
         reason: "the server answered 400 unsupported_value".into(),
         learned: true,
+        rejected_value: None,
     };
     let step = |after: u64, step: Step| (ms(after), step);
     let thinking = |t: &str| Step::Thinking {

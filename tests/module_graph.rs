@@ -215,12 +215,13 @@ fn the_layers_point_the_right_way() {
     );
     for front in ["cli", "tui"] {
         assert!(!imports("app").contains(front), "app imports {front}");
+        assert!(!imports("eval").contains(front), "eval imports {front}");
         assert!(!imports("report").contains(front), "report imports {front}");
     }
     assert!(!imports("tui").contains("cli"), "tui imports cli");
     // Every room exists in the graph (a renamed folder would make these checks vacuous).
     for m in [
-        "app", "cli", "config", "core", "engine", "monitor", "report", "store", "tui",
+        "app", "cli", "config", "core", "engine", "eval", "monitor", "report", "store", "tui",
     ] {
         assert!(edges.contains_key(m), "{m} missing from {edges:#?}");
     }

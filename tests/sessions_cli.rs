@@ -143,6 +143,9 @@ fn full_session(db: &Path) {
             error_message: (i == 2).then(|| "no first token in 120 s".into()),
             created_at: format!("2026-01-02T03:04:0{}.000Z", 7 + i),
             thinking: (i == 0).then(|| "first, the capital… «think»".into()),
+            cell: (i == 1).then(|| json!({"key": "k", "prompt": "p"})),
+            checks: (i == 1).then(|| json!([{"check": "c", "passed": true}])),
+            concurrency: (i == 1).then_some(4),
         };
         ids.push(store.insert_generation(prompt, &g).unwrap());
     }

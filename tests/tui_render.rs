@@ -409,6 +409,7 @@ fn thinking(width: u16, height: u16) -> AppState {
         replaced_by: None,
         reason: "gpt-5.2 is a reasoning model (litellm 1.110.2 model table)".into(),
         learned: false,
+        rejected_value: None,
     };
     send(&mut s, 1, StreamEvent::Adapted { change, at: at(0) });
     let thought = [

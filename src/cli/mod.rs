@@ -3,6 +3,7 @@
 //! prints what `report` formats. It computes nothing itself, and nothing imports it.
 
 pub mod compare;
+mod eval;
 mod generate;
 mod leaderboard;
 mod models;
@@ -55,6 +56,9 @@ pub enum Command {
     /// Rate answers in the TUI over a prompt file (models answer live) or a stored session;
     /// resumes where you stopped.
     Rate(rate::RateArgs),
+    /// Evaluate models over a feature's prompt set: inputs × models × repetitions, resumable,
+    /// with checks and consistency figures (`slam eval show ID` prints a stored run).
+    Eval(eval::EvalArgs),
     /// Per model: scores with 95% CI, win rate (Wilson), Bradley–Terry (bootstrap), Elo.
     Leaderboard(leaderboard::LeaderboardArgs),
     /// List, show, export, import and delete rating sessions.
@@ -207,6 +211,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Models(args)) => models::run(&config, args),
         Some(Command::Tui(args)) => runtime.block_on(tui::run(config, &db, args)),
         Some(Command::Rate(args)) => runtime.block_on(rate::run(config, &db, args)),
+        Some(Command::Eval(args)) => runtime.block_on(eval::run(&config, &db, args)),
         Some(Command::Leaderboard(args)) => leaderboard::run(&db, args),
         Some(Command::Sessions(args)) => sessions::run(&db, args),
         None => runtime.block_on(tui::run(config, &db, tui::TuiArgs::default())),

@@ -159,6 +159,10 @@ pub struct ParamChange {
     pub reason: String,
     /// From a server's rejection during this run, not from the model table.
     pub learned: bool,
+    /// The value the server refused (`unsupported_value`): later requests leave the parameter
+    /// out only when they would send this same value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_value: Option<serde_json::Value>,
 }
 
 impl std::fmt::Display for ParamChange {

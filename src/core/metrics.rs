@@ -106,7 +106,7 @@ pub fn compute(chunks: &[ChunkStamp], totals: Totals) -> GenerationMetrics {
         .sum();
     let streamed_thinking = chunks.iter().any(|c| c.thinking);
     let (thinking_tokens, thinking_estimated) = match totals.reasoning_tokens {
-        Some(n) if n > 0 || streamed_thinking => (Some(n), false),
+        Some(n) if n > 0 => (Some(n), false),
         _ if streamed_thinking => (Some(thinking_counted), true),
         _ => (None, false),
     };
@@ -120,8 +120,11 @@ pub fn compute(chunks: &[ChunkStamp], totals: Totals) -> GenerationMetrics {
         && thinking_tokens.is_some_and(|n| n > 0)
         && (chunks.last().is_some_and(|c| c.thinking) || ttft_ms.is_none());
 
+    // Chunks stamped together (thinking and answer split out of one event or token) are one
+    // arrival: no zero gap between them.
     let mut gaps: Vec<f64> = chunks
         .windows(2)
+        .filter(|w| w[1].at != w[0].at || w[1].thinking == w[0].thinking)
         .map(|w| ms(w[1].at.saturating_sub(w[0].at)))
         .collect();
     gaps.sort_by(f64::total_cmp);
@@ -314,6 +317,25 @@ mod tests {
         close(m.decode_tokens_per_s, 5.0 / 0.240);
         close(m.itl_p50_ms, 50.0);
         assert!(!m.length_while_thinking);
+    }
+
+    #[test]
+    fn streamed_thinking_counts_even_when_usage_says_zero_and_splits_make_no_zero_gaps() {
+        // A server that streams thinking but reports reasoning_tokens 0: the chunks count.
+        // The answer's first chunk arrives in the same event as the last thinking (120 ms).
+        let chunks = [thought(100, 1), thought(120, 1), at(120, 1), at(150, 1)];
+        let m = compute(
+            &chunks,
+            Totals {
+                e2e: Duration::from_millis(160),
+                output_tokens: Some(4),
+                reasoning_tokens: Some(0),
+                ..Totals::default()
+            },
+        );
+        assert_eq!((m.thinking_tokens, m.thinking_estimated), (Some(2), true));
+        // Gaps 20 and 30 only: p50 25.
+        close(m.itl_p50_ms, 25.0);
     }
 
     #[test]

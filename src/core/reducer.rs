@@ -372,7 +372,7 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
                 prompt: state.prompt.clone(),
                 params: params.clone(),
             });
-            PaneState::new(model, run, width)
+            state.new_pane(model, run, width)
         })
         .collect();
     state.focus = 0;
@@ -404,7 +404,7 @@ fn start_replay(state: &mut AppState, replay: usize) -> Vec<Effect> {
             let run = state.next_run;
             state.next_run += 1;
             runs.push(run);
-            PaneState::new(model.clone(), run, width)
+            state.new_pane(model.clone(), run, width)
         })
         .collect();
     state.prompt = item.prompt;

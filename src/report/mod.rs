@@ -5,7 +5,9 @@
 //! - `metrics`: a generation's metrics line and the comparison table.
 //! - `events`: JSON event lines, the recording format.
 //! - `leaderboard`: the leaderboard table and bar chart.
+//! - `eval`: an evaluation run's figures.
 
+pub mod eval;
 pub mod events;
 pub mod leaderboard;
 pub mod metrics;

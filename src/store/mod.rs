@@ -3,6 +3,7 @@
 //! store maps records and typed ratings to rows and back (`sql_types`), imports and exports;
 //! when to save what is decided by its callers (the app layer, the CLI).
 
+mod eval;
 pub mod export;
 pub mod hashes;
 pub mod import;
@@ -101,6 +102,17 @@ impl Store {
     /// Open an existing database to read (list, show, export, leaderboard) while another slam
     /// may be writing to it.
     pub fn open_read(path: &Path) -> Result<Store> {
+        let store = Self::open_read_as_is(path)?;
+        if store.version()? < schema::MIGRATIONS.len() as i64 {
+            // Written by an older slam: upgrade it once (briefly as the writer), then read.
+            drop(store);
+            drop(Store::open(path)?);
+            return Self::open_read_as_is(path);
+        }
+        Ok(store)
+    }
+
+    fn open_read_as_is(path: &Path) -> Result<Store> {
         if !path.exists() {
             return Err(StoreError::Missing {
                 path: path.display().to_string(),
@@ -117,12 +129,6 @@ impl Store {
         let found = store.version()?;
         if found > schema::MIGRATIONS.len() as i64 {
             return Err(store.newer(found));
-        }
-        if found < schema::MIGRATIONS.len() as i64 {
-            return Err(StoreError::Invalid(format!(
-                "{}: schema version {found} is older than this slam's; open it once with a writing command (e.g. slam sessions list --db … after slam rate) to upgrade",
-                path.display()
-            )));
         }
         Ok(store)
     }
@@ -276,4 +282,28 @@ pub(crate) fn test_store() -> (tempfile::TempDir, Store, i64) {
         .insert_prompt(session, &PromptRecord::new("q".into()))
         .unwrap();
     (dir, store, prompt)
+}
+
+#[cfg(test)]
+mod upgrade_tests {
+    use super::*;
+
+    #[test]
+    fn a_database_of_an_older_slam_is_upgraded_when_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        // The first schema only, as the slam before thinking models wrote it.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO sessions (uid, kind, name, created_at) VALUES ('s', 'tui', 'old', 'x');",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open_read(&path).unwrap();
+        assert_eq!(store.version().unwrap(), schema::MIGRATIONS.len() as i64);
+        let sessions = store.sessions().unwrap();
+        assert_eq!(sessions[0].session.name, "old");
+    }
 }

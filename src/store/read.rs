@@ -111,7 +111,8 @@ impl Store {
         };
         let rows = self.query("SELECT g.id, g.uid, g.model, m.manifest, g.position, g.repetition, g.text, g.params,
                         g.metrics, g.timings, g.finish_reason, g.error_kind, g.error_message, g.created_at,
-                        p.uid, p.item, p.system, p.user, p.pane_order, p.created_at, g.thinking
+                        p.uid, p.item, p.system, p.user, p.pane_order, p.created_at, g.thinking,
+                        g.cell, g.checks, g.concurrency
                  FROM generations g JOIN prompts p ON g.prompt_id = p.id
                  LEFT JOIN models m ON g.model_id = m.id
                  WHERE p.session_id = ?1 ORDER BY p.id, g.id", [session], |r| {
@@ -130,6 +131,9 @@ impl Store {
                     error_message: r.get(12)?,
                     created_at: r.get(13)?,
                     thinking: r.get(20)?,
+                    cell: json_column(r.get(21)?),
+                    checks: json_column(r.get(22)?),
+                    concurrency: r.get(23)?,
                 };
                 let order: Option<String> = r.get(18)?;
                 let prompt = PromptRecord {

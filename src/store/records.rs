@@ -51,6 +51,15 @@ pub struct GenerationRecord {
     /// A thinking model's thinking (the answer is `text`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thinking: Option<String>,
+    /// An eval cell's identity: `{"key", "prompt", "params", "model"}` sha256s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<Value>,
+    /// An eval cell's check results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Value>,
+    /// The concurrency an eval cell ran at (a sweep level).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<i64>,
 }
 
 /// A score or a vote, with its place in the history.
@@ -153,6 +162,9 @@ impl GenerationRecord {
             error_message: None,
             created_at: String::new(),
             thinking: None,
+            cell: None,
+            checks: None,
+            concurrency: None,
         }
     }
 }

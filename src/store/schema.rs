@@ -104,4 +104,11 @@ CREATE TABLE file_hashes (                 -- sha256 of GGUF files, keyed by pat
 -- A thinking model's thinking, kept apart from the answer that is rated and judged.
 ALTER TABLE generations ADD COLUMN thinking TEXT;
 "#,
+    r#"
+-- Evaluation runs (session kind 'eval').
+ALTER TABLE sessions ADD COLUMN spec TEXT;            -- the spec file as written
+ALTER TABLE generations ADD COLUMN cell TEXT;         -- JSON: the cell's identity hashes
+ALTER TABLE generations ADD COLUMN checks TEXT;       -- JSON: the spec's checks on the answer
+ALTER TABLE generations ADD COLUMN concurrency INTEGER; -- the sweep level it ran at
+"#,
 ];

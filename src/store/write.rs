@@ -317,8 +317,8 @@ pub(super) fn insert_generation(
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
     conn.execute(
         "INSERT INTO generations (uid, prompt_id, model_id, model, position, repetition, text,
-         params, metrics, timings, finish_reason, error_kind, error_message, created_at, thinking)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         params, metrics, timings, finish_reason, error_kind, error_message, created_at, thinking, cell, checks, concurrency)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             g.uid,
             prompt,
@@ -335,6 +335,9 @@ pub(super) fn insert_generation(
             g.error_message,
             created(conn, &g.created_at)?,
             g.thinking,
+            json(&g.cell),
+            json(&g.checks),
+            g.concurrency,
         ],
     )?;
     Ok(conn.last_insert_rowid())

@@ -420,7 +420,7 @@ pub(super) fn on_item_loaded(
             let run = state.next_run;
             state.next_run += 1;
             bound.push((run, answer.generation));
-            let mut pane = PaneState::new(answer.model.clone(), run, width);
+            let mut pane = state.new_pane(answer.model.clone(), run, width);
             pane.text.push_str(&answer.text);
             pane.status = PaneStatus::Done(crate::core::domain::FinishReason::Stop);
             pane

@@ -83,6 +83,8 @@ pub struct AppState {
     /// The path typed in `Mode::PromptFile`.
     pub prompt_file: String,
     pub rating: RatingState,
+    /// Thinking models' thinking shown (else folded to one line), in every pane.
+    pub show_thinking: bool,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
@@ -116,8 +118,16 @@ impl AppState {
             params: ParamsState::default(),
             prompt_file: String::new(),
             rating: RatingState::new(String::from("me"), false, 0),
+            show_thinking: true,
             dirty: true,
         }
+    }
+
+    /// A new pane, thinking shown or folded as the others are.
+    pub fn new_pane(&self, model: String, run: u64, width: u16) -> PaneState {
+        let mut pane = PaneState::new(model, run, width);
+        pane.show_thinking = self.show_thinking;
+        pane
     }
 
     /// The picker's lines under the current filter (case-insensitive substring).

@@ -58,6 +58,8 @@ struct Run {
     stops: StopMatcher,
     /// Thinking (`<think>…</think>`) apart from the answer.
     split: ThinkingSplitter,
+    /// Some thinking text was streamed (an empty `<think></think>` is no thinking).
+    thought: bool,
     prompt: Vec<LlamaToken>,
     /// The next prompt token to compute; `prompt.len()` once the prompt is in the cache.
     next_prompt: usize,
@@ -208,7 +210,7 @@ fn admit(
             (reuse, slots[*s].is_empty(), usize::MAX - s)
         });
         let Some(slot) = slot else {
-            // No free sequence: back to the front of the queue (it is tokenized again later).
+            // No free sequence (the loop's guard makes this unreachable).
             return;
         };
         let reuse = if m.prompt_cache {
@@ -289,6 +291,7 @@ fn start(m: &Model<'_>, pending: Pending, prompt: Prompt, kept: usize) -> Run {
     let params = &pending.request.params;
     Run {
         split: ThinkingSplitter::new(ThinkingTags::default(), prompt.opens_thinking),
+        thought: false,
         sampler: sampler::build(params, m.model.n_vocab()),
         plain_greedy: sampler::is_plain_greedy(params),
         text: Utf8Stream::default(),
@@ -414,7 +417,7 @@ fn send_delta(r: &mut Run, text: String, at: Instant) {
     send_pieces(r, pieces, at);
 }
 
-fn send_pieces(r: &Run, pieces: Vec<Piece>, at: Instant) {
+fn send_pieces(r: &mut Run, pieces: Vec<Piece>, at: Instant) {
     for Piece {
         kind,
         text,
@@ -422,7 +425,10 @@ fn send_pieces(r: &Run, pieces: Vec<Piece>, at: Instant) {
     } in pieces
     {
         let event = match kind {
-            PartKind::Thinking => GenEvent::Thinking { text, n_tokens, at },
+            PartKind::Thinking => {
+                r.thought |= !text.is_empty();
+                GenEvent::Thinking { text, n_tokens, at }
+            }
             PartKind::Answer => GenEvent::Delta { text, n_tokens, at },
         };
         let _ = r.pending.events.send(event);
@@ -440,7 +446,7 @@ fn finish(mut r: Run, reason: FinishReason) {
         }
     }
     let held = r.split.finish();
-    send_pieces(&r, held, Instant::now());
+    send_pieces(&mut r, held, Instant::now());
     let ms = |a: Instant, b: Instant| b.saturating_duration_since(a).as_secs_f64() * 1000.0;
     let first = r.first_token_at.unwrap_or_else(Instant::now);
     let timings = EngineTimings {
@@ -460,7 +466,7 @@ fn finish(mut r: Run, reason: FinishReason) {
         completion_tokens: count(r.generated.len()),
         estimated: false,
         cached_prompt_tokens: Some(count(r.cached_tokens)),
-        reasoning_tokens: Some(r.split.thinking_tokens()).filter(|n| *n > 0),
+        reasoning_tokens: Some(r.split.thinking_tokens()).filter(|n| *n > 0 && r.thought),
     };
     let token_ids = r
         .pending

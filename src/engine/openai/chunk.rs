@@ -81,11 +81,8 @@ impl Chunk {
     /// Thinking text of this chunk, from whichever field the server uses.
     pub fn thinking(&self) -> Option<&str> {
         let delta = &self.choices.first()?.delta;
-        delta
-            .reasoning_content
-            .as_deref()
-            .or(delta.reasoning.as_deref())
-            .filter(|s| !s.is_empty())
+        let content = delta.reasoning_content.as_deref().filter(|s| !s.is_empty());
+        content.or(delta.reasoning.as_deref().filter(|s| !s.is_empty()))
     }
 
     pub fn finish_reason(&self) -> Option<&str> {
@@ -126,6 +123,11 @@ mod tests {
             serde_json::from_str(r#"{"choices":[{"delta":{"content":"","reasoning":"Hm"}}]}"#)
                 .unwrap();
         assert_eq!((ollama.thinking(), ollama.content()), (Some("Hm"), None));
+        let both: Chunk = serde_json::from_str(
+            r#"{"choices":[{"delta":{"reasoning_content":"","reasoning":"x"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(both.thinking(), Some("x"));
         let u: Chunk = serde_json::from_str(
             r#"{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":40,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":32,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"#,
         )

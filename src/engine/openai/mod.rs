@@ -133,6 +133,9 @@ struct Inner {
     key: Option<ApiKey>,
     /// Changes learned from this model's 400s, applied to every later request of the run.
     learned: Mutex<Vec<ParamChange>>,
+    /// After a 429/503, no request of this model is sent before this moment: concurrent
+    /// requests share the back-off instead of each hammering the server.
+    hold_until: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl OpenAiBackend {
@@ -159,6 +162,7 @@ impl OpenAiBackend {
                 key: key.map(ApiKey),
                 opts,
                 learned: Mutex::new(Vec::new()),
+                hold_until: Mutex::new(None),
             }),
         })
     }
@@ -215,6 +219,14 @@ impl Inner {
         let mut attempt = 0;
         let mut adapted: Vec<String> = Vec::new();
         let response = loop {
+            let hold = self.hold_until.lock().ok().and_then(|h| *h);
+            if let Some(until) = hold.filter(|u| *u > tokio::time::Instant::now()) {
+                tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return Ok(cancelled_before_start()),
+                    _ = tokio::time::sleep_until(until) => {}
+                }
+            }
             let mut req = self.client.post(&url).json(&body);
             if let Some(key) = &self.key {
                 req = req.bearer_auth(&key.0);
@@ -251,6 +263,10 @@ impl Inner {
                     retry::backoff(attempt, self.opts.retry_base, retry_after, fastrand::f64());
                 tracing::info!(status, attempt, ?wait, url, "retrying");
                 attempt += 1;
+                if let Ok(mut hold) = self.hold_until.lock() {
+                    let until = tokio::time::Instant::now() + wait;
+                    *hold = Some(hold.map_or(until, |h| h.max(until)));
+                }
                 tokio::select! {
                     biased;
                     _ = cancel.cancelled() => return Ok(cancelled_before_start()),
@@ -259,13 +275,18 @@ impl Inner {
             }
             let text = response.text().await.unwrap_or_default();
             if status == 400
-                && let Some(change) = params::change_from_rejection(&text, &body, &adapted)
+                && let Some(mut change) = params::change_from_rejection(&text, &body, &adapted)
+                && params::apply(&mut body, &change)
             {
                 // Sent again once without the rejected parameter, and remembered.
+                if let Some(key) = &self.key {
+                    change.reason = key.redact(&change.reason);
+                }
                 tracing::info!(%change, url, "adapting the request");
-                params::apply(&mut body, &change);
                 adapted.push(change.param.clone());
-                if let Ok(mut learned) = self.learned.lock() {
+                if let Ok(mut learned) = self.learned.lock()
+                    && !learned.contains(&change)
+                {
                     learned.push(change.clone());
                 }
                 let _ = tx.send(GenEvent::Adapted {

@@ -49,6 +49,7 @@ pub fn request_body(opts: &OpenAiOptions, request: &GenRequest) -> (Value, Vec<P
                          reasoning model thinks"
                     .into(),
                 learned: false,
+                rejected_value: None,
             });
         }
         let effort = p.reasoning_effort.as_ref().or(caps.default_effort.as_ref());
@@ -96,6 +97,7 @@ fn leave_out(body: &mut Value, changes: &mut Vec<ParamChange>, param: &str, reas
             replaced_by: None,
             reason,
             learned: false,
+            rejected_value: None,
         });
     }
 }
@@ -106,6 +108,18 @@ pub fn apply(body: &mut Value, change: &ParamChange) -> bool {
     let Some(map) = body.as_object_mut() else {
         return false;
     };
+    let refused_here = match (&change.rejected_value, map.get(&change.param)) {
+        (_, None) => false,
+        (Some(refused), Some(value)) => refused == value,
+        (None, Some(_)) => true,
+    };
+    let target_free = change
+        .replaced_by
+        .as_ref()
+        .is_none_or(|to| !map.contains_key(to));
+    if !refused_here || !target_free {
+        return false;
+    }
     let Some(value) = map.remove(&change.param) else {
         return false;
     };
@@ -114,6 +128,10 @@ pub fn apply(body: &mut Value, change: &ParamChange) -> bool {
     }
     true
 }
+
+/// At most this many parameters are adapted for one request: a server that keeps naming new
+/// replacements is answered with its error, not followed forever.
+pub const MAX_ADAPTATIONS: usize = 4;
 
 /// What a 400 body asks to change, when it names a parameter the body holds and that was not
 /// changed yet in this request (`tried`): OpenAI's `unsupported_parameter` (sent as the
@@ -125,19 +143,37 @@ pub fn change_from_rejection(text: &str, body: &Value, tried: &[String]) -> Opti
     let code = error.get("code")?.as_str()?;
     let param = error.get("param")?.as_str()?;
     let message = error.get("message").and_then(Value::as_str).unwrap_or(code);
-    if body.get(param).is_none() || tried.iter().any(|t| t == param) {
+    if body.get(param).is_none()
+        || tried.iter().any(|t| t == param)
+        || tried.len() >= MAX_ADAPTATIONS
+    {
         return None;
     }
-    let replaced_by = match code {
-        "unsupported_parameter" => named_replacement(message).filter(|to| to != param),
-        "unsupported_value" => None,
+    let (replaced_by, rejected_value) = match code {
+        "unsupported_parameter" => (
+            named_replacement(message)
+                .filter(|to| to != param && body.get(to.as_str()).is_none() && !tried.contains(to)),
+            None,
+        ),
+        "unsupported_value" => (None, body.get(param).cloned()),
         _ => return None,
     };
+    // The server's words, shortened as every server message is.
+    let mut message: String = message.chars().take(300).collect();
+    if message.len()
+        < error
+            .get("message")
+            .and_then(Value::as_str)
+            .map_or(0, str::len)
+    {
+        message.push('…');
+    }
     Some(ParamChange {
         param: param.to_owned(),
         replaced_by,
         reason: format!("the server answered 400 {code}: {message}"),
         learned: true,
+        rejected_value,
     })
 }
 
@@ -238,6 +274,17 @@ mod tests {
         let mut adapted = body.clone();
         assert!(apply(&mut adapted, &c));
         assert_eq!(adapted, json!({"max_tokens": 5}));
+        // A refused value is left out only when that same value would be sent again.
+        let mut other = json!({"temperature": 1.0});
+        assert!(!apply(&mut other, &c));
+        assert_eq!(other, json!({"temperature": 1.0}));
+        // A rename never overwrites a parameter the body already has.
+        let rename = change_from_rejection(max_tokens, &body, &[]).unwrap();
+        let mut both = json!({"max_tokens": 5, "max_completion_tokens": 9});
+        assert!(!apply(&mut both, &rename));
+        // A server that keeps asking for changes is followed a few times only.
+        let tried: Vec<String> = (0..MAX_ADAPTATIONS).map(|i| format!("p{i}")).collect();
+        assert_eq!(change_from_rejection(temperature, &body, &tried), None);
         // Once per parameter; a parameter not in the body, or another error, changes nothing.
         assert_eq!(
             change_from_rejection(temperature, &body, &["temperature".into()]),

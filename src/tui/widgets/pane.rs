@@ -163,7 +163,13 @@ impl Widget for PaneView<'_> {
             let header = thinking_header(pane);
             let dim = Style::default().fg(t.muted).add_modifier(Modifier::DIM);
             for (i, row) in pane.rows(first, height).enumerate() {
+                // Blind and not yet revealed: a note or "thinking (hidden)" can name the
+                // model or its kind, so those rows stay empty.
                 let (text, style) = match row {
+                    PaneRow::Note(_) if self.blind => ("", Style::default()),
+                    PaneRow::ThinkingHeader if self.blind && pane.live.thinking_hidden => {
+                        ("", Style::default())
+                    }
                     PaneRow::Note(text) => (text, Style::default().fg(t.warning)),
                     PaneRow::ThinkingHeader => {
                         (header.as_str(), dim.add_modifier(Modifier::ITALIC))

@@ -1,0 +1,199 @@
+//! `slam eval SPEC.toml` runs (or resumes) an evaluation; `slam eval show ID` prints its figures.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::eval::runner::{self, Progress, RunOptions};
+use crate::eval::show;
+use crate::eval::spec::EvalSpec;
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct EvalArgs {
+    /// The evaluation spec (TOML): prompt template, inputs, models, repetitions, checks.
+    #[arg(required = true)]
+    spec: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<EvalCommand>,
+    /// Start a new run even if this spec ran before (its stored cells are kept, not reused).
+    #[arg(long)]
+    fresh: bool,
+    /// One JSON line per finished cell on stdout, then the figures as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Progress bars on stderr instead of a live screen.
+    #[arg(long)]
+    no_tui: bool,
+    /// Run every cell at each of these concurrencies and record throughput per level, e.g.
+    /// `--sweep 1,2,4,8`.
+    #[arg(long, value_delimiter = ',', value_name = "N,N,…")]
+    sweep: Vec<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// The figures of a stored run: consistency per model, check pass rates, sweep throughput.
+    Show {
+        /// The session id (see `slam sessions list`).
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<ExitCode> {
+    if let Some(EvalCommand::Show { id, json }) = args.command {
+        return show_run(db, id, json);
+    }
+    let Some(path) = args.spec else {
+        bail!("give a spec file: slam eval SPEC.toml");
+    };
+    if args.sweep.contains(&0) {
+        bail!("--sweep: every concurrency must be at least 1");
+    }
+    let spec = EvalSpec::load(&path, config).map_err(anyhow::Error::msg)?;
+    let cancel = super::cancel_on_ctrl_c();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let opts = RunOptions {
+        db: db.to_path_buf(),
+        fresh: args.fresh,
+        sweep: args.sweep.clone(),
+    };
+    let task = tokio::spawn(runner::run(spec, opts, cancel.clone(), tx));
+    let mut display = Display::new(args.json);
+    while let Some(p) = rx.recv().await {
+        display.on(p)?;
+    }
+    let outcome = task.await.context("the evaluation stopped")??;
+    display.done();
+    for e in &outcome.store_errors {
+        eprintln!("error: a cell could not be stored: {e}");
+    }
+    if outcome.cancelled {
+        eprintln!(
+            "stopped: {} cell(s) finished and stored; run the same command again to go on",
+            outcome.ran
+        );
+    }
+    print_report(db, outcome.session, args.json)?;
+    Ok(if outcome.store_errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn show_run(db: &Path, id: i64, json: bool) -> anyhow::Result<ExitCode> {
+    let store = Store::open_read(db)?;
+    if store.session(id)?.is_none() {
+        bail!(
+            "no session {id} in {} (see `slam sessions list`)",
+            db.display()
+        );
+    }
+    drop(store);
+    print_report(db, id, json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(db: &Path, session: i64, json: bool) -> anyhow::Result<()> {
+    let store = Store::open_read(db)?;
+    let report = show::report(session, &store.export_lines(session)?);
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+    } else {
+        write!(out, "{}", crate::report::eval::render(&report))?;
+    }
+    Ok(())
+}
+
+/// Progress: a bar per model on stderr, or one JSON line per cell on stdout.
+struct Display {
+    json: bool,
+    bars: MultiProgress,
+    by_model: HashMap<String, ProgressBar>,
+}
+
+impl Display {
+    fn new(json: bool) -> Self {
+        let bars = MultiProgress::with_draw_target(if json {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        });
+        Self {
+            json,
+            bars,
+            by_model: HashMap::new(),
+        }
+    }
+
+    fn on(&mut self, p: Progress) -> anyhow::Result<()> {
+        match p {
+            Progress::Start(start) => {
+                let style = ProgressStyle::with_template(
+                    "{prefix:>16} {bar:30} {pos}/{len} {msg} (ETA {eta})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+                if !self.json {
+                    let how = if start.resumed { "resuming" } else { "new" };
+                    eprintln!("session {} ({how} run)", start.session);
+                }
+                for (model, now, before) in start.models {
+                    let bar = self
+                        .bars
+                        .add(ProgressBar::new((now + before) as u64).with_style(style.clone()));
+                    bar.set_prefix(model.clone());
+                    bar.set_position(before as u64);
+                    self.by_model.insert(model, bar);
+                }
+            }
+            Progress::ModelFailed { model, error } => {
+                if let Some(bar) = self.by_model.get(&model) {
+                    bar.abandon_with_message(format!("failed: {}", error.kind));
+                }
+                let line = format!("{model}: cannot run it: {}", error.message);
+                let _ = self.bars.println(line);
+            }
+            Progress::Cell(cell) => {
+                if let Some(bar) = self.by_model.get(&cell.model) {
+                    bar.inc(1);
+                    if let Some(e) = &cell.error {
+                        bar.set_message(format!("last error: {}", e.kind));
+                    }
+                }
+                if self.json {
+                    let line = json!({
+                        "event": "cell",
+                        "model": cell.model,
+                        "input": cell.input,
+                        "repetition": cell.repetition,
+                        "concurrency": cell.concurrency,
+                        "error": cell.error,
+                        "metrics": cell.metrics,
+                        "checks": cell.checks,
+                    });
+                    writeln!(std::io::stdout().lock(), "{line}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn done(&self) {
+        for bar in self.by_model.values() {
+            bar.finish();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Evaluation runs: a feature's prompt set × models × repetitions (`slam eval SPEC.toml`),
+//! resumable cell by cell, with checks and consistency figures.
+
+pub mod cell;
+pub mod inputs;
+pub mod limiter;
+pub mod plan;
+pub mod runner;
+pub mod show;
+pub mod spec;
+mod writer;

@@ -1,0 +1,443 @@
+//! Running an evaluation: every missing cell once, each model up to its concurrency and under
+//! its rate limits, every finished cell stored at once (so Ctrl-C or a kill loses at most the
+//! cells in flight), a model that fails never stopping the others.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::limiter::Limiter;
+use super::plan::{Plan, PlannedCell};
+use super::spec::EvalSpec;
+use super::writer::{CellWriter, StoredCell};
+use crate::app::persist::{Answer, generation_record};
+use crate::app::{BackendFactory, LoadOverrides, Models};
+use crate::config::ResolvedModel;
+use crate::core::checks::CheckResult;
+use crate::core::domain::FinishReason;
+use crate::core::generation::{Failure, GenEvent};
+use crate::core::metrics::GenerationMetrics;
+use crate::engine::runner::Recorder;
+use crate::engine::{Backend, GenRequest};
+use crate::store::Store;
+use crate::store::records::SessionRecord;
+
+pub struct RunOptions {
+    pub db: PathBuf,
+    /// Start a new run even when the stored cells no longer match the spec.
+    pub fresh: bool,
+    /// Run every cell at each of these concurrencies (`--sweep 1,2,4`).
+    pub sweep: Vec<u32>,
+}
+
+/// One finished cell, as the progress display and `--json` see it.
+#[derive(Debug, Clone)]
+pub struct CellEvent {
+    pub model: String,
+    pub input: String,
+    pub repetition: u32,
+    pub concurrency: Option<u32>,
+    pub error: Option<Failure>,
+    pub metrics: GenerationMetrics,
+    pub checks: Vec<CheckResult>,
+}
+
+/// What the run is about to do (sent before the first cell).
+#[derive(Debug, Clone)]
+pub struct RunStart {
+    pub session: i64,
+    pub resumed: bool,
+    /// Per model: cells to run now, cells already stored.
+    pub models: Vec<(String, usize, usize)>,
+}
+
+pub enum Progress {
+    Start(RunStart),
+    /// A model could not be opened: its cells of this level are not run.
+    ModelFailed {
+        model: String,
+        error: Failure,
+    },
+    Cell(Box<CellEvent>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub session: i64,
+    pub ran: usize,
+    pub stored_before: usize,
+    pub cancelled: bool,
+    /// Store errors (a cell that finished but could not be saved).
+    pub store_errors: Vec<String>,
+}
+
+pub async fn run(
+    spec: EvalSpec,
+    opts: RunOptions,
+    cancel: CancellationToken,
+    progress: mpsc::UnboundedSender<Progress>,
+) -> anyhow::Result<Outcome> {
+    let spec = Arc::new(spec);
+    let db = opts.db.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&db))
+        .await
+        .context("opening the store")??;
+    let (shas, store) = gguf_shas(&spec, store).await?;
+    let levels: Vec<Option<u32>> = if opts.sweep.is_empty() {
+        vec![None]
+    } else {
+        opts.sweep.iter().map(|l| Some(*l)).collect()
+    };
+    let plan = Plan::new(&spec, &shas, &levels);
+
+    let existing = match opts.fresh {
+        true => None,
+        false => store.latest_eval_session(&spec.name)?,
+    };
+    let stored = match existing {
+        Some(session) => plan.stored(&store.export_lines(session)?),
+        None => HashMap::new(),
+    };
+    let mismatched = plan.mismatches(&stored);
+    if !mismatched.is_empty() {
+        bail!(
+            "{}: {} stored cell(s) of the run {:?} no longer match the spec — {}.\n\
+             Run with --fresh to start a new run (the old one is kept), or restore the spec.",
+            spec.path.display(),
+            mismatched.len(),
+            spec.name,
+            super::plan::describe(&mismatched)
+        );
+    }
+    let todo: Vec<PlannedCell> = plan
+        .cells
+        .iter()
+        .filter(|c| !stored.contains_key(&c.coordinates()))
+        .cloned()
+        .collect();
+    let session = match existing {
+        Some(id) => id,
+        None => {
+            let mut record = SessionRecord::new("eval", spec.name.clone());
+            record.prompt_set = Some(spec.path.display().to_string());
+            record.prompt_set_hash = Some(spec.sha256.clone());
+            record.models = spec.models.iter().map(|m| m.model.name.clone()).collect();
+            store.insert_session(&record)?
+        }
+    };
+    store.set_session_spec(session, &spec.text)?;
+    let _ = progress.send(Progress::Start(RunStart {
+        session,
+        resumed: existing.is_some(),
+        models: spec
+            .models
+            .iter()
+            .map(|m| {
+                let of = |c: &PlannedCell| c.model_name == m.model.name;
+                let now = todo.iter().filter(|c| of(c)).count();
+                let before = plan.cells.iter().filter(|c| of(c)).count() - now;
+                (m.model.name.clone(), now, before)
+            })
+            .collect(),
+    }));
+
+    let writer = CellWriter::spawn(store, session)?;
+    let hardware = crate::monitor::machine::summary();
+    let mut outcome = Outcome {
+        session,
+        stored_before: plan.cells.len() - todo.len(),
+        ..Outcome::default()
+    };
+    for level in levels {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let factory: Arc<dyn BackendFactory> = Arc::new(Models::new(LoadOverrides {
+            prompt_cache: Some(spec.prompt_cache),
+            ..LoadOverrides::default()
+        }));
+        let mut models = JoinSet::new();
+        for (index, m) in spec.models.iter().enumerate() {
+            let cells: Vec<PlannedCell> = todo
+                .iter()
+                .filter(|c| c.model == index && c.level == level)
+                .cloned()
+                .collect();
+            if cells.is_empty() {
+                continue;
+            }
+            let mut model = m.model.clone();
+            let concurrency = level.unwrap_or(m.concurrency);
+            if model.entry.path.is_some() {
+                model.entry.parallel = Some(concurrency);
+            }
+            let ctx = ModelRun {
+                spec: spec.clone(),
+                model,
+                index,
+                concurrency,
+                limiter: Arc::new(Limiter::new(m.requests_per_minute, m.tokens_per_minute)),
+                sha: shas.get(&index).cloned(),
+                hardware: hardware.clone(),
+                writer: writer.sender(),
+                progress: progress.clone(),
+                cancel: cancel.clone(),
+            };
+            models.spawn(ctx.run(factory.clone(), cells));
+        }
+        while let Some(ran) = models.join_next().await {
+            outcome.ran += ran.unwrap_or(0);
+        }
+    }
+    outcome.cancelled = cancel.is_cancelled();
+    outcome.store_errors = tokio::task::spawn_blocking(move || writer.finish())
+        .await
+        .unwrap_or_else(|e| vec![format!("the store writer stopped: {e}")]);
+    Ok(outcome)
+}
+
+/// The sha256 of every local model's GGUF (the cell identity needs it): from the store's
+/// cache, else hashed now (on a blocking thread) and remembered.
+async fn gguf_shas(
+    spec: &EvalSpec,
+    store: Store,
+) -> anyhow::Result<(HashMap<usize, String>, Store)> {
+    let paths: Vec<(usize, PathBuf)> = spec
+        .models
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| Some((i, m.model.entry.path.clone()?)))
+        .collect();
+    let found = tokio::task::spawn_blocking(move || {
+        let mut store = store;
+        let mut shas = HashMap::new();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        for (index, path) in paths {
+            let sha = match store.cached_sha256(&path) {
+                Ok(Some(sha)) => Some(sha),
+                _ => crate::store::manifest::hash_file(&path, &stop),
+            };
+            if let Some(sha) = sha {
+                if let Err(e) = store.remember_sha256(&path, &sha) {
+                    tracing::warn!(error = %e, "cannot remember a GGUF's sha256");
+                }
+                shas.insert(index, sha);
+            }
+        }
+        (shas, store)
+    })
+    .await
+    .context("hashing the GGUF files")?;
+    Ok(found)
+}
+
+/// One model's cells at one concurrency.
+struct ModelRun {
+    spec: Arc<EvalSpec>,
+    model: ResolvedModel,
+    index: usize,
+    concurrency: u32,
+    limiter: Arc<Limiter>,
+    sha: Option<String>,
+    hardware: Value,
+    writer: std::sync::mpsc::Sender<StoredCell>,
+    progress: mpsc::UnboundedSender<Progress>,
+    cancel: CancellationToken,
+}
+
+impl ModelRun {
+    /// Run the cells; returns how many finished.
+    async fn run(self, factory: Arc<dyn BackendFactory>, cells: Vec<PlannedCell>) -> usize {
+        let backend = tokio::select! {
+            _ = self.cancel.cancelled() => return 0,
+            opened = crate::app::run::open(factory, self.model.clone()) => opened,
+        };
+        let backend = match backend {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = self.progress.send(Progress::ModelFailed {
+                    model: self.model.name.clone(),
+                    error: Failure {
+                        kind: e.kind().to_owned(),
+                        message: e.to_string(),
+                    },
+                });
+                return 0;
+            }
+        };
+        if self.spec.warmup && !self.cancel.is_cancelled() {
+            // Loads weights into caches, opens connections: left out of the figures.
+            self.warm_up(&backend, &cells[0]).await;
+        }
+        let this = Arc::new(self);
+        let permits = Arc::new(Semaphore::new(this.concurrency.max(1) as usize));
+        let mut running = JoinSet::new();
+        for cell in cells {
+            let permit = tokio::select! {
+                _ = this.cancel.cancelled() => break,
+                p = permits.clone().acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+            };
+            let estimate = this.token_estimate(&cell);
+            tokio::select! {
+                _ = this.cancel.cancelled() => break,
+                _ = this.limiter.admit(estimate) => {}
+            }
+            let (this, backend) = (this.clone(), backend.clone());
+            running.spawn(async move {
+                let done = this.run_cell(&backend, &cell).await;
+                drop(permit);
+                done
+            });
+        }
+        let mut finished = 0;
+        while let Some(done) = running.join_next().await {
+            finished += usize::from(done.unwrap_or(false));
+        }
+        finished
+    }
+
+    fn request(&self, cell: &PlannedCell) -> GenRequest {
+        let input = &self.spec.inputs[cell.input];
+        let mut params = self.model.params.clone();
+        params.seed = Some(self.spec.seed.wrapping_add(cell.repetition));
+        GenRequest::new(self.model.messages(&input.prompt), params)
+    }
+
+    /// Prompt characters / 4 + the token budget: what a tokens-per-minute limit counts.
+    fn token_estimate(&self, cell: &PlannedCell) -> u32 {
+        let input = &self.spec.inputs[cell.input];
+        let chars = input.prompt.user.len() + input.prompt.system.as_ref().map_or(0, String::len);
+        (chars / 4) as u32 + self.model.params.max_tokens
+    }
+
+    async fn warm_up(&self, backend: &Arc<dyn Backend>, cell: &PlannedCell) {
+        let token = self.cancel.child_token();
+        let mut stream = backend.generate(self.request(cell), token.clone());
+        let deadline = tokio::time::Instant::now() + self.spec.timeout;
+        let _ = tokio::time::timeout_at(deadline, async {
+            while let Some(e) = stream.recv().await {
+                if e.is_terminal() {
+                    break;
+                }
+            }
+        })
+        .await;
+        token.cancel();
+    }
+
+    /// Run one cell and store it; false when it was cancelled (then nothing is stored).
+    async fn run_cell(&self, backend: &Arc<dyn Backend>, cell: &PlannedCell) -> bool {
+        let request = self.request(cell);
+        let params = serde_json::to_value(&request.params).unwrap_or(Value::Null);
+        let token = self.cancel.child_token();
+        let mut stream = backend.generate(request, token.clone());
+        let mut rec = Recorder::default();
+        let deadline = tokio::time::Instant::now() + self.spec.timeout;
+        let finished = tokio::time::timeout_at(deadline, async {
+            while let Some(event) = stream.recv().await {
+                rec.on_event(&event);
+                if event.is_terminal() {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        let mut error = rec.error.as_ref().map(|e| Failure {
+            kind: e.kind().to_owned(),
+            message: e.to_string(),
+        });
+        match finished {
+            Err(_) => {
+                token.cancel();
+                let now = Instant::now();
+                rec.on_event(&GenEvent::Failed {
+                    error: crate::engine::EngineError::Internal {
+                        reason: "timeout".into(),
+                    },
+                    at: now,
+                });
+                error = Some(Failure {
+                    kind: "timeout".into(),
+                    message: format!(
+                        "no complete answer within {} s (the cell's timeout)",
+                        self.spec.timeout.as_secs_f64()
+                    ),
+                });
+            }
+            Ok(false) => {
+                error = Some(Failure {
+                    kind: "internal".into(),
+                    message: "the stream ended without a finish".into(),
+                });
+            }
+            Ok(true) => {}
+        }
+        if self.cancel.is_cancelled() || rec.finish_reason == Some(FinishReason::Cancelled) {
+            return false;
+        }
+        let checks: Vec<CheckResult> = match &error {
+            Some(_) => Vec::new(),
+            None => self.spec.compiled[cell.input]
+                .iter()
+                .map(|(label, check)| {
+                    let result = check.run(&rec.text);
+                    CheckResult {
+                        check: label.clone(),
+                        passed: result.is_ok(),
+                        why: result.err(),
+                    }
+                })
+                .collect(),
+        };
+        let metrics = rec.metrics();
+        let answer = Answer {
+            model: self.model.name.clone(),
+            position: self.index,
+            text: rec.text.clone(),
+            thinking: rec.thinking.clone(),
+            adaptations: rec.adaptations.clone(),
+            metrics: metrics.clone(),
+            timings: rec.timings,
+            finish_reason: rec.finish_reason,
+            error: error.clone(),
+        };
+        let mut record = generation_record(
+            answer,
+            params,
+            Some(&self.model),
+            self.sha.clone(),
+            &self.hardware,
+        );
+        record.repetition = i64::from(cell.repetition);
+        record.cell = serde_json::to_value(&cell.identity).ok();
+        record.checks = (!checks.is_empty()).then(|| json!(checks));
+        record.concurrency = Some(i64::from(self.concurrency));
+        let input = &self.spec.inputs[cell.input];
+        let _ = self.writer.send(StoredCell {
+            item: input.id.clone(),
+            prompt: input.prompt.clone(),
+            record,
+        });
+        let _ = self.progress.send(Progress::Cell(Box::new(CellEvent {
+            model: self.model.name.clone(),
+            input: input.id.clone(),
+            repetition: cell.repetition,
+            concurrency: cell.level,
+            error,
+            metrics,
+            checks,
+        })));
+        true
+    }
+}

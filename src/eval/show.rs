@@ -1,0 +1,211 @@
+//! What an evaluation run found, from its stored cells: consistency per model, check pass
+//! rates, and throughput per concurrency level of a sweep.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::checks::{CheckResult, PassRate};
+use crate::core::consistency::{self, Cell, Consistency};
+use crate::core::metrics::percentile;
+use crate::store::records::ExportLine;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    pub session: i64,
+    pub name: String,
+    pub spec_sha256: Option<String>,
+    pub consistency: Consistency,
+    /// Per model, per check.
+    pub checks: BTreeMap<String, Vec<PassRate>>,
+    /// Per model, per concurrency level (sweeps only).
+    pub sweep: BTreeMap<String, Vec<SweepLevel>>,
+}
+
+/// One concurrency level of a sweep: what the model sustained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepLevel {
+    pub concurrency: u32,
+    pub requests: usize,
+    pub errors: usize,
+    /// First request sent → last answer finished.
+    pub seconds: f64,
+    pub requests_per_s: Option<f64>,
+    pub output_tokens_per_s: Option<f64>,
+    pub e2e_p50_ms: Option<f64>,
+    pub e2e_p95_ms: Option<f64>,
+    pub ttft_p95_ms: Option<f64>,
+}
+
+/// The report of session `session` from its export lines (eval cells only).
+pub fn report(session: i64, lines: &[ExportLine]) -> EvalReport {
+    let cells: Vec<&ExportLine> = lines
+        .iter()
+        .filter(|l| l.generation.cell.is_some())
+        .collect();
+    let level = |l: &ExportLine| {
+        l.generation
+            .cell
+            .as_ref()
+            .and_then(|c| c.get("level"))
+            .and_then(serde_json::Value::as_u64)
+    };
+    // Consistency over the plain run; a sweep's levels are reported on their own.
+    let plain: Vec<Cell> = cells
+        .iter()
+        .filter(|l| level(l).is_none())
+        .map(|l| consistency_cell(l))
+        .collect();
+    let mut checks: BTreeMap<String, BTreeMap<String, (u64, u64)>> = BTreeMap::new();
+    for l in cells.iter().filter(|l| level(l).is_none()) {
+        let Some(results) = &l.generation.checks else {
+            continue;
+        };
+        let Ok(results) = serde_json::from_value::<Vec<CheckResult>>(results.clone()) else {
+            continue;
+        };
+        for r in results {
+            let counts = checks
+                .entry(l.generation.model.clone())
+                .or_default()
+                .entry(r.check)
+                .or_default();
+            counts.0 += u64::from(r.passed);
+            counts.1 += 1;
+        }
+    }
+    let mut levels: BTreeMap<(String, u64), Vec<&ExportLine>> = BTreeMap::new();
+    for l in &cells {
+        if let Some(n) = level(l) {
+            levels
+                .entry((l.generation.model.clone(), n))
+                .or_default()
+                .push(l);
+        }
+    }
+    let mut sweep: BTreeMap<String, Vec<SweepLevel>> = BTreeMap::new();
+    for ((model, n), lines) in levels {
+        sweep
+            .entry(model)
+            .or_default()
+            .push(sweep_level(n as u32, &lines));
+    }
+    EvalReport {
+        session,
+        name: lines
+            .first()
+            .map(|l| l.session.name.clone())
+            .unwrap_or_default(),
+        spec_sha256: lines
+            .first()
+            .and_then(|l| l.session.prompt_set_hash.clone()),
+        consistency: consistency::compute(&plain),
+        checks: checks
+            .into_iter()
+            .map(|(model, by_check)| {
+                let rates = by_check
+                    .into_iter()
+                    .map(|(check, (passed, total))| PassRate::new(check, passed, total))
+                    .collect();
+                (model, rates)
+            })
+            .collect(),
+        sweep,
+    }
+}
+
+fn metric(l: &ExportLine, name: &str) -> Option<f64> {
+    l.generation.metrics.as_ref()?.get(name)?.as_f64()
+}
+
+fn consistency_cell(l: &ExportLine) -> Cell {
+    Cell {
+        model: l.generation.model.clone(),
+        input: l.prompt.uid.clone(),
+        text: l.generation.text.clone(),
+        ttft_ms: metric(l, "ttft_ms"),
+        e2e_ms: metric(l, "e2e_ms"),
+        tpot_ms: metric(l, "tpot_ms"),
+        decode_tokens_per_s: metric(l, "decode_tokens_per_s"),
+        error_kind: l.generation.error_kind.clone(),
+        finished_ms: utc_ms(&l.generation.created_at).unwrap_or(0),
+    }
+}
+
+fn sweep_level(concurrency: u32, lines: &[&ExportLine]) -> SweepLevel {
+    let ok: Vec<&&ExportLine> = lines
+        .iter()
+        .filter(|l| l.generation.error_kind.is_none())
+        .collect();
+    let span: Vec<(f64, f64)> = lines
+        .iter()
+        .filter_map(|l| {
+            let end = utc_ms(&l.generation.created_at)? as f64;
+            Some((end - metric(l, "e2e_ms").unwrap_or(0.0), end))
+        })
+        .collect();
+    let first = span.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+    let last = span.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
+    let seconds = if span.is_empty() {
+        0.0
+    } else {
+        (last - first) / 1000.0
+    };
+    let sorted = |name: &str| {
+        let mut v: Vec<f64> = ok.iter().filter_map(|l| metric(l, name)).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let (e2e, ttft) = (sorted("e2e_ms"), sorted("ttft_ms"));
+    let tokens: f64 = ok.iter().filter_map(|l| metric(l, "output_tokens")).sum();
+    let rate = |n: f64| (seconds > 0.0).then(|| n / seconds);
+    SweepLevel {
+        concurrency,
+        requests: lines.len(),
+        errors: lines.len() - ok.len(),
+        seconds,
+        requests_per_s: rate(ok.len() as f64),
+        output_tokens_per_s: rate(tokens),
+        e2e_p50_ms: percentile(&e2e, 50.0),
+        e2e_p95_ms: percentile(&e2e, 95.0),
+        ttft_p95_ms: percentile(&ttft, 95.0),
+    }
+}
+
+/// Milliseconds since the epoch of a stored `YYYY-MM-DDTHH:MM:SS[.mmm]Z` time.
+pub fn utc_ms(s: &str) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let ms = match s.get(19..20) {
+        Some(".") => {
+            let digits: String = s[20..].chars().take_while(char::is_ascii_digit).collect();
+            let padded = format!("{digits:0<3}");
+            padded.get(..3)?.parse::<i64>().ok()?
+        }
+        _ => 0,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_times_by_hand() {
+        assert_eq!(utc_ms("1970-01-01T00:00:00.000Z"), Some(0));
+        // date -u -d 2026-11-29T11:23:32.123Z +%s%3N
+        assert_eq!(utc_ms("2026-11-29T11:23:32.123Z"), Some(1_795_951_412_123));
+        assert_eq!(utc_ms("2024-02-29T23:59:59Z"), Some(1_709_251_199_000));
+        assert_eq!(utc_ms("garbage"), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! Finished cells go to the store one by one, on a thread of their own: each is committed as
+//! soon as it arrives, so an interrupted run keeps every cell that finished.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use crate::core::domain::Prompt;
+use crate::store::Store;
+use crate::store::records::{GenerationRecord, PromptRecord};
+
+pub struct StoredCell {
+    pub item: String,
+    pub prompt: Prompt,
+    pub record: GenerationRecord,
+}
+
+pub struct CellWriter {
+    tx: mpsc::Sender<StoredCell>,
+    thread: JoinHandle<Vec<String>>,
+}
+
+impl CellWriter {
+    pub fn spawn(store: Store, session: i64) -> anyhow::Result<Self> {
+        let mut prompts = store.prompts_by_item(session)?;
+        let (tx, rx) = mpsc::channel::<StoredCell>();
+        let thread = std::thread::Builder::new()
+            .name("eval store".into())
+            .spawn(move || {
+                let mut errors = Vec::new();
+                for cell in rx {
+                    if let Err(e) = save(&store, session, &mut prompts, cell) {
+                        tracing::error!(error = %e, "cannot store an eval cell");
+                        errors.push(e.to_string());
+                    }
+                }
+                errors
+            })?;
+        Ok(Self { tx, thread })
+    }
+
+    pub fn sender(&self) -> mpsc::Sender<StoredCell> {
+        self.tx.clone()
+    }
+
+    /// Wait for every cell sent so far to be stored; the store errors, if any.
+    pub fn finish(self) -> Vec<String> {
+        drop(self.tx);
+        self.thread
+            .join()
+            .unwrap_or_else(|_| vec!["the store writer panicked".into()])
+    }
+}
+
+fn save(
+    store: &Store,
+    session: i64,
+    prompts: &mut HashMap<String, i64>,
+    cell: StoredCell,
+) -> crate::store::Result<()> {
+    let prompt = match prompts.get(&cell.item) {
+        Some(id) => *id,
+        None => {
+            let id = store.insert_prompt(
+                session,
+                &PromptRecord {
+                    item: Some(cell.item.clone()),
+                    system: cell.prompt.system.clone(),
+                    ..PromptRecord::new(cell.prompt.user.clone())
+                },
+            )?;
+            prompts.insert(cell.item.clone(), id);
+            id
+        }
+    };
+    store.insert_generation(prompt, &cell.record)?;
+    Ok(())
+}

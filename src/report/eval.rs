@@ -1,0 +1,119 @@
+//! An evaluation run as text: per model the cells, errors, latency spread and answer
+//! stability; the checks' pass rates; a sweep's throughput per concurrency.
+
+use std::fmt::Write;
+
+use super::metrics::render_table;
+use crate::core::consistency::Spread;
+use crate::eval::show::EvalReport;
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "–".into(), |x| format!("{x:.digits$}"))
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |x| format!("{:.0}%", x * 100.0))
+}
+
+fn p50_p95(s: &Spread) -> String {
+    format!("{} / {}", num(s.p50, 0), num(s.p95, 0))
+}
+
+pub fn render(r: &EvalReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "eval {:?} (session {})\n", r.name, r.session);
+    let header = [
+        "model",
+        "cells ok",
+        "errors",
+        "TTFT p50/p95 ms",
+        "e2e p50/p95 ms",
+        "e2e CV",
+        "decode tok/s p50",
+        "same answer",
+        "edit sim.",
+    ];
+    let rows: Vec<Vec<String>> = r
+        .consistency
+        .models
+        .iter()
+        .map(|(model, m)| {
+            let errors = if m.errors.is_empty() {
+                "–".to_owned()
+            } else {
+                m.errors
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            vec![
+                model.clone(),
+                format!("{}/{}", m.ok, m.cells),
+                errors,
+                p50_p95(&m.latency.ttft_ms),
+                p50_p95(&m.latency.e2e_ms),
+                num(m.latency.e2e_ms.cv, 2),
+                num(m.latency.decode_tokens_per_s.p50, 1),
+                pct(m.stability.identical_share),
+                num(m.stability.mean_edit_similarity, 2),
+            ]
+        })
+        .collect();
+    out.push_str(&render_table(&header, &rows));
+    if !r.checks.is_empty() {
+        let _ = writeln!(out, "\nchecks (pass rate, Wilson 95% interval)");
+        let rows: Vec<Vec<String>> = r
+            .checks
+            .iter()
+            .flat_map(|(model, rates)| {
+                rates.iter().map(move |c| {
+                    vec![
+                        model.clone(),
+                        c.check.clone(),
+                        format!("{}/{}", c.passed, c.total),
+                        pct(c.rate),
+                        format!("{}–{}", pct(c.low), pct(c.high)),
+                    ]
+                })
+            })
+            .collect();
+        out.push_str(&render_table(
+            &["model", "check", "passed", "rate", "95% CI"],
+            &rows,
+        ));
+    }
+    if !r.sweep.is_empty() {
+        let _ = writeln!(out, "\nsweep (throughput per concurrency)");
+        let rows: Vec<Vec<String>> = r
+            .sweep
+            .iter()
+            .flat_map(|(model, levels)| {
+                levels.iter().map(move |l| {
+                    vec![
+                        model.clone(),
+                        l.concurrency.to_string(),
+                        format!("{}", l.requests),
+                        l.errors.to_string(),
+                        num(l.requests_per_s, 2),
+                        num(l.output_tokens_per_s, 1),
+                        format!("{} / {}", num(l.e2e_p50_ms, 0), num(l.e2e_p95_ms, 0)),
+                    ]
+                })
+            })
+            .collect();
+        out.push_str(&render_table(
+            &[
+                "model",
+                "concurrency",
+                "requests",
+                "errors",
+                "req/s",
+                "output tok/s",
+                "e2e p50/p95 ms",
+            ],
+            &rows,
+        ));
+    }
+    out
+}
