@@ -1,5 +1,6 @@
-//! Finished cells go to the store one by one, on a thread of their own: each is committed as
-//! soon as it arrives, so an interrupted run keeps every cell that finished.
+//! Finished cells go to the store on a thread of their own, committed as soon as they arrive
+//! (those that arrived together in one transaction: one disk sync for many cells when hundreds
+//! finish a second), so an interrupted run keeps every cell that finished.
 
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -28,10 +29,25 @@ impl CellWriter {
             .name("eval store".into())
             .spawn(move || {
                 let mut errors = Vec::new();
-                for cell in rx {
-                    if let Err(e) = save(&store, session, &mut prompts, cell) {
-                        tracing::error!(error = %e, "cannot store an eval cell");
-                        errors.push(e.to_string());
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    batch.extend(rx.try_iter());
+                    let known = prompts.clone();
+                    let together = store.in_batch(|s| {
+                        batch
+                            .iter()
+                            .try_for_each(|cell| save(s, session, &mut prompts, cell))
+                    });
+                    if together.is_ok() {
+                        continue;
+                    }
+                    // One bad cell must not cost the others: store them one by one.
+                    prompts = known;
+                    for cell in &batch {
+                        if let Err(e) = save(&store, session, &mut prompts, cell) {
+                            tracing::error!(error = %e, "cannot store an eval cell");
+                            errors.push(e.to_string());
+                        }
                     }
                 }
                 errors
@@ -56,7 +72,7 @@ fn save(
     store: &Store,
     session: i64,
     prompts: &mut HashMap<String, i64>,
-    cell: StoredCell,
+    cell: &StoredCell,
 ) -> crate::store::Result<()> {
     let prompt = match prompts.get(&cell.item) {
         Some(id) => *id,

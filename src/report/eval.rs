@@ -60,7 +60,11 @@ pub fn render(r: &EvalReport) -> String {
             ]
         })
         .collect();
-    out.push_str(&render_table(&header, &rows));
+    if rows.is_empty() {
+        out.push_str("(no cells of a plain run: only a sweep)\n");
+    } else {
+        out.push_str(&render_table(&header, &rows));
+    }
     if !r.checks.is_empty() {
         let _ = writeln!(out, "\nchecks (pass rate, Wilson 95% interval)");
         let rows: Vec<Vec<String>> = r

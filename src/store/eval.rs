@@ -40,6 +40,25 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// Run `f` in one transaction: committed if it succeeds, rolled back if not.
+    pub fn in_batch<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.error(e))?;
+        match f(self) {
+            Ok(v) => {
+                self.conn
+                    .execute_batch("COMMIT")
+                    .map_err(|e| self.error(e))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
     /// The session's prompts by item (an eval's input id).
     pub fn prompts_by_item(&self, session: i64) -> Result<HashMap<String, i64>> {
         let mut stmt = self
@@ -51,5 +70,56 @@ impl Store {
             .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<_, _>>>())
             .map_err(|e| self.error(e))?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
+
+    #[test]
+    fn an_eval_is_rated_input_by_repetition_without_its_sweep_cells() {
+        let (_dir, store, _) = crate::store::test_store();
+        let session = store
+            .insert_session(&SessionRecord::new("eval", "e".into()))
+            .unwrap();
+        store.set_session_spec(session, "name = \"e\"").unwrap();
+        assert_eq!(
+            store.session_spec(session).unwrap().as_deref(),
+            Some("name = \"e\"")
+        );
+        assert_eq!(store.latest_eval_session("e").unwrap(), Some(session));
+        let prompt = store
+            .insert_prompt(
+                session,
+                &PromptRecord {
+                    item: Some("ana".into()),
+                    ..PromptRecord::new("q".into())
+                },
+            )
+            .unwrap();
+        assert_eq!(store.prompts_by_item(session).unwrap()["ana"], prompt);
+        for (model, repetition, level) in [
+            ("a", 0, None),
+            ("b", 0, None),
+            ("a", 1, None),
+            ("b", 1, None),
+            ("a", 0, Some(4)),
+        ] {
+            let g = GenerationRecord {
+                repetition,
+                cell: Some(json!({"key": "k", "level": level})),
+                ..GenerationRecord::new(model, format!("{model}{repetition}"))
+            };
+            store.insert_generation(prompt, &g).unwrap();
+        }
+        let items = store.stored_items(session).unwrap();
+        let shape: Vec<Vec<String>> = items
+            .iter()
+            .map(|i| i.answers.iter().map(|a| a.text.clone()).collect())
+            .collect();
+        assert_eq!(shape, [["a0", "b0"], ["a1", "b1"]]);
     }
 }

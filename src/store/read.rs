@@ -330,6 +330,8 @@ impl Store {
                  FROM prompts p JOIN generations g ON g.prompt_id = p.id
                  WHERE p.session_id = ?1
                    AND (g.finish_reason IS NULL OR g.finish_reason != 'cancelled')
+                   -- an eval sweep's cells measure throughput; its plain run is what is rated
+                   AND json_extract(g.cell, '$.level') IS NULL
                  ORDER BY p.id, g.repetition, g.position, g.id";
         let rows = self.query(sql, [session], |r| {
             let item = StoredItem {
