@@ -470,3 +470,56 @@ fn checks_give_each_answer_its_verdict_and_each_model_its_pass_rates() {
     );
     assert_eq!(why("ok"), "");
 }
+
+/// On a terminal `slam eval` shows a live screen; `q` stops it cleanly: the finished cells are
+/// kept, the terminal is given back, and running again goes on where it stopped.
+#[test]
+fn the_live_screen_shows_progress_and_q_stops_cleanly() {
+    use common::tmux::{Tmux, slam_env};
+    let fake = slow_server(Duration::from_millis(300));
+    let eval = Eval::new(&remote_config("remote", &fake));
+    let spec = eval.write(
+        "spec.toml",
+        &format!(
+            "name = \"live\"\ntemplate = \"{{{{ word }}}}\"\nrepetitions = 4\nwarmup = false\n\n\
+             [[models]]\nname = \"remote\"\n\n{}",
+            inline_inputs(&["a", "b", "c", "d", "e"])
+        ),
+    );
+    let tmux = Tmux::new("eval");
+    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
+    let command = format!(
+        "{} {} --config {} --db {} eval {}; echo SLAM_EXIT=$?; sleep 600",
+        slam_env(&eval.sandbox, &cache_home),
+        env!("CARGO_BIN_EXE_slam"),
+        eval.path("config.toml").display(),
+        eval.path("slam.db").display(),
+        spec.display()
+    );
+    tmux.session(120, 20, &command);
+    let screen = tmux.wait_for(
+        "cells finishing on the live screen",
+        |s| s.contains("eval live") && (3..20).any(|n| s.contains(&format!(" {n}/20 "))),
+        Duration::from_secs(30),
+    );
+    assert!(
+        screen.contains("TTFT p50/p95") && screen.contains("q stop"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for(
+        "slam to stop",
+        |s| s.contains("SLAM_EXIT="),
+        Duration::from_secs(20),
+    );
+    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+    assert!(
+        after.contains("stopped:") && after.contains("run the same command again"),
+        "{after}"
+    );
+    let kept = coordinates(&eval.export(1)).len();
+    assert!((3..20).contains(&kept), "{kept} cells kept");
+    let out = eval.run(&["eval", spec.to_str().unwrap(), "--no-tui"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert_eq!(coordinates(&eval.export(1)).len(), 20);
+}

@@ -486,3 +486,62 @@ fn thinking_expanded_collapsed_and_hidden() {
     assert!(!folded.contains("Okay,"), "{folded}");
     assert!(folded.contains("thinking (hidden), 24 tokens"), "{folded}");
 }
+
+#[test]
+fn the_eval_live_screen() {
+    use slam::core::metrics::GenerationMetrics;
+    use slam::eval::progress::LiveRun;
+    use slam::eval::runner::{CellEvent, Progress, RunStart};
+    use slam::tui::widgets::eval_live::EvalLive;
+
+    let t0 = Instant::now();
+    let mut run = LiveRun::new(t0);
+    run.on(&Progress::Start(RunStart {
+        session: 7,
+        resumed: false,
+        models: vec![("gpt-4".into(), 48, 0), ("smollm2".into(), 40, 8)],
+    }));
+    let cell = |model: &str, e2e: f64, error: Option<&str>| {
+        Progress::Cell(Box::new(CellEvent {
+            model: model.into(),
+            input: "ana".into(),
+            repetition: 0,
+            concurrency: None,
+            error: error.map(|k| Failure {
+                kind: k.into(),
+                message: String::new(),
+            }),
+            metrics: GenerationMetrics {
+                ttft_ms: Some(e2e / 5.0),
+                e2e_ms: e2e,
+                decode_tokens_per_s: Some(4000.0 / e2e),
+                ..GenerationMetrics::default()
+            },
+            checks: Vec::new(),
+        }))
+    };
+    for e2e in [900.0, 1100.0, 1500.0] {
+        run.on(&cell("gpt-4", e2e, None));
+    }
+    run.on(&cell("gpt-4", 0.0, Some("rate_limited")));
+    for e2e in [300.0, 320.0] {
+        run.on(&cell("smollm2", e2e, None));
+    }
+    let theme = Theme::default();
+    let backend = TestBackend::new(110, 10);
+    let mut terminal = Terminal::new(backend).unwrap();
+    terminal
+        .draw(|f| {
+            f.render_widget(
+                EvalLive {
+                    run: &run,
+                    name: "daily-motivation",
+                    theme: &theme,
+                    now: t0 + Duration::from_secs(4),
+                },
+                f.area(),
+            )
+        })
+        .unwrap();
+    insta::assert_snapshot!(text(terminal.backend().buffer()));
+}

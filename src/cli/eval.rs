@@ -1,7 +1,7 @@
 //! `slam eval SPEC.toml` runs (or resumes) an evaluation; `slam eval show ID` prints its figures.
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -62,6 +62,7 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
         bail!("--sweep: every concurrency must be at least 1");
     }
     let spec = EvalSpec::load(&path, config).map_err(anyhow::Error::msg)?;
+    let name = spec.name.clone();
     let cancel = super::cancel_on_ctrl_c();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let opts = RunOptions {
@@ -70,12 +71,20 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
         sweep: args.sweep.clone(),
     };
     let task = tokio::spawn(runner::run(spec, opts, cancel.clone(), tx));
-    let mut display = Display::new(args.json);
-    while let Some(p) = rx.recv().await {
-        display.on(p)?;
+    let live = !args.json
+        && !args.no_tui
+        && std::io::stdout().is_terminal()
+        && std::io::stderr().is_terminal();
+    if live {
+        crate::tui::eval_live::watch(&name, rx, cancel.clone()).await?;
+    } else {
+        let mut display = Display::new(args.json);
+        while let Some(p) = rx.recv().await {
+            display.on(p)?;
+        }
+        display.done();
     }
     let outcome = task.await.context("the evaluation stopped")??;
-    display.done();
     for e in &outcome.store_errors {
         eprintln!("error: a cell could not be stored: {e}");
     }

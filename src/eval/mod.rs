@@ -5,6 +5,7 @@ pub mod cell;
 pub mod inputs;
 pub mod limiter;
 pub mod plan;
+pub mod progress;
 pub mod runner;
 pub mod show;
 pub mod spec;

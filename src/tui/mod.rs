@@ -4,6 +4,7 @@
 //! driver calls it), and text formats it shares with the CLI come from `report`.
 
 pub mod driver;
+pub mod eval_live;
 pub mod input;
 pub mod terminal;
 pub mod theme;

@@ -1,6 +1,7 @@
 //! One widget per file; each renders from state (and the theme) only: no IO in rendering.
 
 pub mod editor;
+pub mod eval_live;
 pub mod hardware_bar;
 pub mod help;
 pub mod hint_bar;
