@@ -523,3 +523,61 @@ fn the_live_screen_shows_progress_and_q_stops_cleanly() {
     assert!(out.status.success(), "{}", text(&out).1);
     assert_eq!(coordinates(&eval.export(1)).len(), 20);
 }
+
+/// The TUI's session browser lists sessions of every kind, newest first, and opens an eval on
+/// its figures.
+#[test]
+fn the_tui_session_browser_opens_an_eval_on_its_figures() {
+    use common::tmux::{Tmux, slam_env};
+    let fake = FakeServer::answering(Arc::new(|body: &Value| {
+        answer(&format!("Go {}!", user_of(body)))
+    }));
+    let eval = Eval::new(&remote_config("remote", &fake));
+    let spec = eval.write(
+        "spec.toml",
+        &format!(
+            "name = \"browse-me\"\ntemplate = \"{{{{ word }}}}\"\nrepetitions = 2\nwarmup = false\n\n\
+             [[models]]\nname = \"remote\"\n\n[[checks]]\ntype = \"contains\"\nvalue = \"Go\"\n\n{}",
+            inline_inputs(&["a", "b"])
+        ),
+    );
+    let out = eval.run(&["eval", spec.to_str().unwrap(), "--no-tui"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let tmux = Tmux::new("browse");
+    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
+    tmux.session(
+        140,
+        30,
+        &format!(
+            "{} {} --config {} --db {}; echo SLAM_EXIT=$?; sleep 600",
+            slam_env(&eval.sandbox, &cache_home),
+            env!("CARGO_BIN_EXE_slam"),
+            eval.path("config.toml").display(),
+            eval.path("slam.db").display(),
+        ),
+    );
+    tmux.wait_for("the TUI", |s| s.contains("help"), Duration::from_secs(20));
+    tmux.keys(&["C-e"]);
+    let list = tmux.wait_for(
+        "the session list",
+        |s| s.contains("sessions, newest first") && s.contains("browse-me"),
+        Duration::from_secs(10),
+    );
+    assert!(list.contains("eval") && list.contains("remote"), "{list}");
+    tmux.keys(&["Enter"]);
+    let figures = tmux.wait_for(
+        "the eval's figures",
+        |s| s.contains("session 1 · Esc back") && s.contains("cells ok"),
+        Duration::from_secs(10),
+    );
+    assert!(
+        figures.contains("4/4") && figures.contains("contains \"Go\""),
+        "{figures}"
+    );
+    tmux.keys(&["Escape", "Escape", "C-c"]);
+    tmux.wait_for(
+        "slam to quit",
+        |s| s.contains("SLAM_EXIT=0"),
+        Duration::from_secs(10),
+    );
+}

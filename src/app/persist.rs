@@ -23,6 +23,8 @@ use crate::store::{Filter, Store, StoredItem, manifest};
 
 /// Where ratings go, and what this TUI session is.
 pub struct Persistence {
+    /// The database file, for readers beside the writer (the session browser).
+    db_path: Option<std::path::PathBuf>,
     writer: Option<StoreWriter>,
     /// Why there is no writer (shown when a rating cannot be saved).
     unavailable: Option<String>,
@@ -50,6 +52,7 @@ pub struct PersistOptions {
 
 impl Persistence {
     pub fn new(options: PersistOptions, events: UnboundedSender<Event>) -> Self {
+        let db_path = options.store.as_ref().ok().map(|s| s.path().to_path_buf());
         let (writer, unavailable) = match options.store {
             Ok(store) => match StoreWriter::spawn(store, options.session_id) {
                 Ok(w) => (Some(w), None),
@@ -58,6 +61,7 @@ impl Persistence {
             Err(e) => (None, Some(e)),
         };
         Self {
+            db_path,
             writer,
             unavailable,
             session: options.session,
@@ -175,6 +179,10 @@ impl Persistence {
                 let _ = events.send(Event::LeaderboardLoaded { request, result });
             });
         });
+    }
+
+    pub fn db_path(&self) -> Option<&std::path::Path> {
+        self.db_path.as_deref()
     }
 
     /// Write everything queued, then stop the writer.

@@ -37,6 +37,7 @@ pub enum Action {
     CopyFocused,
     RerunFocused,
     ToggleThinking,
+    OpenSessions,
     // Parameters popup.
     OpenParams,
     ParamUp,
@@ -77,7 +78,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 53] = [
+    pub const ALL: [Action; 54] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
@@ -106,6 +107,7 @@ impl Action {
         Action::CopyFocused,
         Action::RerunFocused,
         Action::ToggleThinking,
+        Action::OpenSessions,
         Action::OpenParams,
         Action::ParamUp,
         Action::ParamDown,
@@ -164,6 +166,7 @@ impl Action {
             Action::CopyFocused => "copy this answer",
             Action::RerunFocused => "run this pane again",
             Action::ToggleThinking => "show / fold the models' thinking",
+            Action::OpenSessions => "stored sessions and their figures",
             Action::OpenParams => "parameters (temperature, max tokens, seed, top_p)",
             Action::ParamUp => "previous parameter",
             Action::ParamDown => "next parameter",

@@ -44,6 +44,17 @@ pub enum Effect {
         request: u64,
         session_only: bool,
     },
+    /// List the stored sessions; comes back as `Event::SessionsLoaded`.
+    LoadSessions {
+        request: u64,
+    },
+    /// A session's figures as text (an eval's consistency and checks, else its leaderboard);
+    /// comes back as `Event::FiguresLoaded`.
+    LoadFigures {
+        request: u64,
+        session: i64,
+        kind: String,
+    },
     Quit,
 }
 

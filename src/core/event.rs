@@ -46,6 +46,14 @@ pub enum Event {
         request: u64,
         result: Result<Leaderboard, String>,
     },
+    SessionsLoaded {
+        request: u64,
+        result: Result<Vec<super::state::SessionLine>, String>,
+    },
+    FiguresLoaded {
+        request: u64,
+        result: Result<String, String>,
+    },
 }
 
 /// A stored prompt and its answers, with this rater's ratings in force.

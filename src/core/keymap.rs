@@ -139,7 +139,7 @@ impl fmt::Display for KeyChord {
 }
 
 /// Sections of a keymap file: `global` applies in every mode unless the mode rebinds the key.
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "global",
     "picker",
     "editor",
@@ -148,6 +148,7 @@ const SECTIONS: [&str; 8] = [
     "prompt-file",
     "note",
     "leaderboard",
+    "sessions",
 ];
 
 fn section(mode: Mode) -> &'static str {
@@ -159,6 +160,7 @@ fn section(mode: Mode) -> &'static str {
         Mode::PromptFile => "prompt-file",
         Mode::Note => "note",
         Mode::Leaderboard => "leaderboard",
+        Mode::Sessions => "sessions",
     }
 }
 
@@ -315,6 +317,7 @@ mod tests {
             Mode::PromptFile,
             Mode::Note,
             Mode::Leaderboard,
+            Mode::Sessions,
         ];
         let bound: Vec<Action> = modes
             .iter()

@@ -101,6 +101,14 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Event::ItemLoaded { index, result } => rating::on_item_loaded(state, index, result),
+        Event::SessionsLoaded { request, result } => {
+            sessions::on_sessions_loaded(state, request, result);
+            Vec::new()
+        }
+        Event::FiguresLoaded { request, result } => {
+            sessions::on_figures_loaded(state, request, result);
+            Vec::new()
+        }
         Event::LeaderboardLoaded { request, result } => {
             if request == state.rating.leaderboard_request {
                 state.rating.leaderboard = Some(result);
@@ -140,7 +148,14 @@ fn editing_field(state: &mut AppState) -> &mut String {
 }
 
 fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    if state.mode == Mode::Sessions
+        && !state.help
+        && let Some(effects) = sessions::on_action(state, action)
+    {
+        return effects;
+    }
     match action {
+        Action::OpenSessions => return sessions::open(state),
         Action::Quit => {
             let mut effects = cancel_panes(state, None);
             effects.push(Effect::Quit);
@@ -155,7 +170,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             } else {
                 state.mode = match state.mode {
                     Mode::Note => Mode::Compare,
-                    Mode::Leaderboard => state.previous_mode,
+                    Mode::Leaderboard | Mode::Sessions => state.previous_mode,
                     // A rating session lives in its panes: there is no prompt to edit.
                     Mode::Compare if state.rating.session.is_some() => Mode::Compare,
                     Mode::Compare | Mode::Picker | Mode::PromptFile => Mode::Editor,
@@ -550,5 +565,6 @@ fn save_generation(
 mod rating;
 #[cfg(test)]
 mod rating_tests;
+mod sessions;
 #[cfg(test)]
 mod tests;

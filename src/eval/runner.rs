@@ -163,7 +163,11 @@ pub async fn run(
             prompt_cache: Some(spec.prompt_cache),
             ..LoadOverrides::default()
         }));
-        let mut models = JoinSet::new();
+        // Remote models run side by side (their cost is elsewhere); local models run one after
+        // another, each alone on this machine's CPU, so no local model's latency includes
+        // another's work. A sweep measures every model alone: its capacity is its own.
+        let mut together = JoinSet::new();
+        let mut one_by_one = Vec::new();
         for (index, m) in spec.models.iter().enumerate() {
             let cells: Vec<PlannedCell> = todo
                 .iter()
@@ -190,9 +194,21 @@ pub async fn run(
                 progress: progress.clone(),
                 cancel: cancel.clone(),
             };
-            models.spawn(ctx.run(factory.clone(), cells));
+            let run = ctx.run(factory.clone(), cells);
+            if level.is_some() || m.model.entry.path.is_some() {
+                one_by_one.push(run);
+            } else {
+                together.spawn(run);
+            }
         }
-        while let Some(ran) = models.join_next().await {
+        together.spawn(async move {
+            let mut ran = 0;
+            for run in one_by_one {
+                ran += run.await;
+            }
+            ran
+        });
+        while let Some(ran) = together.join_next().await {
             outcome.ran += ran.unwrap_or(0);
         }
     }

@@ -104,6 +104,22 @@ impl Driver {
                     request,
                     session_only,
                 } => self.store.load_leaderboard(request, session_only),
+                Effect::LoadSessions { request } => super::sessions::load_sessions(
+                    self.store.db_path().map(Into::into),
+                    request,
+                    self.events.clone(),
+                ),
+                Effect::LoadFigures {
+                    request,
+                    session,
+                    kind,
+                } => super::sessions::load_figures(
+                    self.store.db_path().map(Into::into),
+                    request,
+                    session,
+                    kind,
+                    self.events.clone(),
+                ),
                 Effect::Quit => self.quit = true,
             }
         }

@@ -6,6 +6,7 @@
 pub mod driver;
 pub mod eval_live;
 pub mod input;
+pub mod sessions;
 pub mod terminal;
 pub mod theme;
 pub mod widgets;

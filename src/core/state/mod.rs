@@ -3,10 +3,12 @@
 mod pane;
 pub mod params;
 pub mod rating;
+pub mod sessions;
 
 pub use pane::{PaneRow, PaneState, PaneStatus};
 pub use params::ParamsState;
 pub use rating::{RateItem, RateSession, Rated, RatingState, SaveState};
+pub use sessions::{SessionLine, SessionsState};
 
 use super::domain::Prompt;
 use super::hardware::HardwareSnapshot;
@@ -24,6 +26,8 @@ pub enum Mode {
     Note,
     /// Ratings so far: scores, win rates, Bradley–Terry, Elo.
     Leaderboard,
+    /// Every stored session, newest first; one opened on its figures.
+    Sessions,
 }
 
 /// One entry of the model picker.
@@ -85,6 +89,7 @@ pub struct AppState {
     pub rating: RatingState,
     /// Thinking models' thinking shown (else folded to one line), in every pane.
     pub show_thinking: bool,
+    pub sessions: SessionsState,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
@@ -119,6 +124,7 @@ impl AppState {
             prompt_file: String::new(),
             rating: RatingState::new(String::from("me"), false, 0),
             show_thinking: true,
+            sessions: SessionsState::default(),
             dirty: true,
         }
     }

@@ -12,6 +12,7 @@ pub mod params;
 pub mod picker;
 pub mod rating_bar;
 pub mod screen;
+pub mod sessions;
 
 use ratatui::layout::Rect;
 

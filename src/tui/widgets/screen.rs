@@ -53,6 +53,9 @@ impl Screen<'_> {
             }
             Mode::Editor => frame.render_widget(Editor { state, theme }, body),
             Mode::Leaderboard => frame.render_widget(LeaderboardView { state, theme }, body),
+            Mode::Sessions => {
+                frame.render_widget(super::sessions::SessionsView { state, theme }, body)
+            }
             Mode::Compare => {
                 let [body, bar] =
                     Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(body);

@@ -1,0 +1,82 @@
+//! The session browser's reads, off the event loop: the list of sessions and one session's
+//! figures, from a read-only connection beside the writer (WAL: reading never blocks it).
+
+use std::path::{Path, PathBuf};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::core::event::Event;
+use crate::core::leaderboard::{self, RESAMPLES};
+use crate::core::state::SessionLine;
+use crate::eval::show;
+use crate::report::leaderboard::{bar_lines, table_lines};
+use crate::store::{Filter, Store};
+
+pub fn load_sessions(db: Option<PathBuf>, request: u64, events: UnboundedSender<Event>) {
+    std::thread::spawn(move || {
+        let result = db
+            .ok_or_else(|| "no store in this session".to_owned())
+            .and_then(|db| list(&db).map_err(|e| e.to_string()));
+        let _ = events.send(Event::SessionsLoaded { request, result });
+    });
+}
+
+fn list(db: &Path) -> anyhow::Result<Vec<SessionLine>> {
+    let store = Store::open_read(db)?;
+    let mut lines: Vec<SessionLine> = store
+        .sessions()?
+        .into_iter()
+        .map(|s| SessionLine {
+            id: s.id,
+            kind: s.session.kind,
+            name: s.session.name,
+            created: s.session.created_at,
+            models: s.session.models.join(", "),
+            prompts: s.prompts,
+            answers: s.generations,
+            ratings: s.ratings,
+        })
+        .collect();
+    lines.reverse();
+    Ok(lines)
+}
+
+pub fn load_figures(
+    db: Option<PathBuf>,
+    request: u64,
+    session: i64,
+    kind: String,
+    events: UnboundedSender<Event>,
+) {
+    std::thread::spawn(move || {
+        let result = db
+            .ok_or_else(|| "no store in this session".to_owned())
+            .and_then(|db| figures(&db, session, &kind).map_err(|e| e.to_string()));
+        let _ = events.send(Event::FiguresLoaded { request, result });
+    });
+}
+
+/// An eval's consistency, checks and sweep; any other session's leaderboard.
+fn figures(db: &Path, session: i64, kind: &str) -> anyhow::Result<String> {
+    let store = Store::open_read(db)?;
+    if kind == "eval" {
+        let report = show::report(session, &store.export_lines(session)?);
+        return Ok(crate::report::eval::render(&report));
+    }
+    let filter = Filter {
+        session: Some(session),
+        ..Filter::default()
+    };
+    let board = leaderboard::compute(
+        &store.leaderboard_input(&filter)?,
+        RESAMPLES,
+        leaderboard::SEED,
+    );
+    if board.rows.is_empty() {
+        return Ok("no ratings in this session yet (rate it with slam rate --session ID)".into());
+    }
+    let mut lines = table_lines(&board);
+    lines.push(String::new());
+    lines.extend(bar_lines(&board, 80));
+    Ok(lines.join("\n"))
+}
