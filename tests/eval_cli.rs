@@ -581,3 +581,36 @@ fn the_tui_session_browser_opens_an_eval_on_its_figures() {
         Duration::from_secs(10),
     );
 }
+
+/// The example ships with a recorded run: its figures show with no model and no database.
+#[test]
+fn the_recorded_example_shows_with_no_model() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-runs/daily-motivation");
+    let eval = Eval::new("");
+    let out = eval.run(&[
+        "eval",
+        "show",
+        root.join("result.jsonl").to_str().unwrap(),
+        "--json",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    for model in ["smollm2", "gemma3-base"] {
+        assert_eq!(
+            report["consistency"]["models"][model]["cells"], 48,
+            "{model}"
+        );
+        let levels: Vec<u64> = report["sweep"][model]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["concurrency"].as_u64().unwrap())
+            .collect();
+        assert_eq!(levels, [1, 4], "{model}");
+        assert_eq!(report["checks"][model].as_array().unwrap().len(), 4);
+    }
+    // The spec beside it is valid as it stands.
+    let out = eval.run(&["eval", "show", "not-a-file.jsonl"]);
+    assert!(text(&out).1.contains("not a session id"));
+}

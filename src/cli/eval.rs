@@ -16,6 +16,7 @@ use crate::eval::runner::{self, Progress, RunOptions};
 use crate::eval::show;
 use crate::eval::spec::EvalSpec;
 use crate::store::Store;
+use crate::store::records::ExportLine;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -44,16 +45,20 @@ pub struct EvalArgs {
 enum EvalCommand {
     /// The figures of a stored run: consistency per model, check pass rates, sweep throughput.
     Show {
-        /// The session id (see `slam sessions list`).
-        id: i64,
+        /// The session id (see `slam sessions list`), or an exported run (`slam sessions
+        /// export ID`, like sample-runs/daily-motivation/result.jsonl): no database needed.
+        run: String,
         #[arg(long)]
         json: bool,
     },
 }
 
 pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<ExitCode> {
-    if let Some(EvalCommand::Show { id, json }) = args.command {
-        return show_run(db, id, json);
+    if let Some(EvalCommand::Show { run, json }) = args.command {
+        return match run.parse::<i64>() {
+            Ok(id) => show_run(db, id, json),
+            Err(_) => show_file(Path::new(&run), json),
+        };
     }
     let Some(path) = args.spec else {
         bail!("give a spec file: slam eval SPEC.toml");
@@ -115,14 +120,47 @@ fn show_run(db: &Path, id: i64, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The figures of an exported run, read straight from its file.
+fn show_file(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "{}: not a session id, and cannot read it as a file",
+            path.display()
+        )
+    })?;
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: ExportLine = serde_json::from_str(line).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}: not a line of `slam sessions export`: {e}",
+                path.display(),
+                i + 1
+            )
+        })?;
+        lines.push(parsed);
+    }
+    if !lines.iter().any(|l| l.generation.cell.is_some()) {
+        bail!("{}: no eval cells in this file", path.display());
+    }
+    write_report(&show::report(0, &lines), json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_report(db: &Path, session: i64, json: bool) -> anyhow::Result<()> {
     let store = Store::open_read(db)?;
     let report = show::report(session, &store.export_lines(session)?);
+    write_report(&report, json)
+}
+
+fn write_report(report: &show::EvalReport, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        writeln!(out, "{}", serde_json::to_string(report)?)?;
     } else {
-        write!(out, "{}", crate::report::eval::render(&report))?;
+        write!(out, "{}", crate::report::eval::render(report))?;
     }
     Ok(())
 }

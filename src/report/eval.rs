@@ -21,7 +21,11 @@ fn p50_p95(s: &Spread) -> String {
 
 pub fn render(r: &EvalReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "eval {:?} (session {})\n", r.name, r.session);
+    match r.session {
+        0 => writeln!(out, "eval {:?}\n", r.name),
+        id => writeln!(out, "eval {:?} (session {id})\n", r.name),
+    }
+    .ok();
     let header = [
         "model",
         "cells ok",
