@@ -3,6 +3,9 @@
 //! concurrency ÷ per-request latency. The server is measured alone first (a bare client) to
 //! show it is not the limit; then the runner, every cell stored. Run with `make bench`.
 
+mod common;
+use common::cpu_seconds;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -155,23 +158,6 @@ async fn runner_at(port: u16, concurrency: usize, requests: usize) -> (f64, f64)
         outcome.store_errors
     );
     (requests as f64 / wall, cpu / requests as f64 * 1e6)
-}
-
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn main() {
