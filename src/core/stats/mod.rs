@@ -7,6 +7,8 @@
 
 use std::f64::consts::{LN_10, PI};
 
+pub mod agreement;
+
 #[cfg(test)]
 mod tests;
 
