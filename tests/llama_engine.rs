@@ -278,3 +278,52 @@ async fn a_prompt_longer_than_the_context_is_a_typed_error() {
         other => panic!("expected PromptTooLong, got {other:?}"),
     }
 }
+
+/// A JSON schema constrains a local model through llama.cpp's grammar sampler: the answer is
+/// JSON of that shape, whatever the model would have written.
+#[tokio::test]
+async fn a_json_schema_makes_the_answer_parse() {
+    let model = llama::load(&spec(SMOLLM2, TemplateChoice::Auto)).unwrap();
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "verdict": {"enum": ["A", "B", "tie"]},
+            "reason": {"type": "string", "maxLength": 60}
+        },
+        "required": ["verdict", "reason"],
+        "additionalProperties": false
+    });
+    for temperature in [0.0, 0.9] {
+        let params = GenParams {
+            temperature,
+            seed: Some(5),
+            max_tokens: 64,
+            json_schema: Some(schema.clone()),
+            ..greedy(64)
+        };
+        let messages = vec![ChatMessage::new(
+            Role::User,
+            "Which is better, A: 'Paris' or B: 'Lyon', as the capital of France?",
+        )];
+        let rec = run(
+            &*model,
+            GenRequest::new(messages, params),
+            CancellationToken::new(),
+        )
+        .await;
+        assert_eq!(
+            rec.finish_reason,
+            Some(FinishReason::Stop),
+            "{:?}",
+            rec.text
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&rec.text).unwrap_or_else(|e| panic!("{e}: {:?}", rec.text));
+        assert!(
+            ["A", "B", "tie"].contains(&v["verdict"].as_str().unwrap()),
+            "{v}"
+        );
+        assert!(v["reason"].as_str().unwrap().chars().count() <= 60, "{v}");
+        assert_eq!(v.as_object().unwrap().len(), 2, "{v}");
+    }
+}

@@ -28,6 +28,10 @@ pub struct GenParams {
     /// template; `chat_template_kwargs` on open servers); `None`: the model's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thinking: Option<bool>,
+    /// The answer must be JSON of this schema (a judge's verdict): a local model decodes under
+    /// a grammar made from it, a server gets it as `response_format`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_schema: Option<serde_json::Value>,
 }
 
 impl Default for GenParams {
@@ -45,6 +49,7 @@ impl Default for GenParams {
             ignore_eos: false,
             reasoning_effort: None,
             thinking: None,
+            json_schema: None,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod effect;
 pub mod event;
 pub mod generation;
+pub mod grammar;
 pub mod hardware;
 pub mod keymap;
 pub mod leaderboard;

@@ -188,7 +188,12 @@ fn admit(
             answer_cancelled(&pending);
             continue;
         }
-        let prompt = match tokenize(m, &pending.request) {
+        let prepared = tokenize(m, &pending.request).and_then(|prompt| {
+            sampler::build(&pending.request.params, m.model)
+                .map(|sampler| (prompt, sampler))
+                .map_err(|reason| EngineError::Config { reason })
+        });
+        let (prompt, sampler) = match prepared {
             Ok(p) => p,
             Err(error) => {
                 let _ = pending.events.send(GenEvent::Failed {
@@ -219,7 +224,7 @@ fn admit(
             0
         };
         let kept = keep_prefix(ctx, slot, reuse, &mut slots[slot]);
-        runs[slot] = Some(start(m, pending, prompt, kept));
+        runs[slot] = Some(start(pending, prompt, sampler, kept));
     }
 }
 
@@ -287,12 +292,12 @@ fn keep_prefix(ctx: &mut LlamaContext<'_>, slot: usize, keep: usize, cached: &mu
     kept
 }
 
-fn start(m: &Model<'_>, pending: Pending, prompt: Prompt, kept: usize) -> Run {
+fn start(pending: Pending, prompt: Prompt, sampler: LlamaSampler, kept: usize) -> Run {
     let params = &pending.request.params;
     Run {
         split: ThinkingSplitter::new(ThinkingTags::default(), prompt.opens_thinking),
         thought: false,
-        sampler: sampler::build(params, m.model.n_vocab()),
+        sampler,
         plain_greedy: sampler::is_plain_greedy(params),
         text: Utf8Stream::default(),
         stops: StopMatcher::new(&params.stop),

@@ -39,6 +39,13 @@ pub fn request_body(opts: &OpenAiOptions, request: &GenRequest) -> (Value, Vec<P
     if let Some(effort) = &p.reasoning_effort {
         body["reasoning_effort"] = json!(effort);
     }
+    if let Some(schema) = &p.json_schema {
+        // OpenAI's structured outputs; vLLM, SGLang, llama-server and Ollama take it too.
+        body["response_format"] = json!({
+            "type": "json_schema",
+            "json_schema": {"name": "answer", "schema": schema, "strict": true},
+        });
+    }
     let mut changes = Vec::new();
     if caps.strict_openai {
         if p.thinking.is_some() {
