@@ -5,6 +5,7 @@
 pub mod compare;
 mod eval;
 mod generate;
+mod judge;
 mod leaderboard;
 mod models;
 mod rate;
@@ -59,6 +60,9 @@ pub enum Command {
     /// Evaluate models over a feature's prompt set: inputs × models × repetitions, resumable,
     /// with checks and consistency figures (`slam eval show ID` prints a stored run).
     Eval(eval::EvalArgs),
+    /// Judge an eval run's answers against the baseline's with an LLM judge (both orders, a
+    /// disagreement is a tie): win rates, position consistency, length bias.
+    Judge(judge::JudgeArgs),
     /// Per model: scores with 95% CI, win rate (Wilson), Bradley–Terry (bootstrap), Elo.
     Leaderboard(leaderboard::LeaderboardArgs),
     /// List, show, export, import and delete rating sessions.
@@ -212,6 +216,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Tui(args)) => runtime.block_on(tui::run(config, &db, args)),
         Some(Command::Rate(args)) => runtime.block_on(rate::run(config, &db, args)),
         Some(Command::Eval(args)) => runtime.block_on(eval::run(&config, &db, args)),
+        Some(Command::Judge(args)) => runtime.block_on(judge::run(&config, &db, args)),
         Some(Command::Leaderboard(args)) => leaderboard::run(&db, args),
         Some(Command::Sessions(args)) => sessions::run(&db, args),
         None => runtime.block_on(tui::run(config, &db, tui::TuiArgs::default())),

@@ -11,6 +11,7 @@ pub mod event;
 pub mod generation;
 pub mod grammar;
 pub mod hardware;
+pub mod judge;
 pub mod keymap;
 pub mod leaderboard;
 pub mod metrics;

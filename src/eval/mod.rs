@@ -3,6 +3,7 @@
 
 pub mod cell;
 pub mod inputs;
+pub mod judge;
 pub mod limiter;
 pub mod plan;
 pub mod progress;

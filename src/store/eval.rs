@@ -123,3 +123,72 @@ mod tests {
         assert_eq!(shape, [["a0", "b0"], ["a1", "b1"]]);
     }
 }
+
+/// A judge's verdict as stored: the answer it is about (its uid), the judge, the verdict JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVerdict {
+    pub generation: String,
+    pub judge: String,
+    pub verdict: serde_json::Value,
+}
+
+impl Store {
+    /// Generation ids of a session by uid.
+    pub fn generation_ids(&self, session: i64) -> Result<HashMap<String, i64>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT g.uid, g.id FROM generations g JOIN prompts p ON g.prompt_id = p.id
+                 WHERE p.session_id = ?1",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([session], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<_, _>>>())
+            .map_err(|e| self.error(e))?;
+        Ok(rows)
+    }
+
+    pub fn insert_verdict(
+        &self,
+        generation: i64,
+        judge: &str,
+        verdict: &serde_json::Value,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT INTO judge_verdicts (generation_id, judge, verdict, created_at)
+                     VALUES (?1, ?2, ?3, {})",
+                    super::NOW
+                ),
+                params![generation, judge, verdict.to_string()],
+            )
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every verdict on the answers of a session, oldest first.
+    pub fn verdicts(&self, session: i64) -> Result<Vec<StoredVerdict>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT g.uid, v.judge, v.verdict FROM judge_verdicts v
+                 JOIN generations g ON v.generation_id = g.id JOIN prompts p ON g.prompt_id = p.id
+                 WHERE p.session_id = ?1 ORDER BY v.id",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([session], |r| {
+                let text: String = r.get(2)?;
+                Ok(StoredVerdict {
+                    generation: r.get(0)?,
+                    judge: r.get(1)?,
+                    verdict: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))?;
+        Ok(rows)
+    }
+}

@@ -3,7 +3,7 @@
 //! store maps records and typed ratings to rows and back (`sql_types`), imports and exports;
 //! when to save what is decided by its callers (the app layer, the CLI).
 
-mod eval;
+pub mod eval;
 pub mod export;
 pub mod hashes;
 pub mod import;

@@ -1,0 +1,373 @@
+//! `slam judge SESSION`: an LLM judge over an eval run's answers. Each candidate answer is
+//! judged against the baseline's answer to the same input and repetition, in both orders (and
+//! per criterion); every verdict is stored as it comes (resumable) with its prompt, the
+//! template's sha256, the raw reply, tokens and latency. A reply that does not parse gets one
+//! repair request, then is stored as `invalid`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{BackendFactory, LoadOverrides, Models};
+use crate::config::{Config, ResolvedModel};
+use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Role};
+use crate::core::judge::{self, JudgeSummary, JudgedPair, Winner};
+use crate::engine::Backend;
+use crate::engine::GenRequest;
+use crate::engine::runner::Recorder;
+use crate::store::Store;
+use crate::store::manifest::sha256_hex;
+use crate::store::records::ExportLine;
+
+pub struct JudgeOptions {
+    pub judge: String,
+    pub baseline: Option<String>,
+    /// Named criteria (name, description); empty: one overall verdict.
+    pub criteria: Vec<(String, String)>,
+    /// A template replacing the built-in one.
+    pub template: Option<String>,
+    pub max_tokens: u32,
+}
+
+/// One verdict to ask: a candidate answer, the baseline's, a criterion, an order.
+struct Task {
+    candidate: ExportLine,
+    baseline: ExportLine,
+    criterion: Option<(String, String)>,
+    candidate_first: bool,
+}
+
+impl Task {
+    fn key(&self, judge: &str, template_sha: &str) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}",
+            self.candidate.generation.uid,
+            self.baseline.generation.uid,
+            self.criterion.as_ref().map_or("", |c| c.0.as_str()),
+            self.candidate_first,
+            judge,
+            template_sha
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JudgeReport {
+    pub judge: String,
+    pub baseline: String,
+    /// The judge is also one of the compared models: it may prefer its own answers.
+    pub self_preference_risk: bool,
+    pub asked: usize,
+    pub invalid: usize,
+    /// Per candidate model, per criterion ("overall" without criteria).
+    pub models: BTreeMap<String, BTreeMap<String, JudgeSummary>>,
+}
+
+/// Check the options against the session and config: nothing runs on bad input.
+fn prepare(
+    config: &Config,
+    opts: &JudgeOptions,
+) -> anyhow::Result<(ResolvedModel, String, String)> {
+    let mut seen = HashSet::new();
+    for (name, _) in &opts.criteria {
+        if !seen.insert(name.to_lowercase()) {
+            bail!("criterion {name:?} is given twice");
+        }
+    }
+    let template = opts
+        .template
+        .clone()
+        .unwrap_or_else(|| judge::PAIRWISE_TEMPLATE.to_owned());
+    judge::check_template(&template, true).map_err(anyhow::Error::msg)?;
+    let patch = GenParamsPatch {
+        temperature: Some(0.0),
+        max_tokens: Some(opts.max_tokens),
+        seed: Some(0),
+        ..GenParamsPatch::default()
+    };
+    let mut model = config
+        .resolve(&opts.judge, &patch)
+        .map_err(|e| anyhow::anyhow!("the judge: {e}"))?;
+    model.params.json_schema = Some(judge::pairwise_schema());
+    let sha = sha256_hex(template.as_bytes());
+    Ok((model, template, sha))
+}
+
+/// The baseline named in the stored spec (`baseline = true`), if any.
+fn spec_baseline(spec: Option<&str>) -> Option<String> {
+    let value: toml::Value = toml::from_str(spec?).ok()?;
+    value
+        .get("models")?
+        .as_array()?
+        .iter()
+        .find(|m| m.get("baseline").and_then(toml::Value::as_bool) == Some(true))
+        .and_then(|m| m.get("name")?.as_str().map(str::to_owned))
+}
+
+pub async fn run(
+    config: &Config,
+    db: &std::path::Path,
+    session: i64,
+    opts: JudgeOptions,
+    cancel: CancellationToken,
+) -> anyhow::Result<JudgeReport> {
+    let (model, template, template_sha) = prepare(config, &opts)?;
+    let store = Store::open(db)?;
+    let lines = store.export_lines(session)?;
+    if lines.is_empty() {
+        bail!("session {session} has no answers (see `slam sessions list`)");
+    }
+    let baseline = opts
+        .baseline
+        .clone()
+        .or_else(|| spec_baseline(store.session_spec(session).ok().flatten().as_deref()))
+        .context(
+            "no baseline: give --baseline MODEL (or mark one `baseline = true` in the spec)",
+        )?;
+    let plain = |l: &&ExportLine| {
+        l.generation.error_kind.is_none()
+            && l.generation
+                .cell
+                .as_ref()
+                .is_none_or(|c| c.get("level").is_none_or(Value::is_null))
+    };
+    let answers: Vec<&ExportLine> = lines.iter().filter(plain).collect();
+    let by_key: HashMap<(String, i64), &ExportLine> = answers
+        .iter()
+        .filter(|l| l.generation.model == baseline)
+        .map(|l| ((l.prompt.uid.clone(), l.generation.repetition), *l))
+        .collect();
+    if by_key.is_empty() {
+        bail!("session {session} has no answers of the baseline {baseline:?}");
+    }
+    let criteria: Vec<Option<(String, String)>> = if opts.criteria.is_empty() {
+        vec![None]
+    } else {
+        opts.criteria.iter().cloned().map(Some).collect()
+    };
+    let mut tasks = Vec::new();
+    for cand in answers.iter().filter(|l| l.generation.model != baseline) {
+        let Some(base) = by_key.get(&(cand.prompt.uid.clone(), cand.generation.repetition)) else {
+            continue;
+        };
+        for criterion in &criteria {
+            for candidate_first in [true, false] {
+                tasks.push(Task {
+                    candidate: (*cand).clone(),
+                    baseline: (*base).clone(),
+                    criterion: criterion.clone(),
+                    candidate_first,
+                });
+            }
+        }
+    }
+    let done: HashSet<String> = store
+        .verdicts(session)?
+        .into_iter()
+        .filter_map(|v| v.verdict.get("key")?.as_str().map(str::to_owned))
+        .collect();
+    let ids = store.generation_ids(session)?;
+    let factory: Arc<dyn BackendFactory> = Arc::new(Models::new(LoadOverrides::default()));
+    let backend = crate::app::run::open(factory, model.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("the judge {}: {e}", model.name))?;
+    let mut report = JudgeReport {
+        judge: model.name.clone(),
+        self_preference_risk: lines.iter().any(|l| l.generation.model == model.name),
+        baseline: baseline.clone(),
+        ..JudgeReport::default()
+    };
+    for task in tasks {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let key = task.key(&model.name, &template_sha);
+        if done.contains(&key) {
+            continue;
+        }
+        let verdict = ask(&backend, &model.params, &template, &template_sha, &task).await?;
+        report.asked += 1;
+        report.invalid += usize::from(verdict["status"] == "invalid");
+        let Some(id) = ids.get(&task.candidate.generation.uid) else {
+            continue;
+        };
+        let mut stored = verdict;
+        stored["key"] = json!(key);
+        store.insert_verdict(*id, &model.name, &stored)?;
+    }
+    report.models = summaries(&store.verdicts(session)?, &model.name, &template_sha);
+    Ok(report)
+}
+
+/// Ask one verdict (and repair it once if it does not parse).
+async fn ask(
+    backend: &Arc<dyn Backend>,
+    params: &GenParams,
+    template: &str,
+    template_sha: &str,
+    task: &Task,
+) -> anyhow::Result<Value> {
+    let (a, b) = if task.candidate_first {
+        (&task.candidate, &task.baseline)
+    } else {
+        (&task.baseline, &task.candidate)
+    };
+    let criterion = task
+        .criterion
+        .as_ref()
+        .map(|(n, d)| (n.as_str(), d.as_str()));
+    let prompt = judge::render_pairwise(
+        template,
+        &task.candidate.prompt.user,
+        &a.generation.text,
+        &b.generation.text,
+        criterion,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let mut messages = vec![ChatMessage::new(Role::User, prompt.clone())];
+    let first = generate(backend, &messages, params).await;
+    let mut replies = vec![first.clone()];
+    let mut parsed = first
+        .0
+        .as_deref()
+        .map_err(Clone::clone)
+        .and_then(judge::parse_pairwise);
+    if let (Err(why), Ok(text)) = (&parsed, &first.0) {
+        messages.push(ChatMessage::new(Role::Assistant, text.clone()));
+        messages.push(ChatMessage::new(
+            Role::User,
+            format!(
+                "That reply could not be read ({why}). Reply with only the JSON object: \
+                 {{\"reason\": \"one short sentence\", \"verdict\": \"A\" | \"B\" | \"tie\"}}"
+            ),
+        ));
+        let second = generate(backend, &messages, params).await;
+        parsed = second
+            .0
+            .as_deref()
+            .map_err(Clone::clone)
+            .and_then(judge::parse_pairwise);
+        replies.push(second);
+    }
+    let tokens: u32 = replies.iter().map(|r| r.1).sum();
+    let latency_ms: f64 = replies.iter().map(|r| r.2.as_secs_f64() * 1000.0).sum();
+    let raw: Vec<String> = replies
+        .iter()
+        .map(|r| r.0.clone().unwrap_or_else(|e| format!("error: {e}")))
+        .collect();
+    let mut v = json!({
+        "mode": "pairwise",
+        "criterion": task.criterion.as_ref().map(|c| &c.0),
+        "candidate": task.candidate.generation.uid,
+        "candidate_model": task.candidate.generation.model,
+        "baseline": task.baseline.generation.uid,
+        "baseline_model": task.baseline.generation.model,
+        "candidate_first": task.candidate_first,
+        "candidate_chars": task.candidate.generation.text.chars().count(),
+        "baseline_chars": task.baseline.generation.text.chars().count(),
+        "prompt": prompt,
+        "prompt_sha256": sha256_hex(prompt.as_bytes()),
+        "template_sha256": template_sha,
+        "raw": raw,
+        "repaired": replies.len() > 1,
+        "judge_tokens": tokens,
+        "judge_latency_ms": latency_ms,
+    });
+    match parsed {
+        Ok(p) => {
+            v["status"] = json!("ok");
+            v["verdict"] = json!(p.verdict);
+            v["reason"] = json!(p.reason);
+            v["winner"] = json!(judge::winner(p.verdict, task.candidate_first));
+        }
+        Err(why) => {
+            v["status"] = json!("invalid");
+            v["why"] = json!(why);
+        }
+    }
+    Ok(v)
+}
+
+/// One generation: the text (or why none), output tokens, latency.
+async fn generate(
+    backend: &Arc<dyn Backend>,
+    messages: &[ChatMessage],
+    params: &GenParams,
+) -> (Result<String, String>, u32, Duration) {
+    let mut stream = backend.generate(
+        GenRequest::new(messages.to_vec(), params.clone()),
+        CancellationToken::new(),
+    );
+    let mut rec = Recorder::default();
+    while let Some(e) = stream.recv().await {
+        let end = e.is_terminal();
+        rec.on_event(&e);
+        if end {
+            break;
+        }
+    }
+    let m = rec.metrics();
+    let latency = Duration::from_secs_f64(m.e2e_ms / 1000.0);
+    match rec.error {
+        Some(e) => (Err(e.to_string()), m.output_tokens, latency),
+        None => (Ok(rec.text), m.output_tokens, latency),
+    }
+}
+
+/// Per candidate model and criterion: both orders of each pair combined.
+fn summaries(
+    verdicts: &[crate::store::eval::StoredVerdict],
+    judge_name: &str,
+    template_sha: &str,
+) -> BTreeMap<String, BTreeMap<String, JudgeSummary>> {
+    // (candidate model, criterion, candidate answer, baseline answer) → both orders' readings.
+    type PairKey = (String, String, String, String);
+    type Reading = (Winner, usize, usize);
+    let mut pairs: BTreeMap<PairKey, [Option<Reading>; 2]> = BTreeMap::new();
+    for v in verdicts.iter().filter(|v| v.judge == judge_name) {
+        let j = &v.verdict;
+        if j["template_sha256"] != template_sha || j["status"] != "ok" {
+            continue;
+        }
+        let (Ok(w), Some(first)) = (
+            serde_json::from_value::<Winner>(j["winner"].clone()),
+            j["candidate_first"].as_bool(),
+        ) else {
+            continue;
+        };
+        let key = (
+            j["candidate_model"].as_str().unwrap_or_default().to_owned(),
+            j["criterion"].as_str().unwrap_or("overall").to_owned(),
+            j["candidate"].as_str().unwrap_or_default().to_owned(),
+            j["baseline"].as_str().unwrap_or_default().to_owned(),
+        );
+        let lengths = (
+            j["candidate_chars"].as_u64().unwrap_or(0) as usize,
+            j["baseline_chars"].as_u64().unwrap_or(0) as usize,
+        );
+        pairs.entry(key).or_default()[usize::from(!first)] = Some((w, lengths.0, lengths.1));
+    }
+    let mut by: BTreeMap<(String, String), Vec<JudgedPair>> = BTreeMap::new();
+    for ((model, criterion, _, _), [a, b]) in pairs {
+        if let (Some(a), Some(b)) = (a, b) {
+            by.entry((model, criterion)).or_default().push(JudgedPair {
+                candidate_first: a.0,
+                baseline_first: b.0,
+                candidate_chars: a.1,
+                baseline_chars: a.2,
+            });
+        }
+    }
+    let mut out: BTreeMap<String, BTreeMap<String, JudgeSummary>> = BTreeMap::new();
+    for ((model, criterion), list) in by {
+        out.entry(model)
+            .or_default()
+            .insert(criterion, judge::summarize(&list));
+    }
+    out
+}

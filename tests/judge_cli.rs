@@ -1,0 +1,236 @@
+//! `slam judge` end to end: an eval run of two server models with fixed answers, judged by the
+//! local smollm2 under a grammar, by a server that only writes prose, and refused on bad input.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Output;
+use std::sync::Arc;
+
+use common::fake_server::{FakeServer, Step, sse_data, sse_head};
+use common::{Sandbox, text};
+use serde_json::{Value, json};
+
+fn answer(text: &str) -> Vec<Step> {
+    let chunk = |delta: Value, finish: Option<&str>| {
+        sse_data(
+            &json!({"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+                .to_string(),
+        )
+    };
+    vec![
+        sse_head(),
+        chunk(json!({"content": text}), None),
+        chunk(json!({}), Some("stop")),
+        sse_data("[DONE]"),
+    ]
+}
+
+fn user_of(body: &Value) -> String {
+    body["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+struct Run {
+    sandbox: Sandbox,
+    _servers: Vec<FakeServer>,
+    prose: FakeServer,
+}
+
+impl Run {
+    fn path(&self, name: &str) -> PathBuf {
+        self.sandbox.dir.path().join(name)
+    }
+
+    fn slam(&self, args: &[&str]) -> Output {
+        self.sandbox
+            .slam()
+            .arg("--config")
+            .arg(self.path("config.toml"))
+            .arg("--db")
+            .arg(self.path("slam.db"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn verdicts(&self) -> Vec<Value> {
+        let conn = rusqlite::Connection::open(self.path("slam.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT verdict FROM judge_verdicts ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|t| serde_json::from_str(&t.unwrap()).unwrap())
+            .collect()
+    }
+}
+
+/// An eval session (id 1) of `cand` and `base` (the baseline), 2 inputs × 2 repetitions, with
+/// fixed answers of different lengths; and a prose-only judge server.
+fn evaluated() -> Run {
+    let cand = FakeServer::answering(Arc::new(|b: &Value| {
+        answer(&format!(
+            "Good morning {}! Three small steps today.",
+            user_of(b)
+        ))
+    }));
+    let base = FakeServer::answering(Arc::new(|b: &Value| answer(&format!("Go {}.", user_of(b)))));
+    let prose = FakeServer::answering(Arc::new(|_: &Value| {
+        answer("Both answers are fine, but I think the first one is a little warmer.")
+    }));
+    let entry = |name: &str, s: &FakeServer| {
+        format!(
+            "[[models]]\nname = \"{name}\"\nbackend = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\n",
+            s.base_url()
+        )
+    };
+    let sandbox = Sandbox::new();
+    let config = entry("cand", &cand) + &entry("base", &base) + &entry("prose", &prose);
+    std::fs::write(sandbox.dir.path().join("config.toml"), config).unwrap();
+    std::fs::write(
+        sandbox.dir.path().join("spec.toml"),
+        "name = \"j\"\ntemplate = \"{{ name }}\"\nrepetitions = 2\nwarmup = false\n\n\
+         [[models]]\nname = \"base\"\nbaseline = true\n\n[[models]]\nname = \"cand\"\n\n\
+         [[input]]\nname = \"Ana\"\n\n[[input]]\nname = \"Bo\"\n",
+    )
+    .unwrap();
+    let run = Run {
+        sandbox,
+        _servers: vec![cand, base],
+        prose,
+    };
+    let spec = run.path("spec.toml");
+    let out = run.slam(&["eval", spec.to_str().unwrap(), "--no-tui"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    run
+}
+
+#[test]
+fn a_local_judge_under_a_grammar_always_parses_and_both_orders_are_stored() {
+    let run = evaluated();
+    let out = run.slam(&["judge", "1", "--judge", "smollm2", "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        (report["asked"].clone(), report["invalid"].clone()),
+        (json!(8), json!(0))
+    );
+    assert_eq!(report["baseline"], "base", "from the spec");
+    let verdicts = run.verdicts();
+    assert_eq!(verdicts.len(), 8, "4 pairs × 2 orders");
+    let mut pairs: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for v in &verdicts {
+        assert_eq!(v["status"], "ok", "{v}");
+        assert!(
+            ["A", "B", "tie"].contains(&v["verdict"].as_str().unwrap()),
+            "{v}"
+        );
+        assert!(
+            v["reason"].is_string() && v["template_sha256"].is_string(),
+            "{v}"
+        );
+        // The stored prompt shows the answers in the order the judge saw them.
+        let prompt = v["prompt"].as_str().unwrap();
+        let (cand_at, base_at) = (
+            prompt.find("Good morning").unwrap(),
+            prompt.find("\nGo ").unwrap(),
+        );
+        assert_eq!(
+            v["candidate_first"].as_bool().unwrap(),
+            cand_at < base_at,
+            "{prompt}"
+        );
+        pairs
+            .entry(v["candidate"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(v);
+    }
+    assert_eq!(pairs.len(), 4);
+    // Position consistency, counted here from the stored verdicts.
+    let consistent = pairs
+        .values()
+        .filter(|both| {
+            assert_eq!(both.len(), 2);
+            assert_ne!(both[0]["candidate_first"], both[1]["candidate_first"]);
+            both[0]["winner"] == both[1]["winner"]
+        })
+        .count();
+    let summary = &report["models"]["cand"]["overall"];
+    assert_eq!(summary["pairs"], 4);
+    assert_eq!(summary["consistent"], consistent);
+    assert_eq!(
+        summary["position_consistency"],
+        json!(consistent as f64 / 4.0)
+    );
+    // Judged again: every verdict is there already.
+    let again = run.slam(&["judge", "1", "--judge", "smollm2", "--json"]);
+    let report: Value = serde_json::from_str(text(&again).0.trim()).unwrap();
+    assert_eq!(report["asked"], 0);
+    assert_eq!(run.verdicts().len(), 8);
+}
+
+#[test]
+fn a_judge_that_writes_prose_is_invalid_after_exactly_one_repair() {
+    let run = evaluated();
+    let out = run.slam(&["judge", "1", "--judge", "prose", "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "the run completes: {stderr}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        (report["asked"].clone(), report["invalid"].clone()),
+        (json!(8), json!(8))
+    );
+    assert_eq!(
+        run.prose.bodies().len(),
+        16,
+        "one request and one repair per verdict"
+    );
+    let repair = &run.prose.bodies()[1];
+    assert_eq!(repair["messages"].as_array().unwrap().len(), 3, "{repair}");
+    assert!(repair["response_format"]["json_schema"]["schema"].is_object());
+    for v in run.verdicts() {
+        assert_eq!(v["status"], "invalid");
+        assert_eq!(v["raw"].as_array().unwrap().len(), 2);
+        assert!(v["raw"][0].as_str().unwrap().starts_with("Both answers"));
+    }
+}
+
+#[test]
+fn bad_judge_input_is_refused_before_anything_runs() {
+    let run = evaluated();
+    let bad = run.path("bad.j2");
+    std::fs::write(&bad, "Which is better? {{ answer_a }}").unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&["--template", bad.to_str().unwrap()], "{{ answer_b }}"),
+        (
+            &[
+                "--criterion",
+                "clarity=easy",
+                "--criterion",
+                "Clarity=again",
+            ],
+            "given twice",
+        ),
+        (&["--judge", "gpt-9"], "unknown model \"gpt-9\""),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec!["judge", "1"];
+        if !extra.contains(&"--judge") {
+            args.extend(["--judge", "prose"]);
+        }
+        args.extend(extra);
+        let out = run.slam(&args);
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert!(run.prose.bodies().is_empty(), "nothing was asked");
+    assert!(run.verdicts().is_empty());
+}
