@@ -234,3 +234,111 @@ fn bad_judge_input_is_refused_before_anything_runs() {
     assert!(run.prose.bodies().is_empty(), "nothing was asked");
     assert!(run.verdicts().is_empty());
 }
+
+/// Where the humans voted on the same pairs, the judge's agreement with them is reported: the
+/// rate equals a count over the stored verdicts and the votes.
+#[test]
+fn the_judge_is_measured_against_the_human_votes() {
+    let run = evaluated();
+    // Export the run, add a human vote on each candidate/baseline pair, import it anew.
+    let out = run.slam(&["sessions", "export", "1", "--format", "jsonl"]);
+    let mut lines: Vec<Value> = text(&out)
+        .0
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let uid_of = |lines: &[Value], model: &str, user: &str, rep: i64| -> String {
+        lines
+            .iter()
+            .find(|l| l["model"] == model && l["prompt"]["user"] == user && l["repetition"] == rep)
+            .unwrap()["uid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mut votes = Vec::new();
+    for (i, (user, rep)) in [("Ana", 0), ("Ana", 1), ("Bo", 0), ("Bo", 1)]
+        .into_iter()
+        .enumerate()
+    {
+        let (c, b) = (
+            uid_of(&lines, "cand", user, rep),
+            uid_of(&lines, "base", user, rep),
+        );
+        // The candidate wins twice, the baseline once, one tie; shown in both orders.
+        let (a_uid, b_uid, outcome) = match i {
+            0 => (c.clone(), b.clone(), "a"),
+            1 => (b.clone(), c.clone(), "b"),
+            2 => (c.clone(), b.clone(), "b"),
+            _ => (c.clone(), b.clone(), "tie"),
+        };
+        votes.push((c.clone(), b.clone(), i));
+        let rating = json!({"uid": format!("vote{i}"), "kind": "pair", "generation": null,
+            "score": null, "tags": [], "note": null, "gen_a": a_uid, "gen_b": b_uid,
+            "outcome": outcome, "best": null, "worst": null, "ballot": [a_uid, b_uid],
+            "rater": "me", "blind": true, "status": "active", "replaces": null,
+            "created_at": "2026-11-29T10:00:00.000Z"});
+        let owner = lines.iter_mut().find(|l| l["uid"] == json!(a_uid)).unwrap();
+        owner["ratings"].as_array_mut().unwrap().push(rating);
+    }
+    let file = run.path("rated.jsonl");
+    let text_out: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&file, text_out).unwrap();
+    let db2 = run.path("rated.db");
+    let import = run
+        .sandbox
+        .slam()
+        .arg("--db")
+        .arg(&db2)
+        .args(["sessions", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(import.status.success(), "{}", text(&import).1);
+    let out = run
+        .sandbox
+        .slam()
+        .arg("--config")
+        .arg(run.path("config.toml"))
+        .arg("--db")
+        .arg(&db2)
+        .args([
+            "judge",
+            "1",
+            "--judge",
+            "smollm2",
+            "--baseline",
+            "base",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    // The judge's combined verdict per pair, from the stored rows.
+    let conn = rusqlite::Connection::open(&db2).unwrap();
+    let mut stmt = conn.prepare("SELECT verdict FROM judge_verdicts").unwrap();
+    let stored: Vec<Value> = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|t| serde_json::from_str(&t.unwrap()).unwrap())
+        .collect();
+    let combined = |c: &str| -> &str {
+        let both: Vec<&Value> = stored.iter().filter(|v| v["candidate"] == c).collect();
+        assert_eq!(both.len(), 2);
+        if both[0]["winner"] == both[1]["winner"] {
+            both[0]["winner"].as_str().unwrap()
+        } else {
+            "tie"
+        }
+    };
+    let human = ["candidate", "candidate", "baseline", "tie"];
+    let agreed = votes
+        .iter()
+        .filter(|(c, _, i)| combined(c) == human[*i])
+        .count();
+    let h = &report["humans"];
+    assert_eq!(h["items"], 4);
+    assert_eq!(h["rate"], json!(agreed as f64 / 4.0));
+}

@@ -111,5 +111,31 @@ fn render(r: &JudgeReport) -> String {
         ],
         &rows,
     ));
+    let h = &r.humans;
+    if h.items == 0 {
+        out.push_str(
+            "\nno human pair votes on these answers yet: rate them (slam rate --session ID) to see how far the judge agrees with you\n",
+        );
+    } else {
+        let num = |v: Option<f64>| v.map_or_else(|| "–".into(), |x| format!("{x:.2}"));
+        out.push_str(&format!(
+            "\nagreement with your votes: {} votes, {} agree (κ {} [{}, {}]); without ties: {} votes, {} agree (κ {})\n",
+            h.items,
+            pct(h.rate),
+            num(h.kappa),
+            num(h.kappa_low),
+            num(h.kappa_high),
+            h.decisive_items,
+            pct(h.decisive_rate),
+            num(h.decisive_kappa),
+        ));
+        if h.spearman.is_some() {
+            out.push_str(&format!(
+                "model ranking, humans vs judge: Spearman {} · Kendall τ-b {}\n",
+                num(h.spearman),
+                num(h.kendall_tau_b)
+            ));
+        }
+    }
     out
 }

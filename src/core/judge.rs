@@ -3,6 +3,8 @@
 //! orders, a disagreement counts as a tie, and how often the orders agree is the judge's
 //! position consistency.
 
+use std::collections::BTreeMap;
+
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -341,5 +343,156 @@ mod tests {
         )
         .unwrap();
         assert!(criterion.contains("clarity (easy to read)"));
+    }
+}
+
+/// A human's pairwise vote on two answers (by uid).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HumanVote {
+    pub first: String,
+    pub second: String,
+    /// The first answer won, the second won, or neither (tie, both bad): as a `Winner` where
+    /// `Candidate` means "first".
+    pub first_won: Option<bool>,
+}
+
+/// The judge's combined verdict on one pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JudgedOutcome {
+    pub model: String,
+    pub candidate: String,
+    pub baseline: String,
+    pub winner: Winner,
+}
+
+/// How far the judge agrees with the humans on the pairs both judged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HumanAgreement {
+    /// Human votes matched with a judge verdict (each vote an item).
+    pub items: usize,
+    pub rate: Option<f64>,
+    pub kappa: Option<f64>,
+    pub kappa_low: Option<f64>,
+    pub kappa_high: Option<f64>,
+    /// The same without the items either side called a tie.
+    pub decisive_items: usize,
+    pub decisive_rate: Option<f64>,
+    pub decisive_kappa: Option<f64>,
+    /// Per candidate model: win rate against the baseline ((wins + ties / 2) / pairs) by the
+    /// humans and by the judge, on the pairs both judged.
+    pub win_rates: BTreeMap<String, (f64, f64)>,
+    /// Do humans and judge rank the models alike (three models or more)?
+    pub spearman: Option<f64>,
+    pub kendall_tau_b: Option<f64>,
+}
+
+pub fn agreement_with_humans(votes: &[HumanVote], judged: &[JudgedOutcome]) -> HumanAgreement {
+    use super::stats::agreement::{agreement, kendall_tau_b, spearman};
+    let mut human = Vec::new();
+    let mut machine = Vec::new();
+    let mut rates: BTreeMap<String, (f64, f64, f64)> = BTreeMap::new();
+    let score = |w: Winner| match w {
+        Winner::Candidate => 1.0,
+        Winner::Tie => 0.5,
+        Winner::Baseline => 0.0,
+    };
+    for j in judged {
+        for v in votes {
+            let human_winner = if v.first == j.candidate && v.second == j.baseline {
+                match v.first_won {
+                    Some(true) => Winner::Candidate,
+                    Some(false) => Winner::Baseline,
+                    None => Winner::Tie,
+                }
+            } else if v.first == j.baseline && v.second == j.candidate {
+                match v.first_won {
+                    Some(true) => Winner::Baseline,
+                    Some(false) => Winner::Candidate,
+                    None => Winner::Tie,
+                }
+            } else {
+                continue;
+            };
+            human.push(human_winner);
+            machine.push(j.winner);
+            let r = rates.entry(j.model.clone()).or_default();
+            r.0 += score(human_winner);
+            r.1 += score(j.winner);
+            r.2 += 1.0;
+        }
+    }
+    let key = |w: &Winner| match w {
+        Winner::Candidate => 0u8,
+        Winner::Baseline => 1,
+        Winner::Tie => 2,
+    };
+    let (h, m): (Vec<u8>, Vec<u8>) = (
+        human.iter().map(key).collect(),
+        machine.iter().map(key).collect(),
+    );
+    let all = agreement(&h, &m);
+    let (hd, md): (Vec<u8>, Vec<u8>) = h
+        .iter()
+        .zip(&m)
+        .filter(|(a, b)| **a != 2 && **b != 2)
+        .unzip();
+    let decisive = agreement(&hd, &md);
+    let win_rates: BTreeMap<String, (f64, f64)> = rates
+        .into_iter()
+        .map(|(model, (hs, js, n))| (model, (hs / n, js / n)))
+        .collect();
+    let (hr, jr): (Vec<f64>, Vec<f64>) = win_rates.values().copied().unzip();
+    let ranked = win_rates.len() >= 3;
+    HumanAgreement {
+        items: all.n,
+        rate: all.rate,
+        kappa: all.kappa.map(|k| k.estimate),
+        kappa_low: all.kappa.map(|k| k.low),
+        kappa_high: all.kappa.map(|k| k.high),
+        decisive_items: decisive.n,
+        decisive_rate: decisive.rate,
+        decisive_kappa: decisive.kappa.map(|k| k.estimate),
+        spearman: ranked.then(|| spearman(&hr, &jr)).flatten(),
+        kendall_tau_b: ranked.then(|| kendall_tau_b(&hr, &jr)).flatten(),
+        win_rates,
+    }
+}
+
+#[cfg(test)]
+mod human_tests {
+    use super::*;
+
+    #[test]
+    fn votes_are_matched_to_verdicts_in_either_order_by_hand() {
+        let judged = |model: &str, c: &str, b: &str, w| JudgedOutcome {
+            model: model.into(),
+            candidate: c.into(),
+            baseline: b.into(),
+            winner: w,
+        };
+        let vote = |f: &str, s: &str, w| HumanVote {
+            first: f.into(),
+            second: s.into(),
+            first_won: w,
+        };
+        let j = [
+            judged("m1", "c1", "b1", Winner::Candidate),
+            judged("m1", "c2", "b2", Winner::Baseline),
+            judged("m2", "c3", "b3", Winner::Tie),
+        ];
+        let v = [
+            vote("c1", "b1", Some(true)),  // candidate: agrees
+            vote("b2", "c2", Some(true)),  // baseline shown first and won: agrees
+            vote("c3", "b3", Some(false)), // baseline; judge tie: disagrees
+            vote("x", "y", Some(true)),    // no verdict: left out
+        ];
+        let a = agreement_with_humans(&v, &j);
+        assert_eq!(a.items, 3);
+        assert_eq!(a.rate, Some(2.0 / 3.0));
+        assert_eq!((a.decisive_items, a.decisive_rate), (2, Some(1.0)));
+        // m1: humans 1 + 0 of 2 = 0.5, judge the same; m2: humans 0, judge 0.5.
+        assert_eq!(a.win_rates["m1"], (0.5, 0.5));
+        assert_eq!(a.win_rates["m2"], (0.0, 0.5));
+        assert_eq!(a.spearman, None, "two models: no ranking to compare");
     }
 }

@@ -16,7 +16,10 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{BackendFactory, LoadOverrides, Models};
 use crate::config::{Config, ResolvedModel};
 use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Role};
-use crate::core::judge::{self, JudgeSummary, JudgedPair, Winner};
+use crate::core::judge::{
+    self, HumanAgreement, HumanVote, JudgeSummary, JudgedOutcome, JudgedPair, Winner,
+};
+use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
 use crate::engine::Backend;
 use crate::engine::GenRequest;
 use crate::engine::runner::Recorder;
@@ -66,6 +69,8 @@ pub struct JudgeReport {
     pub invalid: usize,
     /// Per candidate model, per criterion ("overall" without criteria).
     pub models: BTreeMap<String, BTreeMap<String, JudgeSummary>>,
+    /// Against the human pair votes on the same answers (overall verdicts).
+    pub humans: HumanAgreement,
 }
 
 /// Check the options against the session and config: nothing runs on bad input.
@@ -200,7 +205,9 @@ pub async fn run(
         stored["key"] = json!(key);
         store.insert_verdict(*id, &model.name, &stored)?;
     }
-    report.models = summaries(&store.verdicts(session)?, &model.name, &template_sha);
+    let (models, outcomes) = summaries(&store.verdicts(session)?, &model.name, &template_sha);
+    report.models = models;
+    report.humans = judge::agreement_with_humans(&human_votes(&lines), &outcomes);
     Ok(report)
 }
 
@@ -319,12 +326,35 @@ async fn generate(
     }
 }
 
-/// Per candidate model and criterion: both orders of each pair combined.
+/// The humans' pair votes in force on the session's answers (every rater's vote an item).
+fn human_votes(lines: &[ExportLine]) -> Vec<HumanVote> {
+    lines
+        .iter()
+        .flat_map(|l| &l.ratings)
+        .filter(|r| r.kind == RatingKind::Pair && r.status == RatingStatus::Active)
+        .filter_map(|r| {
+            Some(HumanVote {
+                first: r.gen_a.clone()?,
+                second: r.gen_b.clone()?,
+                first_won: match r.outcome? {
+                    PairOutcome::A => Some(true),
+                    PairOutcome::B => Some(false),
+                    _ => None,
+                },
+            })
+        })
+        .collect()
+}
+
+type Summaries = BTreeMap<String, BTreeMap<String, JudgeSummary>>;
+
+/// Per candidate model and criterion: both orders of each pair combined; and the overall
+/// verdict of each pair.
 fn summaries(
     verdicts: &[crate::store::eval::StoredVerdict],
     judge_name: &str,
     template_sha: &str,
-) -> BTreeMap<String, BTreeMap<String, JudgeSummary>> {
+) -> (Summaries, Vec<JudgedOutcome>) {
     // (candidate model, criterion, candidate answer, baseline answer) → both orders' readings.
     type PairKey = (String, String, String, String);
     type Reading = (Winner, usize, usize);
@@ -353,8 +383,17 @@ fn summaries(
         pairs.entry(key).or_default()[usize::from(!first)] = Some((w, lengths.0, lengths.1));
     }
     let mut by: BTreeMap<(String, String), Vec<JudgedPair>> = BTreeMap::new();
-    for ((model, criterion, _, _), [a, b]) in pairs {
+    let mut outcomes = Vec::new();
+    for ((model, criterion, candidate, baseline), [a, b]) in pairs {
         if let (Some(a), Some(b)) = (a, b) {
+            if criterion == "overall" {
+                outcomes.push(JudgedOutcome {
+                    model: model.clone(),
+                    candidate,
+                    baseline,
+                    winner: judge::combine(a.0, b.0).0,
+                });
+            }
             by.entry((model, criterion)).or_default().push(JudgedPair {
                 candidate_first: a.0,
                 baseline_first: b.0,
@@ -363,11 +402,11 @@ fn summaries(
             });
         }
     }
-    let mut out: BTreeMap<String, BTreeMap<String, JudgeSummary>> = BTreeMap::new();
+    let mut out: Summaries = BTreeMap::new();
     for ((model, criterion), list) in by {
         out.entry(model)
             .or_default()
             .insert(criterion, judge::summarize(&list));
     }
-    out
+    (out, outcomes)
 }
