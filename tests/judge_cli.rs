@@ -342,3 +342,39 @@ fn the_judge_is_measured_against_the_human_votes() {
     assert_eq!(h["items"], 4);
     assert_eq!(h["rate"], json!(agreed as f64 / 4.0));
 }
+
+/// A `[judge]` table in the spec: `slam eval` judges per criterion once the cells are done.
+#[test]
+fn an_eval_spec_with_a_judge_judges_per_criterion_after_its_cells() {
+    let run = evaluated();
+    let spec = std::fs::read_to_string(run.path("spec.toml")).unwrap()
+        + "\n[judge]\nmodel = \"smollm2\"\nmax_tokens = 96\ncriteria = [\n  \
+           { name = \"clarity\", description = \"easy to read\" },\n  \
+           { name = \"warmth\", description = \"kind and encouraging\" },\n]\n";
+    std::fs::write(
+        run.path("spec2.toml"),
+        spec.replace("name = \"j\"", "name = \"j2\""),
+    )
+    .unwrap();
+    let out = run.slam(&["eval", run.path("spec2.toml").to_str().unwrap(), "--no-tui"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("judge smollm2 vs baseline base"),
+        "{stdout}"
+    );
+    let verdicts = run.verdicts();
+    assert_eq!(verdicts.len(), 16, "4 pairs × 2 criteria × 2 orders");
+    for criterion in ["clarity", "warmth"] {
+        let n = verdicts
+            .iter()
+            .filter(|v| v["criterion"] == criterion)
+            .count();
+        assert_eq!(n, 8, "{criterion}");
+    }
+    assert!(
+        verdicts
+            .iter()
+            .all(|v| v["prompt"].as_str().unwrap().contains("criterion"))
+    );
+}

@@ -68,6 +68,7 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
     }
     let spec = EvalSpec::load(&path, config).map_err(anyhow::Error::msg)?;
     let name = spec.name.clone();
+    let judge = spec.judge.clone();
     let cancel = super::cancel_on_ctrl_c();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let opts = RunOptions {
@@ -100,6 +101,14 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
         );
     }
     print_report(db, outcome.session, args.json)?;
+    if let Some(opts) = judge.filter(|_| !outcome.cancelled) {
+        let report = crate::eval::judge::run(config, db, outcome.session, opts, cancel).await?;
+        if args.json {
+            println!("{}", serde_json::to_string(&report)?);
+        } else {
+            print!("\n{}", super::judge::render(&report));
+        }
+    }
     Ok(if outcome.store_errors.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -72,7 +72,7 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |x| format!("{:.0}%", x * 100.0))
 }
 
-fn render(r: &JudgeReport) -> String {
+pub fn render(r: &JudgeReport) -> String {
     let mut out = format!(
         "judge {} vs baseline {}: {} verdicts asked now, {} invalid\n",
         r.judge, r.baseline, r.asked, r.invalid

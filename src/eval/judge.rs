@@ -27,6 +27,7 @@ use crate::store::Store;
 use crate::store::manifest::sha256_hex;
 use crate::store::records::ExportLine;
 
+#[derive(Debug, Clone)]
 pub struct JudgeOptions {
     pub judge: String,
     pub baseline: Option<String>,
@@ -73,22 +74,28 @@ pub struct JudgeReport {
     pub humans: HumanAgreement,
 }
 
-/// Check the options against the session and config: nothing runs on bad input.
-fn prepare(
-    config: &Config,
-    opts: &JudgeOptions,
-) -> anyhow::Result<(ResolvedModel, String, String)> {
+/// The options' own faults: duplicate criteria, a template that hides an answer.
+pub fn check(opts: &JudgeOptions) -> Result<String, String> {
     let mut seen = HashSet::new();
     for (name, _) in &opts.criteria {
         if !seen.insert(name.to_lowercase()) {
-            bail!("criterion {name:?} is given twice");
+            return Err(format!("criterion {name:?} is given twice"));
         }
     }
     let template = opts
         .template
         .clone()
         .unwrap_or_else(|| judge::PAIRWISE_TEMPLATE.to_owned());
-    judge::check_template(&template, true).map_err(anyhow::Error::msg)?;
+    judge::check_template(&template, true)?;
+    Ok(template)
+}
+
+/// Check the options against the config: nothing runs on bad input.
+fn prepare(
+    config: &Config,
+    opts: &JudgeOptions,
+) -> anyhow::Result<(ResolvedModel, String, String)> {
+    let template = check(opts).map_err(anyhow::Error::msg)?;
     let patch = GenParamsPatch {
         temperature: Some(0.0),
         max_tokens: Some(opts.max_tokens),

@@ -44,6 +44,26 @@ struct SpecFile {
     models: Vec<SpecModel>,
     #[serde(default)]
     checks: Vec<Spanned<CheckSpec>>,
+    /// An LLM judge run over the answers once the cells are done.
+    judge: Option<Spanned<JudgeSpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JudgeSpec {
+    model: String,
+    #[serde(default)]
+    criteria: Vec<CriterionSpec>,
+    /// A pairwise prompt template file, relative to the spec.
+    template: Option<String>,
+    max_tokens: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CriterionSpec {
+    name: String,
+    description: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,6 +116,8 @@ pub struct EvalSpec {
     pub checks: Vec<CheckSpec>,
     /// Compiled checks per input, in `inputs` order.
     pub compiled: Vec<Vec<(String, Check)>>,
+    /// The judge to run after the cells (`[judge]`), checked like the rest.
+    pub judge: Option<crate::eval::judge::JudgeOptions>,
 }
 
 impl std::fmt::Debug for EvalSpec {
@@ -176,7 +198,14 @@ impl EvalSpec {
                     .collect::<Result<Vec<_>, _>>()
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let judge = match &file.judge {
+            None => None,
+            Some(j) => {
+                Some(judge_options(j.get_ref(), &base, config).map_err(|e| at(j.span(), e))?)
+            }
+        };
         Ok(EvalSpec {
+            judge,
             name: file.name.clone(),
             path: path.to_path_buf(),
             text: text.to_owned(),
@@ -325,6 +354,38 @@ fn resolve_models(
         ));
     }
     Ok(models)
+}
+
+/// The `[judge]` table as options, checked: the model exists, criteria are unique, a template
+/// shows the judge both answers.
+fn judge_options(
+    j: &JudgeSpec,
+    base: &Path,
+    config: &Config,
+) -> Result<crate::eval::judge::JudgeOptions, String> {
+    config
+        .resolve(&j.model, &GenParamsPatch::default())
+        .map_err(|e| format!("[judge]: {e}"))?;
+    let template = match &j.template {
+        Some(f) => {
+            let p = base.join(f);
+            Some(std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?)
+        }
+        None => None,
+    };
+    let opts = crate::eval::judge::JudgeOptions {
+        judge: j.model.clone(),
+        baseline: None,
+        criteria: j
+            .criteria
+            .iter()
+            .map(|c| (c.name.clone(), c.description.clone()))
+            .collect(),
+        template,
+        max_tokens: j.max_tokens.unwrap_or(160),
+    };
+    crate::eval::judge::check(&opts).map_err(|e| format!("[judge]: {e}"))?;
+    Ok(opts)
 }
 
 /// `over`'s set fields replace `base`'s.
@@ -485,6 +546,38 @@ mod tests {
         assert!(err.contains(":11:") && err.contains("regex"), "{err}");
         let err = spec(&format!("{base}{MODELS}")).unwrap_err();
         assert!(err.contains("no inputs"), "{err}");
+    }
+
+    #[test]
+    fn a_judge_table_is_checked_before_anything_runs() {
+        let base = format!(
+            "name = \"t\"\ntemplate = \"Hi {{{{ name }}}}\"\n[[input]]\nname = \"A\"\n{MODELS}"
+        );
+        let ok = spec(&format!(
+            "{base}[judge]\nmodel = \"smollm2\"\ncriteria = [{{ name = \"clarity\", description = \"clear\" }}]\n"
+        ))
+        .unwrap();
+        let judge = ok.judge.unwrap();
+        assert_eq!((judge.judge.as_str(), judge.criteria.len()), ("smollm2", 1));
+        let err = spec(&format!("{base}[judge]\nmodel = \"gpt-9\"\n")).unwrap_err();
+        assert!(
+            err.contains(":11:") && err.contains("unknown model \"gpt-9\""),
+            "{err}"
+        );
+        let err = spec(&format!(
+            "{base}[judge]\nmodel = \"smollm2\"\ncriteria = [{{ name = \"a\", description = \"x\" }}, {{ name = \"A\", description = \"y\" }}]\n"
+        ))
+        .unwrap_err();
+        assert!(err.contains("given twice"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("j.txt"), "Is {{ answer_a }} good?").unwrap();
+        let text = format!("{base}[judge]\nmodel = \"smollm2\"\ntemplate = \"j.txt\"\n");
+        let err =
+            EvalSpec::parse(&text, &dir.path().join("s.toml"), &Config::default()).unwrap_err();
+        assert!(
+            err.contains("{{ question }}") && err.contains("{{ answer_b }}"),
+            "{err}"
+        );
     }
 
     #[test]
