@@ -1,7 +1,8 @@
 //! The local engine beyond one cold generation: (d) TTFT of a repeated prompt against the
 //! same prompt cold, with the prompt cache; (e) four sequences at once in one context against
 //! llama.cpp's llama-batched-bench (built from the same llama.cpp: `scripts/build-llama-tools`)
-//! for the same sizes and threads. Run with `make bench`.
+//! for the same sizes and threads; (f) decoding a judge's verdict under its JSON schema's
+//! grammar against unconstrained decoding of the same number of tokens. Run with `make bench`.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -42,6 +43,67 @@ fn main() -> Result<(), Error> {
     }
     repeated_prompt_ttft(&runtime, &smollm2)?;
     four_sequences(&runtime, &smollm2)?;
+    grammar_decode(&runtime, &smollm2)?;
+    Ok(())
+}
+
+/// (f) A pairwise verdict decoded under the grammar of its JSON schema, then the same number of
+/// tokens decoded freely (end of generation ignored): decode tok/s of each, medians.
+fn grammar_decode(runtime: &tokio::runtime::Runtime, path: &std::path::Path) -> Result<(), Error> {
+    let model = load(
+        path,
+        LlamaOptions {
+            n_threads: Some(THREADS),
+            prompt_cache: Some(false),
+            ..LlamaOptions::default()
+        },
+    )?;
+    let prompt = slam::core::judge::render_pairwise(
+        slam::core::judge::PAIRWISE_TEMPLATE,
+        "Write a short motivational message for Ana, who runs every morning.",
+        "Good morning Ana! Every step of your run today is a step toward May.",
+        "Go Ana.",
+        None,
+    )?;
+    let run = |params: GenParams| -> Result<Recorder, Error> {
+        let request = GenRequest::new(vec![ChatMessage::new(Role::User, prompt.clone())], params);
+        let rec = runtime.block_on(collect(model.generate(request, CancellationToken::new())));
+        match rec.error {
+            Some(e) => Err(e.into()),
+            None => Ok(rec),
+        }
+    };
+    let (mut constrained, mut free, mut tokens) = (Vec::new(), Vec::new(), 0);
+    for i in 0..RUNS {
+        let verdict = run(GenParams {
+            temperature: 0.7,
+            seed: Some(i as u32),
+            max_tokens: 160,
+            json_schema: Some(slam::core::judge::pairwise_schema()),
+            ..GenParams::default()
+        })?;
+        let m = verdict.metrics();
+        tokens = m.output_tokens;
+        constrained.extend(m.decode_tokens_per_s);
+        let same_length = run(GenParams {
+            temperature: 0.7,
+            seed: Some(i as u32),
+            max_tokens: m.output_tokens.max(2),
+            ignore_eos: true,
+            ..GenParams::default()
+        })?;
+        free.extend(same_length.metrics().decode_tokens_per_s);
+    }
+    let (c, f) = (
+        median(&constrained).unwrap_or(0.0),
+        median(&free).unwrap_or(0.0),
+    );
+    println!(
+        "\n(f) a judge's verdict, smollm2, {THREADS} threads, median of {RUNS} (last verdict {tokens} tokens)\n"
+    );
+    println!("| under the schema's grammar tok/s | unconstrained, same length tok/s | ratio |");
+    println!("|---:|---:|---:|");
+    println!("| {c:.1} | {f:.1} | {:.2} |", c / f.max(f64::MIN_POSITIVE));
     Ok(())
 }
 
