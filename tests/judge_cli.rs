@@ -169,6 +169,13 @@ fn a_local_judge_under_a_grammar_always_parses_and_both_orders_are_stored() {
         summary["position_consistency"],
         json!(consistent as f64 / 4.0)
     );
+    // `slam eval show` carries the judge's figures from the stored verdicts.
+    let shown = run.slam(&["eval", "show", "1", "--json"]);
+    let shown: Value = serde_json::from_str(text(&shown).0.trim()).unwrap();
+    assert_eq!(shown["judges"][0]["judge"], "smollm2");
+    assert_eq!(shown["judges"][0]["models"]["cand"]["overall"], *summary);
+    let shown = run.slam(&["eval", "show", "1"]);
+    assert!(text(&shown).0.contains("judge smollm2 vs baseline base"));
     // Judged again: every verdict is there already.
     let again = run.slam(&["judge", "1", "--judge", "smollm2", "--json"]);
     let report: Value = serde_json::from_str(text(&again).0.trim()).unwrap();

@@ -106,7 +106,7 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
         if args.json {
             println!("{}", serde_json::to_string(&report)?);
         } else {
-            print!("\n{}", super::judge::render(&report));
+            print!("\n{}", crate::report::judge::render(&report));
         }
     }
     Ok(if outcome.store_errors.is_empty() {
@@ -160,7 +160,8 @@ fn show_file(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
 
 fn print_report(db: &Path, session: i64, json: bool) -> anyhow::Result<()> {
     let store = Store::open_read(db)?;
-    let report = show::report(session, &store.export_lines(session)?);
+    let mut report = show::report(session, &store.export_lines(session)?);
+    report.judges = crate::eval::judge::stored_reports(&store, session)?;
     write_report(&report, json)
 }
 

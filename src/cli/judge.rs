@@ -7,8 +7,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::config::Config;
-use crate::eval::judge::{self, JudgeOptions, JudgeReport};
-use crate::report::metrics::render_table;
+use crate::eval::judge::{self, JudgeOptions};
 
 #[derive(Debug, Args)]
 pub struct JudgeArgs {
@@ -63,79 +62,7 @@ pub async fn run(config: &Config, db: &Path, args: JudgeArgs) -> anyhow::Result<
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        print!("{}", render(&report));
+        print!("{}", crate::report::judge::render(&report));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), |x| format!("{:.0}%", x * 100.0))
-}
-
-pub fn render(r: &JudgeReport) -> String {
-    let mut out = format!(
-        "judge {} vs baseline {}: {} verdicts asked now, {} invalid\n",
-        r.judge, r.baseline, r.asked, r.invalid
-    );
-    if r.self_preference_risk {
-        out.push_str(&format!(
-            "warning: {} is also one of the compared models: judges tend to prefer their own answers\n",
-            r.judge
-        ));
-    }
-    out.push('\n');
-    let rows: Vec<Vec<String>> = r
-        .models
-        .iter()
-        .flat_map(|(model, by)| {
-            by.iter().map(move |(criterion, s)| {
-                vec![
-                    model.clone(),
-                    criterion.clone(),
-                    s.pairs.to_string(),
-                    format!("{}/{}/{}", s.candidate_wins, s.ties, s.baseline_wins),
-                    pct(s.position_consistency),
-                    pct(s.longer_won),
-                ]
-            })
-        })
-        .collect();
-    out.push_str(&render_table(
-        &[
-            "model",
-            "criterion",
-            "pairs",
-            "win/tie/loss",
-            "same in both orders",
-            "longer answer won",
-        ],
-        &rows,
-    ));
-    let h = &r.humans;
-    if h.items == 0 {
-        out.push_str(
-            "\nno human pair votes on these answers yet: rate them (slam rate --session ID) to see how far the judge agrees with you\n",
-        );
-    } else {
-        let num = |v: Option<f64>| v.map_or_else(|| "–".into(), |x| format!("{x:.2}"));
-        out.push_str(&format!(
-            "\nagreement with your votes: {} votes, {} agree (κ {} [{}, {}]); without ties: {} votes, {} agree (κ {})\n",
-            h.items,
-            pct(h.rate),
-            num(h.kappa),
-            num(h.kappa_low),
-            num(h.kappa_high),
-            h.decisive_items,
-            pct(h.decisive_rate),
-            num(h.decisive_kappa),
-        ));
-        if h.spearman.is_some() {
-            out.push_str(&format!(
-                "model ranking, humans vs judge: Spearman {} · Kendall τ-b {}\n",
-                num(h.spearman),
-                num(h.kendall_tau_b)
-            ));
-        }
-    }
-    out
 }

@@ -60,7 +60,7 @@ impl Task {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct JudgeReport {
     pub judge: String,
     pub baseline: String,
@@ -216,6 +216,56 @@ pub async fn run(
     report.models = models;
     report.humans = judge::agreement_with_humans(&human_votes(&lines), &outcomes);
     Ok(report)
+}
+
+/// Every judge's figures over a session, from its stored verdicts (one report per judge and
+/// template).
+pub fn stored_reports(store: &Store, session: i64) -> anyhow::Result<Vec<JudgeReport>> {
+    let verdicts = store.verdicts(session)?;
+    let mut judges: Vec<(String, String)> = verdicts
+        .iter()
+        .filter_map(|v| {
+            let sha = v.verdict.get("template_sha256")?.as_str()?;
+            Some((v.judge.clone(), sha.to_owned()))
+        })
+        .collect();
+    judges.sort();
+    judges.dedup();
+    if judges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lines = store.export_lines(session)?;
+    let votes = human_votes(&lines);
+    Ok(judges
+        .into_iter()
+        .map(|(name, sha)| {
+            let mine: Vec<&crate::store::eval::StoredVerdict> = verdicts
+                .iter()
+                .filter(|v| v.judge == name && v.verdict["template_sha256"] == sha.as_str())
+                .collect();
+            let (models, outcomes) = summaries(
+                &mine.iter().map(|v| (*v).clone()).collect::<Vec<_>>(),
+                &name,
+                &sha,
+            );
+            JudgeReport {
+                self_preference_risk: lines.iter().any(|l| l.generation.model == name),
+                baseline: mine
+                    .first()
+                    .and_then(|v| v.verdict["baseline_model"].as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                asked: mine.len(),
+                invalid: mine
+                    .iter()
+                    .filter(|v| v.verdict["status"] == "invalid")
+                    .count(),
+                models,
+                humans: judge::agreement_with_humans(&votes, &outcomes),
+                judge: name,
+            }
+        })
+        .collect())
 }
 
 /// Ask one verdict (and repair it once if it does not parse).

@@ -20,6 +20,9 @@ pub struct EvalReport {
     pub checks: BTreeMap<String, Vec<PassRate>>,
     /// Per model, per concurrency level (sweeps only).
     pub sweep: BTreeMap<String, Vec<SweepLevel>>,
+    /// The judges' figures (from the store; none for a report read from a file).
+    #[serde(default, skip_deserializing, skip_serializing_if = "Vec::is_empty")]
+    pub judges: Vec<super::judge::JudgeReport>,
 }
 
 /// One concurrency level of a sweep: what the model sustained.
@@ -111,6 +114,7 @@ pub fn report(session: i64, lines: &[ExportLine]) -> EvalReport {
             })
             .collect(),
         sweep,
+        judges: Vec::new(),
     }
 }
 

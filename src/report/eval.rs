@@ -91,6 +91,10 @@ pub fn render(r: &EvalReport) -> String {
             &rows,
         ));
     }
+    for judge in &r.judges {
+        out.push('\n');
+        out.push_str(&super::judge::render(judge));
+    }
     if !r.sweep.is_empty() {
         let _ = writeln!(out, "\nsweep (throughput per concurrency)");
         let rows: Vec<Vec<String>> = r

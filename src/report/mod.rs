@@ -9,5 +9,6 @@
 
 pub mod eval;
 pub mod events;
+pub mod judge;
 pub mod leaderboard;
 pub mod metrics;

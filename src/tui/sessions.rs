@@ -60,7 +60,8 @@ pub fn load_figures(
 fn figures(db: &Path, session: i64, kind: &str) -> anyhow::Result<String> {
     let store = Store::open_read(db)?;
     if kind == "eval" {
-        let report = show::report(session, &store.export_lines(session)?);
+        let mut report = show::report(session, &store.export_lines(session)?);
+        report.judges = crate::eval::judge::stored_reports(&store, session)?;
         return Ok(crate::report::eval::render(&report));
     }
     let filter = Filter {
