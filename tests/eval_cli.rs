@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::fake_server::{FakeServer, Step, response, sse_data, sse_head};
+use common::fake_server::{
+    FakeServer, Step, last_user_message, response, sse_head, streamed_answer,
+};
 use common::servers::{TestServer, venv_bin};
 use common::{Sandbox, text};
 use serde_json::{Value, json};
@@ -95,36 +97,6 @@ fn remote_config(name: &str, fake: &FakeServer) -> String {
          max_retries = 2\n",
         fake.base_url()
     )
-}
-
-/// A streamed answer as an OpenAI-compatible server sends it, in two chunks.
-fn answer(text: &str) -> Vec<Step> {
-    let chunk = |delta: Value, finish: Option<&str>| {
-        sse_data(
-            &json!({"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
-                .to_string(),
-        )
-    };
-    let half = text
-        .char_indices()
-        .nth(text.chars().count() / 2)
-        .map_or(0, |(i, _)| i);
-    vec![
-        sse_head(),
-        chunk(json!({"content": &text[..half]}), None),
-        chunk(json!({"content": &text[half..]}), None),
-        chunk(json!({}), Some("stop")),
-        sse_data("[DONE]"),
-    ]
-}
-
-fn user_of(body: &Value) -> String {
-    body["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn inline_inputs(ids: &[&str]) -> String {
@@ -232,13 +204,16 @@ fn assert_same(expected: &Value, got: &Value, path: &str) {
 fn slow_server(delay: Duration) -> FakeServer {
     FakeServer::answering(Arc::new(move |body: &Value| {
         let mut steps = vec![Step::Sleep(delay)];
-        steps.extend(answer(&format!("About {}.", user_of(body))));
+        steps.extend(streamed_answer(&format!(
+            "About {}.",
+            last_user_message(body)
+        )));
         steps
     }))
 }
 
 fn cell_of(body: &Value) -> (String, i64) {
-    (user_of(body), body["seed"].as_i64().unwrap())
+    (last_user_message(body), body["seed"].as_i64().unwrap())
 }
 
 #[test]
@@ -319,19 +294,21 @@ fn a_killed_run_resumes_with_only_the_missing_cells_and_a_changed_template_is_re
 #[test]
 fn faults_are_retried_or_recorded_per_cell_and_the_run_completes() {
     let throttled = Arc::new(AtomicBool::new(false));
-    let fake = FakeServer::answering(Arc::new(move |body: &Value| match user_of(body).as_str() {
-        "fail" => response(
-            500,
-            &[("Content-Type", "application/json")],
-            r#"{"error":{"message":"The server had an error while processing your request."}}"#,
-        ),
-        "stall" => vec![sse_head(), Step::Sleep(Duration::from_secs(8))],
-        "busy" if !throttled.swap(true, Ordering::SeqCst) => response(
-            429,
-            &[("Retry-After", "1"), ("Content-Type", "application/json")],
-            r#"{"error":{"message":"Rate limit reached for requests"}}"#,
-        ),
-        other => answer(&format!("Fine: {other}.")),
+    let fake = FakeServer::answering(Arc::new(move |body: &Value| {
+        match last_user_message(body).as_str() {
+            "fail" => response(
+                500,
+                &[("Content-Type", "application/json")],
+                r#"{"error":{"message":"The server had an error while processing your request."}}"#,
+            ),
+            "stall" => vec![sse_head(), Step::Sleep(Duration::from_secs(8))],
+            "busy" if !throttled.swap(true, Ordering::SeqCst) => response(
+                429,
+                &[("Retry-After", "1"), ("Content-Type", "application/json")],
+                r#"{"error":{"message":"Rate limit reached for requests"}}"#,
+            ),
+            other => streamed_answer(&format!("Fine: {other}.")),
+        }
     }));
     let eval = Eval::new(&remote_config("remote", &fake));
     let spec = eval.write(
@@ -356,7 +333,7 @@ fn faults_are_retried_or_recorded_per_cell_and_the_run_completes() {
         .bodies()
         .iter()
         .zip(fake.request_times())
-        .filter(|(b, _)| user_of(b) == "busy")
+        .filter(|(b, _)| last_user_message(b) == "busy")
         .map(|(_, t)| t)
         .collect();
     assert_eq!(busy.len(), 2, "the 429 was retried once");
@@ -375,7 +352,9 @@ fn faults_are_retried_or_recorded_per_cell_and_the_run_completes() {
 
 #[test]
 fn requests_per_minute_is_never_exceeded_in_any_sixty_seconds() {
-    let fake = FakeServer::answering(Arc::new(|body: &Value| answer(&user_of(body))));
+    let fake = FakeServer::answering(Arc::new(|body: &Value| {
+        streamed_answer(&last_user_message(body))
+    }));
     let eval = Eval::new(&remote_config("remote", &fake));
     let ids: Vec<String> = (0..13).map(|i| format!("i{i}")).collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -413,12 +392,12 @@ fn checks_give_each_answer_its_verdict_and_each_model_its_pass_rates() {
         ("broken", r#"Sure! {"message""#),
     ];
     let fake = FakeServer::answering(Arc::new(move |body: &Value| {
-        let id = user_of(body);
+        let id = last_user_message(body);
         let text = answers
             .iter()
             .find(|(k, _)| *k == id)
             .map_or("?", |(_, t)| *t);
-        answer(text)
+        streamed_answer(text)
     }));
     let eval = Eval::new(&remote_config("remote", &fake));
     let spec = eval.write(
@@ -530,7 +509,7 @@ fn the_live_screen_shows_progress_and_q_stops_cleanly() {
 fn the_tui_session_browser_opens_an_eval_on_its_figures() {
     use common::tmux::{Tmux, slam_env};
     let fake = FakeServer::answering(Arc::new(|body: &Value| {
-        answer(&format!("Go {}!", user_of(body)))
+        streamed_answer(&format!("Go {}!", last_user_message(body)))
     }));
     let eval = Eval::new(&remote_config("remote", &fake));
     let spec = eval.write(

@@ -8,33 +8,9 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::sync::Arc;
 
-use common::fake_server::{FakeServer, Step, sse_data, sse_head};
+use common::fake_server::{FakeServer, last_user_message, streamed_answer};
 use common::{Sandbox, text};
 use serde_json::{Value, json};
-
-fn answer(text: &str) -> Vec<Step> {
-    let chunk = |delta: Value, finish: Option<&str>| {
-        sse_data(
-            &json!({"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
-                .to_string(),
-        )
-    };
-    vec![
-        sse_head(),
-        chunk(json!({"content": text}), None),
-        chunk(json!({}), Some("stop")),
-        sse_data("[DONE]"),
-    ]
-}
-
-fn user_of(body: &Value) -> String {
-    body["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
 
 struct Run {
     sandbox: Sandbox,
@@ -75,14 +51,16 @@ impl Run {
 /// fixed answers of different lengths; and a prose-only judge server.
 fn evaluated() -> Run {
     let cand = FakeServer::answering(Arc::new(|b: &Value| {
-        answer(&format!(
+        streamed_answer(&format!(
             "Good morning {}! Three small steps today.",
-            user_of(b)
+            last_user_message(b)
         ))
     }));
-    let base = FakeServer::answering(Arc::new(|b: &Value| answer(&format!("Go {}.", user_of(b)))));
+    let base = FakeServer::answering(Arc::new(|b: &Value| {
+        streamed_answer(&format!("Go {}.", last_user_message(b)))
+    }));
     let prose = FakeServer::answering(Arc::new(|_: &Value| {
-        answer("Both answers are fine, but I think the first one is a little warmer.")
+        streamed_answer("Both answers are fine, but I think the first one is a little warmer.")
     }));
     let entry = |name: &str, s: &FakeServer| {
         format!(

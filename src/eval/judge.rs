@@ -243,11 +243,7 @@ pub fn stored_reports(store: &Store, session: i64) -> anyhow::Result<Vec<JudgeRe
                 .iter()
                 .filter(|v| v.judge == name && v.verdict["template_sha256"] == sha.as_str())
                 .collect();
-            let (models, outcomes) = summaries(
-                &mine.iter().map(|v| (*v).clone()).collect::<Vec<_>>(),
-                &name,
-                &sha,
-            );
+            let (models, outcomes) = summaries(&verdicts, &name, &sha);
             JudgeReport {
                 self_preference_risk: lines.iter().any(|l| l.generation.model == name),
                 baseline: mine

@@ -61,15 +61,12 @@ impl Store {
 
     /// The session's prompts by item (an eval's input id).
     pub fn prompts_by_item(&self, session: i64) -> Result<HashMap<String, i64>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT item, id FROM prompts WHERE session_id = ?1 AND item IS NOT NULL")
-            .map_err(|e| self.error(e))?;
-        let rows = stmt
-            .query_map([session], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<_, _>>>())
-            .map_err(|e| self.error(e))?;
-        Ok(rows)
+        let rows = self.query(
+            "SELECT item, id FROM prompts WHERE session_id = ?1 AND item IS NOT NULL",
+            [session],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(rows.into_iter().collect())
     }
 }
 
@@ -135,18 +132,13 @@ pub struct StoredVerdict {
 impl Store {
     /// Generation ids of a session by uid.
     pub fn generation_ids(&self, session: i64) -> Result<HashMap<String, i64>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT g.uid, g.id FROM generations g JOIN prompts p ON g.prompt_id = p.id
-                 WHERE p.session_id = ?1",
-            )
-            .map_err(|e| self.error(e))?;
-        let rows = stmt
-            .query_map([session], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<_, _>>>())
-            .map_err(|e| self.error(e))?;
-        Ok(rows)
+        let rows = self.query(
+            "SELECT g.uid, g.id FROM generations g JOIN prompts p ON g.prompt_id = p.id
+             WHERE p.session_id = ?1",
+            [session],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(rows.into_iter().collect())
     }
 
     pub fn insert_verdict(
@@ -170,25 +162,19 @@ impl Store {
 
     /// Every verdict on the answers of a session, oldest first.
     pub fn verdicts(&self, session: i64) -> Result<Vec<StoredVerdict>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT g.uid, v.judge, v.verdict FROM judge_verdicts v
-                 JOIN generations g ON v.generation_id = g.id JOIN prompts p ON g.prompt_id = p.id
-                 WHERE p.session_id = ?1 ORDER BY v.id",
-            )
-            .map_err(|e| self.error(e))?;
-        let rows = stmt
-            .query_map([session], |r| {
+        self.query(
+            "SELECT g.uid, v.judge, v.verdict FROM judge_verdicts v
+             JOIN generations g ON v.generation_id = g.id JOIN prompts p ON g.prompt_id = p.id
+             WHERE p.session_id = ?1 ORDER BY v.id",
+            [session],
+            |r| {
                 let text: String = r.get(2)?;
                 Ok(StoredVerdict {
                     generation: r.get(0)?,
                     judge: r.get(1)?,
                     verdict: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
                 })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.error(e))?;
-        Ok(rows)
+            },
+        )
     }
 }

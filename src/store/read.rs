@@ -268,7 +268,7 @@ impl Store {
     }
 
     /// Run a query and map its rows; errors name the database.
-    fn query<T>(
+    pub(super) fn query<T>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,

@@ -169,3 +169,22 @@ pub fn good_stream(words: &[&str]) -> Vec<Step> {
     steps.push(sse_data("[DONE]"));
     steps
 }
+
+/// `text` streamed in two chunks (split mid-way, on a character boundary).
+pub fn streamed_answer(text: &str) -> Vec<Step> {
+    let half = text
+        .char_indices()
+        .nth(text.chars().count() / 2)
+        .map_or(0, |(i, _)| i);
+    good_stream(&[&text[..half], &text[half..]])
+}
+
+/// The last message of a chat-completion request (what the model was asked).
+pub fn last_user_message(body: &serde_json::Value) -> String {
+    body["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}

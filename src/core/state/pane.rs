@@ -147,24 +147,26 @@ impl PaneState {
     }
 
     /// Rows `start..start + height` of the pane's text, as `row_count` counts them.
+    /// Each part is asked only for its visible rows: a frame costs the same at 100k rows.
     pub fn rows(&self, start: usize, height: usize) -> impl Iterator<Item = PaneRow<'_>> {
-        let notes = self.notes.rows(0, self.note_rows()).map(PaneRow::Note);
+        let end = start + height;
+        // The rows of a part that lie in start..end, given where the part begins and its length.
+        let window = |begin: usize, len: usize| {
+            let from = start.clamp(begin, begin + len) - begin;
+            let to = end.clamp(begin, begin + len) - begin;
+            (from, to - from)
+        };
+        let n_notes = self.note_rows();
         let head = self.thinking_rows();
-        let header = (head > 0).then_some(PaneRow::ThinkingHeader);
-        let thinking = self
-            .thinking
-            .rows(0, head.saturating_sub(1))
-            .map(PaneRow::Thinking);
-        let answer = self
-            .text
-            .rows(0, self.text.row_count())
-            .map(PaneRow::Answer);
-        notes
-            .chain(header)
-            .chain(thinking)
-            .chain(answer)
-            .skip(start)
-            .take(height)
+        let (from, n) = window(0, n_notes);
+        let notes = self.notes.rows(from, n).map(PaneRow::Note);
+        let header =
+            (head > 0 && (start..end).contains(&n_notes)).then_some(PaneRow::ThinkingHeader);
+        let (from, n) = window(n_notes + 1, head.saturating_sub(1));
+        let thinking = self.thinking.rows(from, n).map(PaneRow::Thinking);
+        let (from, n) = window(n_notes + head, self.text.row_count());
+        let answer = self.text.rows(from, n).map(PaneRow::Answer);
+        notes.chain(header).chain(thinking).chain(answer)
     }
 
     pub fn set_text_width(&mut self, width: u16) {
@@ -180,6 +182,43 @@ impl PaneState {
             max
         } else {
             self.scroll.min(max)
+        }
+    }
+}
+
+#[cfg(test)]
+mod rows_tests {
+    use super::*;
+
+    /// Every window of rows equals the same window of the whole list, shown or folded.
+    #[test]
+    fn a_window_of_rows_equals_the_whole_list_sliced() {
+        let mut pane = PaneState::new("m".into(), 1, 10);
+        pane.add_note(&ParamChange {
+            param: "temperature".into(),
+            replaced_by: None,
+            reason: "a reasoning model takes only its default".into(),
+            learned: false,
+            rejected_value: None,
+        });
+        pane.thinking
+            .push_str("first think about it, then think again");
+        pane.text
+            .push_str("the answer comes in several short rows here");
+        for show in [true, false] {
+            pane.show_thinking = show;
+            let all: Vec<PaneRow> = pane.rows(0, usize::MAX / 2).collect();
+            assert_eq!(all.len(), pane.row_count());
+            for start in 0..=all.len() {
+                for height in 0..=all.len() + 1 {
+                    let want: Vec<PaneRow> = all.iter().copied().skip(start).take(height).collect();
+                    assert_eq!(
+                        pane.rows(start, height).collect::<Vec<_>>(),
+                        want,
+                        "{start}+{height}"
+                    );
+                }
+            }
         }
     }
 }
