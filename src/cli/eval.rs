@@ -69,6 +69,7 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
     let spec = EvalSpec::load(&path, config).map_err(anyhow::Error::msg)?;
     let name = spec.name.clone();
     let judge = spec.judge.clone();
+    let similarity = spec.similarity.clone();
     let cancel = super::cancel_on_ctrl_c();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let opts = RunOptions {
@@ -102,11 +103,24 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
     }
     print_report(db, outcome.session, args.json)?;
     if let Some(opts) = judge.filter(|_| !outcome.cancelled) {
-        let report = crate::eval::judge::run(config, db, outcome.session, opts, cancel).await?;
+        let report =
+            crate::eval::judge::run(config, db, outcome.session, opts, cancel.clone()).await?;
         if args.json {
             println!("{}", serde_json::to_string(&report)?);
         } else {
             print!("\n{}", crate::report::judge::render(&report));
+        }
+    }
+    if let Some(opts) = similarity.filter(|_| !outcome.cancelled && !cancel.is_cancelled()) {
+        let (db, session) = (db.to_path_buf(), outcome.session);
+        let report = tokio::task::spawn_blocking(move || {
+            crate::eval::similarity::run(&db, session, &opts, &cancel)
+        })
+        .await??;
+        if args.json {
+            println!("{}", serde_json::to_string(&report)?);
+        } else {
+            print!("\n{}", crate::report::similarity::render(&report));
         }
     }
     Ok(if outcome.store_errors.is_empty() {
@@ -162,6 +176,7 @@ fn print_report(db: &Path, session: i64, json: bool) -> anyhow::Result<()> {
     let store = Store::open_read(db)?;
     let mut report = show::report(session, &store.export_lines(session)?);
     report.judges = crate::eval::judge::stored_reports(&store, session)?;
+    report.similarity = crate::eval::similarity::stored_report(&store, session)?;
     write_report(&report, json)
 }
 

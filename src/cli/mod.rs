@@ -10,6 +10,7 @@ mod leaderboard;
 mod models;
 mod rate;
 mod sessions;
+mod similarity;
 mod tui;
 
 use std::io::Read;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Judge an eval run's answers against the baseline's with an LLM judge (both orders, a
     /// disagreement is a tie): win rates, position consistency, length bias.
     Judge(judge::JudgeArgs),
+    /// Each answer's similarity to the baseline's answers by sentence embedding
+    /// (all-MiniLM-L6-v2, as in SLaM), the SLaM reading, and stability across repetitions.
+    Similarity(similarity::SimilarityArgs),
     /// Per model: scores with 95% CI, win rate (Wilson), Bradley–Terry (bootstrap), Elo.
     Leaderboard(leaderboard::LeaderboardArgs),
     /// List, show, export, import and delete rating sessions.
@@ -217,6 +221,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Rate(args)) => runtime.block_on(rate::run(config, &db, args)),
         Some(Command::Eval(args)) => runtime.block_on(eval::run(&config, &db, args)),
         Some(Command::Judge(args)) => runtime.block_on(judge::run(&config, &db, args)),
+        Some(Command::Similarity(args)) => runtime.block_on(similarity::run(&db, args)),
         Some(Command::Leaderboard(args)) => leaderboard::run(&db, args),
         Some(Command::Sessions(args)) => sessions::run(&db, args),
         None => runtime.block_on(tui::run(config, &db, tui::TuiArgs::default())),

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod rating;
 pub mod recording;
 pub mod reducer;
+pub mod similarity;
 pub mod source_pos;
 pub mod state;
 pub mod stats;

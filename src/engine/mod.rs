@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod chat_template;
+pub mod embed;
 pub mod error;
 pub mod gguf;
 pub mod llama;

@@ -8,18 +8,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use super::answers;
 use crate::app::{BackendFactory, LoadOverrides, Models};
 use crate::config::{Config, ResolvedModel};
 use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Role};
-use crate::core::judge::{
-    self, HumanAgreement, HumanVote, JudgeSummary, JudgedOutcome, JudgedPair, Winner,
-};
-use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
+use crate::core::judge::{self, HumanAgreement, JudgeSummary, JudgedOutcome, JudgedPair, Winner};
 use crate::engine::Backend;
 use crate::engine::GenRequest;
 use crate::engine::runner::Recorder;
@@ -110,17 +108,6 @@ fn prepare(
     Ok((model, template, sha))
 }
 
-/// The baseline named in the stored spec (`baseline = true`), if any.
-fn spec_baseline(spec: Option<&str>) -> Option<String> {
-    let value: toml::Value = toml::from_str(spec?).ok()?;
-    value
-        .get("models")?
-        .as_array()?
-        .iter()
-        .find(|m| m.get("baseline").and_then(toml::Value::as_bool) == Some(true))
-        .and_then(|m| m.get("name")?.as_str().map(str::to_owned))
-}
-
 pub async fn run(
     config: &Config,
     db: &std::path::Path,
@@ -134,21 +121,8 @@ pub async fn run(
     if lines.is_empty() {
         bail!("session {session} has no answers (see `slam sessions list`)");
     }
-    let baseline = opts
-        .baseline
-        .clone()
-        .or_else(|| spec_baseline(store.session_spec(session).ok().flatten().as_deref()))
-        .context(
-            "no baseline: give --baseline MODEL (or mark one `baseline = true` in the spec)",
-        )?;
-    let plain = |l: &&ExportLine| {
-        l.generation.error_kind.is_none()
-            && l.generation
-                .cell
-                .as_ref()
-                .is_none_or(|c| c.get("level").is_none_or(Value::is_null))
-    };
-    let answers: Vec<&ExportLine> = lines.iter().filter(plain).collect();
+    let baseline = answers::baseline(&store, session, opts.baseline.as_deref())?;
+    let answers = answers::plain(&lines);
     let by_key: HashMap<(String, i64), &ExportLine> = answers
         .iter()
         .filter(|l| l.generation.model == baseline)
@@ -214,7 +188,7 @@ pub async fn run(
     }
     let (models, outcomes) = summaries(&store.verdicts(session)?, &model.name, &template_sha);
     report.models = models;
-    report.humans = judge::agreement_with_humans(&human_votes(&lines), &outcomes);
+    report.humans = judge::agreement_with_humans(&answers::human_votes(&lines), &outcomes);
     Ok(report)
 }
 
@@ -235,7 +209,7 @@ pub fn stored_reports(store: &Store, session: i64) -> anyhow::Result<Vec<JudgeRe
         return Ok(Vec::new());
     }
     let lines = store.export_lines(session)?;
-    let votes = human_votes(&lines);
+    let votes = answers::human_votes(&lines);
     Ok(judges
         .into_iter()
         .map(|(name, sha)| {
@@ -377,26 +351,6 @@ async fn generate(
         Some(e) => (Err(e.to_string()), m.output_tokens, latency),
         None => (Ok(rec.text), m.output_tokens, latency),
     }
-}
-
-/// The humans' pair votes in force on the session's answers (every rater's vote an item).
-fn human_votes(lines: &[ExportLine]) -> Vec<HumanVote> {
-    lines
-        .iter()
-        .flat_map(|l| &l.ratings)
-        .filter(|r| r.kind == RatingKind::Pair && r.status == RatingStatus::Active)
-        .filter_map(|r| {
-            Some(HumanVote {
-                first: r.gen_a.clone()?,
-                second: r.gen_b.clone()?,
-                first_won: match r.outcome? {
-                    PairOutcome::A => Some(true),
-                    PairOutcome::B => Some(false),
-                    _ => None,
-                },
-            })
-        })
-        .collect()
 }
 
 type Summaries = BTreeMap<String, BTreeMap<String, JudgeSummary>>;

@@ -1,6 +1,7 @@
 //! Evaluation runs: a feature's prompt set × models × repetitions (`slam eval SPEC.toml`),
 //! resumable cell by cell, with checks and consistency figures.
 
+pub mod answers;
 pub mod cell;
 pub mod inputs;
 pub mod judge;
@@ -9,5 +10,6 @@ pub mod plan;
 pub mod progress;
 pub mod runner;
 pub mod show;
+pub mod similarity;
 pub mod spec;
 mod writer;

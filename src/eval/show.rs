@@ -23,6 +23,9 @@ pub struct EvalReport {
     /// The judges' figures (from the store; none for a report read from a file).
     #[serde(default, skip_deserializing, skip_serializing_if = "Vec::is_empty")]
     pub judges: Vec<super::judge::JudgeReport>,
+    /// Similarity to the baseline by embedding (from the store).
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<crate::core::similarity::SimilarityReport>,
 }
 
 /// One concurrency level of a sweep: what the model sustained.
@@ -115,6 +118,7 @@ pub fn report(session: i64, lines: &[ExportLine]) -> EvalReport {
             .collect(),
         sweep,
         judges: Vec::new(),
+        similarity: None,
     }
 }
 

@@ -46,6 +46,16 @@ struct SpecFile {
     checks: Vec<Spanned<CheckSpec>>,
     /// An LLM judge run over the answers once the cells are done.
     judge: Option<Spanned<JudgeSpec>>,
+    /// Similarity to the baseline by sentence embedding, once the cells are done.
+    similarity: Option<Spanned<SimilaritySpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimilaritySpec {
+    /// A sentence-transformers model directory, relative to the spec (default:
+    /// all-MiniLM-L6-v2 from `make models`).
+    embedder: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +128,8 @@ pub struct EvalSpec {
     pub compiled: Vec<Vec<(String, Check)>>,
     /// The judge to run after the cells (`[judge]`), checked like the rest.
     pub judge: Option<crate::eval::judge::JudgeOptions>,
+    /// Similarity to the baseline to compute after the cells (`[similarity]`).
+    pub similarity: Option<crate::eval::similarity::SimilarityOptions>,
 }
 
 impl std::fmt::Debug for EvalSpec {
@@ -204,8 +216,16 @@ impl EvalSpec {
                 Some(judge_options(j.get_ref(), &base, config).map_err(|e| at(j.span(), e))?)
             }
         };
+        let similarity = match &file.similarity {
+            None => None,
+            Some(t) => Some(
+                similarity_options(t.get_ref(), &base, file.models.iter().any(|m| m.baseline))
+                    .map_err(|e| at(t.span(), e))?,
+            ),
+        };
         Ok(EvalSpec {
             judge,
+            similarity,
             name: file.name.clone(),
             path: path.to_path_buf(),
             text: text.to_owned(),
@@ -386,6 +406,36 @@ fn judge_options(
     };
     crate::eval::judge::check(&opts).map_err(|e| format!("[judge]: {e}"))?;
     Ok(opts)
+}
+
+/// The `[similarity]` table as options, checked: a baseline to compare with, an embedder
+/// directory that holds a model.
+fn similarity_options(
+    t: &SimilaritySpec,
+    base: &Path,
+    has_baseline: bool,
+) -> Result<crate::eval::similarity::SimilarityOptions, String> {
+    if !has_baseline {
+        return Err(
+            "[similarity]: no baseline to compare with: mark one model `baseline = true`".into(),
+        );
+    }
+    let dir = t.embedder.as_ref().map(|d| base.join(d));
+    let shown = dir
+        .clone()
+        .unwrap_or_else(crate::eval::similarity::default_embedder_dir);
+    for f in ["config.json", "model.safetensors", "tokenizer.json"] {
+        if !shown.join(f).is_file() {
+            return Err(format!(
+                "[similarity]: {}: {f} is missing (run `make models` to fetch all-MiniLM-L6-v2)",
+                shown.display()
+            ));
+        }
+    }
+    Ok(crate::eval::similarity::SimilarityOptions {
+        baseline: None,
+        embedder: dir,
+    })
 }
 
 /// `over`'s set fields replace `base`'s.
@@ -578,6 +628,32 @@ mod tests {
             err.contains("{{ question }}") && err.contains("{{ answer_b }}"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_similarity_table_needs_a_baseline_and_an_embedder() {
+        let base = format!(
+            "name = \"t\"\ntemplate = \"Hi {{{{ name }}}}\"\n[[input]]\nname = \"A\"\n{MODELS}"
+        );
+        let without = base.replace("baseline = true\n", "");
+        let err = spec(&format!("{without}[similarity]\n")).unwrap_err();
+        assert!(err.contains(":10:") && err.contains("no baseline"), "{err}");
+        let with_baseline = base;
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{with_baseline}[similarity]\nembedder = \"nowhere\"\n");
+        let err =
+            EvalSpec::parse(&text, &dir.path().join("s.toml"), &Config::default()).unwrap_err();
+        assert!(
+            err.contains("nowhere") && err.contains("config.json is missing"),
+            "{err}"
+        );
+        for f in ["config.json", "model.safetensors", "tokenizer.json"] {
+            std::fs::create_dir_all(dir.path().join("e")).unwrap();
+            std::fs::write(dir.path().join("e").join(f), "{}").unwrap();
+        }
+        let text = format!("{with_baseline}[similarity]\nembedder = \"e\"\n");
+        let ok = EvalSpec::parse(&text, &dir.path().join("s.toml"), &Config::default()).unwrap();
+        assert_eq!(ok.similarity.unwrap().embedder, Some(dir.path().join("e")));
     }
 
     #[test]

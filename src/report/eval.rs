@@ -95,6 +95,10 @@ pub fn render(r: &EvalReport) -> String {
         out.push('\n');
         out.push_str(&super::judge::render(judge));
     }
+    if let Some(similarity) = &r.similarity {
+        out.push('\n');
+        out.push_str(&super::similarity::render(similarity));
+    }
     if !r.sweep.is_empty() {
         let _ = writeln!(out, "\nsweep (throughput per concurrency)");
         let rows: Vec<Vec<String>> = r

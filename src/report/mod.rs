@@ -6,9 +6,11 @@
 //! - `events`: JSON event lines, the recording format.
 //! - `leaderboard`: the leaderboard table and bar chart.
 //! - `eval`: an evaluation run's figures.
+//! - `judge`, `similarity`: automatic quality figures over an evaluation run.
 
 pub mod eval;
 pub mod events;
 pub mod judge;
 pub mod leaderboard;
 pub mod metrics;
+pub mod similarity;

@@ -3,6 +3,7 @@
 //! store maps records and typed ratings to rows and back (`sql_types`), imports and exports;
 //! when to save what is decided by its callers (the app layer, the CLI).
 
+pub mod embeddings;
 pub mod eval;
 pub mod export;
 pub mod hashes;

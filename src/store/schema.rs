@@ -111,4 +111,13 @@ ALTER TABLE generations ADD COLUMN cell TEXT;         -- JSON: the cell's identi
 ALTER TABLE generations ADD COLUMN checks TEXT;       -- JSON: the spec's checks on the answer
 ALTER TABLE generations ADD COLUMN concurrency INTEGER; -- the sweep level it ran at
 "#,
+    r#"
+-- Sentence embeddings of answers (similarity to the baseline), one per answer and embedder.
+CREATE TABLE embeddings (
+    generation_id INTEGER NOT NULL REFERENCES generations(id) ON DELETE CASCADE,
+    embedder    TEXT NOT NULL,             -- model name and the sha256 of its weights
+    vector      BLOB NOT NULL,             -- f32 little-endian
+    PRIMARY KEY (generation_id, embedder)
+);
+"#,
 ];
