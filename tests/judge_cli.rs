@@ -36,14 +36,7 @@ impl Run {
     }
 
     fn verdicts(&self) -> Vec<Value> {
-        let conn = rusqlite::Connection::open(self.path("slam.db")).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT verdict FROM judge_verdicts ORDER BY id")
-            .unwrap();
-        stmt.query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .map(|t| serde_json::from_str(&t.unwrap()).unwrap())
-            .collect()
+        stored_verdicts(&self.path("slam.db"))
     }
 }
 
@@ -192,8 +185,13 @@ fn bad_judge_input_is_refused_before_anything_runs() {
     let run = evaluated();
     let bad = run.path("bad.j2");
     std::fs::write(&bad, "Which is better? {{ answer_a }}").unwrap();
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 5] = [
         (&["--template", bad.to_str().unwrap()], "{{ answer_b }}"),
+        (
+            &["--mode", "grade", "--template", bad.to_str().unwrap()],
+            "{{ question }}",
+        ),
+        (&["--rubric", "kind"], "for grading (mode grade)"),
         (
             &[
                 "--criterion",
@@ -220,27 +218,72 @@ fn bad_judge_input_is_refused_before_anything_runs() {
     assert!(run.verdicts().is_empty());
 }
 
+/// The run's answers as exported lines.
+fn exported(run: &Run) -> Vec<Value> {
+    let out = run.slam(&["sessions", "export", "1", "--format", "jsonl"]);
+    text(&out)
+        .0
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn uid_of(lines: &[Value], model: &str, user: &str, rep: i64) -> String {
+    lines
+        .iter()
+        .find(|l| l["model"] == model && l["prompt"]["user"] == user && l["repetition"] == rep)
+        .unwrap()["uid"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A human rating as `slam sessions export` writes it.
+fn rating(uid: &str, kind: &str) -> Value {
+    json!({"uid": uid, "kind": kind, "generation": null,
+        "score": null, "tags": [], "note": null, "gen_a": null, "gen_b": null,
+        "outcome": null, "best": null, "worst": null, "ballot": [],
+        "rater": "me", "blind": true, "status": "active", "replaces": null,
+        "created_at": "2026-11-29T10:00:00.000Z"})
+}
+
+/// Import the lines into a new database (the run's session 1 again, with the ratings added).
+fn imported(run: &Run, lines: &[Value]) -> PathBuf {
+    let file = run.path("rated.jsonl");
+    let text_out: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&file, text_out).unwrap();
+    let db2 = run.path("rated.db");
+    let import = run
+        .sandbox
+        .slam()
+        .arg("--db")
+        .arg(&db2)
+        .args(["sessions", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(import.status.success(), "{}", text(&import).1);
+    db2
+}
+
+fn stored_verdicts(db: &std::path::Path) -> Vec<Value> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT verdict FROM judge_verdicts ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|t| serde_json::from_str(&t.unwrap()).unwrap())
+        .collect()
+}
+
 /// Where the humans voted on the same pairs, the judge's agreement with them is reported: the
 /// rate equals a count over the stored verdicts and the votes.
 #[test]
 fn the_judge_is_measured_against_the_human_votes() {
     let run = evaluated();
     // Export the run, add a human vote on each candidate/baseline pair, import it anew.
-    let out = run.slam(&["sessions", "export", "1", "--format", "jsonl"]);
-    let mut lines: Vec<Value> = text(&out)
-        .0
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let uid_of = |lines: &[Value], model: &str, user: &str, rep: i64| -> String {
-        lines
-            .iter()
-            .find(|l| l["model"] == model && l["prompt"]["user"] == user && l["repetition"] == rep)
-            .unwrap()["uid"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let mut lines = exported(&run);
     let mut votes = Vec::new();
     for (i, (user, rep)) in [("Ana", 0), ("Ana", 1), ("Bo", 0), ("Bo", 1)]
         .into_iter()
@@ -258,28 +301,15 @@ fn the_judge_is_measured_against_the_human_votes() {
             _ => (c.clone(), b.clone(), "tie"),
         };
         votes.push((c.clone(), b.clone(), i));
-        let rating = json!({"uid": format!("vote{i}"), "kind": "pair", "generation": null,
-            "score": null, "tags": [], "note": null, "gen_a": a_uid, "gen_b": b_uid,
-            "outcome": outcome, "best": null, "worst": null, "ballot": [a_uid, b_uid],
-            "rater": "me", "blind": true, "status": "active", "replaces": null,
-            "created_at": "2026-11-29T10:00:00.000Z"});
+        let mut vote = rating(&format!("vote{i}"), "pair");
+        vote["gen_a"] = json!(a_uid);
+        vote["gen_b"] = json!(b_uid);
+        vote["outcome"] = json!(outcome);
+        vote["ballot"] = json!([a_uid, b_uid]);
         let owner = lines.iter_mut().find(|l| l["uid"] == json!(a_uid)).unwrap();
-        owner["ratings"].as_array_mut().unwrap().push(rating);
+        owner["ratings"].as_array_mut().unwrap().push(vote);
     }
-    let file = run.path("rated.jsonl");
-    let text_out: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    std::fs::write(&file, text_out).unwrap();
-    let db2 = run.path("rated.db");
-    let import = run
-        .sandbox
-        .slam()
-        .arg("--db")
-        .arg(&db2)
-        .args(["sessions", "import"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(import.status.success(), "{}", text(&import).1);
+    let db2 = imported(&run, &lines);
     let out = run
         .sandbox
         .slam()
@@ -302,13 +332,7 @@ fn the_judge_is_measured_against_the_human_votes() {
     assert!(out.status.success(), "{stderr}");
     let report: Value = serde_json::from_str(stdout.trim()).unwrap();
     // The judge's combined verdict per pair, from the stored rows.
-    let conn = rusqlite::Connection::open(&db2).unwrap();
-    let mut stmt = conn.prepare("SELECT verdict FROM judge_verdicts").unwrap();
-    let stored: Vec<Value> = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|t| serde_json::from_str(&t.unwrap()).unwrap())
-        .collect();
+    let stored = stored_verdicts(&db2);
     let combined = |c: &str| -> &str {
         let both: Vec<&Value> = stored.iter().filter(|v| v["candidate"] == c).collect();
         assert_eq!(both.len(), 2);
@@ -362,4 +386,113 @@ fn an_eval_spec_with_a_judge_judges_per_criterion_after_its_cells() {
             .iter()
             .all(|v| v["prompt"].as_str().unwrap().contains("criterion"))
     );
+}
+
+/// Grading: every answer graded 1–5 under the grade schema's grammar; with a reference, the
+/// baseline's answer is shown and the baseline is not graded; the figures equal counts over
+/// the stored rows, and the human scores on the same answers are compared.
+#[test]
+fn a_local_judge_grades_each_answer_and_is_compared_with_human_scores() {
+    let run = evaluated();
+    let mut lines = exported(&run);
+    // Human scores on the four candidate answers: 5, 4, 2, 1.
+    let mut human = BTreeMap::new();
+    for (i, (user, rep, score)) in [("Ana", 0, 5), ("Ana", 1, 4), ("Bo", 0, 2), ("Bo", 1, 1)]
+        .into_iter()
+        .enumerate()
+    {
+        let uid = uid_of(&lines, "cand", user, rep);
+        let mut r = rating(&format!("score{i}"), "score");
+        r["generation"] = json!(uid);
+        r["score"] = json!(score);
+        human.insert(uid.clone(), score);
+        let owner = lines.iter_mut().find(|l| l["uid"] == json!(uid)).unwrap();
+        owner["ratings"].as_array_mut().unwrap().push(r);
+    }
+    let db2 = imported(&run, &lines);
+    let judge = |extra: &[&str]| -> Value {
+        let out = run
+            .sandbox
+            .slam()
+            .arg("--config")
+            .arg(run.path("config.toml"))
+            .arg("--db")
+            .arg(&db2)
+            .args([
+                "judge", "1", "--judge", "smollm2", "--mode", "grade", "--json",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{extra:?}: {stderr}");
+        serde_json::from_str(stdout.trim()).unwrap()
+    };
+    let report = judge(&[]);
+    assert_eq!(
+        (report["asked"].clone(), report["invalid"].clone()),
+        (json!(8), json!(0))
+    );
+    let stored = stored_verdicts(&db2);
+    assert_eq!(stored.len(), 8, "2 models × 2 inputs × 2 repetitions");
+    let mut by_model: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut judged = BTreeMap::new();
+    for v in &stored {
+        assert_eq!(
+            (v["mode"].as_str(), v["status"].as_str()),
+            (Some("grade"), Some("ok")),
+            "{v}"
+        );
+        let score = v["score"].as_u64().unwrap();
+        assert!((1..=5).contains(&score), "{v}");
+        assert!(
+            v["reason"].is_string()
+                && !v["prompt"].as_str().unwrap().contains("[Reference answer]")
+        );
+        by_model
+            .entry(v["candidate_model"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(score as f64);
+        judged.insert(v["candidate"].as_str().unwrap().to_owned(), score);
+    }
+    for (model, scores) in &by_model {
+        let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+        let got = report["grades"][model]["overall"]["mean"].as_f64().unwrap();
+        assert!((got - mean).abs() < 1e-12, "{model}: {got} vs {mean}");
+    }
+    // Against the human scores: exact matches counted by hand over the stored grades.
+    let exact = human
+        .iter()
+        .filter(|(uid, s)| judged[*uid] == **s as u64)
+        .count();
+    let h = &report["human_scores"];
+    assert_eq!(h["items"], 4);
+    assert_eq!(h["exact"], json!(exact as f64 / 4.0));
+
+    // With the baseline's answer as the reference and a rubric: only the candidate is graded.
+    let graded = [
+        "--reference",
+        "--baseline",
+        "base",
+        "--rubric",
+        "warm and personal",
+    ];
+    let report = judge(&graded);
+    assert_eq!(report["asked"], 4);
+    let stored = stored_verdicts(&db2);
+    for v in &stored[8..] {
+        let prompt = v["prompt"].as_str().unwrap();
+        assert_eq!(v["candidate_model"], "cand");
+        assert!(
+            prompt.contains("[Reference answer]") && prompt.contains("Go "),
+            "{prompt}"
+        );
+        assert!(prompt.contains("warm and personal"), "{prompt}");
+    }
+    // Resumes: nothing is asked again.
+    assert_eq!(judge(&graded)["asked"], 0);
+    // Another rubric is another recipe: graded anew, its figures apart.
+    let other = judge(&["--reference", "--baseline", "base", "--rubric", "short"]);
+    assert_eq!(other["asked"], 4);
+    assert_eq!(other["grades"]["cand"]["overall"]["graded"], 4);
 }

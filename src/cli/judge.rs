@@ -7,7 +7,12 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::config::Config;
+use crate::core::judge::JudgeMode;
 use crate::eval::judge::{self, JudgeOptions};
+
+fn parse_mode(s: &str) -> Result<JudgeMode, String> {
+    s.parse()
+}
 
 #[derive(Debug, Args)]
 pub struct JudgeArgs {
@@ -23,10 +28,22 @@ pub struct JudgeArgs {
     /// `--criterion "clarity=easy to read and understand"`.
     #[arg(long, value_name = "NAME=DESCRIPTION")]
     criterion: Vec<String>,
-    /// A pairwise prompt template replacing the built-in one (minijinja; it must use
-    /// {{ question }}, {{ answer_a }} and {{ answer_b }}).
+    /// A prompt template replacing the built-in one (minijinja). Pairwise: it must use
+    /// {{ question }}, {{ answer_a }} and {{ answer_b }}; grade: {{ question }} and
+    /// {{ answer }} ({{ reference }} and {{ rubric }} are there too).
     #[arg(long, value_name = "FILE")]
     template: Option<PathBuf>,
+    /// pairwise: each answer against the baseline's, in both orders; grade: each answer alone,
+    /// 1 to 5.
+    #[arg(long, default_value = "pairwise", value_parser = parse_mode)]
+    mode: JudgeMode,
+    /// Grading: what a good answer is, in a sentence.
+    #[arg(long, value_name = "TEXT")]
+    rubric: Option<String>,
+    /// Grading: show the judge the baseline's answer to the same input as a reference (the
+    /// baseline itself is then not graded).
+    #[arg(long)]
+    reference: bool,
     /// Tokens the judge may write per verdict.
     #[arg(long, default_value_t = 160)]
     max_tokens: u32,
@@ -57,6 +74,9 @@ pub async fn run(config: &Config, db: &Path, args: JudgeArgs) -> anyhow::Result<
         criteria,
         template,
         max_tokens: args.max_tokens,
+        mode: args.mode,
+        rubric: args.rubric,
+        reference: args.reference,
     };
     let report = judge::run(config, db, args.session, opts, cancel).await?;
     if args.json {

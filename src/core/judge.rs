@@ -9,6 +9,30 @@ use minijinja::{Environment, UndefinedBehavior, context};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+pub mod grade;
+
+/// Pairwise against the baseline, or each answer graded alone from 1 to 5.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JudgeMode {
+    #[default]
+    Pairwise,
+    Grade,
+}
+
+impl std::str::FromStr for JudgeMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "pairwise" => Ok(Self::Pairwise),
+            "grade" => Ok(Self::Grade),
+            _ => Err(format!(
+                "unknown judge mode {s:?}: expected pairwise or grade"
+            )),
+        }
+    }
+}
+
 /// What the judge wrote, about the answers in the order it was shown them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Choice {

@@ -15,7 +15,7 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 const FILES: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
 
 /// Texts encoded together; sorted by length first so padding stays small.
-const BATCH: usize = 16;
+pub const BATCH: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {

@@ -13,11 +13,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::answers;
+use super::{answers, grade};
 use crate::app::{BackendFactory, LoadOverrides, Models};
 use crate::config::{Config, ResolvedModel};
 use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Role};
-use crate::core::judge::{self, HumanAgreement, JudgeSummary, JudgedOutcome, JudgedPair, Winner};
+use crate::core::judge::grade::{GradeAgreement, GradeSummary};
+use crate::core::judge::{
+    self, HumanAgreement, JudgeMode, JudgeSummary, JudgedOutcome, JudgedPair, Winner,
+};
 use crate::engine::Backend;
 use crate::engine::GenRequest;
 use crate::engine::runner::Recorder;
@@ -34,6 +37,51 @@ pub struct JudgeOptions {
     /// A template replacing the built-in one.
     pub template: Option<String>,
     pub max_tokens: u32,
+    pub mode: JudgeMode,
+    /// Grading: what a good answer is (with criteria: added to each criterion's description).
+    pub rubric: Option<String>,
+    /// Grading: show the judge the baseline's answer to the same input as a reference (the
+    /// baseline itself is then not graded).
+    pub reference: bool,
+}
+
+impl JudgeOptions {
+    /// Overall pairwise verdicts with the built-in template.
+    pub fn pairwise(judge: &str) -> Self {
+        Self {
+            judge: judge.to_owned(),
+            baseline: None,
+            criteria: Vec::new(),
+            template: None,
+            max_tokens: 160,
+            mode: JudgeMode::Pairwise,
+            rubric: None,
+            reference: false,
+        }
+    }
+}
+
+/// One verdict to ask.
+enum Job {
+    Pair(Task),
+    Grade(grade::GradeTask),
+}
+
+impl Job {
+    fn key(&self, judge: &str, recipe: &str) -> String {
+        match self {
+            Job::Pair(t) => t.key(judge, recipe),
+            Job::Grade(t) => t.key(judge, recipe),
+        }
+    }
+
+    /// The answer the verdict is stored with.
+    fn answer(&self) -> &str {
+        match self {
+            Job::Pair(t) => &t.candidate.generation.uid,
+            Job::Grade(t) => &t.answer.generation.uid,
+        }
+    }
 }
 
 /// One verdict to ask: a candidate answer, the baseline's, a criterion, an order.
@@ -70,6 +118,13 @@ pub struct JudgeReport {
     pub models: BTreeMap<String, BTreeMap<String, JudgeSummary>>,
     /// Against the human pair votes on the same answers (overall verdicts).
     pub humans: HumanAgreement,
+    pub mode: JudgeMode,
+    /// Grading: per model, per criterion.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub grades: BTreeMap<String, BTreeMap<String, GradeSummary>>,
+    /// Grading: against the humans' scores on the same answers (overall grades).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub human_scores: Option<GradeAgreement>,
 }
 
 /// The options' own faults: duplicate criteria, a template that hides an answer.
@@ -80,11 +135,19 @@ pub fn check(opts: &JudgeOptions) -> Result<String, String> {
             return Err(format!("criterion {name:?} is given twice"));
         }
     }
-    let template = opts
-        .template
-        .clone()
-        .unwrap_or_else(|| judge::PAIRWISE_TEMPLATE.to_owned());
-    judge::check_template(&template, true)?;
+    let pairwise = opts.mode == JudgeMode::Pairwise;
+    if pairwise && (opts.rubric.is_some() || opts.reference) {
+        return Err("a rubric and a reference are for grading (mode grade)".into());
+    }
+    let template = opts.template.clone().unwrap_or_else(|| {
+        if pairwise {
+            judge::PAIRWISE_TEMPLATE
+        } else {
+            judge::GRADE_TEMPLATE
+        }
+        .to_owned()
+    });
+    judge::check_template(&template, pairwise)?;
     Ok(template)
 }
 
@@ -103,9 +166,35 @@ fn prepare(
     let mut model = config
         .resolve(&opts.judge, &patch)
         .map_err(|e| anyhow::anyhow!("the judge: {e}"))?;
-    model.params.json_schema = Some(judge::pairwise_schema());
+    model.params.json_schema = Some(match opts.mode {
+        JudgeMode::Pairwise => judge::pairwise_schema(),
+        JudgeMode::Grade => judge::grade_schema(),
+    });
     let sha = sha256_hex(template.as_bytes());
     Ok((model, template, sha))
+}
+
+/// What makes two verdicts comparable: the template, and for grading the rubric and whether a
+/// reference was shown. Pairwise verdicts: the template's sha256 itself.
+fn recipe(opts: &JudgeOptions, template_sha: &str) -> String {
+    match opts.mode {
+        JudgeMode::Pairwise => template_sha.to_owned(),
+        JudgeMode::Grade => sha256_hex(
+            format!(
+                "{template_sha}|rubric={}|reference={}",
+                opts.rubric.as_deref().unwrap_or(""),
+                opts.reference
+            )
+            .as_bytes(),
+        ),
+    }
+}
+
+/// A stored verdict's recipe (verdicts stored before recipes: the template's sha256).
+pub(super) fn recipe_of(v: &Value) -> Option<&str> {
+    v.get("recipe_sha256")
+        .or_else(|| v.get("template_sha256"))?
+        .as_str()
 }
 
 pub async fn run(
@@ -116,19 +205,26 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> anyhow::Result<JudgeReport> {
     let (model, template, template_sha) = prepare(config, &opts)?;
+    let recipe = recipe(&opts, &template_sha);
     let store = Store::open(db)?;
     let lines = store.export_lines(session)?;
     if lines.is_empty() {
         bail!("session {session} has no answers (see `slam sessions list`)");
     }
-    let baseline = answers::baseline(&store, session, opts.baseline.as_deref())?;
+    // Grading alone needs no baseline; pairwise verdicts and references do.
+    let needs_baseline = opts.mode == JudgeMode::Pairwise || opts.reference;
+    let baseline = match answers::baseline(&store, session, opts.baseline.as_deref()) {
+        Ok(b) => b,
+        Err(e) if needs_baseline => return Err(e),
+        Err(_) => String::new(),
+    };
     let answers = answers::plain(&lines);
     let by_key: HashMap<(String, i64), &ExportLine> = answers
         .iter()
         .filter(|l| l.generation.model == baseline)
         .map(|l| ((l.prompt.uid.clone(), l.generation.repetition), *l))
         .collect();
-    if by_key.is_empty() {
+    if needs_baseline && by_key.is_empty() {
         bail!("session {session} has no answers of the baseline {baseline:?}");
     }
     let criteria: Vec<Option<(String, String)>> = if opts.criteria.is_empty() {
@@ -136,22 +232,19 @@ pub async fn run(
     } else {
         opts.criteria.iter().cloned().map(Some).collect()
     };
-    let mut tasks = Vec::new();
-    for cand in answers.iter().filter(|l| l.generation.model != baseline) {
-        let Some(base) = by_key.get(&(cand.prompt.uid.clone(), cand.generation.repetition)) else {
-            continue;
-        };
-        for criterion in &criteria {
-            for candidate_first in [true, false] {
-                tasks.push(Task {
-                    candidate: (*cand).clone(),
-                    baseline: (*base).clone(),
-                    criterion: criterion.clone(),
-                    candidate_first,
-                });
-            }
+    let jobs: Vec<Job> = match opts.mode {
+        JudgeMode::Pairwise => pair_tasks(&answers, &baseline, &by_key, &criteria)
+            .into_iter()
+            .map(Job::Pair)
+            .collect(),
+        JudgeMode::Grade => {
+            let reference = opts.reference.then_some(&by_key);
+            grade::tasks(&answers, &baseline, reference, &criteria)
+                .into_iter()
+                .map(Job::Grade)
+                .collect()
         }
-    }
+    };
     let done: HashSet<String> = store
         .verdicts(session)?
         .into_iter()
@@ -166,42 +259,45 @@ pub async fn run(
         judge: model.name.clone(),
         self_preference_risk: lines.iter().any(|l| l.generation.model == model.name),
         baseline: baseline.clone(),
+        mode: opts.mode,
         ..JudgeReport::default()
     };
-    for task in tasks {
+    for job in jobs {
         if cancel.is_cancelled() {
             break;
         }
-        let key = task.key(&model.name, &template_sha);
+        let key = job.key(&model.name, &recipe);
         if done.contains(&key) {
             continue;
         }
-        let verdict = ask(&backend, &model.params, &template, &template_sha, &task).await?;
+        let verdict = match &job {
+            Job::Pair(t) => ask(&backend, &model.params, &template, &template_sha, t).await?,
+            Job::Grade(t) => {
+                let rubric = opts.rubric.as_deref();
+                grade::ask(&backend, &model.params, &template, &template_sha, rubric, t).await?
+            }
+        };
         report.asked += 1;
         report.invalid += usize::from(verdict["status"] == "invalid");
-        let Some(id) = ids.get(&task.candidate.generation.uid) else {
+        let Some(id) = ids.get(job.answer()) else {
             continue;
         };
         let mut stored = verdict;
         stored["key"] = json!(key);
+        stored["recipe_sha256"] = json!(recipe);
         store.insert_verdict(*id, &model.name, &stored)?;
     }
-    let (models, outcomes) = summaries(&store.verdicts(session)?, &model.name, &template_sha);
-    report.models = models;
-    report.humans = judge::agreement_with_humans(&answers::human_votes(&lines), &outcomes);
+    fill(&mut report, &store.verdicts(session)?, &lines, &recipe);
     Ok(report)
 }
 
 /// Every judge's figures over a session, from its stored verdicts (one report per judge and
-/// template).
+/// recipe: template, rubric, reference).
 pub fn stored_reports(store: &Store, session: i64) -> anyhow::Result<Vec<JudgeReport>> {
     let verdicts = store.verdicts(session)?;
     let mut judges: Vec<(String, String)> = verdicts
         .iter()
-        .filter_map(|v| {
-            let sha = v.verdict.get("template_sha256")?.as_str()?;
-            Some((v.judge.clone(), sha.to_owned()))
-        })
+        .filter_map(|v| Some((v.judge.clone(), recipe_of(&v.verdict)?.to_owned())))
         .collect();
     judges.sort();
     judges.dedup();
@@ -209,16 +305,18 @@ pub fn stored_reports(store: &Store, session: i64) -> anyhow::Result<Vec<JudgeRe
         return Ok(Vec::new());
     }
     let lines = store.export_lines(session)?;
-    let votes = answers::human_votes(&lines);
     Ok(judges
         .into_iter()
         .map(|(name, sha)| {
             let mine: Vec<&crate::store::eval::StoredVerdict> = verdicts
                 .iter()
-                .filter(|v| v.judge == name && v.verdict["template_sha256"] == sha.as_str())
+                .filter(|v| v.judge == name && recipe_of(&v.verdict) == Some(sha.as_str()))
                 .collect();
-            let (models, outcomes) = summaries(&verdicts, &name, &sha);
-            JudgeReport {
+            let mode = mine
+                .first()
+                .and_then(|v| serde_json::from_value(v.verdict["mode"].clone()).ok())
+                .unwrap_or_default();
+            let mut report = JudgeReport {
                 self_preference_risk: lines.iter().any(|l| l.generation.model == name),
                 baseline: mine
                     .first()
@@ -230,12 +328,63 @@ pub fn stored_reports(store: &Store, session: i64) -> anyhow::Result<Vec<JudgeRe
                     .iter()
                     .filter(|v| v.verdict["status"] == "invalid")
                     .count(),
-                models,
-                humans: judge::agreement_with_humans(&votes, &outcomes),
+                mode,
                 judge: name,
-            }
+                ..JudgeReport::default()
+            };
+            fill(&mut report, &verdicts, &lines, &sha);
+            report
         })
         .collect())
+}
+
+/// The figures of one judge and template from the stored verdicts, by the report's mode.
+fn fill(
+    report: &mut JudgeReport,
+    verdicts: &[crate::store::eval::StoredVerdict],
+    lines: &[ExportLine],
+    recipe: &str,
+) {
+    match report.mode {
+        JudgeMode::Pairwise => {
+            let (models, outcomes) = summaries(verdicts, &report.judge, recipe);
+            report.models = models;
+            report.humans = judge::agreement_with_humans(&answers::human_votes(lines), &outcomes);
+        }
+        JudgeMode::Grade => {
+            let (grades, overall) = grade::summaries(verdicts, &report.judge, recipe);
+            report.grades = grades;
+            let scores = grade::human_scores(lines);
+            report.human_scores = Some(judge::grade::grade_agreement(&scores, &overall));
+        }
+    }
+}
+
+/// Every candidate answer against the baseline's of the same input and repetition, per
+/// criterion, in both orders.
+fn pair_tasks(
+    answers: &[&ExportLine],
+    baseline: &str,
+    by_key: &HashMap<(String, i64), &ExportLine>,
+    criteria: &[Option<(String, String)>],
+) -> Vec<Task> {
+    let mut tasks = Vec::new();
+    for cand in answers.iter().filter(|l| l.generation.model != baseline) {
+        let Some(base) = by_key.get(&(cand.prompt.uid.clone(), cand.generation.repetition)) else {
+            continue;
+        };
+        for criterion in criteria {
+            for candidate_first in [true, false] {
+                tasks.push(Task {
+                    candidate: (*cand).clone(),
+                    baseline: (*base).clone(),
+                    criterion: criterion.clone(),
+                    candidate_first,
+                });
+            }
+        }
+    }
+    tasks
 }
 
 /// Ask one verdict (and repair it once if it does not parse).
@@ -263,37 +412,14 @@ async fn ask(
         criterion,
     )
     .map_err(anyhow::Error::msg)?;
-    let mut messages = vec![ChatMessage::new(Role::User, prompt.clone())];
-    let first = generate(backend, &messages, params).await;
-    let mut replies = vec![first.clone()];
-    let mut parsed = first
-        .0
-        .as_deref()
-        .map_err(Clone::clone)
-        .and_then(judge::parse_pairwise);
-    if let (Err(why), Ok(text)) = (&parsed, &first.0) {
-        messages.push(ChatMessage::new(Role::Assistant, text.clone()));
-        messages.push(ChatMessage::new(
-            Role::User,
-            format!(
-                "That reply could not be read ({why}). Reply with only the JSON object: \
-                 {{\"reason\": \"one short sentence\", \"verdict\": \"A\" | \"B\" | \"tie\"}}"
-            ),
-        ));
-        let second = generate(backend, &messages, params).await;
-        parsed = second
-            .0
-            .as_deref()
-            .map_err(Clone::clone)
-            .and_then(judge::parse_pairwise);
-        replies.push(second);
-    }
-    let tokens: u32 = replies.iter().map(|r| r.1).sum();
-    let latency_ms: f64 = replies.iter().map(|r| r.2.as_secs_f64() * 1000.0).sum();
-    let raw: Vec<String> = replies
-        .iter()
-        .map(|r| r.0.clone().unwrap_or_else(|e| format!("error: {e}")))
-        .collect();
+    let asked = ask_with_repair(
+        backend,
+        params,
+        &prompt,
+        judge::parse_pairwise,
+        r#"{"reason": "one short sentence", "verdict": "A" | "B" | "tie"}"#,
+    )
+    .await;
     let mut v = json!({
         "mode": "pairwise",
         "criterion": task.criterion.as_ref().map(|c| &c.0),
@@ -304,15 +430,10 @@ async fn ask(
         "candidate_first": task.candidate_first,
         "candidate_chars": task.candidate.generation.text.chars().count(),
         "baseline_chars": task.baseline.generation.text.chars().count(),
-        "prompt": prompt,
-        "prompt_sha256": sha256_hex(prompt.as_bytes()),
         "template_sha256": template_sha,
-        "raw": raw,
-        "repaired": replies.len() > 1,
-        "judge_tokens": tokens,
-        "judge_latency_ms": latency_ms,
     });
-    match parsed {
+    asked.record(&mut v, &prompt);
+    match asked.parsed {
         Ok(p) => {
             v["status"] = json!("ok");
             v["verdict"] = json!(p.verdict);
@@ -325,6 +446,62 @@ async fn ask(
         }
     }
     Ok(v)
+}
+
+/// A verdict asked, repaired once if need be: what parsed (or why not) and every reply.
+pub(super) struct Asked<T> {
+    pub parsed: Result<T, String>,
+    replies: Vec<(Result<String, String>, u32, Duration)>,
+}
+
+impl<T> Asked<T> {
+    /// The prompt, the raw replies, tokens and latency into a stored verdict.
+    pub fn record(&self, v: &mut Value, prompt: &str) {
+        let tokens: u32 = self.replies.iter().map(|r| r.1).sum();
+        let latency_ms: f64 = self
+            .replies
+            .iter()
+            .map(|r| r.2.as_secs_f64() * 1000.0)
+            .sum();
+        let raw: Vec<String> = self
+            .replies
+            .iter()
+            .map(|r| r.0.clone().unwrap_or_else(|e| format!("error: {e}")))
+            .collect();
+        v["prompt"] = json!(prompt);
+        v["prompt_sha256"] = json!(sha256_hex(prompt.as_bytes()));
+        v["raw"] = json!(raw);
+        v["repaired"] = json!(self.replies.len() > 1);
+        v["judge_tokens"] = json!(tokens);
+        v["judge_latency_ms"] = json!(latency_ms);
+    }
+}
+
+/// Ask; a reply that does not parse gets one repair request showing the shape expected.
+pub(super) async fn ask_with_repair<T>(
+    backend: &Arc<dyn Backend>,
+    params: &GenParams,
+    prompt: &str,
+    parse: fn(&str) -> Result<T, String>,
+    shape: &str,
+) -> Asked<T> {
+    let mut messages = vec![ChatMessage::new(Role::User, prompt.to_owned())];
+    let first = generate(backend, &messages, params).await;
+    let mut parsed = first.0.as_deref().map_err(Clone::clone).and_then(parse);
+    let mut replies = vec![first.clone()];
+    if let (Err(why), Ok(text)) = (&parsed, &first.0) {
+        messages.push(ChatMessage::new(Role::Assistant, text.clone()));
+        messages.push(ChatMessage::new(
+            Role::User,
+            format!(
+                "That reply could not be read ({why}). Reply with only the JSON object: {shape}"
+            ),
+        ));
+        let second = generate(backend, &messages, params).await;
+        parsed = second.0.as_deref().map_err(Clone::clone).and_then(parse);
+        replies.push(second);
+    }
+    Asked { parsed, replies }
 }
 
 /// One generation: the text (or why none), output tokens, latency.
@@ -360,7 +537,7 @@ type Summaries = BTreeMap<String, BTreeMap<String, JudgeSummary>>;
 fn summaries(
     verdicts: &[crate::store::eval::StoredVerdict],
     judge_name: &str,
-    template_sha: &str,
+    recipe: &str,
 ) -> (Summaries, Vec<JudgedOutcome>) {
     // (candidate model, criterion, candidate answer, baseline answer) → both orders' readings.
     type PairKey = (String, String, String, String);
@@ -368,7 +545,7 @@ fn summaries(
     let mut pairs: BTreeMap<PairKey, [Option<Reading>; 2]> = BTreeMap::new();
     for v in verdicts.iter().filter(|v| v.judge == judge_name) {
         let j = &v.verdict;
-        if j["template_sha256"] != template_sha || j["status"] != "ok" {
+        if recipe_of(j) != Some(recipe) || j["status"] != "ok" {
             continue;
         }
         let (Ok(w), Some(first)) = (

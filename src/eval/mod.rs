@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod cell;
+pub mod grade;
 pub mod inputs;
 pub mod judge;
 pub mod limiter;

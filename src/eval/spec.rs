@@ -67,6 +67,13 @@ struct JudgeSpec {
     /// A pairwise prompt template file, relative to the spec.
     template: Option<String>,
     max_tokens: Option<u32>,
+    /// "pairwise" (default) or "grade".
+    mode: Option<String>,
+    /// Grading: what a good answer is.
+    rubric: Option<String>,
+    /// Grading: the baseline's answer to the same input as a reference.
+    #[serde(default)]
+    reference: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -403,6 +410,12 @@ fn judge_options(
             .collect(),
         template,
         max_tokens: j.max_tokens.unwrap_or(160),
+        mode: match &j.mode {
+            Some(m) => m.parse().map_err(|e| format!("[judge]: {e}"))?,
+            None => crate::core::judge::JudgeMode::Pairwise,
+        },
+        rubric: j.rubric.clone(),
+        reference: j.reference,
     };
     crate::eval::judge::check(&opts).map_err(|e| format!("[judge]: {e}"))?;
     Ok(opts)

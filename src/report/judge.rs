@@ -2,13 +2,22 @@
 //! length bias, and agreement with the human votes.
 
 use super::metrics::render_table;
+use crate::core::judge::JudgeMode;
+use crate::core::judge::grade::GradeAgreement;
 use crate::eval::judge::JudgeReport;
 
 fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |x| format!("{:.0}%", x * 100.0))
 }
 
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |x| format!("{x:.2}"))
+}
+
 pub fn render(r: &JudgeReport) -> String {
+    if r.mode == JudgeMode::Grade {
+        return render_grades(r);
+    }
     let mut out = format!(
         "judge {} vs baseline {}: {} verdicts asked now, {} invalid\n",
         r.judge, r.baseline, r.asked, r.invalid
@@ -53,7 +62,6 @@ pub fn render(r: &JudgeReport) -> String {
             "\nno human pair votes on these answers yet: rate them (slam rate --session ID) to see how far the judge agrees with you\n",
         );
     } else {
-        let num = |v: Option<f64>| v.map_or_else(|| "–".into(), |x| format!("{x:.2}"));
         out.push_str(&format!(
             "\nagreement with your votes: {} votes, {} agree (κ {} [{}, {}]); without ties: {} votes, {} agree (κ {})\n",
             h.items,
@@ -74,4 +82,78 @@ pub fn render(r: &JudgeReport) -> String {
         }
     }
     out
+}
+
+/// Grading: mean grade with its interval and the spread of grades per model and criterion.
+fn render_grades(r: &JudgeReport) -> String {
+    let mut out = format!(
+        "judge {} grading 1–5{}: {} grades asked now, {} invalid\n",
+        r.judge,
+        if r.baseline.is_empty() {
+            String::new()
+        } else {
+            format!(" against {}'s answers", r.baseline)
+        },
+        r.asked,
+        r.invalid
+    );
+    if r.self_preference_risk {
+        out.push_str(&format!(
+            "warning: {} is also one of the compared models: judges tend to prefer their own answers\n",
+            r.judge
+        ));
+    }
+    out.push('\n');
+    let rows: Vec<Vec<String>> = r
+        .grades
+        .iter()
+        .flat_map(|(model, by)| {
+            by.iter().map(move |(criterion, g)| {
+                vec![
+                    model.clone(),
+                    criterion.clone(),
+                    g.graded.to_string(),
+                    num(g.mean),
+                    match (g.low, g.high) {
+                        (Some(l), Some(h)) => format!("[{l:.2}, {h:.2}]"),
+                        _ => "–".into(),
+                    },
+                    g.counts
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ]
+            })
+        })
+        .collect();
+    out.push_str(&render_table(
+        &[
+            "model",
+            "criterion",
+            "graded",
+            "mean",
+            "95% CI",
+            "1 2 3 4 5",
+        ],
+        &rows,
+    ));
+    match &r.human_scores {
+        Some(h) if h.items > 0 => out.push_str(&human_scores(h)),
+        _ => out.push_str(
+            "\nno human scores on these answers yet: score them (slam rate --session ID) to see how far the judge agrees with you\n",
+        ),
+    }
+    out
+}
+
+fn human_scores(h: &GradeAgreement) -> String {
+    format!(
+        "\nagreement with your scores: {} answers, {} the same grade, {} within one point; Spearman {} · Kendall τ-b {}\n",
+        h.items,
+        pct(h.exact),
+        pct(h.within_one),
+        num(h.spearman),
+        num(h.kendall_tau_b)
+    )
 }
