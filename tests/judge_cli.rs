@@ -350,6 +350,38 @@ fn the_judge_is_measured_against_the_human_votes() {
     let h = &report["humans"];
     assert_eq!(h["items"], 4);
     assert_eq!(h["rate"], json!(agreed as f64 / 4.0));
+    // Length bias: every candidate answer is the longer one. Humans: of 3 decisive votes the
+    // candidate won 2; the judge: its decisive combined verdicts, counted over the rows.
+    assert_eq!(h["longer_won_humans"], json!(2.0 / 3.0));
+    let decisive: Vec<&str> = votes
+        .iter()
+        .map(|(c, _, _)| combined(c))
+        .filter(|w| *w != "tie")
+        .collect();
+    let judge_longer = if decisive.is_empty() {
+        Value::Null
+    } else {
+        let won = decisive.iter().filter(|w| **w == "candidate").count();
+        json!(won as f64 / decisive.len() as f64)
+    };
+    assert_eq!(h["longer_won_judge"], judge_longer);
+    // The leaderboard shows the judge's battles beside the human votes, never as votes.
+    let out = run
+        .sandbox
+        .slam()
+        .arg("--db")
+        .arg(&db2)
+        .args(["leaderboard", "--session", "1"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("judge win rate"), "{stdout}");
+    assert!(
+        stdout.contains("0 scores · 4 battles"),
+        "the humans' four votes: {stdout}"
+    );
+    assert!(stdout.contains("judges: 4 battles"), "{stdout}");
 }
 
 /// A `[judge]` table in the spec: `slam eval` judges per criterion once the cells are done.

@@ -171,10 +171,16 @@ impl Persistence {
                 ..Filter::default()
             };
             let input = w.store.leaderboard_input(&filter);
+            let judges = w.store.verdicts_matching(&filter);
             std::thread::spawn(move || {
                 // The same seed as `slam leaderboard`: the same data, the same intervals.
                 let result = input
-                    .map(|input| leaderboard::compute(&input, RESAMPLES, leaderboard::SEED))
+                    .and_then(|input| Ok((input, judges?)))
+                    .map(|(input, judges)| {
+                        let humans = leaderboard::compute(&input, RESAMPLES, leaderboard::SEED);
+                        let judges = crate::core::judge::leaderboard_input(&judges);
+                        leaderboard::with_judges(humans, &judges, RESAMPLES, leaderboard::SEED)
+                    })
                     .map_err(|e| e.to_string());
                 let _ = events.send(Event::LeaderboardLoaded { request, result });
             });

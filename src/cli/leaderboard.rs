@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::core::leaderboard::{RESAMPLES, SEED, compute};
+use crate::core::leaderboard::{RESAMPLES, SEED, compute, with_judges};
 use crate::report::leaderboard::{bar_lines, table_lines};
 use crate::store::{Filter, Store};
 
@@ -35,13 +35,17 @@ pub fn run(db: &Path, args: LeaderboardArgs) -> anyhow::Result<ExitCode> {
         prompt_set: args.prompt_set,
         rater: args.rater,
     };
-    let board = compute(
-        &store.leaderboard_input(&filter)?,
-        args.resamples as usize,
+    let resamples = args.resamples as usize;
+    let board = with_judges(
+        compute(&store.leaderboard_input(&filter)?, resamples, args.seed),
+        &crate::core::judge::leaderboard_input(&store.verdicts_matching(&filter)?),
+        resamples,
         args.seed,
     );
     if board.rows.is_empty() {
-        println!("no ratings match (rate with slam rate, or slam sessions import FILE)");
+        println!(
+            "no ratings or judge verdicts match (rate with slam rate, judge with slam judge, or slam sessions import FILE)"
+        );
         return Ok(ExitCode::SUCCESS);
     }
     for line in table_lines(&board) {

@@ -387,6 +387,19 @@ pub struct JudgedOutcome {
     pub candidate: String,
     pub baseline: String,
     pub winner: Winner,
+    pub candidate_chars: usize,
+    pub baseline_chars: usize,
+}
+
+impl JudgedOutcome {
+    /// The longer answer's side (None when both are as long).
+    fn longer(&self) -> Option<Winner> {
+        match self.candidate_chars.cmp(&self.baseline_chars) {
+            std::cmp::Ordering::Greater => Some(Winner::Candidate),
+            std::cmp::Ordering::Less => Some(Winner::Baseline),
+            std::cmp::Ordering::Equal => None,
+        }
+    }
 }
 
 /// How far the judge agrees with the humans on the pairs both judged.
@@ -408,6 +421,15 @@ pub struct HumanAgreement {
     /// Do humans and judge rank the models alike (three models or more)?
     pub spearman: Option<f64>,
     pub kendall_tau_b: Option<f64>,
+    /// Length bias on the same pairs: of the decisive calls between answers of different
+    /// lengths, how often the longer answer won, by the humans and by the judge.
+    pub longer_won_humans: Option<f64>,
+    pub longer_won_judge: Option<f64>,
+}
+
+/// `won / of`, None when `of` is 0.
+fn share((won, of): (usize, usize)) -> Option<f64> {
+    (of > 0).then(|| won as f64 / of as f64)
 }
 
 pub fn agreement_with_humans(votes: &[HumanVote], judged: &[JudgedOutcome]) -> HumanAgreement {
@@ -415,6 +437,7 @@ pub fn agreement_with_humans(votes: &[HumanVote], judged: &[JudgedOutcome]) -> H
     let mut human = Vec::new();
     let mut machine = Vec::new();
     let mut rates: BTreeMap<String, (f64, f64, f64)> = BTreeMap::new();
+    let (mut longer_h, mut longer_j) = ((0usize, 0usize), (0usize, 0usize));
     let score = |w: Winner| match w {
         Winner::Candidate => 1.0,
         Winner::Tie => 0.5,
@@ -439,6 +462,14 @@ pub fn agreement_with_humans(votes: &[HumanVote], judged: &[JudgedOutcome]) -> H
             };
             human.push(human_winner);
             machine.push(j.winner);
+            if let Some(side) = j.longer() {
+                for (w, tally) in [(human_winner, &mut longer_h), (j.winner, &mut longer_j)] {
+                    if w != Winner::Tie {
+                        tally.0 += usize::from(w == side);
+                        tally.1 += 1;
+                    }
+                }
+            }
             let r = rates.entry(j.model.clone()).or_default();
             r.0 += score(human_winner);
             r.1 += score(j.winner);
@@ -479,6 +510,8 @@ pub fn agreement_with_humans(votes: &[HumanVote], judged: &[JudgedOutcome]) -> H
         spearman: ranked.then(|| spearman(&hr, &jr)).flatten(),
         kendall_tau_b: ranked.then(|| kendall_tau_b(&hr, &jr)).flatten(),
         win_rates,
+        longer_won_humans: share(longer_h),
+        longer_won_judge: share(longer_j),
     }
 }
 
@@ -488,11 +521,14 @@ mod human_tests {
 
     #[test]
     fn votes_are_matched_to_verdicts_in_either_order_by_hand() {
+        // Candidates are longer than their baselines but c3, as long as b3.
         let judged = |model: &str, c: &str, b: &str, w| JudgedOutcome {
             model: model.into(),
             candidate: c.into(),
             baseline: b.into(),
             winner: w,
+            candidate_chars: if c == "c3" { 10 } else { 20 },
+            baseline_chars: 10,
         };
         let vote = |f: &str, s: &str, w| HumanVote {
             first: f.into(),
@@ -518,5 +554,120 @@ mod human_tests {
         assert_eq!(a.win_rates["m1"], (0.5, 0.5));
         assert_eq!(a.win_rates["m2"], (0.0, 0.5));
         assert_eq!(a.spearman, None, "two models: no ranking to compare");
+        // Unequal lengths: c1/b1 (humans and judge: the longer won) and c2/b2 (both: the
+        // shorter won); c3/b3 is left out.
+        assert_eq!(
+            (a.longer_won_humans, a.longer_won_judge),
+            (Some(0.5), Some(0.5))
+        );
+    }
+}
+
+/// The judges' stored verdicts as leaderboard input, apart from the humans': each pair's
+/// overall verdict (both orders combined; one order alone is not counted) is a battle between
+/// the candidate's model and the baseline's, each overall grade a score. Verdicts are JSON as
+/// stored; `recipe` tells one judge's template (and rubric) from another's.
+pub fn leaderboard_input(
+    verdicts: &[(String, Value)],
+) -> crate::core::leaderboard::LeaderboardInput {
+    use crate::core::leaderboard::{LeaderboardInput, ScoredAnswer};
+    use crate::core::stats::Outcome;
+    let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    let mut input = LeaderboardInput::default();
+    // (judge, recipe, candidate, baseline) → (models, both orders' winners).
+    type Pair = ((String, String), [Option<Winner>; 2]);
+    let mut pairs: BTreeMap<(String, String, String, String), Pair> = BTreeMap::new();
+    for (judge, v) in verdicts {
+        if v["status"] != "ok" || !v["criterion"].is_null() {
+            continue;
+        }
+        let recipe = v
+            .get("recipe_sha256")
+            .or_else(|| v.get("template_sha256"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if v["mode"] == "grade" {
+            input.answers.push(ScoredAnswer {
+                model: text(v, "candidate_model"),
+                score: v["score"].as_f64(),
+                tags: Vec::new(),
+            });
+            continue;
+        }
+        let (Ok(w), Some(first)) = (
+            serde_json::from_value::<Winner>(v["winner"].clone()),
+            v["candidate_first"].as_bool(),
+        ) else {
+            continue;
+        };
+        let key = (
+            judge.clone(),
+            recipe,
+            text(v, "candidate"),
+            text(v, "baseline"),
+        );
+        let entry = pairs.entry(key).or_insert_with(|| {
+            (
+                (text(v, "candidate_model"), text(v, "baseline_model")),
+                [None, None],
+            )
+        });
+        entry.1[usize::from(!first)] = Some(w);
+    }
+    for ((candidate, baseline), orders) in pairs.into_values() {
+        let [Some(a), Some(b)] = orders else {
+            continue;
+        };
+        let outcome = match combine(a, b).0 {
+            Winner::Candidate => Outcome::AWins,
+            Winner::Baseline => Outcome::BWins,
+            Winner::Tie => Outcome::Tie,
+        };
+        input.battles.push((candidate, baseline, outcome));
+    }
+    input
+}
+
+#[cfg(test)]
+mod leaderboard_tests {
+    use super::*;
+    use crate::core::stats::Outcome;
+
+    #[test]
+    fn both_orders_make_one_battle_and_overall_grades_are_scores() {
+        let pair = |c: &str, first: bool, w: &str| {
+            json!({"mode": "pairwise", "status": "ok", "criterion": null, "candidate": c,
+                "baseline": format!("b-{c}"), "candidate_model": "slm", "baseline_model": "gpt",
+                "candidate_first": first, "winner": w, "recipe_sha256": "r"})
+        };
+        let j = |v: Value| ("judge".to_string(), v);
+        let verdicts = vec![
+            j(pair("c1", true, "candidate")),
+            j(pair("c1", false, "candidate")), // agreed: slm wins
+            j(pair("c2", true, "candidate")),
+            j(pair("c2", false, "baseline")), // disagreed: tie
+            j(pair("c3", true, "baseline")),  // one order only: not counted
+            j(
+                json!({"mode": "pairwise", "status": "ok", "criterion": "clarity",
+                "candidate": "c4", "candidate_first": true, "winner": "candidate"}),
+            ),
+            j(json!({"mode": "grade", "status": "ok", "criterion": null,
+                "candidate_model": "slm", "score": 4})),
+            j(
+                json!({"mode": "grade", "status": "invalid", "criterion": null,
+                "candidate_model": "slm"}),
+            ),
+        ];
+        let input = leaderboard_input(&verdicts);
+        assert_eq!(
+            input.battles,
+            [
+                ("slm".into(), "gpt".into(), Outcome::AWins),
+                ("slm".into(), "gpt".into(), Outcome::Tie),
+            ]
+        );
+        assert_eq!(input.answers.len(), 1);
+        assert_eq!(input.answers[0].score, Some(4.0));
     }
 }

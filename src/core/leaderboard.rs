@@ -39,6 +39,20 @@ pub struct ModelRow {
     pub strength: Option<Interval>,
     pub elo: Option<f64>,
     pub tags: BTreeMap<String, u32>,
+    /// What the LLM judges said of this model, apart from the humans.
+    pub judge: Option<JudgeColumns>,
+}
+
+/// A model's figures from the judges' verdicts: battles against the baseline, win rate,
+/// Bradley–Terry, and grades.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JudgeColumns {
+    pub wins: u32,
+    pub ties: u32,
+    pub losses: u32,
+    pub win_rate: Option<Interval>,
+    pub strength: Option<Interval>,
+    pub grades: Option<MeanCi>,
 }
 
 impl ModelRow {
@@ -54,6 +68,9 @@ pub struct Leaderboard {
     pub battles: usize,
     pub scores: usize,
     pub resamples: usize,
+    /// Judge battles and grades merged in by `with_judges`.
+    pub judge_battles: usize,
+    pub judge_grades: usize,
 }
 
 /// Bootstrap resamples: at least the 1000 the Chatbot Arena notebook uses.
@@ -139,6 +156,7 @@ pub fn compute(input: &LeaderboardInput, resamples: usize, seed: u64) -> Leaderb
                 strength: strengths.get(i).copied().filter(|_| played),
                 elo: elo.get(i).copied().filter(|_| played),
                 tags,
+                judge: None,
             }
         })
         .collect();
@@ -159,7 +177,50 @@ pub fn compute(input: &LeaderboardInput, resamples: usize, seed: u64) -> Leaderb
         battles: battles.len(),
         scores: input.answers.iter().filter(|a| a.score.is_some()).count(),
         resamples: if has_battles { resamples } else { 0 },
+        judge_battles: 0,
+        judge_grades: 0,
     }
+}
+
+/// The humans' board with the judges' figures beside (computed the same way from
+/// `judges`, the judges' verdicts as input); a model only the judges saw gets a row too.
+/// The humans' order is kept; judge-only rows come last.
+pub fn with_judges(
+    mut board: Leaderboard,
+    judges: &LeaderboardInput,
+    resamples: usize,
+    seed: u64,
+) -> Leaderboard {
+    let judged = compute(judges, resamples, seed);
+    board.judge_battles = judged.battles;
+    board.judge_grades = judged.scores;
+    for j in judged.rows {
+        let columns = JudgeColumns {
+            wins: j.wins,
+            ties: j.ties + j.both_bad,
+            losses: j.losses,
+            win_rate: j.win_rate,
+            strength: j.strength,
+            grades: j.scores,
+        };
+        match board.rows.iter_mut().find(|r| r.model == j.model) {
+            Some(row) => row.judge = Some(columns),
+            None => board.rows.push(ModelRow {
+                model: j.model,
+                scores: None,
+                wins: 0,
+                ties: 0,
+                both_bad: 0,
+                losses: 0,
+                win_rate: None,
+                strength: None,
+                elo: None,
+                tags: BTreeMap::new(),
+                judge: Some(columns),
+            }),
+        }
+    }
+    board
 }
 
 #[cfg(test)]
@@ -221,5 +282,41 @@ mod tests {
         let board = compute(&LeaderboardInput::default(), 1000, 1);
         assert!(board.rows.is_empty());
         assert_eq!(board.resamples, 0);
+    }
+
+    #[test]
+    fn judge_columns_sit_beside_the_humans_and_never_mix_with_them() {
+        let battle = |a: &str, b: &str, o| (a.to_string(), b.to_string(), o);
+        let humans = LeaderboardInput {
+            answers: vec![answer("slm", 4.0, &[])],
+            battles: vec![battle("slm", "gpt", Outcome::BWins)],
+            votes: Vec::new(),
+        };
+        let judges = LeaderboardInput {
+            answers: vec![answer("slm", 2.0, &[]), answer("slm", 4.0, &[])],
+            battles: vec![
+                battle("slm", "gpt", Outcome::AWins),
+                battle("slm", "gpt", Outcome::Tie),
+                battle("tiny", "gpt", Outcome::BWins),
+            ],
+            votes: Vec::new(),
+        };
+        let board = with_judges(compute(&humans, 1000, 7), &judges, 1000, 7);
+        assert_eq!(
+            (board.battles, board.judge_battles, board.judge_grades),
+            (1, 3, 2)
+        );
+        let slm = board.rows.iter().find(|r| r.model == "slm").unwrap();
+        // Humans: one loss; judges: a win and a tie, (1 + 0.5) / 2.
+        assert_eq!((slm.wins, slm.losses), (0, 1));
+        let j = slm.judge.as_ref().unwrap();
+        assert_eq!((j.wins, j.ties, j.losses), (1, 1, 0));
+        assert!((j.win_rate.unwrap().estimate - 0.75).abs() < 1e-12);
+        assert_eq!(j.grades.as_ref().map(|g| g.mean), Some(3.0));
+        assert_eq!(slm.scores.as_ref().map(|g| g.mean), Some(4.0));
+        // A model only the judges saw gets a row, last, with no human figures.
+        let last = board.rows.last().unwrap();
+        assert_eq!((last.model.as_str(), last.battles()), ("tiny", 0));
+        assert_eq!(last.judge.as_ref().map(|j| j.losses), Some(1));
     }
 }

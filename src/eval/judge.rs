@@ -576,6 +576,8 @@ fn summaries(
                     candidate,
                     baseline,
                     winner: judge::combine(a.0, b.0).0,
+                    candidate_chars: a.1,
+                    baseline_chars: a.2,
                 });
             }
             by.entry((model, criterion)).or_default().push(JudgedPair {

@@ -73,6 +73,13 @@ pub fn render(r: &JudgeReport) -> String {
             pct(h.decisive_rate),
             num(h.decisive_kappa),
         ));
+        if h.longer_won_humans.is_some() || h.longer_won_judge.is_some() {
+            out.push_str(&format!(
+                "length bias on the same pairs: the longer answer won {} of your decisive votes, {} of the judge's\n",
+                pct(h.longer_won_humans),
+                pct(h.longer_won_judge)
+            ));
+        }
         if h.spearman.is_some() {
             out.push_str(&format!(
                 "model ranking, humans vs judge: Spearman {} · Kendall τ-b {}\n",

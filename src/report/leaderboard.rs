@@ -14,40 +14,85 @@ fn interval(v: Option<(f64, f64, f64)>, digits: usize) -> String {
 /// Below this many battles a bootstrap interval is too narrow to trust (it can be one point).
 const FEW_BATTLES: u32 = 10;
 
+/// A mean of 1–5 scores with its t interval ("[n=1]" for a single score).
+fn mean_cell(scores: Option<&crate::core::stats::MeanCi>) -> String {
+    let mean = scores.map(|m| {
+        let (lo, hi) = m.interval.map_or((f64::NAN, f64::NAN), |i| (i.low, i.high));
+        (m.mean, lo, hi)
+    });
+    match mean {
+        Some((m, lo, _)) if lo.is_nan() => format!("{m:.2} [n=1]"),
+        other => interval(other, 2),
+    }
+}
+
 /// The table as text lines, header first: shared by this screen and `slam leaderboard`.
+/// The judges' columns come after the humans' when any judge verdict is in.
 pub fn table_lines(board: &Leaderboard) -> Vec<String> {
-    let mut rows = vec![[
-        "model".to_string(),
-        "n".into(),
-        "mean [95% t]".into(),
-        "W/T/L".into(),
-        "win rate [Wilson]".into(),
-        "Bradley–Terry [bootstrap]".into(),
-        "Elo".into(),
-        "tags".into(),
-    ]];
+    let judged = board.judge_battles + board.judge_grades > 0;
+    let mut header: Vec<String> = [
+        "model",
+        "n",
+        "mean [95% t]",
+        "W/T/L",
+        "win rate [Wilson]",
+        "Bradley–Terry [bootstrap]",
+        "Elo",
+    ]
+    .map(String::from)
+    .to_vec();
+    if judged {
+        header.extend(
+            [
+                "judge W/T/L",
+                "judge win rate",
+                "judge Bradley–Terry",
+                "judge grade",
+            ]
+            .map(String::from),
+        );
+    }
+    header.push("tags".into());
+    let mut rows = vec![header];
     for row in &board.rows {
-        let mean = row.scores.as_ref().map(|m| {
-            let (lo, hi) = m.interval.map_or((f64::NAN, f64::NAN), |i| (i.low, i.high));
-            (m.mean, lo, hi)
-        });
-        let mean = match mean {
-            Some((m, lo, _)) if lo.is_nan() => format!("{m:.2} [n=1]"),
-            other => interval(other, 2),
-        };
         let tags: Vec<String> = row.tags.iter().map(|(t, n)| format!("{t} {n}")).collect();
-        rows.push([
+        let mut cells = vec![
             row.model.clone(),
             row.scores.as_ref().map_or(0, |m| m.n).to_string(),
-            mean,
+            mean_cell(row.scores.as_ref()),
             format!("{}/{}/{}", row.wins, row.ties + row.both_bad, row.losses),
             interval(row.win_rate.map(|w| (w.estimate, w.low, w.high)), 2),
             interval(row.strength.map(|s| (s.estimate, s.low, s.high)), 0),
             row.elo.map_or_else(|| "–".into(), |e| format!("{e:.1}")),
-            tags.join(", "),
-        ]);
+        ];
+        if judged {
+            let j = row.judge.as_ref();
+            cells.extend([
+                j.filter(|j| j.wins + j.ties + j.losses > 0).map_or_else(
+                    || "–".into(),
+                    |j| format!("{}/{}/{}", j.wins, j.ties, j.losses),
+                ),
+                interval(
+                    j.and_then(|j| j.win_rate)
+                        .map(|w| (w.estimate, w.low, w.high)),
+                    2,
+                ),
+                interval(
+                    j.and_then(|j| j.strength)
+                        .map(|s| (s.estimate, s.low, s.high)),
+                    0,
+                ),
+                match j.and_then(|j| j.grades.as_ref()) {
+                    Some(g) => mean_cell(Some(g)),
+                    None => "–".into(),
+                },
+            ]);
+        }
+        cells.push(tags.join(", "));
+        rows.push(cells);
     }
-    let widths: Vec<usize> = (0..8)
+    let columns = rows[0].len();
+    let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     let mut lines: Vec<String> = rows
@@ -66,6 +111,12 @@ pub fn table_lines(board: &Leaderboard) -> Vec<String> {
         "{} scores · {} battles · {} bootstrap resamples",
         board.scores, board.battles, board.resamples
     ));
+    if judged {
+        lines.push(format!(
+            "judges: {} battles against the baseline (both orders combined), {} grades — never counted as your votes",
+            board.judge_battles, board.judge_grades
+        ));
+    }
     if board
         .rows
         .iter()

@@ -160,6 +160,29 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// The judges' verdicts in the sessions a leaderboard filter selects (its rater is a
+    /// human's: it does not apply), as (judge, verdict).
+    pub fn verdicts_matching(
+        &self,
+        filter: &super::Filter,
+    ) -> Result<Vec<(String, serde_json::Value)>> {
+        self.query(
+            "SELECT v.judge, v.verdict FROM judge_verdicts v
+             JOIN generations g ON v.generation_id = g.id JOIN prompts p ON g.prompt_id = p.id
+             JOIN sessions s ON p.session_id = s.id
+             WHERE (?1 IS NULL OR s.id = ?1) AND (?2 IS NULL OR s.prompt_set = ?2 OR s.name = ?2)
+             ORDER BY v.id",
+            params![filter.session, filter.prompt_set],
+            |r| {
+                let text: String = r.get(1)?;
+                Ok((
+                    r.get(0)?,
+                    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+                ))
+            },
+        )
+    }
+
     /// Every verdict on the answers of a session, oldest first.
     pub fn verdicts(&self, session: i64) -> Result<Vec<StoredVerdict>> {
         self.query(
