@@ -174,10 +174,7 @@ fn show_file(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
 
 fn print_report(db: &Path, session: i64, json: bool) -> anyhow::Result<()> {
     let store = Store::open_read(db)?;
-    let mut report = show::report(session, &store.export_lines(session)?);
-    report.judges = crate::eval::judge::stored_reports(&store, session)?;
-    report.similarity = crate::eval::similarity::stored_report(&store, session)?;
-    write_report(&report, json)
+    write_report(&show::stored(&store, session)?, json)
 }
 
 fn write_report(report: &show::EvalReport, json: bool) -> anyhow::Result<()> {

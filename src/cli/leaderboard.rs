@@ -44,7 +44,7 @@ pub fn run(db: &Path, args: LeaderboardArgs) -> anyhow::Result<ExitCode> {
     );
     if board.rows.is_empty() {
         println!(
-            "no ratings or judge verdicts match (rate with slam rate, judge with slam judge, or slam sessions import FILE)"
+            "no ratings match, nor any judge verdicts (rate with slam rate, judge with slam judge, or slam sessions import FILE)"
         );
         return Ok(ExitCode::SUCCESS);
     }

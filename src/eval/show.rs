@@ -44,6 +44,14 @@ pub struct SweepLevel {
 }
 
 /// The report of session `session` from its export lines (eval cells only).
+/// A stored run's whole report: its cells' figures, the judges' and similarity to the baseline.
+pub fn stored(store: &crate::store::Store, session: i64) -> anyhow::Result<EvalReport> {
+    let mut report = report(session, &store.export_lines(session)?);
+    report.judges = super::judge::stored_reports(store, session)?;
+    report.similarity = super::similarity::stored_report(store, session)?;
+    Ok(report)
+}
+
 pub fn report(session: i64, lines: &[ExportLine]) -> EvalReport {
     let cells: Vec<&ExportLine> = lines
         .iter()

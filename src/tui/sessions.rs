@@ -56,20 +56,24 @@ pub fn load_figures(
     });
 }
 
-/// An eval's consistency, checks and sweep; any other session's leaderboard.
+/// An eval's consistency, checks, sweep, judges and similarity; any other session's
+/// leaderboard (the judges' columns beside).
 fn figures(db: &Path, session: i64, kind: &str) -> anyhow::Result<String> {
     let store = Store::open_read(db)?;
     if kind == "eval" {
-        let mut report = show::report(session, &store.export_lines(session)?);
-        report.judges = crate::eval::judge::stored_reports(&store, session)?;
-        return Ok(crate::report::eval::render(&report));
+        return Ok(crate::report::eval::render(&show::stored(&store, session)?));
     }
     let filter = Filter {
         session: Some(session),
         ..Filter::default()
     };
-    let board = leaderboard::compute(
-        &store.leaderboard_input(&filter)?,
+    let board = leaderboard::with_judges(
+        leaderboard::compute(
+            &store.leaderboard_input(&filter)?,
+            RESAMPLES,
+            leaderboard::SEED,
+        ),
+        &crate::core::judge::leaderboard_input(&store.verdicts_matching(&filter)?),
         RESAMPLES,
         leaderboard::SEED,
     );
