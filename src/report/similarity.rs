@@ -13,6 +13,8 @@ pub fn render(r: &SimilarityReport) -> String {
         "similarity to {}'s answers ({}, cosine; 1 = same meaning)\n\n",
         r.baseline, r.embedder
     );
+    // With one candidate SLaM's reading is that candidate on every input: no news.
+    let candidates = r.models.values().filter(|m| m.slam_inputs > 0).count();
     let rows: Vec<Vec<String>> = r
         .models
         .iter()
@@ -32,6 +34,8 @@ pub fn render(r: &SimilarityReport) -> String {
                 num(m.mean),
                 if m.slam_inputs == 0 {
                     "–".into()
+                } else if candidates == 1 {
+                    "– (one candidate)".into()
                 } else {
                     format!("{:.0}% of {}", m.slam_wins * 100.0, m.slam_inputs)
                 },
