@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 const BUNDLED: &str = include_str!("model_table.json");
 
-/// One model's entry. Fields slam does not use yet (prices…) stay in the file.
+/// One model's entry. Fields slam does not use stay in the file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct TableEntry {
     pub mode: Option<String>,
@@ -22,6 +22,9 @@ pub struct TableEntry {
     pub default_reasoning_effort: Option<String>,
     pub max_input_tokens: Option<u64>,
     pub max_output_tokens: Option<u64>,
+    /// Its prices per token (LiteLLM's field names).
+    #[serde(flatten)]
+    pub price: crate::core::cost::Price,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,8 +41,10 @@ struct Source {
 }
 
 impl ModelTable {
-    /// Parse a LiteLLM-shaped table. Entries that are not models (`sample_spec`, `_source`: no
-    /// `mode`) are skipped; a malformed entry is an error naming `origin`, the line and column.
+    /// Parse a LiteLLM-shaped table (the full `model_prices_and_context_window.json`, or an
+    /// override file of the same shape). Entries that are neither models nor prices
+    /// (`sample_spec`, `_source`, no `mode` and no price) are skipped; a malformed entry or a
+    /// negative price is an error naming `origin`, the entry and the field.
     pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
         let raw: BTreeMap<String, serde_json::Value> = serde_json::from_str(text)
             .map_err(|e| format!("{origin}:{}:{}: {e}", e.line(), e.column()))?;
@@ -54,10 +59,22 @@ impl ModelTable {
                 }
                 continue;
             }
-            if name == "sample_spec" || value.get("mode").is_none() {
+            if !value.is_object() {
+                return Err(format!(
+                    "{origin}: entry {name:?}: expected an object of LiteLLM fields (mode, input_cost_per_token, …)"
+                ));
+            }
+            let priced = value
+                .as_object()
+                .is_some_and(|o| o.keys().any(|k| k.contains("cost_per")));
+            if name == "sample_spec" || (value.get("mode").is_none() && !priced) {
                 continue;
             }
             let entry: TableEntry = serde_json::from_value(value)
+                .map_err(|e| format!("{origin}: entry {name:?}: {e}"))?;
+            entry
+                .price
+                .check()
                 .map_err(|e| format!("{origin}: entry {name:?}: {e}"))?;
             table.entries.insert(name, entry);
         }
@@ -127,5 +144,43 @@ mod tests {
         assert!(err.contains("f.json") && err.contains("\"m\""), "{err}");
         let err = ModelTable::parse("{\n  \"m\": \n", "f.json").unwrap_err();
         assert!(err.starts_with("f.json:3:"), "{err}");
+    }
+
+    #[test]
+    fn prices_read_as_litellm_writes_them_and_bad_ones_are_named() {
+        let t = ModelTable::parse(BUNDLED, "model_table.json").unwrap();
+        let gpt4 = &t.get("gpt-4").unwrap().price;
+        assert_eq!(
+            (gpt4.input_cost_per_token, gpt4.output_cost_per_token),
+            (Some(3e-5), Some(6e-5))
+        );
+        // An override file may give prices alone; zero is a price.
+        let t = ModelTable::parse(
+            r#"{"my-slm": {"input_cost_per_token": 0, "output_cost_per_token": 1e-7}}"#,
+            "o.json",
+        )
+        .unwrap();
+        assert_eq!(
+            t.get("my-slm").unwrap().price.input_cost_per_token,
+            Some(0.0)
+        );
+        let err = ModelTable::parse(
+            r#"{"m": {"mode": "chat", "output_cost_per_token": -1e-6}}"#,
+            "o.json",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("o.json")
+                && err.contains("\"m\"")
+                && err.contains("output_cost_per_token"),
+            "{err}"
+        );
+        let err = ModelTable::parse(r#"{"m": [1, 2]}"#, "o.json").unwrap_err();
+        assert!(err.contains("expected an object"), "{err}");
+        let err = ModelTable::parse(r#"[{"m": 1}]"#, "o.json").unwrap_err();
+        assert!(err.starts_with("o.json:1:"), "{err}");
+        let err =
+            ModelTable::parse(r#"{"m": {"input_cost_per_token": "cheap"}}"#, "o.json").unwrap_err();
+        assert!(err.contains("\"m\""), "{err}");
     }
 }

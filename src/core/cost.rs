@@ -17,7 +17,43 @@ pub struct Price {
     pub cache_read_input_token_cost: Option<f64>,
     /// Thinking tokens, where they are priced apart from the answer's (else as output).
     pub output_cost_per_reasoning_token: Option<f64>,
-    pub max_input_tokens: Option<u64>,
+}
+
+impl Price {
+    /// Any price given at all.
+    pub fn is_known(&self) -> bool {
+        self.fields().iter().any(|(_, v)| v.is_some())
+    }
+
+    /// Each price by its LiteLLM name.
+    pub fn fields(&self) -> [(&'static str, Option<f64>); 4] {
+        [
+            ("input_cost_per_token", self.input_cost_per_token),
+            ("output_cost_per_token", self.output_cost_per_token),
+            (
+                "cache_read_input_token_cost",
+                self.cache_read_input_token_cost,
+            ),
+            (
+                "output_cost_per_reasoning_token",
+                self.output_cost_per_reasoning_token,
+            ),
+        ]
+    }
+
+    /// A negative or non-finite price is a mistake in the file, named by its field.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, value) in self.fields() {
+            if let Some(v) = value
+                && !(v.is_finite() && v >= 0.0)
+            {
+                return Err(format!(
+                    "{name} is {v}: a price is a number of dollars, 0 or more"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// An answer's token counts as the server reported them. `completion_tokens` are the answer's
