@@ -3,6 +3,7 @@
 //! prints what `report` formats. It computes nothing itself, and nothing imports it.
 
 pub mod compare;
+mod cost;
 mod eval;
 mod generate;
 mod judge;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Each answer's similarity to the baseline's answers by sentence embedding
     /// (all-MiniLM-L6-v2, as in SLaM), the SLaM reading, and stability across repetitions.
     Similarity(similarity::SimilarityArgs),
+    /// What each model of an eval run costs a month at 1k–1M requests a day: API prices per
+    /// token, self-hosted hourly prices at the measured throughput; savings and break-even.
+    Cost(cost::CostArgs),
     /// Per model: scores with 95% CI, win rate (Wilson), Bradley–Terry (bootstrap), Elo.
     Leaderboard(leaderboard::LeaderboardArgs),
     /// List, show, export, import and delete rating sessions.
@@ -222,6 +226,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Eval(args)) => runtime.block_on(eval::run(&config, &db, args)),
         Some(Command::Judge(args)) => runtime.block_on(judge::run(&config, &db, args)),
         Some(Command::Similarity(args)) => runtime.block_on(similarity::run(&db, args)),
+        Some(Command::Cost(args)) => cost::run(&config, &db, args),
         Some(Command::Leaderboard(args)) => leaderboard::run(&db, args),
         Some(Command::Sessions(args)) => sessions::run(&db, args),
         None => runtime.block_on(tui::run(config, &db, tui::TuiArgs::default())),

@@ -72,6 +72,22 @@ pub struct ModelEntry {
     /// Sampling overrides for this model.
     #[serde(default)]
     pub params: GenParamsPatch,
+    /// Self-hosted: what one instance serving it costs an hour, in dollars (a local GGUF or
+    /// your own server). slam turns it into a price per request at the throughput it measured.
+    #[serde(default, deserialize_with = "dollars")]
+    pub cost_per_hour: Option<f64>,
+}
+
+/// A price: a finite number of dollars, 0 or more.
+fn dollars<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(Some(v))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "cost_per_hour is {v}: a price is a number of dollars, 0 or more"
+        )))
+    }
 }
 
 impl ModelEntry {
@@ -117,6 +133,7 @@ impl ModelEntry {
             parallel: None,
             prompt_cache: None,
             params: GenParamsPatch::default(),
+            cost_per_hour: None,
         }
     }
 }

@@ -144,6 +144,87 @@ impl SelfHosted {
     }
 }
 
+/// One concurrency level of a sweep: what the model sustained and its p95 latency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SweepPoint {
+    pub concurrency: u32,
+    pub requests_per_s: f64,
+    pub e2e_p95_ms: f64,
+}
+
+/// Requests per hour one instance sustains, and how that was found.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum Capacity {
+    /// The highest swept concurrency whose p95 latency met the target.
+    Sweep {
+        concurrency: u32,
+        requests_per_hour: f64,
+        e2e_p95_ms: f64,
+    },
+    /// No sweep: the evaluation's own throughput (one request at a time per model is the
+    /// usual case, so this understates what an instance can carry).
+    Unswept { requests_per_hour: f64 },
+    /// No swept concurrency met the target: the lowest p95 seen.
+    MissesTarget { best_e2e_p95_ms: f64 },
+}
+
+impl Capacity {
+    pub fn requests_per_hour(&self) -> Option<f64> {
+        match self {
+            Capacity::Sweep {
+                requests_per_hour, ..
+            }
+            | Capacity::Unswept { requests_per_hour } => Some(*requests_per_hour),
+            Capacity::MissesTarget { .. } => None,
+        }
+    }
+}
+
+/// The capacity of one instance from a sweep at a p95 latency target; with no sweep, from the
+/// evaluation's own requests per second.
+pub fn capacity(
+    sweep: &[SweepPoint],
+    p95_target_ms: f64,
+    unswept_rps: Option<f64>,
+) -> Option<Capacity> {
+    let usable = |p: &&SweepPoint| positive(p.requests_per_s) && p.e2e_p95_ms.is_finite();
+    if sweep.iter().filter(usable).count() == 0 {
+        return unswept_rps
+            .filter(|r| positive(*r))
+            .map(|r| Capacity::Unswept {
+                requests_per_hour: r * 3600.0,
+            });
+    }
+    let best = sweep
+        .iter()
+        .filter(usable)
+        .filter(|p| p.e2e_p95_ms <= p95_target_ms)
+        .max_by_key(|p| p.concurrency);
+    Some(match best {
+        Some(p) => Capacity::Sweep {
+            concurrency: p.concurrency,
+            requests_per_hour: p.requests_per_s * 3600.0,
+            e2e_p95_ms: p.e2e_p95_ms,
+        },
+        None => Capacity::MissesTarget {
+            best_e2e_p95_ms: sweep
+                .iter()
+                .filter(usable)
+                .map(|p| p.e2e_p95_ms)
+                .fold(f64::INFINITY, f64::min),
+        },
+    })
+}
+
+/// Requests a month at `per_day` requests a day (a 730-hour month).
+pub fn monthly_volume(per_day: f64) -> f64 {
+    per_day * HOURS_PER_MONTH / 24.0
+}
+
+/// The daily volumes every comparison is shown at.
+pub const DAILY_VOLUMES: [u64; 4] = [1_000, 10_000, 100_000, 1_000_000];
+
 /// A finite number above zero (NaN is not).
 fn positive(x: f64) -> bool {
     x.is_finite() && x > 0.0
@@ -253,5 +334,38 @@ mod tests {
             ..s
         };
         assert_eq!(idle.instances(10.0), None);
+    }
+
+    #[test]
+    fn capacity_is_the_highest_concurrency_that_meets_the_p95_target() {
+        let p = |concurrency, requests_per_s, e2e_p95_ms| SweepPoint {
+            concurrency,
+            requests_per_s,
+            e2e_p95_ms,
+        };
+        let sweep = [p(1, 1.0, 800.0), p(4, 3.0, 1500.0), p(16, 5.0, 4000.0)];
+        assert_eq!(
+            capacity(&sweep, 2000.0, None),
+            Some(Capacity::Sweep {
+                concurrency: 4,
+                requests_per_hour: 10_800.0,
+                e2e_p95_ms: 1500.0
+            })
+        );
+        assert_eq!(
+            capacity(&sweep, 500.0, Some(9.0)),
+            Some(Capacity::MissesTarget {
+                best_e2e_p95_ms: 800.0
+            })
+        );
+        assert_eq!(
+            capacity(&[], 500.0, Some(0.5)),
+            Some(Capacity::Unswept {
+                requests_per_hour: 1800.0
+            })
+        );
+        assert_eq!(capacity(&[], 500.0, None), None);
+        // 10,000 requests a day in a 730-hour month.
+        assert!((monthly_volume(10_000.0) - 304_166.666_666).abs() < 1e-3);
     }
 }

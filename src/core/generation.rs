@@ -245,6 +245,11 @@ impl<E, T: Stamp> Generation<E, T> {
     fn measure(&self, end: Option<T>) -> GenerationMetrics {
         let e2e = end.map_or(Duration::ZERO, |end| self.since_start(end));
         GenerationMetrics {
+            prompt_tokens: self.usage.and_then(|u| u.prompt_tokens).or_else(|| {
+                self.timings
+                    .filter(|t| t.prompt_tokens > 0)
+                    .map(|t| t.prompt_tokens)
+            }),
             cached_prompt_tokens: self.usage.and_then(|u| u.cached_prompt_tokens),
             queue_ms: self.timings.and_then(|t| t.queued_ms),
             threads: self.timings.and_then(|t| t.threads),

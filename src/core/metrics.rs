@@ -40,6 +40,9 @@ pub struct GenerationMetrics {
     /// True when `output_tokens` was counted from deltas rather than reported by the server.
     pub tokens_estimated: bool,
     pub chunks: usize,
+    /// Prompt tokens as the server reported them (or the engine counted): what an API bills.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens: Option<u32>,
     /// Prompt tokens taken from a cache, not computed: TTFT is short for those (shown beside it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached_prompt_tokens: Option<u32>,

@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod cell;
+pub mod cost;
 pub mod grade;
 pub mod inputs;
 pub mod judge;

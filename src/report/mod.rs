@@ -8,6 +8,7 @@
 //! - `eval`: an evaluation run's figures.
 //! - `judge`, `similarity`: automatic quality figures over an evaluation run.
 
+pub mod cost;
 pub mod eval;
 pub mod events;
 pub mod judge;

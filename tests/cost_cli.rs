@@ -1,0 +1,193 @@
+//! `slam cost` end to end over an eval run of fixed-answer servers that report usage: an API
+//! model priced from the bundled LiteLLM table, a self-hosted one from its hourly price at the
+//! throughput the run measured, a model without a price, and bad price files.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Output;
+use std::sync::Arc;
+
+use common::fake_server::{FakeServer, sse_data, streamed_answer};
+use common::{Sandbox, text};
+use serde_json::{Value, json};
+
+struct Run {
+    sandbox: Sandbox,
+    _servers: Vec<FakeServer>,
+}
+
+impl Run {
+    fn path(&self, name: &str) -> PathBuf {
+        self.sandbox.dir.path().join(name)
+    }
+
+    fn slam(&self, args: &[&str]) -> Output {
+        self.sandbox
+            .slam()
+            .arg("--config")
+            .arg(self.path("config.toml"))
+            .arg("--db")
+            .arg(self.path("slam.db"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.slam(args);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stderr}");
+        serde_json::from_str(stdout.trim()).unwrap()
+    }
+}
+
+/// A server answering with usage: 1,000 prompt and 1,000 completion tokens.
+fn server() -> FakeServer {
+    FakeServer::answering(Arc::new(|_: &Value| {
+        let mut steps = streamed_answer("Good morning, you can do it.");
+        let usage = json!({"choices": [], "usage": {"prompt_tokens": 1000,
+            "completion_tokens": 1000, "total_tokens": 2000}});
+        steps.insert(steps.len() - 1, sse_data(&usage.to_string()));
+        steps
+    }))
+}
+
+fn evaluated() -> Run {
+    let servers = vec![server(), server(), server()];
+    let sandbox = Sandbox::new();
+    let entry = |name: &str, model: &str, s: &FakeServer, extra: &str| {
+        format!(
+            "[[models]]\nname = \"{name}\"\nbackend = \"openai\"\nbase_url = \"{}\"\nmodel = \"{model}\"\n{extra}\n",
+            s.base_url()
+        )
+    };
+    let config = entry("gpt4", "gpt-4", &servers[0], "")
+        + &entry("slm", "my-slm", &servers[1], "cost_per_hour = 1.2")
+        + &entry("mystery", "my-mystery", &servers[2], "");
+    std::fs::write(sandbox.dir.path().join("config.toml"), config).unwrap();
+    std::fs::write(
+        sandbox.dir.path().join("spec.toml"),
+        "name = \"c\"\ntemplate = \"{{ name }}\"\nrepetitions = 2\nwarmup = false\n\n\
+         [[models]]\nname = \"gpt4\"\nbaseline = true\n\n[[models]]\nname = \"slm\"\n\n\
+         [[models]]\nname = \"mystery\"\n\n[[input]]\nname = \"Ana\"\n\n[[input]]\nname = \"Bo\"\n",
+    )
+    .unwrap();
+    let run = Run {
+        sandbox,
+        _servers: servers,
+    };
+    let spec = run.path("spec.toml");
+    let out = run.slam(&["eval", spec.to_str().unwrap(), "--no-tui"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    run
+}
+
+#[test]
+fn api_and_self_hosted_costs_equal_a_hand_computation() {
+    let run = evaluated();
+    let r = run.json(&["cost", "1", "--json"]);
+    assert_eq!(r["baseline"], "gpt4");
+    // GPT-4 at $0.03/1k input and $0.06/1k output: 1,000 + 1,000 tokens = $0.09 a request;
+    // a 730-hour month at 1,000 a day is 1,000 × 730 / 24 requests.
+    let gpt4 = &r["models"]["gpt4"];
+    assert_eq!(gpt4["pricing"]["kind"], "api");
+    let per_request = gpt4["pricing"]["per_request"].as_f64().unwrap();
+    assert!((per_request - 0.09).abs() < 1e-12, "{gpt4}");
+    let month_1k = gpt4["monthly"]["1000"].as_f64().unwrap();
+    assert!((month_1k - 0.09 * 1000.0 * 730.0 / 24.0).abs() < 1e-6);
+
+    // Self-hosted at $1.20/h: no sweep, so one request at a time at the run's median latency
+    // (from `eval show`), planned at 70%; at least one always-on instance.
+    let slm = &r["models"]["slm"];
+    assert_eq!(slm["pricing"]["kind"], "self_hosted");
+    let shown = run.json(&["eval", "show", "1", "--json"]);
+    let p50 = shown["consistency"]["models"]["slm"]["latency"]["e2e_ms"]["p50"]
+        .as_f64()
+        .unwrap();
+    let capacity = &slm["pricing"]["capacity"];
+    assert_eq!(capacity["from"], "unswept");
+    let rph = capacity["requests_per_hour"].as_f64().unwrap();
+    assert!((rph - 3_600_000.0 / p50).abs() < 1e-6 * rph, "{capacity}");
+    for per_day in [1_000u64, 10_000, 100_000, 1_000_000] {
+        let per_hour = per_day as f64 / 24.0;
+        let instances = (per_hour / (rph * 0.7)).ceil().max(1.0);
+        let want = instances * 1.2 * 730.0;
+        let got = slm["monthly"][per_day.to_string()].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-6, "{per_day}/day: {got} vs {want}");
+        let api = 0.09 * per_day as f64 * 730.0 / 24.0;
+        let savings = slm["savings"][per_day.to_string()].as_f64().unwrap();
+        assert!((savings - api / want).abs() < 1e-9, "{per_day}/day");
+    }
+    // One instance's $876 month over $0.09 a request, rounded up.
+    assert_eq!(slm["break_even_per_month"], 9734);
+
+    // No price anywhere: unknown, never a silent zero.
+    let mystery = &r["models"]["mystery"];
+    assert_eq!(mystery["pricing"]["kind"], "unknown");
+    assert!(
+        mystery["pricing"]["why"]
+            .as_str()
+            .unwrap()
+            .contains("my-mystery")
+    );
+    assert!(mystery["monthly"]["1000"].is_null());
+    let out = run.slam(&["cost", "1"]);
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("unknown") && stdout.contains("9734 req/month"),
+        "{stdout}"
+    );
+
+    // An override file prices it; zero is a price.
+    std::fs::write(
+        run.path("prices.json"),
+        r#"{"my-mystery": {"input_cost_per_token": 0, "output_cost_per_token": 1e-6}}"#,
+    )
+    .unwrap();
+    let prices = run.path("prices.json");
+    let r = run.json(&["cost", "1", "--json", "--prices", prices.to_str().unwrap()]);
+    let per_request = r["models"]["mystery"]["pricing"]["per_request"]
+        .as_f64()
+        .unwrap();
+    assert!((per_request - 1000.0 * 1e-6).abs() < 1e-12);
+}
+
+#[test]
+fn bad_prices_and_hourly_costs_are_refused_with_their_place() {
+    let run = evaluated();
+    let bad = |name: &str, body: &str, expect: &[&str]| {
+        std::fs::write(run.path(name), body).unwrap();
+        let path = run.path(name);
+        let out = run.slam(&["cost", "1", "--prices", path.to_str().unwrap()]);
+        let stderr = text(&out).1;
+        assert!(!out.status.success(), "{name}");
+        for e in expect {
+            assert!(stderr.contains(e), "{name}: {stderr}");
+        }
+    };
+    bad(
+        "negative.json",
+        r#"{"gpt-4": {"mode": "chat", "input_cost_per_token": -3e-5}}"#,
+        &["negative.json", "\"gpt-4\"", "input_cost_per_token"],
+    );
+    bad("list.json", "[1, 2]", &["list.json:1:"]);
+    bad(
+        "shape.json",
+        r#"{"gpt-4": "cheap"}"#,
+        &["shape.json", "\"gpt-4\"", "expected an object"],
+    );
+    let config = std::fs::read_to_string(run.path("config.toml")).unwrap();
+    std::fs::write(
+        run.path("config.toml"),
+        config.replace("cost_per_hour = 1.2", "cost_per_hour = -1"),
+    )
+    .unwrap();
+    let out = run.slam(&["cost", "1"]);
+    let stderr = text(&out).1;
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("config.toml") && stderr.contains("cost_per_hour is -1"),
+        "{stderr}"
+    );
+}
