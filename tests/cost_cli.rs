@@ -191,3 +191,59 @@ fn bad_prices_and_hourly_costs_are_refused_with_their_place() {
         "{stderr}"
     );
 }
+
+/// `max_cost`: the run shows what it can cost before it starts, stops before a cell could pass
+/// the cap (cells in flight are kept), and goes on when the cap is raised.
+#[test]
+fn an_eval_stops_at_max_cost_and_resumes_when_it_is_raised() {
+    let run = evaluated();
+    let spec = |max_cost: &str| {
+        format!(
+            "name = \"capped\"\ntemplate = \"{{{{ name }}}}\"\nrepetitions = 2\nwarmup = false\n\
+             max_cost = {max_cost}\n\n[params]\nmax_tokens = 50\n\n\
+             [[models]]\nname = \"gpt4\"\nconcurrency = 1\n\n\
+             [[input]]\nname = \"Ana\"\n\n[[input]]\nname = \"Bo\"\n"
+        )
+    };
+    std::fs::write(run.path("capped.toml"), spec("0.2")).unwrap();
+    let path = run.path("capped.toml");
+    let out = run.slam(&["eval", path.to_str().unwrap(), "--no-tui"]);
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    // Worst case per cell: a 1-token prompt (3 characters / 4, at least 1) at $3e-05 and 50
+    // answer tokens at $6e-05 = $0.00303; four cells = $0.01212.
+    assert!(stderr.contains("API cost ≤ $0.0121"), "{stderr}");
+    assert!(stderr.contains("max_cost $0.2000"), "{stderr}");
+    // Each answer really costs $0.09 (1,000 + 1,000 tokens): two fit in $0.20, a third would
+    // pass it.
+    assert!(
+        stderr.contains("stopped at max_cost: $0.1800 spent of $0.2000"),
+        "{stderr}"
+    );
+    let conn = rusqlite::Connection::open(run.path("slam.db")).unwrap();
+    let cells = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM generations g JOIN prompts p ON g.prompt_id = p.id \
+             JOIN sessions s ON p.session_id = s.id WHERE s.name = 'capped'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(cells(&conn), 2);
+    std::fs::write(run.path("capped.toml"), spec("1.0")).unwrap();
+    let out = run.slam(&["eval", path.to_str().unwrap(), "--no-tui"]);
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("stopped at max_cost"), "{stderr}");
+    assert_eq!(cells(&conn), 4, "the raised cap lets the run finish");
+    // A negative cap is refused with its place.
+    std::fs::write(run.path("capped.toml"), spec("-1")).unwrap();
+    let out = run.slam(&["eval", path.to_str().unwrap(), "--no-tui"]);
+    let stderr = text(&out).1;
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("capped.toml:5:") && stderr.contains("max_cost is -1"),
+        "{stderr}"
+    );
+}

@@ -500,6 +500,9 @@ fn the_eval_live_screen() {
         session: 7,
         resumed: false,
         models: vec![("gpt-4".into(), 48, 0), ("smollm2".into(), 40, 8)],
+        estimated_cost: Some(0.4224),
+        max_cost: Some(1.0),
+        unpriced: Vec::new(),
     }));
     let cell = |model: &str, e2e: f64, error: Option<&str>| {
         Progress::Cell(Box::new(CellEvent {

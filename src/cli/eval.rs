@@ -70,6 +70,7 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
     let name = spec.name.clone();
     let judge = spec.judge.clone();
     let similarity = spec.similarity.clone();
+    let max_cost = spec.max_cost;
     let cancel = super::cancel_on_ctrl_c();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let opts = RunOptions {
@@ -101,8 +102,16 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
             outcome.ran
         );
     }
+    let over_budget = outcome.spent.is_some_and(|(_, stopped)| stopped);
+    if let (Some((spent, true)), Some(max)) = (outcome.spent, max_cost) {
+        eprintln!(
+            "stopped at max_cost: ${spent:.4} spent of ${max:.4}; the next cell could have passed it. \
+             {} cell(s) stored; raise max_cost and run the same command again to go on",
+            outcome.ran
+        );
+    }
     print_report(db, outcome.session, args.json)?;
-    if let Some(opts) = judge.filter(|_| !outcome.cancelled) {
+    if let Some(opts) = judge.filter(|_| !outcome.cancelled && !over_budget) {
         let report =
             crate::eval::judge::run(config, db, outcome.session, opts, cancel.clone()).await?;
         if args.json {
@@ -218,6 +227,13 @@ impl Display {
                 if !self.json {
                     let how = if start.resumed { "resuming" } else { "new" };
                     eprintln!("session {} ({how} run)", start.session);
+                    if let Some(line) = crate::report::cost::estimate_line(
+                        start.estimated_cost,
+                        start.max_cost,
+                        &start.unpriced,
+                    ) {
+                        eprintln!("{line}");
+                    }
                 }
                 for (model, now, before) in start.models {
                     let bar = self

@@ -54,6 +54,10 @@ pub struct LiveRun {
     pub models: Vec<LiveModel>,
     pub started: Instant,
     pub stopping: bool,
+    /// What the run can cost at most, its cap, and the remote models with no price.
+    pub estimated_cost: Option<f64>,
+    pub max_cost: Option<f64>,
+    pub unpriced: Vec<String>,
 }
 
 impl LiveRun {
@@ -64,6 +68,9 @@ impl LiveRun {
             models: Vec::new(),
             started,
             stopping: false,
+            estimated_cost: None,
+            max_cost: None,
+            unpriced: Vec::new(),
         }
     }
 
@@ -72,6 +79,9 @@ impl LiveRun {
             Progress::Start(start) => {
                 self.session = Some(start.session);
                 self.resumed = start.resumed;
+                self.estimated_cost = start.estimated_cost;
+                self.max_cost = start.max_cost;
+                self.unpriced = start.unpriced.clone();
                 self.models = start
                     .models
                     .iter()
@@ -164,6 +174,7 @@ mod tests {
             session: 3,
             resumed: true,
             models: vec![("a".into(), 8, 2)],
+            ..RunStart::default()
         }));
         for e2e in [100.0, 200.0, 300.0, 400.0] {
             run.on(&cell("a", e2e, None));

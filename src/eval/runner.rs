@@ -13,6 +13,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::budget::{self, Budget};
 use super::limiter::Limiter;
 use super::plan::{Plan, PlannedCell};
 use super::spec::EvalSpec;
@@ -21,6 +22,7 @@ use crate::app::persist::{Answer, generation_record};
 use crate::app::{BackendFactory, LoadOverrides, Models};
 use crate::config::ResolvedModel;
 use crate::core::checks::CheckResult;
+use crate::core::cost::Price;
 use crate::core::domain::FinishReason;
 use crate::core::generation::{Failure, GenEvent};
 use crate::core::metrics::GenerationMetrics;
@@ -50,12 +52,18 @@ pub struct CellEvent {
 }
 
 /// What the run is about to do (sent before the first cell).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunStart {
     pub session: i64,
     pub resumed: bool,
     /// Per model: cells to run now, cells already stored.
     pub models: Vec<(String, usize, usize)>,
+    /// The most the cells to run can cost on priced API models (prompt ≈ characters / 4
+    /// tokens, every answer `max_tokens` long); None when no model is priced.
+    pub estimated_cost: Option<f64>,
+    /// Remote models with no price (and no `cost_per_hour`): not in the estimate, nor capped.
+    pub unpriced: Vec<String>,
+    pub max_cost: Option<f64>,
 }
 
 pub enum Progress {
@@ -76,6 +84,8 @@ pub struct Outcome {
     pub cancelled: bool,
     /// Store errors (a cell that finished but could not be saved).
     pub store_errors: Vec<String>,
+    /// With `max_cost`: dollars spent on API models, and whether a cell was refused.
+    pub spent: Option<(f64, bool)>,
 }
 
 pub async fn run(
@@ -133,7 +143,40 @@ pub async fn run(
         }
     };
     store.set_session_spec(session, &spec.text)?;
+    let prices: HashMap<usize, Price> = spec
+        .models
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| Some((i, budget::api_price(&m.model)?)))
+        .collect();
+    let estimated_cost = (!prices.is_empty()).then(|| {
+        todo.iter()
+            .filter_map(|c| {
+                let m = &spec.models[c.model].model;
+                budget::worst_case(
+                    prices.get(&c.model)?,
+                    prompt_chars(&spec, c),
+                    m.params.max_tokens,
+                )
+            })
+            .sum::<f64>()
+    });
+    let unpriced: Vec<String> = spec
+        .models
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| {
+            !prices.contains_key(i)
+                && m.model.entry.path.is_none()
+                && m.model.entry.cost_per_hour.is_none()
+        })
+        .map(|(_, m)| m.model.name.clone())
+        .collect();
+    let budget = spec.max_cost.map(|max| Arc::new(Budget::new(max)));
     let _ = progress.send(Progress::Start(RunStart {
+        estimated_cost,
+        unpriced,
+        max_cost: spec.max_cost,
         session,
         resumed: existing.is_some(),
         models: spec
@@ -193,6 +236,8 @@ pub async fn run(
                 writer: writer.sender(),
                 progress: progress.clone(),
                 cancel: cancel.clone(),
+                price: prices.get(&index).cloned(),
+                budget: budget.clone(),
             };
             let run = ctx.run(factory.clone(), cells);
             if level.is_some() || m.model.entry.path.is_some() {
@@ -213,6 +258,7 @@ pub async fn run(
         }
     }
     outcome.cancelled = cancel.is_cancelled();
+    outcome.spent = budget.map(|b| b.state());
     outcome.store_errors = tokio::task::spawn_blocking(move || writer.finish())
         .await
         .unwrap_or_else(|e| vec![format!("the store writer stopped: {e}")]);
@@ -266,6 +312,15 @@ struct ModelRun {
     writer: std::sync::mpsc::Sender<StoredCell>,
     progress: mpsc::UnboundedSender<Progress>,
     cancel: CancellationToken,
+    /// API models: the price the budget counts with.
+    price: Option<Price>,
+    budget: Option<Arc<Budget>>,
+}
+
+/// The characters of a cell's prompt (user and system), for estimates.
+fn prompt_chars(spec: &EvalSpec, cell: &PlannedCell) -> usize {
+    let input = &spec.inputs[cell.input];
+    input.prompt.user.len() + input.prompt.system.as_ref().map_or(0, String::len)
 }
 
 impl ModelRun {
@@ -308,9 +363,28 @@ impl ModelRun {
                 _ = this.cancel.cancelled() => break,
                 _ = this.limiter.admit(estimate) => {}
             }
+            // Within max_cost, or no more cells (those running finish and are kept).
+            let reserved = match (&this.budget, &this.price) {
+                (Some(budget), Some(price)) => {
+                    let worst = budget::worst_case(
+                        price,
+                        prompt_chars(&this.spec, &cell),
+                        this.model.params.max_tokens,
+                    )
+                    .unwrap_or(0.0);
+                    match budget.admit(&this.model.name, worst) {
+                        Some(r) => Some(r),
+                        None => break,
+                    }
+                }
+                _ => None,
+            };
             let (this, backend) = (this.clone(), backend.clone());
             running.spawn(async move {
-                let done = this.run_cell(&backend, &cell).await;
+                let (done, cost) = this.run_cell(&backend, &cell).await;
+                if let (Some(budget), Some(r)) = (&this.budget, reserved) {
+                    budget.settle(&this.model.name, r, cost);
+                }
                 drop(permit);
                 done
             });
@@ -331,9 +405,7 @@ impl ModelRun {
 
     /// Prompt characters / 4 + the token budget: what a tokens-per-minute limit counts.
     fn token_estimate(&self, cell: &PlannedCell) -> u32 {
-        let input = &self.spec.inputs[cell.input];
-        let chars = input.prompt.user.len() + input.prompt.system.as_ref().map_or(0, String::len);
-        (chars / 4) as u32 + self.model.params.max_tokens
+        (prompt_chars(&self.spec, cell) / 4) as u32 + self.model.params.max_tokens
     }
 
     async fn warm_up(&self, backend: &Arc<dyn Backend>, cell: &PlannedCell) {
@@ -351,8 +423,13 @@ impl ModelRun {
         token.cancel();
     }
 
-    /// Run one cell and store it; false when it was cancelled (then nothing is stored).
-    async fn run_cell(&self, backend: &Arc<dyn Backend>, cell: &PlannedCell) -> bool {
+    /// Run one cell and store it; false when it was cancelled (then nothing is stored). With
+    /// it, what the cell cost on a priced API model (None when unknown).
+    async fn run_cell(
+        &self,
+        backend: &Arc<dyn Backend>,
+        cell: &PlannedCell,
+    ) -> (bool, Option<f64>) {
         let request = self.request(cell);
         let params = serde_json::to_value(&request.params).unwrap_or(Value::Null);
         let token = self.cancel.child_token();
@@ -399,8 +476,10 @@ impl ModelRun {
             }
             Ok(true) => {}
         }
+        let metrics = rec.metrics();
+        let cost = self.price.as_ref().and_then(|p| budget::spent(p, &metrics));
         if self.cancel.is_cancelled() || rec.finish_reason == Some(FinishReason::Cancelled) {
-            return false;
+            return (false, cost);
         }
         let checks: Vec<CheckResult> = match &error {
             Some(_) => Vec::new(),
@@ -416,7 +495,6 @@ impl ModelRun {
                 })
                 .collect(),
         };
-        let metrics = rec.metrics();
         let answer = Answer {
             model: self.model.name.clone(),
             position: self.index,
@@ -454,6 +532,6 @@ impl ModelRun {
             metrics,
             checks,
         })));
-        true
+        (true, cost)
     }
 }

@@ -34,6 +34,8 @@ struct SpecFile {
     seed: u32,
     /// Seconds a cell may take (default 300).
     timeout: Option<f64>,
+    /// Dollars the run may spend on API models; it stops before a cell could pass it.
+    max_cost: Option<Spanned<f64>>,
     /// Local models reuse cached prompt prefixes (default false: repetitions must not share).
     #[serde(default)]
     prompt_cache: bool,
@@ -128,6 +130,8 @@ pub struct EvalSpec {
     pub repetitions: u32,
     pub seed: u32,
     pub timeout: Duration,
+    /// The spending cap on API models (`max_cost`).
+    pub max_cost: Option<f64>,
     pub prompt_cache: bool,
     pub warmup: bool,
     pub checks: Vec<CheckSpec>,
@@ -217,6 +221,14 @@ impl EvalSpec {
                     .collect::<Result<Vec<_>, _>>()
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(m) = &file.max_cost
+            && !(m.get_ref().is_finite() && *m.get_ref() >= 0.0)
+        {
+            return Err(at(
+                m.span(),
+                format!("max_cost is {}: expected dollars, 0 or more", m.get_ref()),
+            ));
+        }
         let judge = match &file.judge {
             None => None,
             Some(j) => {
@@ -245,6 +257,7 @@ impl EvalSpec {
                 .timeout
                 .filter(|t| t.is_finite() && *t > 0.0)
                 .map_or(Duration::from_secs(300), Duration::from_secs_f64),
+            max_cost: file.max_cost.as_ref().map(|m| *m.get_ref()),
             prompt_cache: file.prompt_cache,
             warmup: file.warmup.unwrap_or(true),
             checks,

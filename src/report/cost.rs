@@ -13,7 +13,7 @@ fn dollars(v: f64) -> String {
     } else if v >= 1.0 {
         format!("${v:.2}")
     } else {
-        format!("${v:.6}")
+        format!("${v:.4}")
     }
 }
 
@@ -117,4 +117,29 @@ pub fn render(r: &CostReport) -> String {
             .unwrap_or_default()
     );
     out
+}
+
+/// The line `slam eval` shows before it starts: what the run can cost at most.
+pub fn estimate_line(
+    estimated: Option<f64>,
+    max_cost: Option<f64>,
+    unpriced: &[String],
+) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(e) = estimated {
+        parts.push(format!(
+            "API cost ≤ {} (prompt ≈ chars/4 tokens, full-length answers)",
+            dollars(e)
+        ));
+    }
+    if let Some(m) = max_cost {
+        parts.push(format!("max_cost {}", dollars(m)));
+    }
+    if !unpriced.is_empty() {
+        parts.push(format!(
+            "no price for {} (not estimated, not capped)",
+            unpriced.join(", ")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }

@@ -122,7 +122,16 @@ impl Widget for EvalLive<'_> {
                 .label(m.name.clone())
                 .render(row, buf);
         }
-        Paragraph::new(" q stop (finished cells are kept; run the same command again to go on)")
+        let mut lines = Vec::new();
+        if let Some(cost) =
+            crate::report::cost::estimate_line(run.estimated_cost, run.max_cost, &run.unpriced)
+        {
+            lines.push(Line::from(format!(" {cost}")));
+        }
+        lines.push(Line::from(
+            " q stop (finished cells are kept; run the same command again to go on)",
+        ));
+        Paragraph::new(lines)
             .style(Style::default().fg(t.muted))
             .render(hint_area, buf);
     }
