@@ -247,3 +247,18 @@ fn an_eval_stops_at_max_cost_and_resumes_when_it_is_raised() {
         "{stderr}"
     );
 }
+
+/// A judge on a priced API is priced from its replies' usage.
+#[test]
+fn a_judges_tokens_are_priced() {
+    let run = evaluated();
+    // The server answers in prose: every verdict is invalid after one repair, so each of the
+    // 2 candidates × 4 answers × 2 orders = 16 verdicts took 2 requests of 1,000 + 1,000 tokens.
+    let r = run.json(&["judge", "1", "--judge", "gpt4", "--json"]);
+    assert_eq!(r["asked"], 16);
+    assert_eq!(r["judge_tokens"], 32_000);
+    assert_eq!(r["judge_prompt_tokens"], 32_000);
+    let cost = r["cost"].as_f64().unwrap();
+    assert!((cost - 32.0 * 0.09).abs() < 1e-9, "{cost}");
+    assert_eq!(r["self_preference_risk"], true);
+}

@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::bail;
 use serde::Serialize;
@@ -125,6 +124,11 @@ pub struct JudgeReport {
     /// Grading: against the humans' scores on the same answers (overall grades).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub human_scores: Option<GradeAgreement>,
+    /// What the judge wrote and read over its stored verdicts, and what that cost at the
+    /// bundled API price (None: not an API model with a price, or a reply without usage).
+    pub judge_tokens: u64,
+    pub judge_prompt_tokens: Option<u64>,
+    pub cost: Option<f64>,
 }
 
 /// The options' own faults: duplicate criteria, a template that hides an answer.
@@ -285,6 +289,7 @@ pub async fn run(
         let mut stored = verdict;
         stored["key"] = json!(key);
         stored["recipe_sha256"] = json!(recipe);
+        stored["judge_model_id"] = json!(model.entry.model);
         store.insert_verdict(*id, &model.name, &stored)?;
     }
     fill(&mut report, &store.verdicts(session)?, &lines, &recipe);
@@ -345,6 +350,30 @@ fn fill(
     lines: &[ExportLine],
     recipe: &str,
 ) {
+    let mine: Vec<&Value> = verdicts
+        .iter()
+        .filter(|v| v.judge == report.judge && recipe_of(&v.verdict) == Some(recipe))
+        .map(|v| &v.verdict)
+        .collect();
+    report.judge_tokens = mine.iter().filter_map(|v| v["judge_tokens"].as_u64()).sum();
+    report.judge_prompt_tokens = mine.iter().map(|v| v["judge_prompt_tokens"].as_u64()).sum();
+    report.cost = report.judge_prompt_tokens.and_then(|prompt| {
+        let table = crate::config::model_table::bundled();
+        let id = mine.first().and_then(|v| v["judge_model_id"].as_str());
+        let price = &id
+            .and_then(|id| table.get(id))
+            .or_else(|| table.get(&report.judge))?
+            .price;
+        crate::core::cost::api_cost(
+            price,
+            &crate::core::cost::Usage {
+                prompt_tokens: prompt,
+                completion_tokens: report.judge_tokens,
+                ..Default::default()
+            },
+        )
+        .ok()
+    });
     match report.mode {
         JudgeMode::Pairwise => {
             let (models, outcomes) = summaries(verdicts, &report.judge, recipe);
@@ -451,28 +480,33 @@ async fn ask(
 /// A verdict asked, repaired once if need be: what parsed (or why not) and every reply.
 pub(super) struct Asked<T> {
     pub parsed: Result<T, String>,
-    replies: Vec<(Result<String, String>, u32, Duration)>,
+    replies: Vec<Reply>,
+}
+
+/// One reply of the judge: its text (or why none) and its metrics.
+#[derive(Clone)]
+struct Reply {
+    text: Result<String, String>,
+    metrics: crate::core::metrics::GenerationMetrics,
 }
 
 impl<T> Asked<T> {
     /// The prompt, the raw replies, tokens and latency into a stored verdict.
     pub fn record(&self, v: &mut Value, prompt: &str) {
-        let tokens: u32 = self.replies.iter().map(|r| r.1).sum();
-        let latency_ms: f64 = self
-            .replies
-            .iter()
-            .map(|r| r.2.as_secs_f64() * 1000.0)
-            .sum();
+        let tokens: u32 = self.replies.iter().map(|r| r.metrics.output_tokens).sum();
+        let prompt_tokens: Option<u32> = self.replies.iter().map(|r| r.metrics.prompt_tokens).sum();
+        let latency_ms: f64 = self.replies.iter().map(|r| r.metrics.e2e_ms).sum();
         let raw: Vec<String> = self
             .replies
             .iter()
-            .map(|r| r.0.clone().unwrap_or_else(|e| format!("error: {e}")))
+            .map(|r| r.text.clone().unwrap_or_else(|e| format!("error: {e}")))
             .collect();
         v["prompt"] = json!(prompt);
         v["prompt_sha256"] = json!(sha256_hex(prompt.as_bytes()));
         v["raw"] = json!(raw);
         v["repaired"] = json!(self.replies.len() > 1);
         v["judge_tokens"] = json!(tokens);
+        v["judge_prompt_tokens"] = json!(prompt_tokens);
         v["judge_latency_ms"] = json!(latency_ms);
     }
 }
@@ -487,9 +521,9 @@ pub(super) async fn ask_with_repair<T>(
 ) -> Asked<T> {
     let mut messages = vec![ChatMessage::new(Role::User, prompt.to_owned())];
     let first = generate(backend, &messages, params).await;
-    let mut parsed = first.0.as_deref().map_err(Clone::clone).and_then(parse);
+    let mut parsed = first.text.as_deref().map_err(Clone::clone).and_then(parse);
     let mut replies = vec![first.clone()];
-    if let (Err(why), Ok(text)) = (&parsed, &first.0) {
+    if let (Err(why), Ok(text)) = (&parsed, &first.text) {
         messages.push(ChatMessage::new(Role::Assistant, text.clone()));
         messages.push(ChatMessage::new(
             Role::User,
@@ -498,18 +532,18 @@ pub(super) async fn ask_with_repair<T>(
             ),
         ));
         let second = generate(backend, &messages, params).await;
-        parsed = second.0.as_deref().map_err(Clone::clone).and_then(parse);
+        parsed = second.text.as_deref().map_err(Clone::clone).and_then(parse);
         replies.push(second);
     }
     Asked { parsed, replies }
 }
 
-/// One generation: the text (or why none), output tokens, latency.
+/// One generation: the text (or why none) and its metrics.
 async fn generate(
     backend: &Arc<dyn Backend>,
     messages: &[ChatMessage],
     params: &GenParams,
-) -> (Result<String, String>, u32, Duration) {
+) -> Reply {
     let mut stream = backend.generate(
         GenRequest::new(messages.to_vec(), params.clone()),
         CancellationToken::new(),
@@ -522,11 +556,13 @@ async fn generate(
             break;
         }
     }
-    let m = rec.metrics();
-    let latency = Duration::from_secs_f64(m.e2e_ms / 1000.0);
-    match rec.error {
-        Some(e) => (Err(e.to_string()), m.output_tokens, latency),
-        None => (Ok(rec.text), m.output_tokens, latency),
+    let metrics = rec.metrics();
+    Reply {
+        text: match rec.error {
+            Some(e) => Err(e.to_string()),
+            None => Ok(rec.text),
+        },
+        metrics,
     }
 }
 

@@ -15,9 +15,24 @@ fn num(v: Option<f64>) -> String {
 }
 
 pub fn render(r: &JudgeReport) -> String {
-    if r.mode == JudgeMode::Grade {
-        return render_grades(r);
-    }
+    let mut out = if r.mode == JudgeMode::Grade {
+        render_grades(r)
+    } else {
+        render_pairwise(r)
+    };
+    out.push_str(&format!(
+        "judge tokens: {} written, {} read{}\n",
+        r.judge_tokens,
+        r.judge_prompt_tokens
+            .map_or_else(|| "–".into(), |n| n.to_string()),
+        r.cost
+            .map(|c| format!(" · cost ${c:.4} at the bundled price"))
+            .unwrap_or_default()
+    ));
+    out
+}
+
+fn render_pairwise(r: &JudgeReport) -> String {
     let mut out = format!(
         "judge {} vs baseline {}: {} verdicts asked now, {} invalid\n",
         r.judge, r.baseline, r.asked, r.invalid
