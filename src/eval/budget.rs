@@ -17,12 +17,12 @@ pub fn api_price(model: &ResolvedModel) -> Option<Price> {
     if model.entry.cost_per_hour.is_some() {
         return None;
     }
-    let table = model_table::bundled();
-    let id = model.entry.model.as_deref();
-    id.and_then(|id| table.get(id))
-        .or_else(|| table.get(&model.name))
-        .map(|e| e.price.clone())
-        .filter(Price::is_known)
+    super::cost::price_for(
+        model_table::bundled(),
+        model.entry.model.as_deref(),
+        &model.name,
+    )
+    .cloned()
 }
 
 /// The most a cell can cost: the prompt at about four characters a token, a full answer.
@@ -40,17 +40,7 @@ pub fn worst_case(price: &Price, prompt_chars: usize, max_tokens: u32) -> Option
 
 /// What a finished cell cost, from its reported usage (None without a prompt token count).
 pub fn spent(price: &Price, m: &GenerationMetrics) -> Option<f64> {
-    let thinking = u64::from(m.thinking_tokens.unwrap_or(0));
-    cost::api_cost(
-        price,
-        &Usage {
-            prompt_tokens: u64::from(m.prompt_tokens?),
-            cached_prompt_tokens: u64::from(m.cached_prompt_tokens.unwrap_or(0)),
-            completion_tokens: u64::from(m.output_tokens).saturating_sub(thinking),
-            thinking_tokens: thinking,
-        },
-    )
-    .ok()
+    cost::api_cost(price, &super::cost::usage(m)?).ok()
 }
 
 #[derive(Debug, Default)]

@@ -93,8 +93,17 @@ pub fn price_table(file: Option<&std::path::Path>) -> anyhow::Result<ModelTable>
     Ok(table)
 }
 
+/// A model's price in `table`: by the id its server knows, else by slam's name for it; None
+/// when neither has any price.
+pub fn price_for<'a>(table: &'a ModelTable, id: Option<&str>, name: &str) -> Option<&'a Price> {
+    id.and_then(|id| table.get(id))
+        .or_else(|| table.get(name))
+        .map(|t| &t.price)
+        .filter(|p| p.is_known())
+}
+
 /// The API usage of one answer from its stored metrics (None without a prompt token count).
-fn usage(m: &GenerationMetrics) -> Option<Usage> {
+pub fn usage(m: &GenerationMetrics) -> Option<Usage> {
     let thinking = u64::from(m.thinking_tokens.unwrap_or(0));
     Some(Usage {
         prompt_tokens: u64::from(m.prompt_tokens?),
@@ -197,19 +206,14 @@ pub fn report(
             .resolve(name, &Default::default())
             .ok()
             .map(|r| r.entry);
-        let pricing = match &entry {
-            Some(e) if e.cost_per_hour.is_some() => Pricing::SelfHosted {
-                cost_per_hour: e.cost_per_hour.unwrap_or_default(),
+        let pricing = match entry.as_ref().and_then(|e| e.cost_per_hour) {
+            Some(cost_per_hour) => Pricing::SelfHosted {
+                cost_per_hour,
                 capacity: self_hosted_capacity(report, name, target),
             },
-            _ => {
+            None => {
                 let id = entry.as_ref().and_then(|e| e.model.clone());
-                let price = id
-                    .as_deref()
-                    .and_then(|id| table.get(id))
-                    .or_else(|| table.get(name))
-                    .map(|t| &t.price)
-                    .filter(|p| p.is_known());
+                let price = price_for(&table, id.as_deref(), name);
                 match (price, entry.as_ref().map(|e| e.backend)) {
                     (Some(p), _) => api_pricing(p, &mine),
                     (None, Some(BackendKind::Llama)) => Pricing::Unknown {
@@ -255,7 +259,7 @@ pub fn report(
                 .iter()
                 .map(|d| {
                     let base = base_pricing.as_ref().and_then(|b| monthly_of(b, *d));
-                    let mine = monthly[d];
+                    let mine = monthly.get(d).copied().flatten();
                     (
                         *d,
                         base.zip(mine).filter(|(_, m)| *m > 0.0).map(|(b, m)| b / m),

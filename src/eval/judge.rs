@@ -358,12 +358,9 @@ fn fill(
     report.judge_tokens = mine.iter().filter_map(|v| v["judge_tokens"].as_u64()).sum();
     report.judge_prompt_tokens = mine.iter().map(|v| v["judge_prompt_tokens"].as_u64()).sum();
     report.cost = report.judge_prompt_tokens.and_then(|prompt| {
-        let table = crate::config::model_table::bundled();
         let id = mine.first().and_then(|v| v["judge_model_id"].as_str());
-        let price = &id
-            .and_then(|id| table.get(id))
-            .or_else(|| table.get(&report.judge))?
-            .price;
+        let table = crate::config::model_table::bundled();
+        let price = super::cost::price_for(table, id, &report.judge)?;
         crate::core::cost::api_cost(
             price,
             &crate::core::cost::Usage {
