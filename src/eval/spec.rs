@@ -10,12 +10,15 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use toml::Spanned;
 
+mod after;
+
 use super::inputs::{self, RawInput};
 use crate::config::{BackendKind, Config, ResolvedModel};
 use crate::core::checks::{Check, CheckSpec, Unit};
 use crate::core::domain::{GenParamsPatch, Prompt};
 use crate::core::source_pos::{line_column, toml_error};
 use crate::store::manifest::sha256_hex;
+use after::{JudgeSpec, SimilaritySpec, judge_options, similarity_options};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,39 +53,6 @@ struct SpecFile {
     judge: Option<Spanned<JudgeSpec>>,
     /// Similarity to the baseline by sentence embedding, once the cells are done.
     similarity: Option<Spanned<SimilaritySpec>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SimilaritySpec {
-    /// A sentence-transformers model directory, relative to the spec (default:
-    /// all-MiniLM-L6-v2 from `make models`).
-    embedder: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JudgeSpec {
-    model: String,
-    #[serde(default)]
-    criteria: Vec<CriterionSpec>,
-    /// A pairwise prompt template file, relative to the spec.
-    template: Option<String>,
-    max_tokens: Option<u32>,
-    /// "pairwise" (default) or "grade".
-    mode: Option<String>,
-    /// Grading: what a good answer is.
-    rubric: Option<String>,
-    /// Grading: the baseline's answer to the same input as a reference.
-    #[serde(default)]
-    reference: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CriterionSpec {
-    name: String,
-    description: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -396,74 +366,6 @@ fn resolve_models(
     Ok(models)
 }
 
-/// The `[judge]` table as options, checked: the model exists, criteria are unique, a template
-/// shows the judge both answers.
-fn judge_options(
-    j: &JudgeSpec,
-    base: &Path,
-    config: &Config,
-) -> Result<crate::eval::judge::JudgeOptions, String> {
-    config
-        .resolve(&j.model, &GenParamsPatch::default())
-        .map_err(|e| format!("[judge]: {e}"))?;
-    let template = match &j.template {
-        Some(f) => {
-            let p = base.join(f);
-            Some(std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?)
-        }
-        None => None,
-    };
-    let opts = crate::eval::judge::JudgeOptions {
-        judge: j.model.clone(),
-        baseline: None,
-        criteria: j
-            .criteria
-            .iter()
-            .map(|c| (c.name.clone(), c.description.clone()))
-            .collect(),
-        template,
-        max_tokens: j.max_tokens.unwrap_or(160),
-        mode: match &j.mode {
-            Some(m) => m.parse().map_err(|e| format!("[judge]: {e}"))?,
-            None => crate::core::judge::JudgeMode::Pairwise,
-        },
-        rubric: j.rubric.clone(),
-        reference: j.reference,
-    };
-    crate::eval::judge::check(&opts).map_err(|e| format!("[judge]: {e}"))?;
-    Ok(opts)
-}
-
-/// The `[similarity]` table as options, checked: a baseline to compare with, an embedder
-/// directory that holds a model.
-fn similarity_options(
-    t: &SimilaritySpec,
-    base: &Path,
-    has_baseline: bool,
-) -> Result<crate::eval::similarity::SimilarityOptions, String> {
-    if !has_baseline {
-        return Err(
-            "[similarity]: no baseline to compare with: mark one model `baseline = true`".into(),
-        );
-    }
-    let dir = t.embedder.as_ref().map(|d| base.join(d));
-    let shown = dir
-        .clone()
-        .unwrap_or_else(crate::eval::similarity::default_embedder_dir);
-    for f in ["config.json", "model.safetensors", "tokenizer.json"] {
-        if !shown.join(f).is_file() {
-            return Err(format!(
-                "[similarity]: {}: {f} is missing (run `make models` to fetch all-MiniLM-L6-v2)",
-                shown.display()
-            ));
-        }
-    }
-    Ok(crate::eval::similarity::SimilarityOptions {
-        baseline: None,
-        embedder: dir,
-    })
-}
-
 /// `over`'s set fields replace `base`'s.
 fn overlay(base: &mut GenParamsPatch, over: &GenParamsPatch) {
     let (Ok(Value::Object(mut a)), Ok(Value::Object(b))) =
@@ -555,157 +457,4 @@ fn compile(spec: &CheckSpec, input: &Input, base: &Path) -> Result<Check, String
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn spec(text: &str) -> Result<EvalSpec, String> {
-        EvalSpec::parse(text, Path::new("/tmp/eval/spec.toml"), &Config::default())
-    }
-
-    const MODELS: &str =
-        "[[models]]\nname = \"gpt-4\"\nbaseline = true\n\n[[models]]\nname = \"smollm2\"\n";
-
-    #[test]
-    fn a_spec_with_inline_inputs_renders_every_prompt() {
-        let s = spec(&format!(
-            "name = \"t\"\nsystem = \"Be kind to {{{{ name }}}}.\"\ntemplate = \"Hi {{{{ name }}}}, {{{{ n }}}}\"\n\
-             repetitions = 2\nseed = 7\n\n[[input]]\nid = \"a\"\nname = \"Ana\"\nn = 1\n\n\
-             [[input]]\nname = \"Bo\"\nn = 2\nreference = \"ok\"\n\n{MODELS}\n\
-             [[checks]]\ntype = \"contains\"\nvalue = \"{{{{ name }}}}\"\n"
-        ))
-        .unwrap();
-        assert_eq!((s.repetitions, s.seed, s.inputs.len()), (2, 7, 2));
-        assert_eq!(s.inputs[0].prompt.user, "Hi Ana, 1");
-        assert_eq!(
-            s.inputs[0].prompt.system.as_deref(),
-            Some("Be kind to Ana.")
-        );
-        assert_eq!(
-            (s.inputs[1].id.as_str(), s.inputs[1].reference.as_deref()),
-            ("2", Some("ok"))
-        );
-        assert_eq!(s.baseline().map(|m| m.model.name.as_str()), Some("gpt-4"));
-        // The check's value is the input's name.
-        assert!(s.compiled[1][0].1.run("Hello Bo").is_ok());
-        assert!(s.compiled[1][0].1.run("Hello Ana").is_err());
-        // Local models: no shared prompt cache between repetitions unless asked.
-        assert_eq!(s.models[1].model.entry.prompt_cache, Some(false));
-    }
-
-    #[test]
-    fn errors_name_the_file_and_line_and_nothing_runs() {
-        let base = "name = \"t\"\ntemplate = \"Hi {{ name }}\"\n";
-        let input = "[[input]]\nname = \"Ana\"\n";
-        let err = spec(&format!("{base}{input}[[models]]\nname = \"gpt-9\"\n")).unwrap_err();
-        assert!(err.starts_with("/tmp/eval/spec.toml:6:"), "{err}");
-        assert!(err.contains("unknown model \"gpt-9\""), "{err}");
-        let err = spec(&format!("{base}repetitions = 0\n{input}{MODELS}")).unwrap_err();
-        assert!(
-            err.starts_with("/tmp/eval/spec.toml:3:") && err.contains("at least 1"),
-            "{err}"
-        );
-        let err = spec(&format!("{base}[[input]]\nnom = \"Ana\"\n{MODELS}")).unwrap_err();
-        assert!(err.starts_with("/tmp/eval/spec.toml:3:"), "{err}");
-        assert!(err.contains("{{ name }}"), "{err}");
-        let err = spec(&format!(
-            "{base}[[input]]\nid = \"x\"\nname = \"A\"\n[[input]]\nid = \"x\"\nname = \"B\"\n{MODELS}"
-        ))
-        .unwrap_err();
-        assert!(
-            err.contains(":6: duplicate id \"x\" (first at /tmp/eval/spec.toml:3)"),
-            "{err}"
-        );
-        let err = spec(&format!(
-            "{base}{input}{MODELS}[[checks]]\ntype = \"regex\"\npattern = \"(\"\n"
-        ))
-        .unwrap_err();
-        assert!(err.contains(":11:") && err.contains("regex"), "{err}");
-        let err = spec(&format!("{base}{MODELS}")).unwrap_err();
-        assert!(err.contains("no inputs"), "{err}");
-    }
-
-    #[test]
-    fn a_judge_table_is_checked_before_anything_runs() {
-        let base = format!(
-            "name = \"t\"\ntemplate = \"Hi {{{{ name }}}}\"\n[[input]]\nname = \"A\"\n{MODELS}"
-        );
-        let ok = spec(&format!(
-            "{base}[judge]\nmodel = \"smollm2\"\ncriteria = [{{ name = \"clarity\", description = \"clear\" }}]\n"
-        ))
-        .unwrap();
-        let judge = ok.judge.unwrap();
-        assert_eq!((judge.judge.as_str(), judge.criteria.len()), ("smollm2", 1));
-        let err = spec(&format!("{base}[judge]\nmodel = \"gpt-9\"\n")).unwrap_err();
-        assert!(
-            err.contains(":11:") && err.contains("unknown model \"gpt-9\""),
-            "{err}"
-        );
-        let err = spec(&format!(
-            "{base}[judge]\nmodel = \"smollm2\"\ncriteria = [{{ name = \"a\", description = \"x\" }}, {{ name = \"A\", description = \"y\" }}]\n"
-        ))
-        .unwrap_err();
-        assert!(err.contains("given twice"), "{err}");
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("j.txt"), "Is {{ answer_a }} good?").unwrap();
-        let text = format!("{base}[judge]\nmodel = \"smollm2\"\ntemplate = \"j.txt\"\n");
-        let err =
-            EvalSpec::parse(&text, &dir.path().join("s.toml"), &Config::default()).unwrap_err();
-        assert!(
-            err.contains("{{ question }}") && err.contains("{{ answer_b }}"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_similarity_table_needs_a_baseline_and_an_embedder() {
-        let base = format!(
-            "name = \"t\"\ntemplate = \"Hi {{{{ name }}}}\"\n[[input]]\nname = \"A\"\n{MODELS}"
-        );
-        let without = base.replace("baseline = true\n", "");
-        let err = spec(&format!("{without}[similarity]\n")).unwrap_err();
-        assert!(err.contains(":10:") && err.contains("no baseline"), "{err}");
-        let with_baseline = base;
-        let dir = tempfile::tempdir().unwrap();
-        let text = format!("{with_baseline}[similarity]\nembedder = \"nowhere\"\n");
-        let err =
-            EvalSpec::parse(&text, &dir.path().join("s.toml"), &Config::default()).unwrap_err();
-        assert!(
-            err.contains("nowhere") && err.contains("config.json is missing"),
-            "{err}"
-        );
-        for f in ["config.json", "model.safetensors", "tokenizer.json"] {
-            std::fs::create_dir_all(dir.path().join("e")).unwrap();
-            std::fs::write(dir.path().join("e").join(f), "{}").unwrap();
-        }
-        let text = format!("{with_baseline}[similarity]\nembedder = \"e\"\n");
-        let ok = EvalSpec::parse(&text, &dir.path().join("s.toml"), &Config::default()).unwrap();
-        assert_eq!(ok.similarity.unwrap().embedder, Some(dir.path().join("e")));
-    }
-
-    #[test]
-    fn inputs_from_files_and_their_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-        write("in.csv", "id,name\na,Ana\nb\n");
-        write("in.jsonl", "{\"name\": \"Ana\"}\n{\"nom\": \"Bo\"}\n");
-        let path = dir.path().join("spec.toml");
-        let run = |inputs: &str| {
-            let text = format!(
-                "name = \"t\"\ntemplate = \"Hi {{{{ name }}}}\"\ninputs = \"{inputs}\"\n{MODELS}"
-            );
-            EvalSpec::parse(&text, &path, &Config::default())
-        };
-        let err = run("in.csv").unwrap_err();
-        assert!(
-            err.contains("in.csv:3: expected 2 columns (id, name), found 1"),
-            "{err}"
-        );
-        let err = run("in.jsonl").unwrap_err();
-        assert!(
-            err.contains("in.jsonl:2: the template uses {{ name }}"),
-            "{err}"
-        );
-        let err = run("missing.jsonl").unwrap_err();
-        assert!(err.contains("missing.jsonl: cannot read"), "{err}");
-    }
-}
+mod tests;
