@@ -4,43 +4,14 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Output;
 use std::sync::Arc;
 
+use common::eval_run::{EvalRun, Served};
 use common::fake_server::{FakeServer, sse_data, streamed_answer};
-use common::{Sandbox, text};
+use common::text;
 use serde_json::{Value, json};
 
-struct Run {
-    sandbox: Sandbox,
-    _servers: Vec<FakeServer>,
-}
-
-impl Run {
-    fn path(&self, name: &str) -> PathBuf {
-        self.sandbox.dir.path().join(name)
-    }
-
-    fn slam(&self, args: &[&str]) -> Output {
-        self.sandbox
-            .slam()
-            .arg("--config")
-            .arg(self.path("config.toml"))
-            .arg("--db")
-            .arg(self.path("slam.db"))
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.slam(args);
-        let (stdout, stderr) = text(&out);
-        assert!(out.status.success(), "{stderr}");
-        serde_json::from_str(stdout.trim()).unwrap()
-    }
-}
+type Run = EvalRun;
 
 /// A server answering with usage: 1,000 prompt and 1,000 completion tokens.
 fn server() -> FakeServer {
@@ -54,33 +25,22 @@ fn server() -> FakeServer {
 }
 
 fn evaluated() -> Run {
-    let servers = vec![server(), server(), server()];
-    let sandbox = Sandbox::new();
-    let entry = |name: &str, model: &str, s: &FakeServer, extra: &str| {
-        format!(
-            "[[models]]\nname = \"{name}\"\nbackend = \"openai\"\nbase_url = \"{}\"\nmodel = \"{model}\"\n{extra}\n",
-            s.base_url()
-        )
+    let served = |name, model, extra| Served {
+        name,
+        model,
+        server: server(),
+        extra,
     };
-    let config = entry("gpt4", "gpt-4", &servers[0], "")
-        + &entry("slm", "my-slm", &servers[1], "cost_per_hour = 1.2")
-        + &entry("mystery", "my-mystery", &servers[2], "");
-    std::fs::write(sandbox.dir.path().join("config.toml"), config).unwrap();
-    std::fs::write(
-        sandbox.dir.path().join("spec.toml"),
+    EvalRun::new(
+        vec![
+            served("gpt4", "gpt-4", ""),
+            served("slm", "my-slm", "cost_per_hour = 1.2"),
+            served("mystery", "my-mystery", ""),
+        ],
         "name = \"c\"\ntemplate = \"{{ name }}\"\nrepetitions = 2\nwarmup = false\n\n\
          [[models]]\nname = \"gpt4\"\nbaseline = true\n\n[[models]]\nname = \"slm\"\n\n\
          [[models]]\nname = \"mystery\"\n\n[[input]]\nname = \"Ana\"\n\n[[input]]\nname = \"Bo\"\n",
     )
-    .unwrap();
-    let run = Run {
-        sandbox,
-        _servers: servers,
-    };
-    let spec = run.path("spec.toml");
-    let out = run.slam(&["eval", spec.to_str().unwrap(), "--no-tui"]);
-    assert!(out.status.success(), "{}", text(&out).1);
-    run
 }
 
 #[test]

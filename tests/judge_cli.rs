@@ -5,44 +5,33 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Output;
 use std::sync::Arc;
 
+use common::eval_run::{EvalRun, Served};
 use common::fake_server::{FakeServer, last_user_message, streamed_answer};
-use common::{Sandbox, text};
+use common::text;
 use serde_json::{Value, json};
 
-struct Run {
-    sandbox: Sandbox,
-    _servers: Vec<FakeServer>,
-    prose: FakeServer,
+type Run = EvalRun;
+
+/// The judge that only writes prose (served third).
+fn prose(run: &Run) -> &FakeServer {
+    &run.servers[2]
 }
 
-impl Run {
-    fn path(&self, name: &str) -> PathBuf {
-        self.sandbox.dir.path().join(name)
-    }
-
-    fn slam(&self, args: &[&str]) -> Output {
-        self.sandbox
-            .slam()
-            .arg("--config")
-            .arg(self.path("config.toml"))
-            .arg("--db")
-            .arg(self.path("slam.db"))
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn verdicts(&self) -> Vec<Value> {
-        stored_verdicts(&self.path("slam.db"))
-    }
+fn stored(run: &Run) -> Vec<Value> {
+    stored_verdicts(&run.path("slam.db"))
 }
 
 /// An eval session (id 1) of `cand` and `base` (the baseline), 2 inputs × 2 repetitions, with
 /// fixed answers of different lengths; and a prose-only judge server.
 fn evaluated() -> Run {
+    let served = |name, server| Served {
+        name,
+        model: "m",
+        server,
+        extra: "",
+    };
     let cand = FakeServer::answering(Arc::new(|b: &Value| {
         streamed_answer(&format!(
             "Good morning {}! Three small steps today.",
@@ -55,31 +44,16 @@ fn evaluated() -> Run {
     let prose = FakeServer::answering(Arc::new(|_: &Value| {
         streamed_answer("Both answers are fine, but I think the first one is a little warmer.")
     }));
-    let entry = |name: &str, s: &FakeServer| {
-        format!(
-            "[[models]]\nname = \"{name}\"\nbackend = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\n",
-            s.base_url()
-        )
-    };
-    let sandbox = Sandbox::new();
-    let config = entry("cand", &cand) + &entry("base", &base) + &entry("prose", &prose);
-    std::fs::write(sandbox.dir.path().join("config.toml"), config).unwrap();
-    std::fs::write(
-        sandbox.dir.path().join("spec.toml"),
+    EvalRun::new(
+        vec![
+            served("cand", cand),
+            served("base", base),
+            served("prose", prose),
+        ],
         "name = \"j\"\ntemplate = \"{{ name }}\"\nrepetitions = 2\nwarmup = false\n\n\
          [[models]]\nname = \"base\"\nbaseline = true\n\n[[models]]\nname = \"cand\"\n\n\
          [[input]]\nname = \"Ana\"\n\n[[input]]\nname = \"Bo\"\n",
     )
-    .unwrap();
-    let run = Run {
-        sandbox,
-        _servers: vec![cand, base],
-        prose,
-    };
-    let spec = run.path("spec.toml");
-    let out = run.slam(&["eval", spec.to_str().unwrap(), "--no-tui"]);
-    assert!(out.status.success(), "{}", text(&out).1);
-    run
 }
 
 #[test]
@@ -94,7 +68,7 @@ fn a_local_judge_under_a_grammar_always_parses_and_both_orders_are_stored() {
         (json!(8), json!(0))
     );
     assert_eq!(report["baseline"], "base", "from the spec");
-    let verdicts = run.verdicts();
+    let verdicts = stored(&run);
     assert_eq!(verdicts.len(), 8, "4 pairs × 2 orders");
     let mut pairs: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
     for v in &verdicts {
@@ -151,7 +125,7 @@ fn a_local_judge_under_a_grammar_always_parses_and_both_orders_are_stored() {
     let again = run.slam(&["judge", "1", "--judge", "smollm2", "--json"]);
     let report: Value = serde_json::from_str(text(&again).0.trim()).unwrap();
     assert_eq!(report["asked"], 0);
-    assert_eq!(run.verdicts().len(), 8);
+    assert_eq!(stored(&run).len(), 8);
 }
 
 #[test]
@@ -166,14 +140,14 @@ fn a_judge_that_writes_prose_is_invalid_after_exactly_one_repair() {
         (json!(8), json!(8))
     );
     assert_eq!(
-        run.prose.bodies().len(),
+        prose(&run).bodies().len(),
         16,
         "one request and one repair per verdict"
     );
-    let repair = &run.prose.bodies()[1];
+    let repair = &prose(&run).bodies()[1];
     assert_eq!(repair["messages"].as_array().unwrap().len(), 3, "{repair}");
     assert!(repair["response_format"]["json_schema"]["schema"].is_object());
-    for v in run.verdicts() {
+    for v in stored(&run) {
         assert_eq!(v["status"], "invalid");
         assert_eq!(v["raw"].as_array().unwrap().len(), 2);
         assert!(v["raw"][0].as_str().unwrap().starts_with("Both answers"));
@@ -214,8 +188,8 @@ fn bad_judge_input_is_refused_before_anything_runs() {
         assert!(!out.status.success(), "{args:?}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
-    assert!(run.prose.bodies().is_empty(), "nothing was asked");
-    assert!(run.verdicts().is_empty());
+    assert!(prose(&run).bodies().is_empty(), "nothing was asked");
+    assert!(stored(&run).is_empty());
 }
 
 /// The run's answers as exported lines.
@@ -404,7 +378,7 @@ fn an_eval_spec_with_a_judge_judges_per_criterion_after_its_cells() {
         stdout.contains("judge smollm2 vs baseline base"),
         "{stdout}"
     );
-    let verdicts = run.verdicts();
+    let verdicts = stored(&run);
     assert_eq!(verdicts.len(), 16, "4 pairs × 2 criteria × 2 orders");
     for criterion in ["clarity", "warmth"] {
         let n = verdicts

@@ -7,11 +7,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Output;
 use std::sync::Arc;
 
+use common::eval_run::{EvalRun, Served};
 use common::fake_server::{FakeServer, last_user_message, streamed_answer};
-use common::{Sandbox, text};
+use common::text;
 use serde_json::Value;
 use slam::engine::embed::Embedder;
 
@@ -90,32 +90,11 @@ fn cosine_equals_sentence_transformers_within_1e_3() {
     eprintln!("largest difference from sentence-transformers: {worst:.2e}");
 }
 
-struct Run {
-    sandbox: Sandbox,
-    _servers: Vec<FakeServer>,
-}
+type Run = EvalRun;
 
-impl Run {
-    fn path(&self, name: &str) -> PathBuf {
-        self.sandbox.dir.path().join(name)
-    }
-
-    fn slam(&self, args: &[&str]) -> Output {
-        self.sandbox
-            .slam()
-            .arg("--config")
-            .arg(self.path("config.toml"))
-            .arg("--db")
-            .arg(self.path("slam.db"))
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn sql(&self, sql: &str) -> i64 {
-        let conn = rusqlite::Connection::open(self.path("slam.db")).unwrap();
-        conn.query_row(sql, [], |r| r.get(0)).unwrap()
-    }
+fn sql(run: &Run, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(run.path("slam.db")).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 const BASE: &str = "Go {}, you can do it today.";
@@ -124,39 +103,24 @@ const FAR: &str = "The weather report says rain in {}'s town.";
 
 /// An eval session (id 1) of three fixed-answer servers, 2 inputs × 2 repetitions.
 fn evaluated() -> Run {
-    let server = |shape: &'static str| {
-        FakeServer::answering(Arc::new(move |b: &Value| {
+    let served = |name, shape: &'static str| Served {
+        name,
+        model: "m",
+        server: FakeServer::answering(Arc::new(move |b: &Value| {
             streamed_answer(&shape.replace("{}", &last_user_message(b)))
-        }))
+        })),
+        extra: "",
     };
-    let servers = vec![server(BASE), server(NEAR), server(FAR)];
-    let sandbox = Sandbox::new();
-    let config: String = ["base", "near", "far"]
-        .iter()
-        .zip(&servers)
-        .map(|(name, s)| {
-            format!(
-                "[[models]]\nname = \"{name}\"\nbackend = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\n",
-                s.base_url()
-            )
-        })
-        .collect();
-    std::fs::write(sandbox.dir.path().join("config.toml"), config).unwrap();
-    std::fs::write(
-        sandbox.dir.path().join("spec.toml"),
+    EvalRun::new(
+        vec![
+            served("base", BASE),
+            served("near", NEAR),
+            served("far", FAR),
+        ],
         "name = \"s\"\ntemplate = \"{{ name }}\"\nrepetitions = 2\nwarmup = false\n\n\
          [[models]]\nname = \"base\"\nbaseline = true\n\n[[models]]\nname = \"near\"\n\n\
          [[models]]\nname = \"far\"\n\n[[input]]\nname = \"Ana\"\n\n[[input]]\nname = \"Bo\"\n",
     )
-    .unwrap();
-    let run = Run {
-        sandbox,
-        _servers: servers,
-    };
-    let spec = run.path("spec.toml");
-    let out = run.slam(&["eval", spec.to_str().unwrap(), "--no-tui"]);
-    assert!(out.status.success(), "{}", text(&out).1);
-    run
 }
 
 fn report(run: &Run, extra: &[&str]) -> Value {
@@ -179,12 +143,12 @@ fn similarity_to_the_baseline_is_stored_once_and_matches_the_reference() {
         stderr.contains("no-such-embedder") && stderr.contains("make models"),
         "{stderr}"
     );
-    assert_eq!(run.sql("SELECT COUNT(*) FROM embeddings"), 0);
+    assert_eq!(sql(&run, "SELECT COUNT(*) FROM embeddings"), 0);
 
     let r = report(&run, &[]);
     assert_eq!(r["baseline"], "base", "from the spec");
     assert_eq!(
-        run.sql("SELECT COUNT(*) FROM embeddings"),
+        sql(&run, "SELECT COUNT(*) FROM embeddings"),
         12,
         "3 models × 2 × 2"
     );
@@ -229,7 +193,7 @@ fn similarity_to_the_baseline_is_stored_once_and_matches_the_reference() {
     assert_eq!(deleted, 4);
     let again = report(&run, &[]);
     assert_eq!(again, r);
-    assert_eq!(run.sql("SELECT COUNT(*) FROM embeddings"), 12);
+    assert_eq!(sql(&run, "SELECT COUNT(*) FROM embeddings"), 12);
 
     let out = run.slam(&["eval", "show", "1"]);
     let (stdout, stderr) = text(&out);

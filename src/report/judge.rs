@@ -32,17 +32,24 @@ pub fn render(r: &JudgeReport) -> String {
     out
 }
 
+/// The warning when the judge is also a compared model (empty otherwise).
+fn self_preference(r: &JudgeReport) -> String {
+    if r.self_preference_risk {
+        format!(
+            "warning: {} is also one of the compared models: judges tend to prefer their own answers\n",
+            r.judge
+        )
+    } else {
+        String::new()
+    }
+}
+
 fn render_pairwise(r: &JudgeReport) -> String {
     let mut out = format!(
         "judge {} vs baseline {}: {} verdicts asked now, {} invalid\n",
         r.judge, r.baseline, r.asked, r.invalid
     );
-    if r.self_preference_risk {
-        out.push_str(&format!(
-            "warning: {} is also one of the compared models: judges tend to prefer their own answers\n",
-            r.judge
-        ));
-    }
+    out.push_str(&self_preference(r));
     out.push('\n');
     let rows: Vec<Vec<String>> = r
         .models
@@ -119,12 +126,7 @@ fn render_grades(r: &JudgeReport) -> String {
         r.asked,
         r.invalid
     );
-    if r.self_preference_risk {
-        out.push_str(&format!(
-            "warning: {} is also one of the compared models: judges tend to prefer their own answers\n",
-            r.judge
-        ));
-    }
+    out.push_str(&self_preference(r));
     out.push('\n');
     let rows: Vec<Vec<String>> = r
         .grades

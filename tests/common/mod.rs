@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 pub const SMOLLM2: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 pub const GEMMA3: &str = "gemma-3-270m-q4_k_m.gguf";
 
+pub mod eval_run;
 pub mod fake_server;
 pub mod servers;
 pub mod tmux;
