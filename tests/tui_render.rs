@@ -1,11 +1,14 @@
 //! Render tests: the whole screen and its widgets on ratatui's TestBackend, as insta snapshots,
 //! with explicit style checks where colour carries meaning (focus, gauges).
 
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::render::{draw, text};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use slam::core::action::Action;
 use slam::core::domain::{FinishReason, Usage};
 use slam::core::event::{Event, StreamEvent};
@@ -15,7 +18,6 @@ use slam::core::keymap::Keymap;
 use slam::core::reducer::update;
 use slam::core::state::{AppState, Mode, PickerItem};
 use slam::tui::theme::Theme;
-use slam::tui::widgets::screen::Screen;
 
 fn items() -> Vec<PickerItem> {
     vec![
@@ -122,38 +124,6 @@ fn comparing(width: u16, height: u16) -> AppState {
     }
     update(&mut s, Event::Tick, at(400));
     s
-}
-
-fn draw(state: &AppState) -> Buffer {
-    let backend = TestBackend::new(state.width, state.height);
-    let mut terminal = Terminal::new(backend).unwrap();
-    let keymap = Keymap::defaults();
-    let theme = Theme::default();
-    terminal
-        .draw(|f| {
-            Screen {
-                state,
-                keymap: &keymap,
-                theme: &theme,
-            }
-            .draw(f)
-        })
-        .unwrap();
-    terminal.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let area = buf.area;
-    (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

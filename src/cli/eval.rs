@@ -16,7 +16,6 @@ use crate::eval::runner::{self, Progress, RunOptions};
 use crate::eval::show;
 use crate::eval::spec::EvalSpec;
 use crate::store::Store;
-use crate::store::records::ExportLine;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -68,8 +67,10 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
     }
     let spec = EvalSpec::load(&path, config).map_err(anyhow::Error::msg)?;
     let name = spec.name.clone();
-    let judge = spec.judge.clone();
-    let similarity = spec.similarity.clone();
+    // A sweep measures throughput only: its cells are no answers to judge or compare.
+    let sweeping = !args.sweep.is_empty();
+    let judge = spec.judge.clone().filter(|_| !sweeping);
+    let similarity = spec.similarity.clone().filter(|_| !sweeping);
     let max_cost = spec.max_cost;
     let cancel = super::cancel_on_ctrl_c();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -154,26 +155,7 @@ fn show_run(db: &Path, id: i64, json: bool) -> anyhow::Result<ExitCode> {
 
 /// The figures of an exported run, read straight from its file.
 fn show_file(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(path).with_context(|| {
-        format!(
-            "{}: not a session id, and cannot read it as a file",
-            path.display()
-        )
-    })?;
-    let mut lines = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: ExportLine = serde_json::from_str(line).map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}: not a line of `slam sessions export`: {e}",
-                path.display(),
-                i + 1
-            )
-        })?;
-        lines.push(parsed);
-    }
+    let lines = show::read_export(path)?;
     if !lines.iter().any(|l| l.generation.cell.is_some()) {
         bail!("{}: no eval cells in this file", path.display());
     }

@@ -10,6 +10,7 @@ mod judge;
 mod leaderboard;
 mod models;
 mod rate;
+mod report;
 mod sessions;
 mod similarity;
 mod tui;
@@ -71,6 +72,10 @@ pub enum Command {
     /// What each model of an eval run costs a month at 1k–1M requests a day: API prices per
     /// token, self-hosted hourly prices at the measured throughput; savings and break-even.
     Cost(cost::CostArgs),
+    /// The decision report of an eval run: a verdict per candidate, quality with intervals,
+    /// latency, throughput, cost and the answers side by side, as self-contained HTML or
+    /// Markdown.
+    Report(report::ReportArgs),
     /// Per model: scores with 95% CI, win rate (Wilson), Bradley–Terry (bootstrap), Elo.
     Leaderboard(leaderboard::LeaderboardArgs),
     /// List, show, export, import and delete rating sessions.
@@ -227,6 +232,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Judge(args)) => runtime.block_on(judge::run(&config, &db, args)),
         Some(Command::Similarity(args)) => runtime.block_on(similarity::run(&db, args)),
         Some(Command::Cost(args)) => cost::run(&config, &db, args),
+        Some(Command::Report(args)) => report::run(&config, &db, args),
         Some(Command::Leaderboard(args)) => leaderboard::run(&db, args),
         Some(Command::Sessions(args)) => sessions::run(&db, args),
         None => runtime.block_on(tui::run(config, &db, tui::TuiArgs::default())),

@@ -24,6 +24,10 @@ pub struct ConfigFile {
     /// TUI colour theme (see `--theme`).
     pub theme: Option<String>,
     pub models: Vec<ModelEntry>,
+    /// Hourly prices by model name for models configured elsewhere (built-in, discovered):
+    /// `[cost_per_hour]` `smollm2 = 0.0832`. A model entry's own `cost_per_hour` wins.
+    #[serde(deserialize_with = "models::dollars_by_name")]
+    pub cost_per_hour: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -78,6 +78,19 @@ pub struct ModelEntry {
     pub cost_per_hour: Option<f64>,
 }
 
+/// `[cost_per_hour]`: model name → dollars an hour, each a price like an entry's own.
+pub(super) fn dollars_by_name<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, f64>, D::Error> {
+    let map = std::collections::BTreeMap::<String, f64>::deserialize(d)?;
+    if let Some((name, v)) = map.iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+        return Err(serde::de::Error::custom(format!(
+            "cost_per_hour.{name} is {v}: a price is a number of dollars, 0 or more"
+        )));
+    }
+    Ok(map)
+}
+
 /// A price: a finite number of dollars, 0 or more.
 fn dollars<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     let v = f64::deserialize(d)?;
@@ -290,6 +303,11 @@ impl Config {
                     found.path.clone(),
                     TemplateChoice::Auto,
                 ));
+            }
+        }
+        for entry in &mut all {
+            if entry.cost_per_hour.is_none() {
+                entry.cost_per_hour = self.file.cost_per_hour.get(&entry.name).copied();
             }
         }
         all

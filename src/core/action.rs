@@ -38,6 +38,8 @@ pub enum Action {
     RerunFocused,
     ToggleThinking,
     OpenSessions,
+    /// The session browser: the report of an eval run.
+    OpenReport,
     // Parameters popup.
     OpenParams,
     ParamUp,
@@ -78,7 +80,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 54] = [
+    pub const ALL: [Action; 55] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
@@ -108,6 +110,7 @@ impl Action {
         Action::RerunFocused,
         Action::ToggleThinking,
         Action::OpenSessions,
+        Action::OpenReport,
         Action::OpenParams,
         Action::ParamUp,
         Action::ParamDown,
@@ -167,6 +170,7 @@ impl Action {
             Action::RerunFocused => "run this pane again",
             Action::ToggleThinking => "show / fold the models' thinking",
             Action::OpenSessions => "stored sessions and their figures",
+            Action::OpenReport => "the eval run's report: verdicts, quality, latency, cost",
             Action::OpenParams => "parameters (temperature, max tokens, seed, top_p)",
             Action::ParamUp => "previous parameter",
             Action::ParamDown => "next parameter",

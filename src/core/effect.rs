@@ -55,6 +55,11 @@ pub enum Effect {
         session: i64,
         kind: String,
     },
+    /// An eval run's report; comes back as `Event::ReportLoaded`.
+    LoadReport {
+        request: u64,
+        session: i64,
+    },
     Quit,
 }
 

@@ -54,6 +54,10 @@ pub enum Event {
         request: u64,
         result: Result<String, String>,
     },
+    ReportLoaded {
+        request: u64,
+        result: Result<super::state::ReportView, String>,
+    },
 }
 
 /// A stored prompt and its answers, with this rater's ratings in force.

@@ -109,6 +109,10 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             sessions::on_figures_loaded(state, request, result);
             Vec::new()
         }
+        Event::ReportLoaded { request, result } => {
+            sessions::on_report_loaded(state, request, result);
+            Vec::new()
+        }
         Event::LeaderboardLoaded { request, result } => {
             if request == state.rating.leaderboard_request {
                 state.rating.leaderboard = Some(result);

@@ -5,6 +5,7 @@ pub mod answers;
 pub mod budget;
 pub mod cell;
 pub mod cost;
+pub mod decision;
 pub mod grade;
 pub mod inputs;
 pub mod judge;

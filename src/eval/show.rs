@@ -43,6 +43,32 @@ pub struct SweepLevel {
     pub ttft_p95_ms: Option<f64>,
 }
 
+/// The lines of a file written by `slam sessions export` (JSON lines); a bad line is an error
+/// naming the file and line.
+pub fn read_export(path: &std::path::Path) -> anyhow::Result<Vec<ExportLine>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not a session id, and cannot read it as a file: {e}",
+            path.display()
+        )
+    })?;
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: ExportLine = serde_json::from_str(line).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}: not a line of `slam sessions export`: {e}",
+                path.display(),
+                i + 1
+            )
+        })?;
+        lines.push(parsed);
+    }
+    Ok(lines)
+}
+
 /// The report of session `session` from its export lines (eval cells only).
 /// A stored run's whole report: its cells' figures, the judges' and similarity to the baseline.
 pub fn stored(store: &crate::store::Store, session: i64) -> anyhow::Result<EvalReport> {
@@ -153,11 +179,21 @@ fn sweep_level(concurrency: u32, lines: &[&ExportLine]) -> SweepLevel {
         .iter()
         .filter(|l| l.generation.error_kind.is_none())
         .collect();
-    let span: Vec<(f64, f64)> = lines
+    // Times relative to the first finish: epoch milliseconds as f64 would lose the
+    // sub-millisecond latencies.
+    let ends: Vec<(i64, f64)> = lines
         .iter()
         .filter_map(|l| {
-            let end = utc_ms(&l.generation.created_at)? as f64;
-            Some((end - metric(l, "e2e_ms").unwrap_or(0.0), end))
+            let end = utc_ms(&l.generation.created_at)?;
+            Some((end, metric(l, "e2e_ms").unwrap_or(0.0)))
+        })
+        .collect();
+    let origin = ends.iter().map(|e| e.0).min().unwrap_or(0);
+    let span: Vec<(f64, f64)> = ends
+        .iter()
+        .map(|(end, e2e)| {
+            let end = (end - origin) as f64;
+            (end - e2e, end)
         })
         .collect();
     let first = span.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);

@@ -7,7 +7,7 @@ use super::metrics::render_table;
 use crate::core::cost::{Capacity, DAILY_VOLUMES};
 use crate::eval::cost::{CostReport, Pricing};
 
-fn dollars(v: f64) -> String {
+pub(crate) fn dollars(v: f64) -> String {
     if v >= 100.0 {
         format!("${v:.0}")
     } else if v >= 1.0 {
@@ -17,7 +17,7 @@ fn dollars(v: f64) -> String {
     }
 }
 
-fn per_day(d: u64) -> String {
+pub(crate) fn per_day(d: u64) -> String {
     match d {
         d if d >= 1_000_000 => format!("{}M/day", d / 1_000_000),
         d => format!("{}k/day", d / 1000),

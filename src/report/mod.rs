@@ -7,11 +7,19 @@
 //! - `leaderboard`: the leaderboard table and bar chart.
 //! - `eval`: an evaluation run's figures.
 //! - `judge`, `similarity`: automatic quality figures over an evaluation run.
+//! - `document` (+ `decision`, `charts`): the decision report as blocks, written by `html` and
+//!   `markdown`.
 
+pub mod charts;
 pub mod cost;
+pub mod decision;
+pub mod document;
 pub mod eval;
 pub mod events;
+pub mod html;
 pub mod judge;
 pub mod leaderboard;
+pub mod markdown;
 pub mod metrics;
 pub mod similarity;
+pub mod view;

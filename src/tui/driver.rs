@@ -120,6 +120,13 @@ impl Driver {
                     kind,
                     self.events.clone(),
                 ),
+                Effect::LoadReport { request, session } => super::sessions::load_report(
+                    self.store.db_path().map(Into::into),
+                    self.config.clone(),
+                    request,
+                    session,
+                    self.events.clone(),
+                ),
                 Effect::Quit => self.quit = true,
             }
         }

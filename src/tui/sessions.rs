@@ -85,3 +85,30 @@ fn figures(db: &Path, session: i64, kind: &str) -> anyhow::Result<String> {
     lines.extend(bar_lines(&board, 80));
     Ok(lines.join("\n"))
 }
+
+/// An eval run's report (the figures of `slam report`, priced with the config's prices).
+pub fn load_report(
+    db: Option<PathBuf>,
+    config: crate::config::Config,
+    request: u64,
+    session: i64,
+    events: UnboundedSender<Event>,
+) {
+    std::thread::spawn(move || {
+        let result = db
+            .ok_or_else(|| "no store in this session".to_owned())
+            .and_then(|db| {
+                let store = Store::open_read(&db).map_err(|e| e.to_string())?;
+                crate::eval::decision::from_store(
+                    &config,
+                    &store,
+                    session,
+                    None,
+                    &Default::default(),
+                )
+                .map(|d| crate::report::view::view(&d))
+                .map_err(|e| e.to_string())
+            });
+        let _ = events.send(Event::ReportLoaded { request, result });
+    });
+}

@@ -24,6 +24,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let step =
         |by: isize, at: usize, len: usize| at.saturating_add_signed(by).min(len.saturating_sub(1));
     let by: isize = match action {
+        Action::OpenReport => return Some(open_report(s)),
         Action::ScrollUp => -1,
         Action::ScrollDown => 1,
         Action::PageUp => -(page as isize),
@@ -39,6 +40,11 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
                 kind: line.kind,
             }]);
         }
+        Action::Back if s.report.is_some() => {
+            s.report = None;
+            s.scroll = 0;
+            return Some(Vec::new());
+        }
         Action::Back if s.figures.is_some() => {
             s.figures = None;
             return Some(Vec::new());
@@ -49,12 +55,57 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
         }
         _ => return None,
     };
-    match &s.figures {
-        Some((_, Some(Ok(text)))) => s.scroll = step(by, s.scroll, text.lines().count()),
-        Some(_) => {}
-        None => s.cursor = step(by, s.cursor, s.len()),
+    match (&s.report, &s.figures) {
+        (Some((_, Some(Ok(view)))), _) => s.scroll = step(by, s.scroll, view.lines.len()),
+        (Some(_), _) => {}
+        (None, Some((_, Some(Ok(text))))) => s.scroll = step(by, s.scroll, text.lines().count()),
+        (None, Some(_)) => {}
+        (None, None) => s.cursor = step(by, s.cursor, s.len()),
     }
     Some(Vec::new())
+}
+
+/// The report of the session opened (or selected): eval runs only.
+fn open_report(s: &mut crate::core::state::SessionsState) -> Vec<Effect> {
+    let Some(line) = s.selected().cloned() else {
+        return Vec::new();
+    };
+    let id = s.figures.as_ref().map_or(line.id, |f| f.0);
+    let kind = s
+        .rows
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .and_then(|rows| rows.iter().find(|r| r.id == id))
+        .map_or(line.kind, |r| r.kind.clone());
+    s.request += 1;
+    s.scroll = 0;
+    if kind != "eval" {
+        s.report = Some((
+            id,
+            Some(Err(format!(
+                "session {id} is a {kind} session: reports are of eval runs (slam eval)"
+            ))),
+        ));
+        return Vec::new();
+    }
+    s.report = Some((id, None));
+    vec![Effect::LoadReport {
+        request: s.request,
+        session: id,
+    }]
+}
+
+pub fn on_report_loaded(
+    state: &mut AppState,
+    request: u64,
+    result: Result<crate::core::state::ReportView, String>,
+) {
+    let s = &mut state.sessions;
+    if request == s.request
+        && let Some((_, report)) = &mut s.report
+    {
+        *report = Some(result);
+    }
 }
 
 pub fn on_sessions_loaded(

@@ -8,7 +8,7 @@ pub mod sessions;
 pub use pane::{PaneRow, PaneState, PaneStatus};
 pub use params::ParamsState;
 pub use rating::{RateItem, RateSession, Rated, RatingState, SaveState};
-pub use sessions::{SessionLine, SessionsState};
+pub use sessions::{ReportView, SessionLine, SessionsState};
 
 use super::domain::Prompt;
 use super::hardware::HardwareSnapshot;

@@ -11,6 +11,7 @@ pub mod pane;
 pub mod params;
 pub mod picker;
 pub mod rating_bar;
+pub mod report;
 pub mod screen;
 pub mod sessions;
 

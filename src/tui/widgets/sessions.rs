@@ -18,9 +18,12 @@ impl Widget for SessionsView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let s = &self.state.sessions;
-        let title = match &s.figures {
-            Some((id, _)) => format!(" session {id} · Esc back "),
-            None => " sessions, newest first · Enter opens one · Esc back ".to_owned(),
+        let title = match (&s.report, &s.figures) {
+            (Some((id, _)), _) => format!(" report of eval run {id} · Esc back "),
+            (None, Some((id, _))) => format!(" session {id} · r report · Esc back "),
+            (None, None) => {
+                " sessions, newest first · Enter opens one · r report · Esc back ".to_owned()
+            }
         };
         let block = Block::default()
             .borders(Borders::ALL)
@@ -36,6 +39,21 @@ impl Widget for SessionsView<'_> {
                 .style(style)
                 .render(inner, buf);
         };
+        match &s.report {
+            Some((_, None)) => {
+                return message("computing the report…", Style::default().fg(t.muted), buf);
+            }
+            Some((_, Some(Err(e)))) => return message(e, Style::default().fg(t.error), buf),
+            Some((_, Some(Ok(view)))) => {
+                return super::report::ReportScreen {
+                    view,
+                    scroll: s.scroll,
+                    theme: t,
+                }
+                .render(inner, buf);
+            }
+            None => {}
+        }
         match (&s.figures, &s.rows) {
             (Some((_, None)), _) | (None, None) => {
                 message("reading the store…", Style::default().fg(t.muted), buf)

@@ -1,0 +1,105 @@
+//! `slam report ID|FILE -o report.html|report.md`: the decision report of an eval run.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::config::Config;
+use crate::eval::cost::CostOptions;
+use crate::eval::decision;
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The eval run: a session id (see `slam sessions list`) or a file written by `slam
+    /// sessions export` (then without judges and similarity, which live in the store).
+    run: String,
+    /// Where to write it: `.html` (self-contained, charts inline) or `.md`.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// The model the others are compared with (default: the spec's `baseline = true`).
+    #[arg(long, value_name = "MODEL")]
+    baseline: Option<String>,
+    /// A LiteLLM price file laid over the bundled prices.
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
+    /// The p95 latency a self-hosted instance must meet, in ms (default: the baseline's).
+    #[arg(long, value_name = "MS")]
+    p95_target: Option<f64>,
+    /// Share of the measured throughput an instance is planned to carry.
+    #[arg(long, default_value_t = crate::core::cost::DEFAULT_UTILISATION)]
+    utilisation: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Markdown,
+}
+
+pub fn format_of(path: &Path) -> anyhow::Result<Format> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+    {
+        Some(e) if e == "html" || e == "htm" => Ok(Format::Html),
+        Some(e) if e == "md" || e == "markdown" => Ok(Format::Markdown),
+        _ => bail!(
+            "{}: expected a file name ending in .html or .md (the report's format)",
+            path.display()
+        ),
+    }
+}
+
+/// Writes beside the target and renames: a reader never sees half a report.
+fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .context("the output needs a file name")?
+        .to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        bail!("{}: {e}", path.display());
+    }
+    Ok(())
+}
+
+pub fn run(config: &Config, db: &Path, args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let format = format_of(&args.output)?;
+    let opts = CostOptions {
+        prices: args.prices,
+        p95_target_ms: args.p95_target,
+        utilisation: args.utilisation,
+    };
+    let d = match args.run.parse::<i64>() {
+        Ok(session) => {
+            let store = Store::open_read(db)?;
+            decision::from_store(config, &store, session, args.baseline.as_deref(), &opts)?
+        }
+        Err(_) => decision::from_file(
+            config,
+            Path::new(&args.run),
+            args.baseline.as_deref(),
+            &opts,
+        )?,
+    };
+    let text = match format {
+        Format::Html => crate::report::decision::html(&d),
+        Format::Markdown => crate::report::decision::markdown(&d),
+    };
+    write_whole(&args.output, &text)?;
+    eprintln!("wrote {}", args.output.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,599 @@
+//! Everything `slam report` and the TUI's report screen show about an eval run, gathered once:
+//! per model its checks, the humans' scores and votes against the baseline, latency, the
+//! judges' and similarity figures, cost; per input the answers side by side. The renderers
+//! (`report::document`, the TUI widget) only format what is here.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::cost::{CostOptions, CostReport, ModelCost};
+use super::show::{EvalReport, utc_ms};
+use crate::config::Config;
+use crate::core::consistency::Spread;
+use crate::core::cost::monthly_volume;
+use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
+use crate::core::stats::{self, Interval, MeanCi};
+use crate::store::records::ExportLine;
+use crate::store::records::RatingRecord;
+
+/// The daily volume the verdict lines and per-1k figures are quoted at.
+pub const QUOTED_PER_DAY: u64 = 10_000;
+
+/// The humans' pair votes between a candidate's answers and the baseline's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeadToHead {
+    pub votes: u32,
+    pub wins: u32,
+    /// Ties and "both bad".
+    pub ties: u32,
+    pub losses: u32,
+    /// (wins + ties / 2) / votes, Wilson 95%.
+    pub share: Option<Interval>,
+}
+
+/// A judge's pairwise figures for one candidate (all criteria pooled as the judge saw them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JudgeShare {
+    pub judge: String,
+    pub criterion: String,
+    pub pairs: usize,
+    /// (candidate wins + ties / 2) / pairs, Wilson 95%.
+    pub share: Option<Interval>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelFigures {
+    pub cells: usize,
+    pub errors: usize,
+    /// All check results pooled: passed / total, Wilson 95%.
+    pub checks: Option<(u64, u64, Interval)>,
+    /// Per check: name, rate.
+    pub per_check: Vec<(String, f64)>,
+    pub e2e_ms: Spread,
+    pub ttft_ms: Spread,
+    pub decode_tokens_per_s: Spread,
+    pub output_tokens_mean: Option<f64>,
+    /// The humans' 1–5 scores (t interval clipped to the scale).
+    pub scores: Option<MeanCi>,
+    /// Candidates only: against the baseline.
+    pub human: Option<HeadToHead>,
+    pub judges: Vec<JudgeShare>,
+    pub similarity: Option<f64>,
+    pub p95_ratio: Option<f64>,
+    pub checks_ratio: Option<f64>,
+    pub cost: Option<ModelCost>,
+    /// Dollars per 1,000 requests and per million output tokens at `QUOTED_PER_DAY`.
+    pub per_1k: Option<f64>,
+    pub per_mtok: Option<f64>,
+}
+
+/// One answer in the side-by-side view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerRow {
+    pub uid: String,
+    pub model: String,
+    pub repetition: i64,
+    pub text: String,
+    pub error: Option<String>,
+    pub checks: Option<(u64, u64)>,
+    /// Mean of the humans' active scores on it.
+    pub score: Option<f64>,
+    pub similarity: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputAnswers {
+    pub item: String,
+    pub system: Option<String>,
+    pub user: String,
+    pub answers: Vec<AnswerRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub session: i64,
+    /// Where the run was read from: `session N` of the store, or the export file's path.
+    pub source: String,
+    pub name: String,
+    pub baseline: Option<String>,
+    /// Sorted by name.
+    pub models: BTreeMap<String, ModelFigures>,
+    /// Where the throughput was measured: each distinct hardware line of the manifests.
+    pub hardware: Vec<String>,
+    pub eval: EvalReport,
+    pub cost: CostReport,
+    /// Per model: (seconds since the run's first request, e2e ms) of each successful cell.
+    pub timeline: BTreeMap<String, Vec<(f64, f64)>>,
+    pub inputs: Vec<InputAnswers>,
+}
+
+fn is_plain_cell(l: &ExportLine) -> bool {
+    l.generation
+        .cell
+        .as_ref()
+        .is_some_and(|c| c.get("level").is_none_or(serde_json::Value::is_null))
+}
+
+fn metric(l: &ExportLine, name: &str) -> Option<f64> {
+    l.generation.metrics.as_ref()?.get(name)?.as_f64()
+}
+
+/// Every active rating once (a pair vote travels on both answers' lines).
+fn active_ratings(lines: &[ExportLine]) -> Vec<&RatingRecord> {
+    let mut seen = BTreeSet::new();
+    lines
+        .iter()
+        .flat_map(|l| &l.ratings)
+        .filter(|r| r.status == RatingStatus::Active && seen.insert(r.uid.as_str()))
+        .collect()
+}
+
+fn head_to_head(
+    votes: &[&RatingRecord],
+    model_of: &HashMap<&str, &str>,
+    candidate: &str,
+    baseline: &str,
+) -> HeadToHead {
+    let mut h = HeadToHead::default();
+    for r in votes.iter().filter(|r| r.kind == RatingKind::Pair) {
+        let side = |g: &Option<String>| g.as_deref().and_then(|g| model_of.get(g)).copied();
+        let (Some(a), Some(b), Some(outcome)) = (side(&r.gen_a), side(&r.gen_b), r.outcome) else {
+            continue;
+        };
+        let candidate_is_a = match (a, b) {
+            (a, b) if a == candidate && b == baseline => true,
+            (a, b) if a == baseline && b == candidate => false,
+            _ => continue,
+        };
+        h.votes += 1;
+        match (outcome, candidate_is_a) {
+            (PairOutcome::A, true) | (PairOutcome::B, false) => h.wins += 1,
+            (PairOutcome::A, false) | (PairOutcome::B, true) => h.losses += 1,
+            (PairOutcome::Tie | PairOutcome::BothBad, _) => h.ties += 1,
+        }
+    }
+    h.share = stats::wilson(
+        f64::from(h.wins) + f64::from(h.ties) / 2.0,
+        f64::from(h.votes),
+        stats::Z95,
+    );
+    h
+}
+
+fn clipped_scores(values: &[f64]) -> Option<MeanCi> {
+    stats::mean_ci(values).map(|mut m| {
+        m.interval = m.interval.map(|i| Interval {
+            low: i.low.max(1.0),
+            high: i.high.min(5.0),
+            ..i
+        });
+        m
+    })
+}
+
+fn judge_shares(eval: &EvalReport, model: &str) -> Vec<JudgeShare> {
+    eval.judges
+        .iter()
+        .flat_map(|j| {
+            j.models.get(model).into_iter().flatten().map(|(c, s)| {
+                let won = s.candidate_wins as f64 + s.ties as f64 / 2.0;
+                JudgeShare {
+                    judge: j.judge.clone(),
+                    criterion: c.clone(),
+                    pairs: s.pairs,
+                    share: stats::wilson(won, s.pairs as f64, stats::Z95),
+                }
+            })
+        })
+        .collect()
+}
+
+/// The decision's figures from a run's export lines and its stored report (judges and
+/// similarity come with `eval`; a report read from a file has none).
+pub fn gather(
+    config: &Config,
+    eval: EvalReport,
+    lines: &[ExportLine],
+    baseline: Option<&str>,
+    opts: &CostOptions,
+) -> anyhow::Result<Decision> {
+    let cost = super::cost::report(config, &eval, lines, baseline, opts)?;
+    let plain: Vec<&ExportLine> = lines.iter().filter(|l| is_plain_cell(l)).collect();
+    let model_of: HashMap<&str, &str> = lines
+        .iter()
+        .map(|l| (l.generation.uid.as_str(), l.generation.model.as_str()))
+        .collect();
+    let ratings = active_ratings(lines);
+    let mut scores_of: HashMap<&str, Vec<f64>> = HashMap::new();
+    for r in ratings.iter().filter(|r| r.kind == RatingKind::Score) {
+        if let (Some(g), Some(s)) = (r.generation.as_deref(), r.score) {
+            scores_of.entry(g).or_default().push(f64::from(s));
+        }
+    }
+    let similarity = eval.similarity.as_ref();
+    let names: BTreeSet<&str> = plain.iter().map(|l| l.generation.model.as_str()).collect();
+    let mut models = BTreeMap::new();
+    for name in &names {
+        let mine: Vec<&&ExportLine> = plain
+            .iter()
+            .filter(|l| l.generation.model == *name)
+            .collect();
+        let latency = eval
+            .consistency
+            .models
+            .get(*name)
+            .map(|m| m.latency.clone())
+            .unwrap_or_default();
+        let pass = eval.checks.get(*name);
+        let (passed, total) = pass
+            .into_iter()
+            .flatten()
+            .fold((0, 0), |(p, t), r| (p + r.passed, t + r.total));
+        let checks =
+            stats::wilson(passed as f64, total as f64, stats::Z95).map(|i| (passed, total, i));
+        let outputs: Vec<f64> = mine
+            .iter()
+            .filter(|l| l.generation.error_kind.is_none())
+            .filter_map(|l| metric(l, "output_tokens"))
+            .collect();
+        let output_tokens_mean =
+            (!outputs.is_empty()).then(|| outputs.iter().sum::<f64>() / outputs.len() as f64);
+        let my_scores: Vec<f64> = mine
+            .iter()
+            .flat_map(|l| {
+                scores_of
+                    .get(l.generation.uid.as_str())
+                    .into_iter()
+                    .flatten()
+            })
+            .copied()
+            .collect();
+        let model_cost = cost.models.get(*name).cloned();
+        let per_1k = model_cost
+            .as_ref()
+            .and_then(|c| c.monthly.get(&QUOTED_PER_DAY).copied().flatten())
+            .map(|m| m / monthly_volume(QUOTED_PER_DAY as f64) * 1000.0);
+        let per_mtok = per_1k
+            .zip(output_tokens_mean.filter(|t| *t > 0.0))
+            .map(|(k, t)| k / 1000.0 / t * 1e6);
+        let figures = ModelFigures {
+            cells: mine.len(),
+            errors: mine
+                .iter()
+                .filter(|l| l.generation.error_kind.is_some())
+                .count(),
+            checks,
+            per_check: pass
+                .into_iter()
+                .flatten()
+                .filter_map(|r| Some((r.check.clone(), r.rate?)))
+                .collect(),
+            e2e_ms: latency.e2e_ms,
+            ttft_ms: latency.ttft_ms,
+            decode_tokens_per_s: latency.decode_tokens_per_s,
+            output_tokens_mean,
+            scores: clipped_scores(&my_scores),
+            human: None,
+            judges: judge_shares(&eval, name),
+            similarity: similarity
+                .and_then(|s| s.models.get(*name))
+                .and_then(|m| m.mean),
+            p95_ratio: None,
+            checks_ratio: None,
+            cost: model_cost,
+            per_1k,
+            per_mtok,
+        };
+        models.insert((*name).to_owned(), figures);
+    }
+    if let Some(b) = baseline {
+        let (base_p95, base_checks) = models
+            .get(b)
+            .map(|m| (m.e2e_ms.p95, m.checks.map(|c| c.2.estimate)))
+            .unwrap_or_default();
+        for (name, m) in models.iter_mut().filter(|(n, _)| n.as_str() != b) {
+            m.human = Some(head_to_head(&ratings, &model_of, name, b));
+            m.p95_ratio = m
+                .e2e_ms
+                .p95
+                .zip(base_p95.filter(|p| *p > 0.0))
+                .map(|(m, b)| m / b);
+            m.checks_ratio = m
+                .checks
+                .map(|c| c.2.estimate)
+                .zip(base_checks.filter(|r| *r > 0.0))
+                .map(|(m, b)| m / b);
+        }
+    }
+    Ok(Decision {
+        session: eval.session,
+        source: format!("session {}", eval.session),
+        name: eval.name.clone(),
+        baseline: baseline.map(str::to_owned),
+        models,
+        hardware: hardware(&plain),
+        timeline: timeline(&plain),
+        inputs: side_by_side(&plain, &scores_of, similarity),
+        eval,
+        cost,
+    })
+}
+
+fn hardware(plain: &[&ExportLine]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    for l in plain {
+        let Some(h) = l
+            .generation
+            .manifest
+            .as_ref()
+            .and_then(|m| m.get("hardware"))
+        else {
+            continue;
+        };
+        let s = |k: &str| h.get(k).map(|v| v.to_string().trim_matches('"').to_owned());
+        let gpus = h
+            .get("gpus")
+            .and_then(serde_json::Value::as_array)
+            .filter(|g| !g.is_empty())
+            .map(|g| {
+                g.iter()
+                    .map(|x| {
+                        x.get("name")
+                            .map_or_else(|| x.to_string(), |n| n.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    .replace('"', "")
+            })
+            .unwrap_or_else(|| "no GPU".into());
+        let ram_gib = h
+            .get("ram_bytes")
+            .and_then(serde_json::Value::as_f64)
+            .map(|b| format!("{:.0} GiB RAM", b / f64::from(1u32 << 30)));
+        let line = [
+            s("cpu"),
+            s("logical_cpus").map(|n| format!("{n} logical CPUs")),
+            ram_gib,
+            Some(gpus),
+            s("os").zip(s("arch")).map(|(o, a)| format!("{o}/{a}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        seen.insert(format!("{}: {line}", l.generation.model));
+    }
+    seen.into_iter().collect()
+}
+
+fn timeline(plain: &[&ExportLine]) -> BTreeMap<String, Vec<(f64, f64)>> {
+    let points: Vec<(&str, f64, f64)> = plain
+        .iter()
+        .filter(|l| l.generation.error_kind.is_none())
+        .filter_map(|l| {
+            let e2e = metric(l, "e2e_ms")?;
+            let end = utc_ms(&l.generation.created_at)? as f64;
+            Some((l.generation.model.as_str(), end - e2e, e2e))
+        })
+        .collect();
+    let t0 = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let mut out: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for (model, start, e2e) in points {
+        out.entry(model.to_owned())
+            .or_default()
+            .push(((start - t0) / 1000.0, e2e));
+    }
+    for v in out.values_mut() {
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    out
+}
+
+fn side_by_side(
+    plain: &[&ExportLine],
+    scores_of: &HashMap<&str, Vec<f64>>,
+    similarity: Option<&crate::core::similarity::SimilarityReport>,
+) -> Vec<InputAnswers> {
+    let mut inputs: Vec<InputAnswers> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for l in plain {
+        let i = *at.entry(l.prompt.uid.as_str()).or_insert_with(|| {
+            inputs.push(InputAnswers {
+                item: l
+                    .prompt
+                    .item
+                    .clone()
+                    .unwrap_or_else(|| l.prompt.uid.clone()),
+                system: l.prompt.system.clone(),
+                user: l.prompt.user.clone(),
+                answers: Vec::new(),
+            });
+            inputs.len() - 1
+        });
+        let checks = l
+            .generation
+            .checks
+            .as_ref()
+            .and_then(|c| c.as_array())
+            .map(|results| {
+                let passed = results
+                    .iter()
+                    .filter(|r| r.get("passed").and_then(serde_json::Value::as_bool) == Some(true))
+                    .count();
+                (passed as u64, results.len() as u64)
+            });
+        let uid = l.generation.uid.as_str();
+        inputs[i].answers.push(AnswerRow {
+            uid: uid.to_owned(),
+            model: l.generation.model.clone(),
+            repetition: l.generation.repetition,
+            text: l.generation.text.clone(),
+            error: l.generation.error_kind.clone(),
+            checks,
+            score: scores_of
+                .get(uid)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.iter().sum::<f64>() / s.len() as f64),
+            similarity: similarity.and_then(|s| s.per_answer.get(uid).copied()),
+        });
+    }
+    for input in &mut inputs {
+        input
+            .answers
+            .sort_by(|a, b| (&a.model, a.repetition).cmp(&(&b.model, b.repetition)));
+    }
+    inputs.sort_by(|a, b| a.item.cmp(&b.item));
+    inputs
+}
+
+/// The baseline of an exported run: the one given, else the one its spec file (the session's
+/// `prompt_set`, when it can be read) marks.
+fn file_baseline(lines: &[ExportLine], given: Option<&str>) -> Option<String> {
+    given.map(str::to_owned).or_else(|| {
+        let spec = lines.first()?.session.prompt_set.as_ref()?;
+        super::answers::spec_baseline(std::fs::read_to_string(spec).ok().as_deref())
+    })
+}
+
+/// A stored run's decision (judges and similarity included).
+pub fn from_store(
+    config: &Config,
+    store: &crate::store::Store,
+    session: i64,
+    baseline: Option<&str>,
+    opts: &CostOptions,
+) -> anyhow::Result<Decision> {
+    if store.session(session)?.is_none() {
+        anyhow::bail!("no session {session} in the store (see `slam sessions list`)");
+    }
+    let lines = store.export_lines(session)?;
+    let eval = super::show::stored(store, session)?;
+    let baseline = super::answers::baseline(store, session, baseline).ok();
+    gather(config, eval, &lines, baseline.as_deref(), opts)
+}
+
+/// An exported run's decision, from its file (no judges or similarity: they live in a store).
+pub fn from_file(
+    config: &Config,
+    path: &std::path::Path,
+    baseline: Option<&str>,
+    opts: &CostOptions,
+) -> anyhow::Result<Decision> {
+    let lines = super::show::read_export(path)?;
+    if !lines.iter().any(|l| l.generation.cell.is_some()) {
+        anyhow::bail!("{}: no eval cells in this file", path.display());
+    }
+    let eval = super::show::report(0, &lines);
+    let baseline = file_baseline(&lines, baseline);
+    let mut d = gather(config, eval, &lines, baseline.as_deref(), opts)?;
+    d.source = path.display().to_string();
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rating::RatingKind;
+
+    fn vote(
+        uid: &str,
+        a: &str,
+        b: &str,
+        outcome: PairOutcome,
+        status: RatingStatus,
+    ) -> RatingRecord {
+        RatingRecord {
+            uid: uid.into(),
+            kind: RatingKind::Pair,
+            generation: None,
+            score: None,
+            tags: Vec::new(),
+            note: None,
+            gen_a: Some(a.into()),
+            gen_b: Some(b.into()),
+            outcome: Some(outcome),
+            best: None,
+            worst: None,
+            ballot: Vec::new(),
+            position: None,
+            rater: "r".into(),
+            blind: true,
+            status,
+            replaces: None,
+            created_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn head_to_head_counts_both_orders_and_ties_as_halves() {
+        let model_of: HashMap<&str, &str> = [
+            ("c1", "cand"),
+            ("c2", "cand"),
+            ("b1", "base"),
+            ("o1", "other"),
+        ]
+        .into();
+        let votes = [
+            vote("1", "c1", "b1", PairOutcome::A, RatingStatus::Active), // won
+            vote("2", "b1", "c2", PairOutcome::B, RatingStatus::Active), // won, other order
+            vote("3", "b1", "c1", PairOutcome::A, RatingStatus::Active), // lost
+            vote("4", "c2", "b1", PairOutcome::BothBad, RatingStatus::Active), // tie
+            vote("5", "c1", "o1", PairOutcome::A, RatingStatus::Active), // not the baseline
+        ];
+        let refs: Vec<&RatingRecord> = votes.iter().collect();
+        let h = head_to_head(&refs, &model_of, "cand", "base");
+        assert_eq!((h.votes, h.wins, h.ties, h.losses), (4, 2, 1, 1));
+        // (2 + 1/2) / 4 by hand.
+        assert_eq!(h.share.map(|s| s.estimate), Some(0.625));
+        let none = head_to_head(&[], &model_of, "cand", "base");
+        assert_eq!((none.votes, none.share), (0, None));
+    }
+
+    #[test]
+    fn only_active_ratings_count_and_each_once() {
+        let line = |ratings: Vec<RatingRecord>| ExportLine {
+            session: crate::store::records::SessionRecord::new("eval", "s".into()),
+            prompt: crate::store::records::PromptRecord {
+                uid: "p".into(),
+                item: None,
+                system: None,
+                user: String::new(),
+                pane_order: None,
+                created_at: String::new(),
+            },
+            generation: serde_json::from_value(serde_json::json!({
+                "uid": "g", "model": "m", "manifest": null, "position": 0, "repetition": 0,
+                "text": "", "params": null, "metrics": null, "timings": null,
+                "finish_reason": null, "error_kind": null, "error_message": null,
+                "created_at": ""
+            }))
+            .unwrap(),
+            ratings,
+        };
+        let lines = [
+            line(vec![
+                vote("1", "a", "b", PairOutcome::A, RatingStatus::Active),
+                vote("2", "a", "b", PairOutcome::A, RatingStatus::Replaced),
+            ]),
+            line(vec![vote(
+                "1",
+                "a",
+                "b",
+                PairOutcome::A,
+                RatingStatus::Active,
+            )]),
+        ];
+        let uids: Vec<&str> = active_ratings(&lines)
+            .iter()
+            .map(|r| r.uid.as_str())
+            .collect();
+        assert_eq!(uids, ["1"]);
+    }
+
+    #[test]
+    fn mean_scores_stay_on_the_scale() {
+        // Scores 1 and 5: mean 3, t(0.975, 1) = 12.706 × sd 2.828 / √2 = ±25.4 → clipped.
+        let m = clipped_scores(&[1.0, 5.0]).unwrap();
+        let i = m.interval.unwrap();
+        assert_eq!((m.mean, i.low, i.high), (3.0, 1.0, 5.0));
+    }
+}
