@@ -10,7 +10,13 @@ per-check rates, latency percentiles, human scores (t intervals clipped to
 against the baseline (Wilson on wins + ties/2), the p95 and checks ratios;
 the cost model (API per-request prices or self-hosted instances at a
 utilisation, a 730-hour month, daily volumes 1k..1M, savings and break-even);
-and the per-answer figures (checks passed/total, mean score).
+the per-answer figures (checks passed/total, mean score); the similarity to
+the baseline from the answers' sentence embeddings (the embedder on the most
+lines; per candidate answer the mean float64 cosine with the baseline's ok
+answers to the same input, per candidate their mean with a t interval, not
+clipped); and the pairwise judge verdicts (per judge, candidate and criterion,
+ok verdicts in both orders make a pair, its winner the agreed one or else a
+tie; share of candidate wins + ties/2 over pairs, Wilson interval).
 
 It can then check a report written by slam:
 
@@ -554,7 +560,133 @@ def compute(lines, prices, config, baseline, u, p95_target=None):
                 fig["answer.%s.checks_total" % g] = len(checks)
             if g in score_by_gen:
                 fig["answer.%s.score" % g] = mean(score_by_gen[g])
+
+    similarity(lines, plain, baseline, candidates, fig)
+    judges(lines, fig)
     return fig
+
+
+def vector(v):
+    """A JSON list of numbers as a float64 array, or None. The components are
+    32-bit floats written as their shortest decimal, so each is read back as
+    that float32 value first."""
+    if not isinstance(v, list) or not v:
+        return None
+    out = [num(x) for x in v]
+    if any(x is None for x in out):
+        return None
+    return np.asarray(out, dtype=np.float32).astype(np.float64)
+
+
+def cosine(a, b):
+    """dot / (|a|·|b|) in float64; None when undefined (a zero vector, or
+    vectors of different lengths)."""
+    if a.shape != b.shape:
+        return None
+    na = math.sqrt(math.fsum(a * a))
+    nb = math.sqrt(math.fsum(b * b))
+    if na == 0.0 or nb == 0.0:
+        return None
+    return math.fsum(a * b) / (na * nb)
+
+
+def similarity(lines, plain, baseline, candidates, fig):
+    """`answer.G.similarity` and `similarity.M.mean/low/high`."""
+    # The embedder: the id on the most lines (any line of the export), ties
+    # to the first by name.
+    counts = {}
+    for l in lines:
+        emb = l.get("embeddings")
+        if isinstance(emb, dict):
+            for name in emb:
+                counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return
+    embedder = sorted(counts, key=lambda name: (-counts[name], name))[0]
+
+    def ok_vectors(m):
+        """(prompt uid, generation uid, vector) of M's ok plain cells with a vector."""
+        out = []
+        for c in plain[m]:
+            if not is_ok(c) or not isinstance(c.get("embeddings"), dict):
+                continue
+            vec = vector(c["embeddings"].get(embedder))
+            if vec is None:
+                continue
+            prompt = c.get("prompt")
+            pu = prompt.get("uid") if isinstance(prompt, dict) else None
+            out.append((pu, c.get("uid"), vec))
+        return out
+
+    base_by_prompt = {}
+    for pu, _, vec in ok_vectors(baseline):
+        if pu is not None:
+            base_by_prompt.setdefault(pu, []).append(vec)
+    for m in candidates:
+        per_answer = []
+        for pu, g, vec in ok_vectors(m):
+            sims = [s for s in (cosine(vec, b) for b in base_by_prompt.get(pu, []))
+                    if s is not None]
+            if not sims:
+                continue
+            s = fig["answer.%s.similarity" % g] = mean(sims)
+            per_answer.append(s)
+        if not per_answer:
+            continue
+        n = len(per_answer)
+        mu = fig["similarity.%s.mean" % m] = mean(per_answer)
+        if n >= 2:
+            half = t_quantile(0.975, n - 1) * std1(per_answer) / math.sqrt(n)
+            fig["similarity.%s.low" % m] = mu - half
+            fig["similarity.%s.high" % m] = mu + half
+
+
+def judges(lines, fig):
+    """`judge.J.M.C.share/low/high` from the pairwise verdicts."""
+    # (judge, recipe) -> (M, C, candidate uid, baseline uid) -> {candidate_first: winner}
+    groups = {}
+    for l in lines:
+        for v in l.get("verdicts") or []:
+            if not isinstance(v, dict):
+                continue
+            judge, vd = v.get("judge"), v.get("verdict")
+            if not isinstance(judge, str) or not isinstance(vd, dict):
+                continue
+            if vd.get("mode") != "pairwise" or vd.get("status") != "ok":
+                continue
+            if vd.get("winner") not in ("candidate", "baseline", "tie"):
+                continue
+            first = vd.get("candidate_first")
+            if not isinstance(first, bool):
+                continue
+            recipe = vd.get("recipe_sha256")
+            if recipe is None:
+                recipe = vd.get("template_sha256")
+            criterion = vd.get("criterion")
+            if criterion is None:
+                criterion = "overall"
+            key = (vd.get("candidate_model"), criterion, vd.get("candidate"), vd.get("baseline"))
+            # The last ok verdict of an order in file order counts.
+            groups.setdefault((judge, recipe), {}).setdefault(key, {})[first] = vd["winner"]
+
+    owner = {}                          # figure key -> (judge, recipe) that wrote it
+    for (judge, recipe), by_group in sorted(groups.items(), key=lambda kv: repr(kv[0])):
+        tally = {}                      # (M, C) -> [wins + ties/2, pairs]
+        for (m, criterion, _, _), orders in by_group.items():
+            if True not in orders or False not in orders:
+                continue                # not a pair: one order only
+            a, b = orders[True], orders[False]
+            t = tally.setdefault((m, criterion), [0.0, 0])
+            t[0] += 1.0 if (a == b == "candidate") else (0.5 if (a != b or a == "tie") else 0.0)
+            t[1] += 1
+        for (m, criterion), (succ, n) in tally.items():
+            prefix = "judge.%s.%s.%s" % (judge, m, criterion)
+            if prefix in owner and owner[prefix] != (judge, recipe):
+                sys.stderr.write("warning: judge %s has several recipes; %s.* collide\n"
+                                 % (judge, prefix))
+            owner[prefix] = (judge, recipe)
+            fig[prefix + ".share"] = succ / n
+            fig[prefix + ".low"], fig[prefix + ".high"] = wilson(succ, n)
 
 
 # ------------------------------------------------------------------ checks

@@ -546,14 +546,22 @@ fn the_tui_session_browser_opens_an_eval_on_its_figures() {
     tmux.keys(&["Enter"]);
     let figures = tmux.wait_for(
         "the eval's figures",
-        |s| s.contains("session 1 · Esc back") && s.contains("cells ok"),
+        |s| s.contains("session 1 · r report · Esc back") && s.contains("cells ok"),
         Duration::from_secs(10),
     );
     assert!(
         figures.contains("4/4") && figures.contains("contains \"Go\""),
         "{figures}"
     );
-    tmux.keys(&["Escape", "Escape", "C-c"]);
+    // The report screen of the same run: one model, so no verdict, but its figures.
+    tmux.keys(&["r"]);
+    let report = tmux.wait_for(
+        "the report",
+        |s| s.contains("report of eval run 1") && s.contains("LATENCY"),
+        Duration::from_secs(10),
+    );
+    assert!(report.contains("no candidate"), "{report}");
+    tmux.keys(&["Escape", "Escape", "Escape", "C-c"]);
     tmux.wait_for(
         "slam to quit",
         |s| s.contains("SLAM_EXIT=0"),

@@ -148,10 +148,16 @@ fn the_example_report_equals_the_independent_computation() {
         Some("6")
     );
     assert!(data_value(&page, "score.smollm2.mean").is_some());
+    // The judge: 12 pairs (4 inputs had one order only), 4 won, 4 tied: (4 + 4/2) / 12.
+    assert_eq!(
+        data_value(&page, "judge.gpt-4.gemma3-base.overall.share").as_deref(),
+        Some("0.5")
+    );
+    assert!(data_value(&page, "similarity.gemma3-base.mean").is_some());
 }
 
 /// The recording with one pair vote per input (gemma3-base's first repetition against
-/// smollm2's: won, tied, lost in turn) and a score on each voted answer.
+/// smollm2's: won, tied, lost in turn), a score on each voted answer and a judge's verdicts.
 fn with_votes(mut lines: Vec<Value>) -> String {
     let first = |lines: &[Value], model: &str, prompt: &str| {
         lines.iter().position(|l| {
@@ -186,6 +192,30 @@ fn with_votes(mut lines: Vec<Value>) -> String {
             }
             r
         };
+        // The judge: both orders agree on the candidate (i % 4 = 0) or the baseline (1),
+        // disagree (2: a tie), or only one order was judged (3: no pair).
+        let orders: &[(bool, &str)] = match i % 4 {
+            0 => &[(true, "candidate"), (false, "candidate")],
+            1 => &[(true, "baseline"), (false, "baseline")],
+            2 => &[(true, "candidate"), (false, "baseline")],
+            _ => &[(true, "candidate")],
+        };
+        for (candidate_first, winner) in orders {
+            let verdict = json!({"mode": "pairwise", "criterion": null, "candidate": gu,
+                "candidate_model": "gemma3-base", "baseline": su, "baseline_model": "smollm2",
+                "candidate_first": candidate_first, "candidate_chars": 10, "baseline_chars": 20,
+                "template_sha256": "t1", "status": "ok", "winner": winner, "verdict": "A"});
+            lines[g]["verdicts"]
+                .as_array_mut()
+                .map(|v| {
+                    v.push(json!({"judge": "gpt-4", "verdict": verdict,
+                    "created_at": "2026-11-29T13:30:00.000Z"}))
+                })
+                .unwrap_or_else(|| {
+                    lines[g]["verdicts"] = json!([{"judge": "gpt-4", "verdict": verdict,
+                        "created_at": "2026-11-29T13:30:00.000Z"}]);
+                });
+        }
         let vote = rating(
             format!("vote{i:04}"),
             "pair",

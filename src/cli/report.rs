@@ -15,7 +15,7 @@ use crate::store::Store;
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The eval run: a session id (see `slam sessions list`) or a file written by `slam
-    /// sessions export` (then without judges and similarity, which live in the store).
+    /// sessions export` (it carries the judges' verdicts and the answers' embeddings too).
     run: String,
     /// Where to write it: `.html` (self-contained, charts inline) or `.md`.
     #[arg(short, long, value_name = "FILE")]

@@ -57,7 +57,8 @@ pub struct ModelFigures {
     /// Candidates only: against the baseline.
     pub human: Option<HeadToHead>,
     pub judges: Vec<JudgeShare>,
-    pub similarity: Option<f64>,
+    /// Mean similarity of its answers to the baseline's, t interval over the answers.
+    pub similarity: Option<MeanCi>,
     pub p95_ratio: Option<f64>,
     pub checks_ratio: Option<f64>,
     pub cost: Option<ModelCost>,
@@ -274,9 +275,13 @@ pub fn gather(
             scores: clipped_scores(&my_scores),
             human: None,
             judges: judge_shares(&eval, name),
-            similarity: similarity
-                .and_then(|s| s.models.get(*name))
-                .and_then(|m| m.mean),
+            similarity: similarity.and_then(|s| {
+                let mine: Vec<f64> = mine
+                    .iter()
+                    .filter_map(|l| s.per_answer.get(&l.generation.uid).copied())
+                    .collect();
+                stats::mean_ci(&mine)
+            }),
             p95_ratio: None,
             checks_ratio: None,
             cost: model_cost,
@@ -466,9 +471,23 @@ pub fn from_store(
         anyhow::bail!("no session {session} in the store (see `slam sessions list`)");
     }
     let lines = store.export_lines(session)?;
-    let eval = super::show::stored(store, session)?;
     let baseline = super::answers::baseline(store, session, baseline).ok();
-    gather(config, eval, &lines, baseline.as_deref(), opts)
+    with_automatic_judges(config, session, &lines, baseline.as_deref(), opts)
+}
+
+/// The decision from a run's lines: its cells' figures, and the judges' and similarity
+/// figures from the verdicts and vectors the lines carry.
+fn with_automatic_judges(
+    config: &Config,
+    session: i64,
+    lines: &[ExportLine],
+    baseline: Option<&str>,
+    opts: &CostOptions,
+) -> anyhow::Result<Decision> {
+    let mut eval = super::show::report(session, lines);
+    eval.judges = super::judge::reports(lines);
+    eval.similarity = baseline.and_then(|b| super::similarity::from_lines(lines, b));
+    gather(config, eval, lines, baseline, opts)
 }
 
 /// An exported run's decision, from its file (no judges or similarity: they live in a store).
@@ -482,9 +501,8 @@ pub fn from_file(
     if !lines.iter().any(|l| l.generation.cell.is_some()) {
         anyhow::bail!("{}: no eval cells in this file", path.display());
     }
-    let eval = super::show::report(0, &lines);
     let baseline = file_baseline(&lines, baseline);
-    let mut d = gather(config, eval, &lines, baseline.as_deref(), opts)?;
+    let mut d = with_automatic_judges(config, 0, &lines, baseline.as_deref(), opts)?;
     d.source = path.display().to_string();
     Ok(d)
 }
@@ -568,6 +586,8 @@ mod tests {
             }))
             .unwrap(),
             ratings,
+            verdicts: Vec::new(),
+            embeddings: Default::default(),
         };
         let lines = [
             line(vec![

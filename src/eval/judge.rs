@@ -299,18 +299,31 @@ pub async fn run(
 /// Every judge's figures over a session, from its stored verdicts (one report per judge and
 /// recipe: template, rubric, reference).
 pub fn stored_reports(store: &Store, session: i64) -> anyhow::Result<Vec<JudgeReport>> {
-    let verdicts = store.verdicts(session)?;
+    Ok(reports(&store.export_lines(session)?))
+}
+
+/// Every judge's report from the verdicts an eval run's lines carry (a store's export or a
+/// file), one per judge and recipe.
+pub fn reports(lines: &[ExportLine]) -> Vec<JudgeReport> {
+    let verdicts: Vec<crate::store::eval::StoredVerdict> = lines
+        .iter()
+        .flat_map(|l| {
+            l.verdicts
+                .iter()
+                .map(|v| crate::store::eval::StoredVerdict {
+                    generation: l.generation.uid.clone(),
+                    judge: v.judge.clone(),
+                    verdict: v.verdict.clone(),
+                })
+        })
+        .collect();
     let mut judges: Vec<(String, String)> = verdicts
         .iter()
         .filter_map(|v| Some((v.judge.clone(), recipe_of(&v.verdict)?.to_owned())))
         .collect();
     judges.sort();
     judges.dedup();
-    if judges.is_empty() {
-        return Ok(Vec::new());
-    }
-    let lines = store.export_lines(session)?;
-    Ok(judges
+    judges
         .into_iter()
         .map(|(name, sha)| {
             let mine: Vec<&crate::store::eval::StoredVerdict> = verdicts
@@ -337,10 +350,10 @@ pub fn stored_reports(store: &Store, session: i64) -> anyhow::Result<Vec<JudgeRe
                 judge: name,
                 ..JudgeReport::default()
             };
-            fill(&mut report, &verdicts, &lines, &sha);
+            fill(&mut report, &verdicts, lines, &sha);
             report
         })
-        .collect())
+        .collect()
 }
 
 /// The figures of one judge and template from the stored verdicts, by the report's mode.

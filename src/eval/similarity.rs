@@ -3,7 +3,7 @@
 //! reading, stability across repetitions, and how far similarity's reading agrees with the
 //! human pair votes.
 
-use std::collections::HashMap;
+use crate::store::records::ExportLine;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -106,19 +106,12 @@ pub fn run(
             store.insert_embeddings(&id, &rows)?;
         }
     }
-    report(&store, session, &baseline, &id)
+    Ok(summary(&store.export_lines(session)?, &baseline, &id))
 }
 
-/// The figures from the stored vectors of one embedder.
-fn report(
-    store: &Store,
-    session: i64,
-    baseline: &str,
-    embedder: &str,
-) -> anyhow::Result<SimilarityReport> {
-    let lines = store.export_lines(session)?;
-    let vectors: HashMap<String, Vec<f32>> = store.embeddings(session, embedder)?;
-    let embedded: Vec<EmbeddedAnswer> = answers::plain(&lines)
+/// The figures from the vectors of one embedder that the lines carry.
+fn summary(lines: &[ExportLine], baseline: &str, embedder: &str) -> SimilarityReport {
+    let embedded: Vec<EmbeddedAnswer> = answers::plain(lines)
         .into_iter()
         .filter_map(|l| {
             Some(EmbeddedAnswer {
@@ -126,26 +119,39 @@ fn report(
                 model: l.generation.model.clone(),
                 input: l.prompt.uid.clone(),
                 repetition: l.generation.repetition,
-                vector: vectors.get(&l.generation.uid)?.clone(),
+                vector: l.embeddings.get(embedder)?.clone(),
             })
         })
         .collect();
-    Ok(similarity::summarize(
-        &embedded,
+    similarity::summarize(
+        embedded.as_slice(),
         baseline,
         embedder,
-        &answers::human_votes(&lines),
-    ))
+        &answers::human_votes(lines),
+    )
 }
 
 /// The figures from what is stored (the most used embedder), if the session has vectors and a
 /// baseline.
 pub fn stored_report(store: &Store, session: i64) -> anyhow::Result<Option<SimilarityReport>> {
-    let Some(embedder) = store.session_embedders(session)?.into_iter().next() else {
-        return Ok(None);
-    };
     let Ok(baseline) = answers::baseline(store, session, None) else {
         return Ok(None);
     };
-    report(store, session, &baseline, &embedder).map(Some)
+    Ok(from_lines(&store.export_lines(session)?, &baseline))
+}
+
+/// The figures from the vectors an eval run's lines carry (a store's export or a file), by the
+/// embedder most of them were embedded with; None without vectors.
+pub fn from_lines(lines: &[ExportLine], baseline: &str) -> Option<SimilarityReport> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for e in lines.iter().flat_map(|l| l.embeddings.keys()) {
+        *counts.entry(e.as_str()).or_default() += 1;
+    }
+    // The most used; of equals, the first by name.
+    let embedder = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))?
+        .0
+        .to_string();
+    Some(summary(lines, baseline, &embedder))
 }

@@ -103,11 +103,10 @@ pub fn verdict(d: &Decision, model: &str, f: &ModelFigures) -> Vec<Span> {
             parts.push(p);
         }
     }
-    if let Some(sim) = f.similarity {
-        parts.push(vec![
-            text("similarity to the baseline "),
-            share(format!("similarity.{model}.mean"), sim),
-        ]);
+    if let Some(sim) = &f.similarity {
+        let mut p = vec![text("similarity to the baseline ")];
+        p.extend(similarity(model, sim));
+        parts.push(p);
     }
     if let Some(r) = f.p95_ratio {
         parts.push(vec![
@@ -143,6 +142,16 @@ pub fn verdict(d: &Decision, model: &str, f: &ModelFigures) -> Vec<Span> {
     s
 }
 
+/// Mean cosine similarity with its t interval.
+fn similarity(model: &str, s: &crate::core::stats::MeanCi) -> Vec<Span> {
+    interval(
+        &format!("similarity.{model}"),
+        "mean",
+        s.mean,
+        s.interval.map(|i| (i.low, i.high)),
+    )
+}
+
 fn quality(d: &Decision) -> Vec<Block> {
     let mut header = head(&[
         "model",
@@ -174,9 +183,9 @@ fn quality(d: &Decision) -> Vec<Block> {
             text(") [low, high]"),
         ]);
     }
-    let similarity = d.eval.similarity.is_some();
-    if similarity {
-        header.push(vec![text("similarity to baseline")]);
+    let has_similarity = d.eval.similarity.is_some();
+    if has_similarity {
+        header.push(vec![text("similarity to baseline [low, high]")]);
     }
     let rows = d
         .models
@@ -250,11 +259,11 @@ fn quality(d: &Decision) -> Vec<Block> {
                     None => vec![text("–")],
                 });
             }
-            if similarity {
-                row.push(vec![or_dash(
-                    f.similarity
-                        .map(|s| share(format!("similarity.{m}.mean"), s)),
-                )]);
+            if has_similarity {
+                row.push(match &f.similarity {
+                    Some(s) => similarity(m, s),
+                    None => vec![text("–")],
+                });
             }
             row
         })

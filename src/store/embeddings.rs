@@ -23,6 +23,21 @@ impl Store {
             .collect())
     }
 
+    /// Every stored embedding of a session's answers: (answer uid, embedder, vector).
+    pub fn session_embeddings(&self, session: i64) -> Result<Vec<(String, String, Vec<f32>)>> {
+        let rows = self.query(
+            "SELECT g.uid, e.embedder, e.vector FROM embeddings e
+             JOIN generations g ON e.generation_id = g.id JOIN prompts p ON g.prompt_id = p.id
+             WHERE p.session_id = ?1 ORDER BY g.id, e.embedder",
+            [session],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Vec<u8>>(2)?)),
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(uid, embedder, blob)| (uid, embedder, from_blob(&blob)))
+            .collect())
+    }
+
     /// The embedders with vectors in a session, the most used first.
     pub fn session_embedders(&self, session: i64) -> Result<Vec<String>> {
         self.query(
@@ -52,7 +67,7 @@ impl Store {
     }
 }
 
-fn to_blob(v: &[f32]) -> Vec<u8> {
+pub(super) fn to_blob(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 

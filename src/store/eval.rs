@@ -184,6 +184,30 @@ impl Store {
     }
 
     /// Every verdict on the answers of a session, oldest first.
+    /// A session's verdicts as exports carry them: (answer uid, record), in stored order.
+    pub fn session_verdict_records(
+        &self,
+        session: i64,
+    ) -> Result<Vec<(String, super::records::VerdictRecord)>> {
+        self.query(
+            "SELECT g.uid, v.judge, v.verdict, v.created_at FROM judge_verdicts v
+             JOIN generations g ON v.generation_id = g.id JOIN prompts p ON g.prompt_id = p.id
+             WHERE p.session_id = ?1 ORDER BY v.id",
+            [session],
+            |r| {
+                let text: String = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    super::records::VerdictRecord {
+                        judge: r.get(1)?,
+                        verdict: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+                        created_at: r.get(3)?,
+                    },
+                ))
+            },
+        )
+    }
+
     pub fn verdicts(&self, session: i64) -> Result<Vec<StoredVerdict>> {
         self.query(
             "SELECT g.uid, v.judge, v.verdict FROM judge_verdicts v

@@ -189,6 +189,28 @@ fn check_rating(r: &RatingRecord) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// A new answer's verdicts and embeddings, as its export line carries them.
+fn insert_judged_and_embedded(
+    tx: &rusqlite::Transaction,
+    generation: i64,
+    line: &ExportLine,
+) -> rusqlite::Result<()> {
+    for v in &line.verdicts {
+        tx.execute(
+            "INSERT INTO judge_verdicts (generation_id, judge, verdict, created_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![generation, v.judge, v.verdict.to_string(), v.created_at],
+        )?;
+    }
+    for (embedder, vector) in &line.embeddings {
+        tx.execute(
+            "INSERT OR REPLACE INTO embeddings (generation_id, embedder, vector) VALUES (?1, ?2, ?3)",
+            rusqlite::params![generation, embedder, super::embeddings::to_blob(vector)],
+        )?;
+    }
+    Ok(())
+}
+
 fn apply(
     tx: &rusqlite::Transaction,
     parsed: Vec<(usize, Parsed)>,
@@ -217,7 +239,8 @@ fn apply(
                 if id_by_uid(tx, "generations", &line.generation.uid)?.is_some() {
                     report.already_present += 1;
                 } else {
-                    insert_generation(tx, prompt, &line.generation)?;
+                    let id = insert_generation(tx, prompt, &line.generation)?;
+                    insert_judged_and_embedded(tx, id, &line)?;
                     report.generations += 1;
                 }
                 ratings.extend(line.ratings.into_iter().map(|r| (line_no, r)));

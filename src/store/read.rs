@@ -1,11 +1,13 @@
 //! Queries: session lists, export lines, what the leaderboard counts, items left to rate.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{OptionalExtension, Row, params};
 use serde_json::Value;
 
-use super::records::{ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord};
+use super::records::{
+    ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord, VerdictRecord,
+};
 use super::{Result, Store};
 use crate::core::leaderboard::{LeaderboardInput, ScoredAnswer};
 use crate::core::rating::{PairOutcome, Rating, RatingKind};
@@ -154,11 +156,21 @@ impl Store {
                 ratings.entry(owner.to_owned()).or_default().push(rating);
             }
         }
+        let mut verdicts: HashMap<String, Vec<VerdictRecord>> = HashMap::new();
+        for (uid, v) in self.session_verdict_records(session)? {
+            verdicts.entry(uid).or_default().push(v);
+        }
+        let mut embeddings: HashMap<String, BTreeMap<String, Vec<f32>>> = HashMap::new();
+        for (uid, embedder, vector) in self.session_embeddings(session)? {
+            embeddings.entry(uid).or_default().insert(embedder, vector);
+        }
         Ok(rows
             .into_iter()
             .map(|(_, prompt, generation)| ExportLine {
                 session: summary.session.clone(),
                 ratings: ratings.remove(&generation.uid).unwrap_or_default(),
+                verdicts: verdicts.remove(&generation.uid).unwrap_or_default(),
+                embeddings: embeddings.remove(&generation.uid).unwrap_or_default(),
                 prompt,
                 generation,
             })

@@ -112,6 +112,22 @@ pub struct ExportLine {
     #[serde(flatten)]
     pub generation: GenerationRecord,
     pub ratings: Vec<RatingRecord>,
+    /// Judge verdicts on this answer, as stored (a pairwise verdict travels on the
+    /// candidate's line, naming both answers by uid).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<VerdictRecord>,
+    /// The answer's sentence embeddings by embedder (`name@sha12`), so similarity can be
+    /// recomputed from an export alone.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub embeddings: std::collections::BTreeMap<String, Vec<f32>>,
+}
+
+/// One judge verdict as it travels in exports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerdictRecord {
+    pub judge: String,
+    pub verdict: Value,
+    pub created_at: String,
 }
 
 impl SessionRecord {
