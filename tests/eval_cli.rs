@@ -561,7 +561,14 @@ fn the_tui_session_browser_opens_an_eval_on_its_figures() {
         Duration::from_secs(10),
     );
     assert!(report.contains("no candidate"), "{report}");
-    tmux.keys(&["Escape", "Escape", "Escape", "C-c"]);
+    // One key at a time: a terminal reads Esc followed at once by a key as Alt+key.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(
+        "the figures again",
+        |s| s.contains("session 1 · r report") && s.contains("cells ok"),
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["Escape", "Escape", "C-c"]);
     tmux.wait_for(
         "slam to quit",
         |s| s.contains("SLAM_EXIT=0"),

@@ -44,11 +44,9 @@ pub fn view(d: &Decision) -> ReportView {
     lines_of(&body, &mut lines);
     ReportView {
         title: d.name.clone(),
-        verdicts: d
-            .models
+        verdicts: super::decision::verdicts(d)
             .iter()
-            .filter(|(m, _)| Some(m.as_str()) != d.baseline.as_deref())
-            .map(|(m, f)| plain(&super::decision::verdict(d, m, f)))
+            .map(|v| plain(v))
             .collect(),
         bars_caption: format!("dollars a month at {}", per_day(QUOTED_PER_DAY)),
         bars: d

@@ -1,0 +1,172 @@
+//! The quality section: checks with Wilson intervals, the humans' head-to-head share against
+//! the baseline and their scores, each judge, similarity to the baseline; each check's pass rate.
+
+use super::similarity;
+use crate::eval::decision::Decision;
+use crate::report::document::{
+    Block, Cell, count, head, interval, or_dash, percent, share, text, verbatim,
+};
+
+pub(super) fn quality(d: &Decision) -> Vec<Block> {
+    let mut header = head(&[
+        "model",
+        "checks passed [low, high]",
+        "humans vs baseline [low, high]",
+        "votes",
+        "human score [low, high]",
+    ]);
+    let judges: Vec<(String, String)> = {
+        let mut j: Vec<(String, String)> = d
+            .models
+            .values()
+            .flat_map(|f| {
+                f.judges
+                    .iter()
+                    .map(|j| (j.judge.clone(), j.criterion.clone()))
+            })
+            .collect();
+        j.sort();
+        j.dedup();
+        j
+    };
+    for (judge, criterion) in &judges {
+        header.push(vec![
+            text("judge "),
+            verbatim(judge.clone()),
+            text(" ("),
+            verbatim(criterion.clone()),
+            text(") [low, high]"),
+        ]);
+    }
+    let has_similarity = d.eval.similarity.is_some();
+    if has_similarity {
+        header.push(vec![text("similarity to baseline [low, high]")]);
+    }
+    let rows = d
+        .models
+        .iter()
+        .map(|(m, f)| {
+            let mut row: Vec<Cell> = vec![vec![verbatim(m.clone())]];
+            row.push(match f.checks {
+                Some((passed, total, i)) => {
+                    let mut c = interval(
+                        &format!("checks.{m}"),
+                        "rate",
+                        i.estimate,
+                        Some((i.low, i.high)),
+                    );
+                    c.extend([
+                        text(", "),
+                        count(format!("checks.{m}.passed"), passed),
+                        text(" of "),
+                        count(format!("checks.{m}.total"), total),
+                    ]);
+                    c
+                }
+                None => vec![text("–")],
+            });
+            match f.human.as_ref() {
+                Some(h) => {
+                    row.push(match h.share {
+                        Some(i) => interval(
+                            &format!("human.{m}"),
+                            "share",
+                            i.estimate,
+                            Some((i.low, i.high)),
+                        ),
+                        None => vec![text("–")],
+                    });
+                    row.push(vec![
+                        count(format!("human.{m}.wins"), u64::from(h.wins)),
+                        text(" won, "),
+                        count(format!("human.{m}.ties"), u64::from(h.ties)),
+                        text(" tied, "),
+                        count(format!("human.{m}.losses"), u64::from(h.losses)),
+                        text(" lost of "),
+                        count(format!("human.{m}.votes"), u64::from(h.votes)),
+                    ]);
+                }
+                None if d.baseline.as_deref() == Some(m.as_str()) => {
+                    row.extend([vec![text("baseline")], vec![text("–")]])
+                }
+                None => row.extend([vec![text("–")], vec![text("–")]]),
+            }
+            row.push(match &f.scores {
+                Some(s) => {
+                    let mut c = interval(
+                        &format!("score.{m}"),
+                        "mean",
+                        s.mean,
+                        s.interval.map(|i| (i.low, i.high)),
+                    );
+                    c.extend([text(", n "), count(format!("score.{m}.n"), s.n as u64)]);
+                    c
+                }
+                None => vec![text("–")],
+            });
+            for (judge, criterion) in &judges {
+                let j = f
+                    .judges
+                    .iter()
+                    .find(|j| &j.judge == judge && &j.criterion == criterion);
+                row.push(match j.and_then(|j| j.share) {
+                    Some(i) => {
+                        let key = format!("judge.{judge}.{m}.{criterion}");
+                        interval(&key, "share", i.estimate, Some((i.low, i.high)))
+                    }
+                    None => vec![text("–")],
+                });
+            }
+            if has_similarity {
+                row.push(match &f.similarity {
+                    Some(s) => similarity(m, s),
+                    None => vec![text("–")],
+                });
+            }
+            row
+        })
+        .collect();
+    let mut out = vec![
+        Block::Heading(2, "Quality".into()),
+        Block::Para(vec![
+            text("Intervals are [low, high] at "),
+            percent("confidence", 0.95),
+            text(
+                " confidence: Wilson for shares, Student's t for mean scores. Humans vs baseline: the share of head-to-head votes the model won against the baseline, ties counted half (a half = as good).",
+            ),
+        ]),
+        Block::Table { header, rows },
+    ];
+    let checks: Vec<String> = {
+        let mut c: Vec<String> = d
+            .models
+            .values()
+            .flat_map(|f| f.per_check.iter().map(|(c, _)| c.clone()))
+            .collect();
+        c.sort();
+        c.dedup();
+        c
+    };
+    if !checks.is_empty() {
+        let mut header = head(&["check"]);
+        header.extend(d.models.keys().map(|m| vec![verbatim(m.clone())]));
+        let rows = checks
+            .iter()
+            .map(|c| {
+                let mut row = vec![vec![verbatim(c.clone())]];
+                for (m, f) in &d.models {
+                    let rate = f.per_check.iter().find(|(n, _)| n == c).map(|x| x.1);
+                    row.push(vec![or_dash(
+                        rate.map(|r| share(format!("check.{m}.{c}.rate"), r)),
+                    )]);
+                }
+                row
+            })
+            .collect();
+        out.push(Block::Para(vec![text(
+            "Pass rate of each check (share of answers that passed):",
+        )]));
+        out.push(Block::Table { header, rows });
+    }
+    out
+}
