@@ -154,6 +154,11 @@ fn the_example_report_equals_the_independent_computation() {
         Some("0.5")
     );
     assert!(data_value(&page, "similarity.gemma3-base.mean").is_some());
+    // Each answer's verdicts beside it, both orders combined.
+    for outcome in ["won", "lost", "tie", "one order only"] {
+        let shown = format!("gpt-4 (overall): {outcome}");
+        assert_eq!(page.matches(&shown).count(), 4, "{shown}");
+    }
 }
 
 /// The recording with one pair vote per input (gemma3-base's first repetition against

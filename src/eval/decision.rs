@@ -79,6 +79,9 @@ pub struct AnswerRow {
     /// Mean of the humans' active scores on it.
     pub score: Option<f64>,
     pub similarity: Option<f64>,
+    /// The judges' pairwise verdicts on it against the baseline's answer, both orders
+    /// combined: "gpt-4 (overall): won".
+    pub judged: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -323,6 +326,50 @@ pub fn gather(
     })
 }
 
+/// A candidate answer's pairwise verdicts, per judge, recipe and criterion: both orders
+/// combined as the judge reports combine them (a disagreement is a tie).
+fn judged(line: &ExportLine) -> Vec<String> {
+    use crate::core::judge::{Winner, combine};
+    type Orders = [Option<Winner>; 2];
+    let mut by: BTreeMap<(String, String, String), Orders> = BTreeMap::new();
+    for v in &line.verdicts {
+        let j = &v.verdict;
+        if j["mode"] != "pairwise" || j["status"] != "ok" {
+            continue;
+        }
+        let (Ok(w), Some(first)) = (
+            serde_json::from_value::<Winner>(j["winner"].clone()),
+            j["candidate_first"].as_bool(),
+        ) else {
+            continue;
+        };
+        let recipe = j
+            .get("recipe_sha256")
+            .or_else(|| j.get("template_sha256"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let key = (
+            v.judge.clone(),
+            j["criterion"].as_str().unwrap_or("overall").to_owned(),
+            recipe.to_owned(),
+        );
+        by.entry(key).or_default()[usize::from(!first)] = Some(w);
+    }
+    by.into_iter()
+        .map(|((judge, criterion, _), orders)| {
+            let outcome = match orders {
+                [Some(a), Some(b)] => match combine(a, b).0 {
+                    Winner::Candidate => "won",
+                    Winner::Baseline => "lost",
+                    Winner::Tie => "tie",
+                },
+                _ => "one order only",
+            };
+            format!("{judge} ({criterion}): {outcome}")
+        })
+        .collect()
+}
+
 fn hardware(plain: &[&ExportLine]) -> Vec<String> {
     let mut seen = BTreeSet::new();
     for l in plain {
@@ -439,6 +486,7 @@ fn side_by_side(
                 .filter(|s| !s.is_empty())
                 .map(|s| s.iter().sum::<f64>() / s.len() as f64),
             similarity: similarity.and_then(|s| s.per_answer.get(uid).copied()),
+            judged: judged(l),
         });
     }
     for input in &mut inputs {

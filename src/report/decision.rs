@@ -13,9 +13,12 @@ mod timing;
 
 /// The whole report; `charts` are SVG strings to place (HTML), none for Markdown.
 pub fn document(d: &Decision, charts: &super::charts::Charts) -> Vec<Block> {
-    let mut out = vec![Block::Heading(1, format!("slam report: {}", d.name))];
+    // Names are quoted as written (a run or model name may hold digits).
+    let mut out = vec![Block::Heading(1, "slam report".into())];
     let mut meta = vec![
-        text("Evaluation run read from "),
+        text("Evaluation run "),
+        verbatim(d.name.clone()),
+        text(", read from "),
         verbatim(d.source.clone()),
     ];
     match &d.baseline {
@@ -79,14 +82,20 @@ fn verdict(d: &Decision, model: &str, f: &ModelFigures) -> Vec<Span> {
             p.extend([
                 text(", "),
                 ratio(format!("checks.{model}.ratio"), r),
-                text(format!(" {base}'s")),
+                text(" of "),
+                verbatim(base.clone()),
+                text("'s"),
             ]);
         }
         parts.push(p);
     }
     match f.human.as_ref() {
         Some(h) if h.votes > 0 => {
-            let mut p = vec![text(format!("humans prefer it to {base} in "))];
+            let mut p = vec![
+                text("humans prefer it to "),
+                verbatim(base.clone()),
+                text(" in "),
+            ];
             if let Some(i) = h.share {
                 p.extend(interval(
                     &format!("human.{model}"),
@@ -137,12 +146,11 @@ fn verdict(d: &Decision, model: &str, f: &ModelFigures) -> Vec<Span> {
             text(format!(" cheaper at {}", per_day(QUOTED_PER_DAY))),
         ]),
         Some(s) => parts.push(vec![
-            text("costs "),
+            text("dearer than "),
+            verbatim(base.clone()),
+            text(": savings "),
             ratio(format!("cost.{model}.savings.{QUOTED_PER_DAY}"), s),
-            text(format!(
-                " as much as {base}'s at {}",
-                per_day(QUOTED_PER_DAY)
-            )),
+            text(format!(" at {}", per_day(QUOTED_PER_DAY))),
         ]),
         None => parts.push(vec![text("cost against the baseline unknown")]),
     }

@@ -20,6 +20,7 @@ pub(super) fn answers(d: &Decision) -> Vec<Block> {
             "checks passed",
             "human score",
             "similarity",
+            "judges",
         ]);
         let rows = input
             .answers
@@ -48,6 +49,11 @@ pub(super) fn answers(d: &Decision) -> Vec<Block> {
                         a.similarity
                             .map(|s| share(format!("answer.{g}.similarity"), s)),
                     )],
+                    if a.judged.is_empty() {
+                        vec![text("–")]
+                    } else {
+                        vec![verbatim(a.judged.join("; "))]
+                    },
                 ]
             })
             .collect();
