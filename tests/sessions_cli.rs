@@ -121,6 +121,7 @@ fn full_session(db: &Path) {
                 user: "Capital of France?".into(),
                 pane_order: Some(vec!["b".into(), "a".into(), "c".into()]),
                 created_at: "2026-01-02T03:04:06.000Z".into(),
+                extra: None,
             },
         )
         .unwrap();

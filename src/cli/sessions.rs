@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::store::export::{self, write_battles};
-use crate::store::import::import;
+use crate::store::import::{import, import_folder};
 use crate::store::{Filter, Store};
 
 #[derive(Debug, Args)]
@@ -35,8 +35,10 @@ pub enum SessionsCommand {
         #[arg(long, value_enum)]
         format: Option<ExportFormat>,
     },
-    /// Import slam export JSONL, SLaM data files ({"run","prompt","outputs":{model:[text…]}})
-    /// or recordings (slam compare --json). Each file is one transaction.
+    /// Import slam export JSONL, SLaM data files ({"run","prompt","outputs":{model:[text…]}}:
+    /// one object, pretty-printed or not, an array of them, or one per line), a folder of them
+    /// (one session), or recordings (slam compare --json). Each file or folder is one
+    /// transaction.
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -59,6 +61,9 @@ pub enum ExportFormat {
     Csv,
     /// Chatbot-Arena battle rows: model_a, model_b, winner (CSV, or JSON with -o *.json).
     Battles,
+    /// SLaM data files, one per prompt, into the folder given with -o (SLaM's dashboard reads
+    /// them; `slam sessions import DIR` reads them back).
+    Slam,
 }
 
 pub fn run(db: &Path, args: SessionsArgs) -> anyhow::Result<ExitCode> {
@@ -205,6 +210,12 @@ fn export_session(
     });
     let mut buffer: Vec<u8> = Vec::new();
     match format {
+        ExportFormat::Slam => {
+            let Some(dir) = output.as_deref() else {
+                bail!("--format slam writes a folder of files: give it with -o DIR");
+            };
+            return export_slam(dir, &store.export_lines(id)?);
+        }
         ExportFormat::Jsonl => export::write_jsonl(&store.export_lines(id)?, &mut buffer)?,
         ExportFormat::Csv => export::write_csv(&store.export_lines(id)?, &mut buffer)?,
         ExportFormat::Battles => {
@@ -224,6 +235,20 @@ fn export_session(
         Some(path) => write_atomically(&path, &buffer)?,
         None => std::io::stdout().write_all(&buffer)?,
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One SLaM data file per prompt into `dir` (created if needed).
+fn export_slam(
+    dir: &Path,
+    lines: &[crate::store::records::ExportLine],
+) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let files = crate::store::export_slam::slam_files(lines);
+    for (name, text) in &files {
+        write_atomically(&dir.join(name), text.as_bytes())?;
+    }
+    eprintln!("{}: {} SLaM data files", dir.display(), files.len());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -253,20 +278,51 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `.json` and `.jsonl` files of a folder, by name: (path, text).
+fn read_folder(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot read the folder", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json" || e == "jsonl"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        bail!("{}: no .json or .jsonl files in this folder", dir.display());
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).with_context(|| p.display().to_string())?;
+            Ok((p.display().to_string(), text))
+        })
+        .collect()
+}
+
 fn import_files(db: &Path, files: &[PathBuf], skip_bad: bool) -> anyhow::Result<ExitCode> {
     let mut store = Store::open(db)?;
     let mut failed = false;
     for file in files {
         let origin = file.display().to_string();
-        let text = match std::fs::read_to_string(file) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{origin}: {e}");
-                failed = true;
-                continue;
+        let imported = if file.is_dir() {
+            match read_folder(file) {
+                Ok(docs) => import_folder(&mut store, &docs, &origin, skip_bad),
+                Err(e) => {
+                    eprintln!("{e}");
+                    failed = true;
+                    continue;
+                }
+            }
+        } else {
+            match std::fs::read_to_string(file) {
+                Ok(text) => import(&mut store, &text, &origin, skip_bad),
+                Err(e) => {
+                    eprintln!("{origin}: {e}");
+                    failed = true;
+                    continue;
+                }
             }
         };
-        match import(&mut store, &text, &origin, skip_bad) {
+        match imported {
             Ok(report) => {
                 let sessions: Vec<String> = report
                     .sessions

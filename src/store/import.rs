@@ -1,7 +1,8 @@
-//! Imports, each file in one transaction: slam's own export JSONL (field for field, ratings
-//! included; rows already present are skipped by uid), SLaM data files
-//! (`{"run", "prompt", "outputs": {model: [text, …]}}`, one prompt per line) and recordings
-//! (`slam compare --json`, as in sample-runs/).
+//! Imports, each file (or folder) in one transaction: slam's own export JSONL (field for field,
+//! ratings included; rows already present are skipped by uid), SLaM data files
+//! (`{"run", "prompt_disc", "prompt", "outputs": {model: [text, …]}}` as SLaM writes them: one
+//! pretty-printed object, an array of them or one per line; fields slam does not use are kept
+//! verbatim) and recordings (`slam compare --json`, as in sample-runs/).
 
 use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
 use std::time::Duration;
@@ -30,15 +31,16 @@ pub struct ImportReport {
     pub skipped: Vec<String>,
 }
 
-/// A SLaM data line.
+/// A SLaM data object.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SlamLine {
-    run: Option<Value>,
     prompt: String,
     #[serde(default)]
     system: Option<String>,
     outputs: serde_json::Map<String, Value>,
+    /// `run`, `prompt_disc` and any field of SLaM's or a later version's: kept as they are.
+    #[serde(flatten)]
+    extra: serde_json::Map<String, Value>,
 }
 
 enum Parsed {
@@ -49,7 +51,66 @@ enum Parsed {
         user: String,
         /// (model, texts) in file order.
         outputs: Vec<(String, Vec<String>)>,
+        /// The fields slam does not use, in file order.
+        extra: Option<Value>,
     },
+}
+
+/// One record of an import file and where it is: `file:line` for JSON lines and for a single
+/// (pretty-printed) object, `file: item N` for an element of a JSON array.
+struct Unit {
+    at: String,
+    value: std::result::Result<Value, String>,
+}
+
+/// The records of one file: a JSON array of objects, one object over several lines (SLaM
+/// writes its data files indented), or one object per line.
+fn units(text: &str, origin: &str) -> Result<Vec<Unit>> {
+    let whole = |e: serde_json::Error, what: &str| {
+        StoreError::Invalid(format!(
+            "{origin}:{}:{}: {what}: {e}\nnothing was imported",
+            e.line(),
+            e.column()
+        ))
+    };
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        let items: Vec<Value> =
+            serde_json::from_str(text).map_err(|e| whole(e, "not a JSON array of objects"))?;
+        return Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| Unit {
+                at: format!("{origin}: item {}", i + 1),
+                value: Ok(value),
+            })
+            .collect());
+    }
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let first = lines.next();
+    let several = lines.next().is_some();
+    if let Some((at, line)) = first.filter(|_| several && trimmed.starts_with('{'))
+        && serde_json::from_str::<Value>(line).is_err()
+    {
+        // Not one object per line: one object over several lines.
+        let value: Value = serde_json::from_str(text).map_err(|e| whole(e, "not JSON"))?;
+        return Ok(vec![Unit {
+            at: format!("{origin}:{}", at + 1),
+            value: Ok(value),
+        }]);
+    }
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, raw)| Unit {
+            at: format!("{origin}:{}", i + 1),
+            value: serde_json::from_str(raw).map_err(|e| format!("not JSON: {e}")),
+        })
+        .collect())
 }
 
 /// Import `text` (read from `origin`). Bad lines fail the whole import, naming file and
@@ -60,16 +121,43 @@ pub fn import(store: &mut Store, text: &str, origin: &str, skip_bad: bool) -> Re
         let recording = Recording::parse(text, origin).map_err(StoreError::Invalid)?;
         return import_recording(store, &recording, origin);
     }
+    import_units(store, units(text, origin)?, origin, skip_bad)
+}
+
+/// Import the files of a folder (SLaM writes one data file per prompt) in one transaction,
+/// into one session: `files` are (origin, text), in the order given.
+pub fn import_folder(
+    store: &mut Store,
+    files: &[(String, String)],
+    origin: &str,
+    skip_bad: bool,
+) -> Result<ImportReport> {
+    let mut all = Vec::new();
+    for (file, text) in files {
+        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        if first.contains("\"event\"") && first.contains("\"prompt\"") {
+            return Err(StoreError::Invalid(format!(
+                "{file}: a recording: import recordings one file at a time\nnothing was imported"
+            )));
+        }
+        all.extend(units(text, file)?);
+    }
+    import_units(store, all, origin, skip_bad)
+}
+
+fn import_units(
+    store: &mut Store,
+    units: Vec<Unit>,
+    origin: &str,
+    skip_bad: bool,
+) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut parsed = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        if raw.trim().is_empty() {
-            continue;
-        }
-        match parse_line(raw) {
-            Ok(p) => parsed.push((i + 1, p)),
+    for (n, unit) in units.into_iter().enumerate() {
+        match unit.value.and_then(parse_value) {
+            Ok(p) => parsed.push((n, unit.at, p)),
             Err(why) => {
-                let message = format!("{origin}:{}: {why}", i + 1);
+                let message = format!("{}: {why}", unit.at);
                 if !skip_bad {
                     return Err(StoreError::Invalid(format!(
                         "{message}\nnothing was imported (pass --skip-bad to import the good lines)"
@@ -100,8 +188,10 @@ pub fn import(store: &mut Store, text: &str, origin: &str, skip_bad: bool) -> Re
     Ok(report)
 }
 
-fn parse_line(raw: &str) -> std::result::Result<Parsed, String> {
-    let value: Value = serde_json::from_str(raw).map_err(|e| format!("not JSON: {e}"))?;
+fn parse_value(value: Value) -> std::result::Result<Parsed, String> {
+    if !value.is_object() {
+        return Err(format!("expected a JSON object, found {value}"));
+    }
     if value.get("outputs").is_some() {
         let line: SlamLine = serde_json::from_value(value).map_err(|e| {
             format!("expected a SLaM line {{\"run\", \"prompt\", \"outputs\": {{model: [text, …]}}}}: {e}")
@@ -125,8 +215,8 @@ fn parse_line(raw: &str) -> std::result::Result<Parsed, String> {
             };
             outputs.push((model, texts));
         }
-        let item = match line.run {
-            Some(Value::String(s)) => s,
+        let item = match line.extra.get("run") {
+            Some(Value::String(s)) => s.clone(),
             Some(Value::Null) | None => String::new(),
             Some(other) => other.to_string(),
         };
@@ -135,6 +225,7 @@ fn parse_line(raw: &str) -> std::result::Result<Parsed, String> {
             system: line.system,
             user: line.prompt,
             outputs,
+            extra: (!line.extra.is_empty()).then_some(Value::Object(line.extra)),
         });
     }
     if value.get("session").is_some() {
@@ -213,15 +304,15 @@ fn insert_judged_and_embedded(
 
 fn apply(
     tx: &rusqlite::Transaction,
-    parsed: Vec<(usize, Parsed)>,
+    parsed: Vec<(usize, String, Parsed)>,
     origin: &str,
     report: &mut ImportReport,
     bad: &mut Vec<String>,
 ) -> rusqlite::Result<()> {
-    let mut ratings: Vec<(usize, RatingRecord)> = Vec::new();
+    let mut ratings: Vec<(String, RatingRecord)> = Vec::new();
     let mut slam_session: Option<i64> = None;
     let mut slam_models: Vec<String> = Vec::new();
-    for (n, (line_no, line)) in parsed.into_iter().enumerate() {
+    for (n, at, line) in parsed {
         match line {
             Parsed::Export(line) => {
                 let session = match id_by_uid(tx, "sessions", &line.session.uid)? {
@@ -243,13 +334,14 @@ fn apply(
                     insert_judged_and_embedded(tx, id, &line)?;
                     report.generations += 1;
                 }
-                ratings.extend(line.ratings.into_iter().map(|r| (line_no, r)));
+                ratings.extend(line.ratings.into_iter().map(|r| (at.clone(), r)));
             }
             Parsed::Slam {
                 item,
                 system,
                 user,
                 outputs,
+                extra,
             } => {
                 let session = match slam_session {
                     Some(id) => id,
@@ -272,6 +364,7 @@ fn apply(
                     &PromptRecord {
                         item: Some(item),
                         system,
+                        extra,
                         ..PromptRecord::new(user)
                     },
                 )?;
@@ -302,7 +395,7 @@ fn apply(
         )?;
     }
     insert_ratings(tx, ratings, report, &mut |line, why| {
-        bad.push(format!("{origin}:{line}: {why}"))
+        bad.push(format!("{line}: {why}"))
     })
 }
 
@@ -310,9 +403,9 @@ fn apply(
 /// links after all ratings, for the same reason.
 fn insert_ratings(
     tx: &rusqlite::Transaction,
-    ratings: Vec<(usize, RatingRecord)>,
+    ratings: Vec<(String, RatingRecord)>,
     report: &mut ImportReport,
-    bad: &mut dyn FnMut(usize, String),
+    bad: &mut dyn FnMut(String, String),
 ) -> rusqlite::Result<()> {
     let mut links = Vec::new();
     for (line, r) in ratings {

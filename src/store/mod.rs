@@ -6,6 +6,7 @@
 pub mod embeddings;
 pub mod eval;
 pub mod export;
+pub mod export_slam;
 pub mod hashes;
 pub mod import;
 mod lock;

@@ -114,7 +114,7 @@ impl Store {
         let rows = self.query("SELECT g.id, g.uid, g.model, m.manifest, g.position, g.repetition, g.text, g.params,
                         g.metrics, g.timings, g.finish_reason, g.error_kind, g.error_message, g.created_at,
                         p.uid, p.item, p.system, p.user, p.pane_order, p.created_at, g.thinking,
-                        g.cell, g.checks, g.concurrency
+                        g.cell, g.checks, g.concurrency, p.extra
                  FROM generations g JOIN prompts p ON g.prompt_id = p.id
                  LEFT JOIN models m ON g.model_id = m.id
                  WHERE p.session_id = ?1 ORDER BY p.id, g.id", [session], |r| {
@@ -145,6 +145,7 @@ impl Store {
                     user: r.get(17)?,
                     pane_order: order.and_then(|o| serde_json::from_str(&o).ok()),
                     created_at: r.get(19)?,
+                    extra: json_column(r.get(24)?),
                 };
                 Ok((r.get::<_, i64>(0)?, prompt, generation))
             })?;

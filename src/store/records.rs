@@ -30,6 +30,10 @@ pub struct PromptRecord {
     /// Model names left to right as the panes showed them (the blind order).
     pub pane_order: Option<Vec<String>>,
     pub created_at: String,
+    /// Fields the imported file carried that slam does not use (a SLaM file's `run`,
+    /// `prompt_disc`, …), verbatim, in their order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,6 +160,7 @@ impl PromptRecord {
             user,
             pane_order: None,
             created_at: String::new(),
+            extra: None,
         }
     }
 }

@@ -120,4 +120,9 @@ CREATE TABLE embeddings (
     PRIMARY KEY (generation_id, embedder)
 );
 "#,
+    r#"
+-- Fields an imported file carried that slam does not use (SLaM's prompt_disc, run, …),
+-- kept verbatim and written back on export.
+ALTER TABLE prompts ADD COLUMN extra TEXT;     -- JSON object
+"#,
 ];

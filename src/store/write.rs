@@ -268,8 +268,8 @@ pub(super) fn insert_prompt(
     p: &PromptRecord,
 ) -> rusqlite::Result<i64> {
     conn.execute(
-        "INSERT INTO prompts (uid, session_id, item, system, user, pane_order, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO prompts (uid, session_id, item, system, user, pane_order, created_at, extra)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             p.uid,
             session,
@@ -279,7 +279,8 @@ pub(super) fn insert_prompt(
             p.pane_order
                 .as_ref()
                 .and_then(|o| serde_json::to_string(o).ok()),
-            created(conn, &p.created_at)?
+            created(conn, &p.created_at)?,
+            p.extra.as_ref().map(serde_json::Value::to_string)
         ],
     )?;
     Ok(conn.last_insert_rowid())
