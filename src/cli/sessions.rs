@@ -303,7 +303,9 @@ fn import_files(db: &Path, files: &[PathBuf], skip_bad: bool) -> anyhow::Result<
     let mut failed = false;
     for file in files {
         let origin = file.display().to_string();
-        let imported = if file.is_dir() {
+        let imported = if crate::store::import::is_human_eval(file) {
+            crate::store::import::import_human_eval(&mut store, file, skip_bad)
+        } else if file.is_dir() {
             match read_folder(file) {
                 Ok(docs) => import_folder(&mut store, &docs, &origin, skip_bad),
                 Err(e) => {
@@ -346,6 +348,9 @@ fn import_files(db: &Path, files: &[PathBuf], skip_bad: bool) -> anyhow::Result<
                 );
                 for skipped in &report.skipped {
                     eprintln!("skipped {skipped}");
+                }
+                for note in &report.notes {
+                    eprintln!("note: {note}");
                 }
             }
             Err(e) => {

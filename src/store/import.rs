@@ -29,6 +29,8 @@ pub struct ImportReport {
     pub already_present: usize,
     /// `file:line: why` of each line skipped with `--skip-bad`.
     pub skipped: Vec<String>,
+    /// What the import left out on purpose, to tell the user.
+    pub notes: Vec<String>,
 }
 
 /// A SLaM data object.
@@ -122,6 +124,28 @@ pub fn import(store: &mut Store, text: &str, origin: &str, skip_bad: bool) -> Re
         return import_recording(store, &recording, origin);
     }
     import_units(store, units(text, origin)?, origin, skip_bad)
+}
+
+pub use super::import_human_eval::is_human_eval;
+
+/// Import a SLaM human evaluation folder (`.human_eval_config/`, `results/`): its answers and
+/// every worker's vote, in one transaction; the report's `notes` say what was left out.
+pub fn import_human_eval(
+    store: &mut Store,
+    dir: &std::path::Path,
+    skip_bad: bool,
+) -> Result<ImportReport> {
+    let (lines, notes) = super::import_human_eval::lines(dir).map_err(StoreError::Invalid)?;
+    let units = lines
+        .into_iter()
+        .map(|(at, line)| Unit {
+            at,
+            value: line.and_then(|l| serde_json::to_value(l).map_err(|e| e.to_string())),
+        })
+        .collect();
+    let mut report = import_units(store, units, &dir.display().to_string(), skip_bad)?;
+    report.notes = notes;
+    Ok(report)
 }
 
 /// Import the files of a folder (SLaM writes one data file per prompt) in one transaction,

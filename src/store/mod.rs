@@ -9,6 +9,7 @@ pub mod export;
 pub mod export_slam;
 pub mod hashes;
 pub mod import;
+mod import_human_eval;
 mod lock;
 pub mod manifest;
 mod read;
