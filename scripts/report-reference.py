@@ -282,8 +282,8 @@ def load_config(path):
 
 
 def collect_ratings(lines, kind):
-    """Active ratings of a kind, deduplicated by the rating's uid (first
-    occurrence kept), in file order."""
+    """Active overall ratings of a kind (no `criterion`), deduplicated by the
+    rating's uid (first occurrence kept), in file order."""
     seen = set()
     out = []
     for line in lines:
@@ -291,6 +291,9 @@ def collect_ratings(lines, kind):
             if not isinstance(r, dict):
                 continue
             if r.get("kind") != kind or r.get("status") != "active":
+                continue
+            # A vote on one criterion (clarity, …) is not an overall vote.
+            if r.get("criterion") is not None:
                 continue
             uid = r.get("uid")
             if uid is not None:

@@ -267,3 +267,101 @@ fn a_vote_naming_an_unknown_response_is_a_bad_entry() {
         "{err}"
     );
 }
+
+#[test]
+fn criterion_votes_are_kept_apart_from_the_overall_ones() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.dir.path().join("criteria");
+    evaluation(&dir, None);
+    let config_path = dir.join(".human_eval_config/config.json");
+    let mut config: Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["hv_method"] = json!("A/B Testing with Criterions");
+    config["criterias"] = json!([
+        {"Criteria": "clarity", "Description": "Which is clearer?"},
+        {"Criteria": "overall", "Description": "Which is better overall?"}
+    ]);
+    write(&config_path, &config);
+    let both = |clarity: &str, overall: &str, time: f64| {
+        json!({"result": {"clarity": clarity, "overall": overall, "feedback": "f"},
+            "time": time, "question": ["p1", {"x": "r1", "y": "r3"}]})
+    };
+    // Overall x wins twice; on clarity y wins twice and one tie.
+    results(
+        &dir,
+        "ann",
+        json!([
+            both("Response B", "Response A", 1710945835.0),
+            both("Response B", "Response A", 1710945836.0),
+            both("About the Same", "About the Same", 1710945837.0),
+        ]),
+    );
+    let db = sandbox.dir.path().join("slam.db");
+    let out = slam(
+        &sandbox,
+        &db,
+        &["sessions", "import", dir.to_str().unwrap()],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("6 ratings"),
+        "3 overall + 3 clarity: {stdout}"
+    );
+    assert!(stderr.contains("clarity"), "{stderr}");
+    let row = |board: &str, m: &str| {
+        board
+            .lines()
+            .find(|l| l.starts_with(&format!("{m} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let overall = text(&slam(&sandbox, &db, &["leaderboard", "--session", "1"])).0;
+    assert!(row(&overall, "x").contains("2/1/0"), "{overall}");
+    assert!(
+        overall.contains("votes per criterion: clarity"),
+        "{overall}"
+    );
+    let clarity = text(&slam(
+        &sandbox,
+        &db,
+        &["leaderboard", "--session", "1", "--criterion", "clarity"],
+    ))
+    .0;
+    assert!(row(&clarity, "y").contains("2/1/0"), "{clarity}");
+    assert!(row(&clarity, "x").contains("0/1/2"), "{clarity}");
+}
+
+#[test]
+fn slams_own_set_ups_import_their_answers() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.dir.path().join("slam.db");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/slam");
+    for (n, name) in ["human-eval-ab", "human-eval-criteria"].iter().enumerate() {
+        let out = slam(
+            &sandbox,
+            &db,
+            &["sessions", "import", data.join(name).to_str().unwrap()],
+        );
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{name}: {stderr}");
+        assert!(stdout.contains("10 answers, 0 ratings"), "{name}: {stdout}");
+        let lines: Vec<Value> = text(&slam(
+            &sandbox,
+            &db,
+            &["sessions", "export", &(n + 1).to_string()],
+        ))
+        .0
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+        assert_eq!(
+            lines[0]["prompt"]["user"],
+            "Tell me about the Ann Arbor city"
+        );
+        let disc = lines[0]["prompt"]["extra"]["prompt_disc"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(disc.contains("class='prompt_disc'"), "{disc}");
+    }
+}

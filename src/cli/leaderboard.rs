@@ -20,6 +20,10 @@ pub struct LeaderboardArgs {
     /// Only this rater's ratings.
     #[arg(long)]
     pub rater: Option<String>,
+    /// The votes on one criterion (imported from SLaM's "A/B Testing with Criterions": clarity,
+    /// likability, …) instead of the overall votes.
+    #[arg(long, value_name = "NAME")]
+    pub criterion: Option<String>,
     /// Bootstrap resamples for the Bradley–Terry intervals.
     #[arg(long, default_value_t = RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(RESAMPLES as u64..))]
     pub resamples: u64,
@@ -34,6 +38,7 @@ pub fn run(db: &Path, args: LeaderboardArgs) -> anyhow::Result<ExitCode> {
         session: args.session,
         prompt_set: args.prompt_set,
         rater: args.rater,
+        criterion: args.criterion.clone(),
     };
     let resamples = args.resamples as usize;
     let board = with_judges(
@@ -54,6 +59,20 @@ pub fn run(db: &Path, args: LeaderboardArgs) -> anyhow::Result<ExitCode> {
     println!();
     for line in bar_lines(&board, 80) {
         println!("{line}");
+    }
+    let criteria = store.criteria(&Filter {
+        criterion: None,
+        ..filter
+    })?;
+    if !criteria.is_empty() {
+        println!(
+            "\n{} · votes per criterion: {} (slam leaderboard --criterion NAME)",
+            match &args.criterion {
+                Some(c) => format!("criterion {c}"),
+                None => "overall votes".into(),
+            },
+            criteria.join(", ")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -48,6 +48,7 @@ pub fn human_votes(lines: &[ExportLine]) -> Vec<HumanVote> {
         .iter()
         .flat_map(|l| &l.ratings)
         .filter(|r| r.kind == RatingKind::Pair && r.status == RatingStatus::Active)
+        .filter(|r| r.criterion.is_none())
         .filter_map(|r| {
             Some(HumanVote {
                 first: r.gen_a.clone()?,

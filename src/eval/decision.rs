@@ -138,7 +138,10 @@ fn head_to_head(
     baseline: &str,
 ) -> HeadToHead {
     let mut h = HeadToHead::default();
-    for r in votes.iter().filter(|r| r.kind == RatingKind::Pair) {
+    for r in votes
+        .iter()
+        .filter(|r| r.kind == RatingKind::Pair && r.criterion.is_none())
+    {
         let side = |g: &Option<String>| g.as_deref().and_then(|g| model_of.get(g)).copied();
         let (Some(a), Some(b), Some(outcome)) = (side(&r.gen_a), side(&r.gen_b), r.outcome) else {
             continue;

@@ -486,8 +486,8 @@ fn insert_ratings(
         )?;
         tx.execute(
             "INSERT INTO ratings (uid, prompt_id, kind, generation_id, score, tags, note, gen_a, gen_b,
-             outcome, best_gen, worst_gen, ballot, position, rater, blind, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             outcome, best_gen, worst_gen, ballot, position, rater, blind, status, created_at, criterion)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             rusqlite::params![
                 r.uid,
                 prompt,
@@ -506,7 +506,8 @@ fn insert_ratings(
                 r.rater,
                 r.blind,
                 r.status,
-                r.created_at
+                r.created_at,
+                r.criterion
             ],
         )?;
         report.ratings += 1;

@@ -72,6 +72,8 @@ fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String
 
 /// What the import leaves out, said to the user.
 pub type Notes = Vec<String>;
+/// A vote's ratings (overall and per criterion) and the response id of its Response A.
+type Vote = (Vec<RatingRecord>, String);
 /// Something read, with where it was read (`file: evals[i]`): the thing or why it is bad.
 pub type Placed<T> = (String, Result<T, String>);
 
@@ -170,14 +172,22 @@ pub fn lines(dir: &Path) -> Result<(Vec<Placed<ExportLine>>, Notes), String> {
         g.session = session.clone();
     }
     let mut bad: Vec<(String, String)> = Vec::new();
-    for (at, vote) in votes(dir, &session_uid)? {
-        let vote = vote.and_then(|(rating, first_id)| {
+    let criteria: Vec<String> = config["criterias"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["Criteria"].as_str())
+        .filter(|c| *c != "overall")
+        .map(str::to_owned)
+        .collect();
+    for (at, vote) in votes(dir, &session_uid, &criteria)? {
+        let vote = vote.and_then(|(ratings, first_id)| {
             let owner = index.get(&first_id).copied().ok_or_else(|| {
                 format!("response {first_id:?} is not in the evaluation's responses.json")
             })?;
-            let second = rating
-                .gen_b
-                .as_deref()
+            let second = ratings
+                .first()
+                .and_then(|r| r.gen_b.as_deref())
                 .unwrap_or_default()
                 .trim_start_matches("slam-");
             if !index.contains_key(second) {
@@ -185,10 +195,10 @@ pub fn lines(dir: &Path) -> Result<(Vec<Placed<ExportLine>>, Notes), String> {
                     "response {second:?} is not in the evaluation's responses.json"
                 ));
             }
-            Ok((owner, rating))
+            Ok((owner, ratings))
         });
         match vote {
-            Ok((owner, rating)) => generations[owner].ratings.push(rating),
+            Ok((owner, ratings)) => generations[owner].ratings.extend(ratings),
             Err(why) => bad.push((at, why)),
         }
     }
@@ -198,25 +208,18 @@ pub fn lines(dir: &Path) -> Result<(Vec<Placed<ExportLine>>, Notes), String> {
         .collect();
     out.extend(bad.into_iter().map(|(at, why)| (at, Err(why))));
     let mut notes = Notes::new();
-    let criteria: Vec<&str> = config["criterias"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c["Criteria"].as_str())
-        .filter(|c| *c != "overall")
-        .collect();
     if !criteria.is_empty() {
         notes.push(format!(
-            "{origin}: the votes per criterion ({}) are not imported yet; the overall votes are",
+            "votes per criterion ({}): slam leaderboard --criterion NAME",
             criteria.join(", ")
         ));
     }
     Ok((out, notes))
 }
 
-/// Every vote of `results/*.json`, as a pair rating and the response id of Response A, with its
-/// place (`file: evals[i]`).
-fn votes(dir: &Path, session_uid: &str) -> Result<Vec<Placed<(RatingRecord, String)>>, String> {
+/// Every vote of `results/*.json` — the overall one and one per criterion — as pair ratings
+/// and the response id of Response A, with its place (`file: evals[i]`).
+fn votes(dir: &Path, session_uid: &str, criteria: &[String]) -> Result<Vec<Placed<Vote>>, String> {
     let results = dir.join("results");
     let mut files: Vec<std::path::PathBuf> = match std::fs::read_dir(&results) {
         Ok(entries) => entries
@@ -239,17 +242,36 @@ fn votes(dir: &Path, session_uid: &str) -> Result<Vec<Placed<(RatingRecord, Stri
             .to_owned();
         for (i, eval) in doc["evals"].as_array().into_iter().flatten().enumerate() {
             let at = format!("{}: evals[{i}]", file.display());
-            let uid = format!(
-                "slam-he-{}",
-                short_hash(&[session_uid, &worker, &set, &i.to_string()])
-            );
-            out.push((at, vote(eval, uid, &worker)));
+            let uid = |criterion: &str| {
+                let hash = short_hash(&[session_uid, &worker, &set, &i.to_string(), criterion]);
+                format!("slam-he-{hash}")
+            };
+            out.push((at, vote(eval, &uid, &worker, criteria)));
         }
     }
     Ok(out)
 }
 
-fn vote(eval: &Value, uid: String, worker: &str) -> Result<(RatingRecord, String), String> {
+fn outcome(result: &Value, key: &str) -> Result<Option<PairOutcome>, String> {
+    match result.get(key) {
+        None => Ok(None),
+        Some(v) => match v.as_str() {
+            Some("Response A") => Ok(Some(PairOutcome::A)),
+            Some("Response B") => Ok(Some(PairOutcome::B)),
+            Some("About the Same") => Ok(Some(PairOutcome::Tie)),
+            _ => Err(format!(
+                "result.{key} {v}: expected \"Response A\", \"Response B\" or \"About the Same\""
+            )),
+        },
+    }
+}
+
+fn vote(
+    eval: &Value,
+    uid: &dyn Fn(&str) -> String,
+    worker: &str,
+    criteria: &[String],
+) -> Result<Vote, String> {
     let pair = eval["question"]
         .get(1)
         .and_then(Value::as_object)
@@ -261,24 +283,15 @@ fn vote(eval: &Value, uid: String, worker: &str) -> Result<(RatingRecord, String
             pair.len()
         ));
     };
-    let outcome = match eval["result"]["overall"].as_str() {
-        Some("Response A") => PairOutcome::A,
-        Some("Response B") => PairOutcome::B,
-        Some("About the Same") => PairOutcome::Tie,
-        other => {
-            return Err(format!(
-                "result.overall {other:?}: expected \"Response A\", \"Response B\" or \"About the Same\""
-            ));
-        }
-    };
+    let result = &eval["result"];
     let created_at = eval["time"].as_f64().map(utc_time).unwrap_or_default();
-    let rating = RatingRecord {
-        uid,
+    let rating = |outcome: PairOutcome, criterion: Option<&str>| RatingRecord {
+        uid: uid(criterion.unwrap_or("overall")),
         kind: RatingKind::Pair,
         generation: None,
         score: None,
         tags: Vec::new(),
-        note: eval["result"]["feedback"]
+        note: result["feedback"]
             .as_str()
             .filter(|f| !f.is_empty())
             .map(str::to_owned),
@@ -293,7 +306,20 @@ fn vote(eval: &Value, uid: String, worker: &str) -> Result<(RatingRecord, String
         blind: true,
         status: RatingStatus::Active,
         replaces: None,
-        created_at,
+        created_at: created_at.clone(),
+        criterion: criterion.map(str::to_owned),
     };
-    Ok((rating, a.to_owned()))
+    let mut ratings = Vec::new();
+    if let Some(o) = outcome(result, "overall")? {
+        ratings.push(rating(o, None));
+    }
+    for c in criteria {
+        if let Some(o) = outcome(result, c)? {
+            ratings.push(rating(o, Some(c)));
+        }
+    }
+    if ratings.is_empty() {
+        return Err("result: no overall vote and no criterion vote".into());
+    }
+    Ok((ratings, a.to_owned()))
 }

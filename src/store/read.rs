@@ -29,6 +29,8 @@ pub struct Filter {
     pub session: Option<i64>,
     pub prompt_set: Option<String>,
     pub rater: Option<String>,
+    /// One criterion's votes; none: the overall votes.
+    pub criterion: Option<String>,
 }
 
 /// A stored answer, ready to show in a pane for rating.
@@ -185,7 +187,7 @@ impl Store {
     ) -> Result<Vec<RatingRecord>> {
         let sql = "SELECT r.uid, r.kind, r.generation_id, r.score, r.tags, r.note, r.gen_a, r.gen_b, r.outcome,
                         r.best_gen, r.worst_gen, r.rater, r.blind, r.status, o.uid, r.created_at, r.ballot,
-                        r.position
+                        r.position, r.criterion
                  FROM ratings r JOIN prompts p ON r.prompt_id = p.id
                  LEFT JOIN ratings o ON r.replaces = o.id
                  WHERE p.session_id = ?1 ORDER BY r.id";
@@ -199,6 +201,7 @@ impl Store {
             Ok(RatingRecord {
                 ballot: ballot.into_iter().filter_map(|id| uid(Some(id))).collect(),
                 position: r.get(17)?,
+                criterion: r.get(18)?,
                 uid: r.get(0)?,
                 kind: r.get(1)?,
                 generation: uid(r.get(2)?),
@@ -222,6 +225,21 @@ impl Store {
     /// The ratings in force that pass `filter`, as the leaderboard counts them, oldest first
     /// (ties by uid: the same order in every copy of the data, so Elo and the bootstrap
     /// reproduce after an export and import).
+    /// The criteria with votes among the ratings `filter` selects (its criterion aside).
+    pub fn criteria(&self, filter: &Filter) -> Result<Vec<String>> {
+        self.query(
+            "SELECT DISTINCT r.criterion FROM ratings r JOIN prompts p ON r.prompt_id = p.id
+             JOIN sessions s ON p.session_id = s.id
+             WHERE r.status = 'active' AND r.criterion IS NOT NULL
+               AND (?1 IS NULL OR s.id = ?1)
+               AND (?2 IS NULL OR s.prompt_set = ?2 OR s.name = ?2)
+               AND (?3 IS NULL OR r.rater = ?3)
+             ORDER BY r.criterion",
+            params![filter.session, filter.prompt_set, filter.rater],
+            |r| r.get(0),
+        )
+    }
+
     pub fn leaderboard_input(&self, filter: &Filter) -> Result<LeaderboardInput> {
         let _snapshot = self.snapshot()?;
         enum Counted {
@@ -239,8 +257,14 @@ impl Store {
                    AND (?1 IS NULL OR s.id = ?1)
                    AND (?2 IS NULL OR s.prompt_set = ?2 OR s.name = ?2)
                    AND (?3 IS NULL OR r.rater = ?3)
+                   AND ((?4 IS NULL AND r.criterion IS NULL) OR r.criterion = ?4)
                  ORDER BY r.created_at, r.uid";
-        let params = params![filter.session, filter.prompt_set, filter.rater];
+        let params = params![
+            filter.session,
+            filter.prompt_set,
+            filter.rater,
+            filter.criterion
+        ];
         let counted = self.query(sql, params, |r| {
             let kind: RatingKind = r.get(0)?;
             Ok(match kind {
@@ -426,7 +450,8 @@ impl Store {
         wanted.sort_unstable();
         let votes = self.query(
             "SELECT kind, gen_a, gen_b, outcome, best_gen, worst_gen, ballot FROM ratings
-             WHERE kind IN ('pair', 'best') AND prompt_id = ?1 AND rater = ?2 AND status = 'active'",
+             WHERE kind IN ('pair', 'best') AND prompt_id = ?1 AND rater = ?2 AND status = 'active'
+             AND criterion IS NULL",
             params![prompt, rater],
             |r| {
                 let kind: RatingKind = r.get(0)?;

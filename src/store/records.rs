@@ -95,6 +95,9 @@ pub struct RatingRecord {
     /// The rating this one replaced.
     pub replaces: Option<String>,
     pub created_at: String,
+    /// A vote on one criterion (clarity, likability, …); none for the overall vote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criterion: Option<String>,
 }
 
 impl RatingRecord {

@@ -125,4 +125,9 @@ CREATE TABLE embeddings (
 -- kept verbatim and written back on export.
 ALTER TABLE prompts ADD COLUMN extra TEXT;     -- JSON object
 "#,
+    r#"
+-- A vote on one criterion (SLaM's "A/B Testing with Criterions": clarity, likability, …);
+-- NULL is the overall vote, the only kind the leaderboard counts unless asked for a criterion.
+ALTER TABLE ratings ADD COLUMN criterion TEXT;
+"#,
 ];

@@ -210,7 +210,7 @@ fn active_rating(
             wanted.sort_unstable();
             let mut stmt = tx.prepare(
                 "SELECT id, ballot, gen_a, gen_b FROM ratings WHERE kind IN ('pair', 'best')
-                 AND prompt_id = ?1 AND rater = ?2 AND status = 'active'",
+                 AND prompt_id = ?1 AND rater = ?2 AND status = 'active' AND criterion IS NULL",
             )?;
             let candidates = stmt
                 .query_map(params![prompt, rater], |r| {

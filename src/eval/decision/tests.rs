@@ -24,6 +24,7 @@ fn vote(uid: &str, a: &str, b: &str, outcome: PairOutcome, status: RatingStatus)
         status,
         replaces: None,
         created_at: String::new(),
+        criterion: None,
     }
 }
 
