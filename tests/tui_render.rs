@@ -179,9 +179,12 @@ fn focused_pane_border_and_gauges_use_their_theme_colours() {
     let theme = Theme::default();
     let s = comparing(80, 24);
     let buf = draw(&s);
-    // Row 1 is the panes' top border: the focused (first) pane in the focus colour.
-    assert_eq!(buf[(0, 1)].fg, theme.focused_border);
-    assert_eq!(buf[(40, 1)].fg, theme.border);
+    // Below the hardware bar and the prompt strip, the panes' top border: the focused (first)
+    // pane in the focus colour.
+    let top = 1 + slam::core::state::prompt_view::prompt_strip_height(&s);
+    assert_eq!(top, 3, "the prompt's title row and its one row");
+    assert_eq!(buf[(0, top)].fg, theme.focused_border);
+    assert_eq!(buf[(40, top)].fg, theme.border);
     // RAM at 23/24 GiB is in the "high" gauge colour; CPU at 42% in the "low" one.
     let line: String = (0..80).map(|x| buf[(x, 0)].symbol()).collect();
     let ram_x = line.find("23.0/24.0").unwrap() as u16;

@@ -37,6 +37,10 @@ pub enum Action {
     CopyFocused,
     RerunFocused,
     ToggleThinking,
+    /// The prompt above the panes: fold it to a row or show it whole.
+    TogglePrompt,
+    PromptScrollUp,
+    PromptScrollDown,
     OpenSessions,
     /// The session browser: the report of an eval run.
     OpenReport,
@@ -80,7 +84,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 55] = [
+    pub const ALL: [Action; 58] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
@@ -109,6 +113,9 @@ impl Action {
         Action::CopyFocused,
         Action::RerunFocused,
         Action::ToggleThinking,
+        Action::TogglePrompt,
+        Action::PromptScrollUp,
+        Action::PromptScrollDown,
         Action::OpenSessions,
         Action::OpenReport,
         Action::OpenParams,
@@ -169,6 +176,9 @@ impl Action {
             Action::CopyFocused => "copy this answer",
             Action::RerunFocused => "run this pane again",
             Action::ToggleThinking => "show / fold the models' thinking",
+            Action::TogglePrompt => "show / fold the prompt above the answers",
+            Action::PromptScrollUp => "scroll the prompt up",
+            Action::PromptScrollDown => "scroll the prompt down",
             Action::OpenSessions => "stored sessions and their figures",
             Action::OpenReport => "the eval run's report: verdicts, quality, latency, cost",
             Action::OpenParams => "parameters (temperature, max tokens, seed, top_p)",

@@ -133,12 +133,13 @@ pub fn start_rating_session(state: &mut AppState) -> Vec<Effect> {
     rating::go_to_item(state, first)
 }
 
-/// Text rows visible in one pane.
+/// Text rows visible in one pane (the prompt strip above the panes taken off).
 pub fn pane_rows(state: &AppState) -> usize {
+    let strip = crate::core::state::prompt_view::prompt_strip_height(state);
     usize::from(
         state
             .height
-            .saturating_sub(SCREEN_CHROME_ROWS + PANE_CHROME_ROWS)
+            .saturating_sub(SCREEN_CHROME_ROWS + PANE_CHROME_ROWS + strip)
             .max(1),
     )
 }
@@ -271,6 +272,19 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 return vec![Effect::CopyToClipboard(pane.text.text().to_owned())];
             }
         }
+        Action::TogglePrompt => {
+            state.prompt_view.collapsed = !state.prompt_view.collapsed;
+            state.prompt_view.scroll = 0;
+        }
+        Action::PromptScrollUp => {
+            state.prompt_view.scroll = state.prompt_view.scroll.saturating_sub(1);
+        }
+        Action::PromptScrollDown => {
+            let rows = crate::core::state::prompt_view::prompt_rows(state).len();
+            let shown = usize::from(crate::core::state::prompt_view::visible_prompt_rows(state));
+            state.prompt_view.scroll =
+                (state.prompt_view.scroll + 1).min(rows.saturating_sub(shown));
+        }
         Action::ToggleThinking => {
             // All panes together, so thinking models compare side by side.
             let show = !state
@@ -363,6 +377,7 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
         state.history.push(state.prompt.clone());
     }
     state.history_cursor = None;
+    state.prompt_view.scroll = 0;
     let width = pane_text_width(state.width, models.len());
     let session = state.rating.session.as_ref();
     let item = session.and_then(|s| s.items.get(s.cursor).map(|i| i.key.clone()));

@@ -369,6 +369,7 @@ pub(super) fn go_to_item(state: &mut AppState, index: usize) -> Vec<Effect> {
     let mut effects = super::cancel_panes(state, None);
     state.panes.clear();
     state.prompt = item.prompt;
+    state.prompt_view.scroll = 0;
     state.mode = Mode::Compare;
     effects.push(Effect::LoadItem {
         index,

@@ -2,6 +2,7 @@
 
 mod pane;
 pub mod params;
+pub mod prompt_view;
 pub mod rating;
 pub mod sessions;
 
@@ -89,6 +90,8 @@ pub struct AppState {
     pub rating: RatingState,
     /// Thinking models' thinking shown (else folded to one line), in every pane.
     pub show_thinking: bool,
+    /// The prompt above the comparison panes: folded or scrolled.
+    pub prompt_view: prompt_view::PromptView,
     pub sessions: SessionsState,
     /// Something changed since the last frame.
     pub dirty: bool,
@@ -124,6 +127,7 @@ impl AppState {
             prompt_file: String::new(),
             rating: RatingState::new(String::from("me"), false, 0),
             show_thinking: true,
+            prompt_view: prompt_view::PromptView::default(),
             sessions: SessionsState::default(),
             dirty: true,
         }

@@ -10,6 +10,7 @@ pub mod leaderboard;
 pub mod pane;
 pub mod params;
 pub mod picker;
+pub mod prompt_strip;
 pub mod rating_bar;
 pub mod report;
 pub mod screen;

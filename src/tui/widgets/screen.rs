@@ -57,8 +57,16 @@ impl Screen<'_> {
                 frame.render_widget(super::sessions::SessionsView { state, theme }, body)
             }
             Mode::Compare => {
-                let [body, bar] =
-                    Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(body);
+                let strip = crate::core::state::prompt_view::prompt_strip_height(state);
+                let [prompt, body, bar] = Layout::vertical([
+                    Constraint::Length(strip),
+                    Constraint::Min(3),
+                    Constraint::Length(1),
+                ])
+                .areas(body);
+                if strip > 0 {
+                    frame.render_widget(super::prompt_strip::PromptStrip { state, theme }, prompt);
+                }
                 frame.render_widget(RatingBar { state, theme }, bar);
                 let n = state.panes.len().max(1) as u16;
                 let direction = if body.width / n >= MIN_PANE_WIDTH {

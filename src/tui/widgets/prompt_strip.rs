@@ -1,0 +1,62 @@
+//! The prompt above the comparison panes: the shared system prompt and the prompt, wrapped;
+//! folded to its first row (`P`) or scrolled (`{` `}`) when long.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use crate::core::state::AppState;
+use crate::core::state::prompt_view::{prompt_rows, system_rows, visible_prompt_rows};
+use crate::tui::theme::Theme;
+
+pub struct PromptStrip<'a> {
+    pub state: &'a AppState,
+    pub theme: &'a Theme,
+}
+
+impl Widget for PromptStrip<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (s, t) = (self.state, self.theme);
+        let rows = prompt_rows(s);
+        let shown = usize::from(visible_prompt_rows(s));
+        let first = if s.prompt_view.collapsed {
+            0
+        } else {
+            s.prompt_view.scroll.min(rows.len().saturating_sub(shown))
+        };
+        let more_above = first > 0;
+        let more_below = first + shown < rows.len();
+        let title = match (s.prompt_view.collapsed, more_above || more_below) {
+            (true, _) => format!(" prompt ({} rows) · P shows it ", rows.len()),
+            (false, true) => format!(
+                " prompt · rows {}–{} of {} · {{ }} scroll · P folds ",
+                first + 1,
+                (first + shown).min(rows.len()),
+                rows.len()
+            ),
+            (false, false) => " prompt · P folds ".to_owned(),
+        };
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .border_style(Style::default().fg(t.border))
+            .title(Line::styled(title, Style::default().fg(t.muted)));
+        let system_rows = system_rows(s);
+        let lines: Vec<Line> = rows
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(shown)
+            .map(|(i, r)| {
+                let style = if i < system_rows {
+                    Style::default().fg(t.muted).add_modifier(Modifier::ITALIC)
+                } else {
+                    Style::default().fg(t.text)
+                };
+                Line::styled(r.as_str(), style)
+            })
+            .collect();
+        Paragraph::new(lines).block(block).render(area, buf);
+    }
+}
