@@ -103,7 +103,13 @@ pub fn lines(dir: &Path) -> Result<(Vec<Placed<ExportLine>>, Notes), String> {
     let by_prompt_path = config_dir.join("models_responses.json");
     let by_prompt = read_json(&by_prompt_path)?;
     let by_prompt = object(&by_prompt, &by_prompt_path.display().to_string())?;
-    let info = read_json(&config_dir.join("prompt_info.json")).unwrap_or(Value::Null);
+    // The prompts' texts; without the file, a prompt is known by its id only.
+    let info_path = config_dir.join("prompt_info.json");
+    let info = if info_path.exists() {
+        read_json(&info_path)?
+    } else {
+        Value::Null
+    };
     let info_of = |id: &str| {
         info.as_array()
             .into_iter()
