@@ -11,13 +11,7 @@ use common::{Sandbox, text};
 use serde_json::{Value, json};
 
 fn slam(sandbox: &Sandbox, db: &Path, args: &[&str]) -> Output {
-    sandbox
-        .slam()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
+    sandbox.with_db(db, args)
 }
 
 fn write(path: &Path, v: &Value) {

@@ -15,13 +15,7 @@ fn fixture() -> PathBuf {
 }
 
 fn slam(sandbox: &Sandbox, db: &Path, args: &[&str]) -> Output {
-    sandbox
-        .slam()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
+    sandbox.with_db(db, args)
 }
 
 fn ok(out: Output) -> String {

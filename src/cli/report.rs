@@ -8,7 +8,6 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::config::Config;
-use crate::eval::cost::CostOptions;
 use crate::eval::decision;
 use crate::store::Store;
 
@@ -20,18 +19,8 @@ pub struct ReportArgs {
     /// Where to write it: `.html` (self-contained, charts inline) or `.md`.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
-    /// The model the others are compared with (default: the spec's `baseline = true`).
-    #[arg(long, value_name = "MODEL")]
-    baseline: Option<String>,
-    /// A LiteLLM price file laid over the bundled prices.
-    #[arg(long, value_name = "FILE")]
-    prices: Option<PathBuf>,
-    /// The p95 latency a self-hosted instance must meet, in ms (default: the baseline's).
-    #[arg(long, value_name = "MS")]
-    p95_target: Option<f64>,
-    /// Share of the measured throughput an instance is planned to carry.
-    #[arg(long, default_value_t = crate::core::cost::DEFAULT_UTILISATION)]
-    utilisation: f64,
+    #[command(flatten)]
+    pricing: super::cost::PricingArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,22 +67,14 @@ fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
 
 pub fn run(config: &Config, db: &Path, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output)?;
-    let opts = CostOptions {
-        prices: args.prices,
-        p95_target_ms: args.p95_target,
-        utilisation: args.utilisation,
-    };
+    let opts = args.pricing.options();
+    let baseline = args.pricing.baseline.as_deref();
     let d = match args.run.parse::<i64>() {
         Ok(session) => {
             let store = Store::open_read(db)?;
-            decision::from_store(config, &store, session, args.baseline.as_deref(), &opts)?
+            decision::from_store(config, &store, session, baseline, &opts)?
         }
-        Err(_) => decision::from_file(
-            config,
-            Path::new(&args.run),
-            args.baseline.as_deref(),
-            &opts,
-        )?,
+        Err(_) => decision::from_file(config, Path::new(&args.run), baseline, &opts)?,
     };
     let text = match format {
         Format::Html => crate::report::decision::html(&d),

@@ -110,6 +110,19 @@ pub struct Decision {
     pub inputs: Vec<InputAnswers>,
 }
 
+impl Decision {
+    /// Each priced model's monthly cost at `QUOTED_PER_DAY`, by name.
+    pub fn quoted_monthly(&self) -> Vec<(&String, f64)> {
+        self.models
+            .iter()
+            .filter_map(|(m, f)| {
+                let cost = f.cost.as_ref()?;
+                Some((m, cost.monthly.get(&QUOTED_PER_DAY).copied().flatten()?))
+            })
+            .collect()
+    }
+}
+
 fn is_plain_cell(l: &ExportLine) -> bool {
     l.generation
         .cell

@@ -58,6 +58,16 @@ fn colour(i: usize) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
+/// The name at a whole-number position of a category axis; nothing between them.
+fn category<S: ToString>(names: &[S], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        names.get(i as usize).map(S::to_string).unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 fn max_of(values: impl Iterator<Item = f64>) -> f64 {
     values.filter(|v| v.is_finite()).fold(0.0, f64::max)
 }
@@ -79,17 +89,7 @@ fn distribution(area: &Area, d: &Decision) -> Result<bool, Box<dyn std::error::E
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                models
-                    .get(i as usize)
-                    .map(|m| m.to_string())
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| category(&models, *x))
         .y_desc("end-to-end latency (ms)")
         .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style(FONT)
@@ -205,25 +205,9 @@ fn sweep(area: &Area, d: &Decision) -> Result<bool, Box<dyn std::error::Error>> 
     Ok(true)
 }
 
-fn quoted_monthly(d: &Decision) -> Vec<(&String, f64)> {
-    d.models
-        .iter()
-        .filter_map(|(m, f)| {
-            let c = f
-                .cost
-                .as_ref()?
-                .monthly
-                .get(&QUOTED_PER_DAY)
-                .copied()
-                .flatten()?;
-            Some((m, c))
-        })
-        .collect()
-}
-
 /// Each model's monthly cost at the quoted volume.
 fn cost_bars(area: &Area, d: &Decision) -> Result<bool, Box<dyn std::error::Error>> {
-    let bars = quoted_monthly(d);
+    let bars = d.quoted_monthly();
     let top = max_of(bars.iter().map(|b| b.1));
     if bars.is_empty() || top <= 0.0 {
         return Ok(false);
@@ -239,14 +223,7 @@ fn cost_bars(area: &Area, d: &Decision) -> Result<bool, Box<dyn std::error::Erro
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| category(&names, *x))
         .y_desc("dollars a month")
         .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style(FONT)
@@ -351,7 +328,8 @@ fn break_even(area: &Area, d: &Decision) -> Result<bool, Box<dyn std::error::Err
 
 /// Checks passed against monthly cost at the quoted volume, one dot per model.
 fn quality_cost(area: &Area, d: &Decision) -> Result<bool, Box<dyn std::error::Error>> {
-    let points: Vec<(&String, f64, f64)> = quoted_monthly(d)
+    let points: Vec<(&String, f64, f64)> = d
+        .quoted_monthly()
         .into_iter()
         .filter(|(_, c)| *c > 0.0)
         .filter_map(|(m, c)| Some((m, c, d.models.get(m)?.checks?.2.estimate)))

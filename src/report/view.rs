@@ -50,18 +50,9 @@ pub fn view(d: &Decision) -> ReportView {
             .collect(),
         bars_caption: format!("dollars a month at {}", per_day(QUOTED_PER_DAY)),
         bars: d
-            .models
-            .iter()
-            .filter_map(|(m, f)| {
-                let v = f
-                    .cost
-                    .as_ref()?
-                    .monthly
-                    .get(&QUOTED_PER_DAY)
-                    .copied()
-                    .flatten()?;
-                Some((m.clone(), v.round() as u64, super::cost::dollars(v)))
-            })
+            .quoted_monthly()
+            .into_iter()
+            .map(|(m, v)| (m.clone(), v.round() as u64, super::cost::dollars(v)))
             .collect(),
         latency: d
             .timeline

@@ -60,6 +60,16 @@ impl Sandbox {
         cmd
     }
 
+    /// `slam --db DB ARGS…`, run to the end.
+    pub fn with_db(&self, db: &std::path::Path, args: &[&str]) -> Output {
+        self.slam()
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .output()
+            .expect("slam runs")
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data_dir().join("slam").join("logs").join("slam.log"))
             .unwrap_or_default()
