@@ -13,13 +13,18 @@ Rerun (from the repository root):
     /tmp/statsref/bin/python scripts/stats-reference.py
 
 Produced with numpy 2.4.6, scipy 1.17.1, scikit-learn 1.9.1.
+
+With `--battles FILE` (a `slam sessions export --format battles` file, Chatbot Arena's
+shape) it prints each model's Bradley-Terry strength on the Elo scale, fitted with scipy
+as below, as JSON: tests/slam_human_eval.rs runs it (numpy and scipy are in the test venv).
 """
 
+import json
 import math
+import sys
 
 import numpy as np
 from scipy import optimize, stats
-from sklearn.linear_model import LogisticRegression
 
 # Same string as BT_BATTLES in the Rust tests: "ab?" = model a vs model b,
 # ? = A (a wins), B (b wins), T (tie), X (tie, both bad). Model 0 never loses.
@@ -63,6 +68,8 @@ def bt_sklearn(battles, k, l2):
     # sklearn minimises C * sum_i w_i * logloss_i + 0.5 * ||coef||^2. Dividing
     # by C: sum_i w_i * logloss_i + (1 / (2C)) * ||coef||^2, which with C = 1/l2
     # is exactly the SUM of weighted log-losses + l2/2 * sum(theta^2).
+    from sklearn.linear_model import LogisticRegression
+
     x, y, w = design(battles, k)
     lr = LogisticRegression(fit_intercept=False, C=1.0 / l2, tol=1e-12, max_iter=10000)
     lr.fit(x, y, sample_weight=w)
@@ -145,5 +152,21 @@ def main():
     print(f"mean elo: {to_elo(th_sp).mean():.12f}")
 
 
+def battles_file(path):
+    """Elo-scale strengths of the models in a battles export, by name."""
+    with open(path, encoding="utf-8") as f:
+        rows = json.load(f)
+    models = sorted({r["model_a"] for r in rows} | {r["model_b"] for r in rows})
+    index = {m: i for i, m in enumerate(models)}
+    outcome = {"model_a": "A", "model_b": "B", "tie": "T", "tie (bothbad)": "X"}
+    battles = [(index[r["model_a"]], index[r["model_b"]], outcome[r["winner"]]) for r in rows]
+    theta, gmax = bt_scipy(battles, len(models), L2)
+    assert gmax < 1e-9, f"not converged: max |grad| {gmax}"
+    return dict(zip(models, to_elo(theta).tolist()))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--battles":
+        print(json.dumps(battles_file(sys.argv[2])))
+    else:
+        main()

@@ -203,6 +203,28 @@ fn a_human_evaluation_imports_every_vote_once() {
         row("y").contains("1/1/3") && row("y").contains("0.30 [0.07, 0.70]"),
         "{board}"
     );
+
+    // Bradley–Terry from the exported battles, fitted by scipy (scripts/stats-reference.py):
+    // the leaderboard's strengths are the same. (By hand: 5·σ(2t) − 3.5 + 0.01·t = 0 gives
+    // t = 0.4221, 1000 ± 400·t/ln 10 = 1073 and 927.)
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(common::servers::venv_bin("python"))
+        .arg(root.join("scripts/stats-reference.py"))
+        .arg("--battles")
+        .arg(&battles)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let reference: Value = serde_json::from_str(&stdout).unwrap();
+    for m in ["x", "y"] {
+        let elo = reference[m].as_f64().unwrap();
+        assert!(
+            row(m).contains(&format!(" {elo:.0} [")),
+            "{m}: Bradley–Terry {elo:.3} by scipy:\n{board}"
+        );
+    }
+    assert!((reference["x"].as_f64().unwrap() - 1073.2468).abs() < 1e-3);
 }
 
 #[test]

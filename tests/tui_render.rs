@@ -164,11 +164,41 @@ fn picker_editor_and_help() {
     }
     insta::assert_snapshot!("editor", text(&draw(&s)));
     update(&mut s, Event::Action(Action::ToggleHelp), Instant::now());
+    // At 80×24 the editor's keys do not fit one column: every key is still shown, each
+    // description whole or cut with "…"; on a larger screen all of them whole.
     let help = text(&draw(&s));
-    for (_, action) in Keymap::defaults().bindings(Mode::Editor) {
+    insta::assert_snapshot!("editor_help_80x24", help);
+    let bindings = Keymap::defaults().bindings(Mode::Editor);
+    for (key, action) in &bindings {
+        let key = key.to_string();
+        let description = action.description();
+        let row = help
+            .lines()
+            .find(|l| l.contains(&format!("{key} ")) || l.contains(&format!(" {key}")))
+            .unwrap_or_else(|| panic!("{key} missing from help:\n{help}"));
+        let shown = description
+            .char_indices()
+            .map(|(i, _)| &description[..i])
+            .filter(|prefix| prefix.len() >= 6)
+            .any(|prefix| row.contains(&format!("{prefix}…")));
+        assert!(
+            row.contains(description) || shown,
+            "{description:?} neither whole nor cut on the row of {key}:\n{help}"
+        );
+    }
+    update(
+        &mut s,
+        Event::Resize {
+            width: 120,
+            height: 40,
+        },
+        Instant::now(),
+    );
+    let help = text(&draw(&s));
+    for (_, action) in &bindings {
         assert!(
             help.contains(action.description()),
-            "{} missing from help:\n{help}",
+            "{} missing from help at 120×40:\n{help}",
             action.description()
         );
     }
@@ -520,4 +550,57 @@ fn the_eval_live_screen() {
         })
         .unwrap();
     insta::assert_snapshot!(text(terminal.backend().buffer()));
+}
+
+/// Every cell drawn in reverse video: where the editor's cursor is.
+fn reversed_cells(buf: &ratatui::buffer::Buffer) -> Vec<(u16, u16)> {
+    let area = buf.area;
+    (0..area.height)
+        .flat_map(|y| (0..area.width).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            buf[(x, y)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        })
+        .collect()
+}
+
+#[test]
+fn the_editor_draws_its_cursor_where_it_edits_and_scrolls_a_long_prompt() {
+    let mut s = AppState::new(items(), 80, 24);
+    let now = Instant::now();
+    update(
+        &mut s,
+        Event::Paste("first line\nsecond line\nthird line".into()),
+        now,
+    );
+    update(&mut s, Event::Action(Action::CursorUp), now);
+    update(&mut s, Event::Action(Action::LineStart), now);
+    let buf = draw(&s);
+    // Hardware bar, the system prompt's four rows, the prompt's top border: its text from row 6.
+    let screen = text(&buf);
+    assert!(
+        screen
+            .lines()
+            .nth(7)
+            .is_some_and(|l| l.starts_with("│second line "))
+    );
+    assert_eq!(reversed_cells(&buf), [(1, 7)], "on the s of \"second\"");
+    update(&mut s, Event::Action(Action::LineEnd), now);
+    assert_eq!(
+        reversed_cells(&draw(&s)),
+        [(12, 7)],
+        "after the line's end: a cell of its own"
+    );
+
+    // Forty lines in a 16-row box: the cursor's row stays in view and the border says where.
+    update(&mut s, Event::Action(Action::CursorDown), now);
+    let lines: Vec<String> = (1..=40).map(|i| format!("\nline {i}")).collect();
+    update(&mut s, Event::Paste(lines.concat()), now);
+    let buf = draw(&s);
+    let screen = text(&buf);
+    insta::assert_snapshot!("editor_scrolled", screen);
+    assert!(screen.contains("rows 28–43 of 43"), "{screen}");
+    let (_, y) = reversed_cells(&buf)[0];
+    assert_eq!(y, 21, "the last text row of the box");
 }

@@ -229,3 +229,112 @@ fn with_no_model_at_all_a_recorded_session_replays() {
     );
     assert!(after.contains("SLAM_EXIT=0"), "{after}");
 }
+
+/// Bracketed paste, editing in the middle, `$EDITOR`, undo, and what is submitted: three lines
+/// pasted at once (tmux sends them bracketed, so their newlines are not Enter), the middle one
+/// edited at both ends, then changed by an "editor" (a script, as `$EDITOR` is any command),
+/// undone and redone, and submitted: the prompt above the answers is the edited one.
+#[test]
+fn paste_three_lines_edit_the_middle_one_and_use_the_external_editor() {
+    let sandbox = Sandbox::new();
+    let tmux = Tmux::new("edit");
+    let slam = env!("CARGO_BIN_EXE_slam");
+    let config = sandbox.dir.path().join("config");
+    std::fs::create_dir_all(config.join("slam")).unwrap();
+    std::fs::write(
+        config.join("slam").join("config.toml"),
+        "[params]\ntemperature = 0\nmax_tokens = 4\n",
+    )
+    .unwrap();
+    let editor = sandbox.dir.path().join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/two/TWO/' \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
+    let env = slam_env(&sandbox, &cache_home);
+    tmux.session(
+        120,
+        30,
+        &format!(
+            "{env} VISUAL= EDITOR={} {slam} tui -m smollm2; echo SLAM_EXIT=$?; sleep 600",
+            editor.display()
+        ),
+    );
+    tmux.wait_for(
+        "the editor",
+        |s| s.contains("prompt → smollm2"),
+        Duration::from_secs(20),
+    );
+    tmux.run(&[
+        "set-buffer",
+        "-b",
+        "three",
+        "line one\nline two\nline three",
+    ]);
+    tmux.run(&["paste-buffer", "-p", "-b", "three", "-t", "slam"]);
+    let rows = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter_map(|l| l.strip_prefix('│'))
+            .map(|l| l.trim_end_matches(['│', ' ']).to_owned())
+            .filter(|l| l.starts_with("line") || l.contains(" line "))
+            .collect()
+    };
+    let screen = tmux.wait_for(
+        "the three lines in the editor",
+        |s| rows(s).len() == 3,
+        Duration::from_secs(10),
+    );
+    assert_eq!(rows(&screen), ["line one", "line two", "line three"]);
+    assert!(
+        !screen.contains("TTFT"),
+        "the newlines did not submit:\n{screen}"
+    );
+
+    tmux.keys(&["Up", "End"]);
+    tmux.keys(&["-l", " (edited)"]);
+    tmux.keys(&["Home"]);
+    tmux.keys(&["-l", "the "]);
+    tmux.wait_for(
+        "the middle line edited",
+        |s| rows(s) == ["line one", "the line two (edited)", "line three"],
+        Duration::from_secs(10),
+    );
+
+    tmux.keys(&["C-x"]);
+    tmux.wait_for(
+        "the editor's change read back",
+        |s| rows(s) == ["line one", "the line TWO (edited)", "line three"],
+        Duration::from_secs(20),
+    );
+    tmux.keys(&["C-u"]);
+    tmux.wait_for(
+        "undo",
+        |s| rows(s) == ["line one", "the line two (edited)", "line three"],
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["C-y"]);
+    tmux.wait_for(
+        "redo",
+        |s| rows(s) == ["line one", "the line TWO (edited)", "line three"],
+        Duration::from_secs(10),
+    );
+
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(
+        "the answer",
+        |s| s.contains("smollm2 done"),
+        Duration::from_secs(120),
+    );
+    let strip: Vec<&str> = screen.lines().skip(2).take(3).map(str::trim_end).collect();
+    assert_eq!(
+        strip,
+        ["line one", "the line TWO (edited)", "line three"],
+        "the prompt above the answer:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for(
+        "exit",
+        |s| s.contains("SLAM_EXIT="),
+        Duration::from_secs(30),
+    );
+    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+}

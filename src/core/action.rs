@@ -80,11 +80,30 @@ pub enum Action {
     // The leaderboard screen.
     OpenLeaderboard,
     LeaderboardScope,
+    // Editing at the cursor (last: the hint bar lists actions in this order, and these are
+    // the keys every editor has).
+    CursorLeft,
+    CursorRight,
+    WordLeft,
+    WordRight,
+    LineStart,
+    LineEnd,
+    /// Up a screen row; on the first row, the earlier prompt in history.
+    CursorUp,
+    /// Down a screen row; on the last row, the later prompt in history.
+    CursorDown,
+    DeleteForward,
+    DeleteWordBack,
+    DeleteToLineEnd,
+    Undo,
+    Redo,
+    /// Open the prompt in `$VISUAL` / `$EDITOR` and read it back.
+    EditExternally,
 }
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 58] = [
+    pub const ALL: [Action; 72] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
@@ -143,6 +162,20 @@ impl Action {
         Action::PrevItem,
         Action::OpenLeaderboard,
         Action::LeaderboardScope,
+        Action::CursorLeft,
+        Action::CursorRight,
+        Action::WordLeft,
+        Action::WordRight,
+        Action::LineStart,
+        Action::LineEnd,
+        Action::CursorUp,
+        Action::CursorDown,
+        Action::DeleteForward,
+        Action::DeleteWordBack,
+        Action::DeleteToLineEnd,
+        Action::Undo,
+        Action::Redo,
+        Action::EditExternally,
     ];
 
     /// One line for the help overlay and the hint bar.
@@ -206,6 +239,20 @@ impl Action {
             Action::PrevItem => "previous item",
             Action::OpenLeaderboard => "leaderboard",
             Action::LeaderboardScope => "leaderboard: this session / everything",
+            Action::CursorLeft => "cursor left",
+            Action::CursorRight => "cursor right",
+            Action::WordLeft => "word left",
+            Action::WordRight => "word right",
+            Action::LineStart => "start of the line",
+            Action::LineEnd => "end of the line",
+            Action::CursorUp => "up a row (on the first: earlier prompt)",
+            Action::CursorDown => "down a row (on the last: later prompt)",
+            Action::DeleteForward => "delete the character under the cursor",
+            Action::DeleteWordBack => "delete the word before the cursor",
+            Action::DeleteToLineEnd => "delete to the end of the line",
+            Action::Undo => "undo",
+            Action::Redo => "redo",
+            Action::EditExternally => "edit the prompt in $EDITOR",
         }
     }
 }

@@ -18,6 +18,12 @@ pub enum Effect {
     },
     /// Read the prompt from this file; the result comes back as `Event::PromptLoaded`.
     LoadPromptFile(String),
+    /// Open `text` in `$VISUAL` / `$EDITOR` (the terminal handed over meanwhile); the saved file
+    /// comes back as `Event::EditedExternally`.
+    EditExternally {
+        text: String,
+        system: bool,
+    },
     /// Replay recorded session `replay` into the panes, pane `i` as generation `runs[i]`.
     Replay {
         replay: usize,

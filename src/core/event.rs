@@ -13,6 +13,13 @@ pub enum Event {
     /// A printable character typed in a text field.
     Char(char),
     Backspace,
+    /// Text pasted into the terminal (bracketed paste): inserted whole, newlines kept.
+    Paste(String),
+    /// The field opened in `$EDITOR` as it was saved, or why the editor failed.
+    EditedExternally {
+        system: bool,
+        result: Result<String, String>,
+    },
     Resize {
         width: u16,
         height: u16,

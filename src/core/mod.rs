@@ -24,6 +24,8 @@ pub mod source_pos;
 pub mod state;
 pub mod stats;
 pub mod stop;
+pub mod text_edit;
+pub mod text_layout;
 pub mod thinking;
 pub mod threads;
 pub mod wrap;

@@ -23,10 +23,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
         Event::Action(action) => on_action(state, action),
         Event::Char(c) => {
             match state.mode {
-                Mode::Editor => {
-                    editing_field(state).push(c);
-                    state.history_cursor = None;
-                }
+                Mode::Editor => editor::insert_char(state, c),
                 Mode::Params => state.params.edit(Some(c)),
                 Mode::PromptFile => state.prompt_file.push(c),
                 Mode::Note => state.rating.note.push(c),
@@ -40,9 +37,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
         }
         Event::Backspace => {
             match state.mode {
-                Mode::Editor => {
-                    editing_field(state).pop();
-                }
+                Mode::Editor => editor::backspace(state),
                 Mode::Params => state.params.edit(None),
                 Mode::PromptFile => {
                     state.prompt_file.pop();
@@ -58,10 +53,26 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Event::Paste(text) => {
+            if state.mode == Mode::Editor {
+                editor::insert_text(state, &text);
+                return Vec::new();
+            }
+            // One-line fields take the text on one line.
+            let mut effects = Vec::new();
+            for c in text.chars().filter(|c| !c.is_control()) {
+                effects.extend(update(state, Event::Char(c), now));
+            }
+            effects
+        }
+        Event::EditedExternally { system, result } => {
+            editor::on_edited_externally(state, system, result);
+            Vec::new()
+        }
         Event::PromptLoaded(result) => {
             match result {
                 Ok(text) => {
-                    state.prompt.user = text;
+                    editor::replace_field(state, false, &text);
                     state.notice = None;
                 }
                 Err(e) => state.notice = Some(e),
@@ -76,6 +87,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             for pane in &mut state.panes {
                 pane.set_text_width(w);
             }
+            editor::keep_cursor_visible(state);
             Vec::new()
         }
         Event::Stream { pane, run, event } => on_stream(state, pane, run, event),
@@ -144,18 +156,16 @@ pub fn pane_rows(state: &AppState) -> usize {
     )
 }
 
-fn editing_field(state: &mut AppState) -> &mut String {
-    if state.editing_system {
-        state.prompt.system.get_or_insert_with(String::new)
-    } else {
-        &mut state.prompt.user
-    }
-}
-
 fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     if state.mode == Mode::Sessions
         && !state.help
         && let Some(effects) = sessions::on_action(state, action)
+    {
+        return effects;
+    }
+    if state.mode == Mode::Editor
+        && !state.help
+        && let Some(effects) = editor::on_action(state, action)
     {
         return effects;
     }
@@ -224,13 +234,6 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.mode = Mode::Editor;
             }
         }
-        Action::NewLine => {
-            if state.mode == Mode::Editor {
-                editing_field(state).push('\n');
-            }
-        }
-        Action::ToggleSystemPrompt => state.editing_system = !state.editing_system,
-        Action::HistoryPrev | Action::HistoryNext => browse_history(state, action),
         Action::Submit => match state.mode {
             Mode::Params => close_params(state),
             Mode::Note => return rating::on_note_submit(state),
@@ -298,21 +301,6 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         _ => return rating::on_action(state, action),
     }
     Vec::new()
-}
-
-fn browse_history(state: &mut AppState, action: Action) {
-    if state.history.is_empty() {
-        return;
-    }
-    let last = state.history.len() - 1;
-    let cursor = match (state.history_cursor, action) {
-        (None, Action::HistoryPrev) => Some(last),
-        (Some(i), Action::HistoryPrev) => Some(i.saturating_sub(1)),
-        (Some(i), Action::HistoryNext) if i < last => Some(i + 1),
-        _ => None,
-    };
-    state.history_cursor = cursor;
-    state.prompt = cursor.map(|i| state.history[i].clone()).unwrap_or_default();
 }
 
 /// Close the parameters popup unless a value is invalid (then say which).
@@ -581,6 +569,9 @@ fn save_generation(
     })
 }
 
+pub mod editor;
+#[cfg(test)]
+mod editor_tests;
 mod rating;
 #[cfg(test)]
 mod rating_tests;

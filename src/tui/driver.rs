@@ -39,6 +39,8 @@ pub struct Driver {
     running: HashMap<(usize, u64), CancellationToken>,
     tasks: JoinSet<()>,
     pub quit: bool,
+    /// A field to open in `$EDITOR`: the event loop does it, as it owns the terminal.
+    pub external_edit: Option<(String, bool)>,
 }
 
 impl Driver {
@@ -58,6 +60,7 @@ impl Driver {
             running: HashMap::new(),
             tasks: JoinSet::new(),
             quit: false,
+            external_edit: None,
         }
     }
 
@@ -90,6 +93,9 @@ impl Driver {
                         let result = read.map_err(|e| format!("{path}: {e}"));
                         let _ = events.send(Event::PromptLoaded(result));
                     });
+                }
+                Effect::EditExternally { text, system } => {
+                    self.external_edit = Some((text, system));
                 }
                 Effect::Replay { replay, runs } => self.replay(replay, runs),
                 Effect::Cancel { pane, run } => {

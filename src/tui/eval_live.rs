@@ -22,7 +22,7 @@ pub async fn watch(
 ) -> anyhow::Result<LiveRun> {
     let mut guard = TerminalGuard::new()?;
     let (tx, mut keys) = mpsc::unbounded_channel();
-    spawn_reader(tx);
+    spawn_reader(tx, Default::default());
     let theme = Theme::default();
     let mut run = LiveRun::new(Instant::now());
     let mut tick = tokio::time::interval(Duration::from_millis(250));

@@ -1,5 +1,9 @@
 //! Terminal input read on its own thread and turned into key chords for the event loop.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -9,7 +13,36 @@ use crate::core::keymap::{Key, KeyChord};
 pub enum Input {
     Key(KeyChord),
     Resize(u16, u16),
+    /// A bracketed paste: the text as the terminal sent it.
+    Paste(String),
 }
+
+/// Lets the main loop stop the reader while another program (`$EDITOR`) owns the terminal:
+/// otherwise both would read the keyboard and keys would go astray.
+#[derive(Debug, Default)]
+pub struct InputGate {
+    paused: AtomicBool,
+    /// The reader is parked: it will not touch the terminal until resumed.
+    parked: AtomicBool,
+}
+
+impl InputGate {
+    /// Ask the reader to stop and wait (briefly) until it has.
+    pub fn pause(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + POLL * 10;
+        while !self.parked.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+    }
+}
+
+/// How long the reader waits for input before looking at the gate again.
+const POLL: Duration = Duration::from_millis(100);
 
 pub fn chord(key: KeyEvent) -> Option<KeyChord> {
     let k = match key.code {
@@ -19,6 +52,7 @@ pub fn chord(key: KeyEvent) -> Option<KeyChord> {
         KeyCode::Tab => Key::Tab,
         KeyCode::BackTab => Key::BackTab,
         KeyCode::Backspace => Key::Backspace,
+        KeyCode::Delete => Key::Delete,
         KeyCode::Up => Key::Up,
         KeyCode::Down => Key::Down,
         KeyCode::Left => Key::Left,
@@ -44,17 +78,32 @@ pub fn chord(key: KeyEvent) -> Option<KeyChord> {
     })
 }
 
-/// Blocking reader: runs until the receiver is gone or the terminal fails.
-pub fn spawn_reader(tx: UnboundedSender<Input>) {
+/// Reader thread: runs until the receiver is gone or the terminal fails.
+pub fn spawn_reader(tx: UnboundedSender<Input>, gate: Arc<InputGate>) {
     std::thread::Builder::new()
         .name("terminal input".into())
         .spawn(move || {
-            while let Ok(ev) = event::read() {
+            loop {
+                if gate.paused.load(Ordering::SeqCst) {
+                    gate.parked.store(true, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+                gate.parked.store(false, Ordering::SeqCst);
+                match event::poll(POLL) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(_) => break,
+                }
+                let Ok(ev) = event::read() else {
+                    break;
+                };
                 let input = match ev {
                     TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
                         chord(k).map(Input::Key)
                     }
                     TermEvent::Resize(w, h) => Some(Input::Resize(w, h)),
+                    TermEvent::Paste(text) => Some(Input::Paste(text)),
                     _ => None,
                 };
                 if let Some(input) = input

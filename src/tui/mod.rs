@@ -5,6 +5,7 @@
 
 pub mod driver;
 pub mod eval_live;
+mod external_editor;
 pub mod input;
 pub mod sessions;
 pub mod terminal;
@@ -153,7 +154,8 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
 
     let (events_tx, mut events) = mpsc::unbounded_channel::<Event>();
     let (input_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
-    input::spawn_reader(input_tx);
+    let gate = Arc::new(input::InputGate::default());
+    input::spawn_reader(input_tx, gate.clone());
     spawn_hardware_sampler(events_tx.clone());
     let store = Persistence::new(options.persist, events_tx.clone());
     if let Some(why) = store.unavailable() {
@@ -207,6 +209,15 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
         if driver.quit {
             break;
         }
+        if let Some((text, system)) = driver.external_edit.take() {
+            let result = external_editor::edit(&mut guard, &gate, &text);
+            let effects = reducer::update(
+                &mut state,
+                Event::EditedExternally { system, result },
+                Instant::now(),
+            );
+            driver.run(effects);
+        }
         if state.dirty && last_draw.elapsed() >= frame {
             guard.terminal.draw(|frame| {
                 Screen {
@@ -235,6 +246,7 @@ static SUSPEND: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::n
 fn input_event(keymap: &Keymap, state: &AppState, input: Input) -> Option<Event> {
     match input {
         Input::Resize(width, height) => Some(Event::Resize { width, height }),
+        Input::Paste(text) => Some(Event::Paste(text)),
         Input::Key(chord) => {
             if chord.ctrl && chord.key == Key::Char('z') {
                 SUSPEND.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -1,5 +1,6 @@
 //! Everything the TUI shows, as plain data. Widgets render from `&AppState` only.
 
+pub mod editor;
 mod pane;
 pub mod params;
 pub mod prompt_view;
@@ -75,6 +76,8 @@ pub struct AppState {
     pub picker_filter: String,
     pub prompt: Prompt,
     pub editing_system: bool,
+    /// The editor's cursor, scroll and undo.
+    pub editor: editor::EditorState,
     pub history: Vec<Prompt>,
     /// Position while browsing history; `None` when editing a new prompt.
     pub history_cursor: Option<usize>,
@@ -115,6 +118,7 @@ impl AppState {
             picker_filter: String::new(),
             prompt: Prompt::default(),
             editing_system: false,
+            editor: editor::EditorState::default(),
             history: Vec::new(),
             history_cursor: None,
             panes: Vec::new(),

@@ -1,11 +1,15 @@
-//! The prompt editor: system prompt and user prompt, the one being edited highlighted.
+//! The prompt editor: system prompt and user prompt, the one being edited highlighted, drawn in
+//! the rows `text_layout` computes (the rows the cursor moves by), scrolled to the cursor.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use crate::core::state::AppState;
+use crate::core::state::editor::{self, SYSTEM_TEXT_ROWS, field_width};
+use crate::core::text_layout::{self, Row};
 use crate::tui::theme::Theme;
 
 pub struct Editor<'a> {
@@ -18,34 +22,101 @@ impl Widget for Editor<'_> {
         let t = self.theme;
         let s = self.state;
         let [system_area, user_area] =
-            Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
-        let field = |title: &str, text: &str, active: bool| {
-            let cursor = if active { "█" } else { "" };
-            Paragraph::new(format!("{text}{cursor}"))
-                .style(Style::default().fg(t.text))
-                .wrap(Wrap { trim: false })
-                .block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .border_style(Style::default().fg(if active {
-                            t.focused_border
-                        } else {
-                            t.border
-                        }))
-                        .title(title.to_owned()),
-                )
-        };
+            Layout::vertical([Constraint::Length(SYSTEM_TEXT_ROWS + 2), Constraint::Min(3)])
+                .areas(area);
         let models = s.selected_models().join(", ");
-        field(
-            " system prompt ",
-            s.prompt.system.as_deref().unwrap_or(""),
-            s.editing_system,
-        )
-        .render(system_area, buf);
         let title = match &s.notice {
             Some(notice) => format!(" prompt → {models} · {notice} "),
             None => format!(" prompt → {models} "),
         };
-        field(&title, &s.prompt.user, !s.editing_system).render(user_area, buf);
+        let system = s.prompt.system.as_deref().unwrap_or("");
+        Field {
+            title: " system prompt ",
+            text: system,
+            active: s.editing_system,
+            state: s,
+            theme: t,
+        }
+        .render(system_area, buf);
+        Field {
+            title: &title,
+            text: &s.prompt.user,
+            active: !s.editing_system,
+            state: s,
+            theme: t,
+        }
+        .render(user_area, buf);
     }
+}
+
+struct Field<'a> {
+    title: &'a str,
+    text: &'a str,
+    active: bool,
+    state: &'a AppState,
+    theme: &'a Theme,
+}
+
+impl Widget for Field<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let rows = text_layout::rows(self.text, field_width(self.state));
+        let (scroll, cursor) = if self.active {
+            (self.state.editor.scroll, Some(editor::cursor(self.state)))
+        } else {
+            (0, None)
+        };
+        let height = usize::from(area.height.saturating_sub(2));
+        let lines: Vec<Line> = rows
+            .iter()
+            .enumerate()
+            .skip(scroll)
+            .take(height)
+            .map(|(i, row)| {
+                let here = cursor.filter(|&c| text_layout::row_of(&rows, c) == i);
+                row_line(self.text, row, here, t)
+            })
+            .collect();
+        let more = rows.len().saturating_sub(scroll + height);
+        let mut block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(Style::default().fg(if self.active {
+                t.focused_border
+            } else {
+                t.border
+            }))
+            .title(self.title.to_owned());
+        if scroll > 0 || more > 0 {
+            block = block.title_bottom(format!(
+                " rows {}–{} of {} ",
+                scroll + 1,
+                scroll + lines.len(),
+                rows.len()
+            ));
+        }
+        Paragraph::new(lines)
+            .style(Style::default().fg(t.text))
+            .block(block)
+            .render(area, buf);
+    }
+}
+
+/// One row, the character under the cursor in reverse video (a reversed space after the
+/// last character).
+fn row_line<'a>(text: &'a str, row: &Row, cursor: Option<usize>, t: &Theme) -> Line<'a> {
+    let content = &text[row.range.clone()];
+    let Some(at) = cursor else {
+        return Line::from(content);
+    };
+    let split = at.clamp(row.range.start, row.range.end) - row.range.start;
+    let (before, rest) = content.split_at(split);
+    let mut chars = rest.chars();
+    let under = chars.next().map_or(" ".to_owned(), String::from);
+    let after = chars.as_str();
+    let cursor_style = Style::default().fg(t.text).add_modifier(Modifier::REVERSED);
+    Line::from(vec![
+        Span::raw(before),
+        Span::styled(under, cursor_style),
+        Span::raw(after),
+    ])
 }
