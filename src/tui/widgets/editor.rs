@@ -67,6 +67,8 @@ impl Widget for Field<'_> {
             (0, None)
         };
         let height = usize::from(area.height.saturating_sub(2));
+        // A prompt replaced from elsewhere (a rerun, a recall) may be shorter than the scroll.
+        let scroll = scroll.min(rows.len().saturating_sub(height));
         let lines: Vec<Line> = rows
             .iter()
             .enumerate()
