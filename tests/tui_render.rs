@@ -50,8 +50,10 @@ fn hardware() -> HardwareSnapshot {
             memory_used: 10 << 30,
             memory_total: 140 << 30,
             utilization_percent: 35,
+            ..Default::default()
         }],
         gpu_note: None,
+        ..Default::default()
     }
 }
 

@@ -28,7 +28,7 @@ use crate::core::recording::Recording;
 use crate::core::reducer;
 use crate::core::state::{AppState, Mode, PickerItem, RatingState, ReplayItem};
 use crate::engine::gguf;
-use crate::monitor::{NvmlProbe, SAMPLE_EVERY, Sampler};
+use crate::monitor::{SAMPLE_EVERY, Sampler};
 use driver::Driver;
 use input::Input;
 use terminal::TerminalGuard;
@@ -284,7 +284,7 @@ fn spawn_hardware_sampler(events: mpsc::UnboundedSender<Event>) {
     std::thread::Builder::new()
         .name("hardware sampler".into())
         .spawn(move || {
-            let mut sampler = match Sampler::new(Box::new(NvmlProbe::new())) {
+            let mut sampler = match Sampler::system() {
                 Ok(s) => s,
                 Err(e) => return tracing::error!(error = %e, "hardware sampling unavailable"),
             };
