@@ -10,9 +10,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::factory::BackendFactory;
-use crate::config::ResolvedModel;
+use crate::config::{BackendKind, ResolvedModel};
 use crate::core::domain::{FinishReason, Prompt, Usage};
 use crate::engine::{Backend, EngineError, GenEvent, GenRequest, GenStream};
+use crate::monitor::energy_meter::{EnergyMeter, Span};
 
 /// What one model's stream says: the model is open, then its generation's events — `Started`,
 /// deltas, then exactly one `Finished` or `Failed`. A model that cannot be opened says only
@@ -124,6 +125,8 @@ pub fn run_together(factory: Arc<dyn BackendFactory>, runs: Vec<ModelRun>) -> Ve
                 let (tx, rx) = mpsc::unbounded_channel();
                 let (factory, all_open, opening) =
                     (factory.clone(), all_open.clone(), opening.clone());
+                // The machine's energy is a local model's; a remote server's is not seen here.
+                let local = model.entry.backend == BackendKind::Llama;
                 tokio::spawn(async move {
                     let opened = tokio::select! {
                         biased;
@@ -147,7 +150,10 @@ pub fn run_together(factory: Arc<dyn BackendFactory>, runs: Vec<ModelRun>) -> Ve
                         _ = cancel.cancelled() => return send_cancelled(&tx),
                         _ = all_open.cancelled() => {}
                     }
-                    forward(backend.generate(request, cancel.clone()), &tx, &cancel).await;
+                    let meter = local.then(EnergyMeter::global);
+                    let span = meter.as_ref().map(|m| m.begin());
+                    let stream = backend.generate(request, cancel.clone());
+                    forward(stream, &tx, &cancel, meter.zip(span)).await;
                 });
                 rx
             },
@@ -177,9 +183,16 @@ async fn forward(
     mut stream: GenStream,
     tx: &mpsc::UnboundedSender<RunEvent>,
     cancel: &CancellationToken,
+    meter: Option<(Arc<EnergyMeter>, Span)>,
 ) {
+    let mut meter = meter;
     while let Some(event) = stream.recv().await {
         let terminal = event.is_terminal();
+        // The energy goes just before the final event, so the answer is stored with it.
+        if terminal && let Some((m, span)) = meter.take() {
+            let energy = m.end(span);
+            let _ = tx.send(RunEvent::Gen(GenEvent::Measured { energy, at: now() }));
+        }
         if tx.send(RunEvent::Gen(event)).is_err() {
             cancel.cancel();
             return;

@@ -99,11 +99,13 @@ pub enum Action {
     Redo,
     /// Open the prompt in `$VISUAL` / `$EDITOR` and read it back.
     EditExternally,
+    /// The hardware screen (from every screen).
+    OpenHardware,
 }
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 72] = [
+    pub const ALL: [Action; 73] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
@@ -176,6 +178,7 @@ impl Action {
         Action::Undo,
         Action::Redo,
         Action::EditExternally,
+        Action::OpenHardware,
     ];
 
     /// One line for the help overlay and the hint bar.
@@ -253,6 +256,7 @@ impl Action {
             Action::Undo => "undo",
             Action::Redo => "redo",
             Action::EditExternally => "edit the prompt in $EDITOR",
+            Action::OpenHardware => "hardware: GPUs, CPU cores, memory, power, the last minute",
         }
     }
 }

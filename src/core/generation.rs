@@ -49,6 +49,11 @@ pub enum GenEvent<E = Failure, T = Instant> {
         error: E,
         at: T,
     },
+    /// The energy the generation used, measured when it ended (sent just before `Finished`).
+    Measured {
+        energy: crate::core::energy::GenerationEnergy,
+        at: T,
+    },
 }
 
 /// A failure once it has left the engine: its kind (as `EngineError::kind` names it) and the
@@ -85,7 +90,8 @@ impl<E, T: Copy> GenEvent<E, T> {
             | GenEvent::Thinking { at, .. }
             | GenEvent::Adapted { at, .. }
             | GenEvent::Finished { at, .. }
-            | GenEvent::Failed { at, .. } => *at,
+            | GenEvent::Failed { at, .. }
+            | GenEvent::Measured { at, .. } => *at,
         }
     }
 
@@ -133,6 +139,10 @@ impl<E, T: Copy> GenEvent<E, T> {
                 error: error(e),
                 at: stamp(at),
             },
+            GenEvent::Measured { energy, at } => GenEvent::Measured {
+                energy,
+                at: stamp(at),
+            },
         }
     }
 }
@@ -155,6 +165,7 @@ pub struct Generation<E = Failure, T = Instant> {
     pub timings: Option<EngineTimings>,
     pub token_ids: Option<Vec<i32>>,
     pub error: Option<E>,
+    pub energy: Option<crate::core::energy::GenerationEnergy>,
 }
 
 impl<E, T> Default for Generation<E, T> {
@@ -170,6 +181,7 @@ impl<E, T> Default for Generation<E, T> {
             finish_reason: None,
             timings: None,
             token_ids: None,
+            energy: None,
             error: None,
         }
     }
@@ -201,6 +213,7 @@ impl<E: Clone, T: Stamp> Generation<E, T> {
                 }
             }
             GenEvent::Adapted { change, .. } => self.adaptations.push(change.clone()),
+            GenEvent::Measured { energy, .. } => self.energy = Some(energy.clone()),
             GenEvent::Finished {
                 usage,
                 finish_reason,
@@ -245,6 +258,7 @@ impl<E, T: Stamp> Generation<E, T> {
     fn measure(&self, end: Option<T>) -> GenerationMetrics {
         let e2e = end.map_or(Duration::ZERO, |end| self.since_start(end));
         GenerationMetrics {
+            energy: self.energy.clone(),
             prompt_tokens: self.usage.and_then(|u| u.prompt_tokens).or_else(|| {
                 self.timings
                     .filter(|t| t.prompt_tokens > 0)

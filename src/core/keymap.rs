@@ -141,7 +141,7 @@ impl fmt::Display for KeyChord {
 }
 
 /// Sections of a keymap file: `global` applies in every mode unless the mode rebinds the key.
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "global",
     "picker",
     "editor",
@@ -151,6 +151,7 @@ const SECTIONS: [&str; 9] = [
     "note",
     "leaderboard",
     "sessions",
+    "hardware",
 ];
 
 fn section(mode: Mode) -> &'static str {
@@ -163,6 +164,7 @@ fn section(mode: Mode) -> &'static str {
         Mode::Note => "note",
         Mode::Leaderboard => "leaderboard",
         Mode::Sessions => "sessions",
+        Mode::Hardware => "hardware",
     }
 }
 
@@ -320,6 +322,7 @@ mod tests {
             Mode::Note,
             Mode::Leaderboard,
             Mode::Sessions,
+            Mode::Hardware,
         ];
         let bound: Vec<Action> = modes
             .iter()

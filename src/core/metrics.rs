@@ -68,6 +68,10 @@ pub struct GenerationMetrics {
     /// The length limit was reached while the model was still thinking: there is no answer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub length_while_thinking: bool,
+    /// Energy measured over the generation (GPU counter or power, CPU package), where the
+    /// machine lets it be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy: Option<crate::core::energy::GenerationEnergy>,
 }
 
 impl GenerationMetrics {

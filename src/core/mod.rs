@@ -8,6 +8,7 @@ pub mod consistency;
 pub mod cost;
 pub mod domain;
 pub mod effect;
+pub mod energy;
 pub mod event;
 pub mod generation;
 pub mod grammar;

@@ -43,6 +43,7 @@ struct Line {
     system: Option<String>,
     user: Option<String>,
     change: Option<ParamChange>,
+    energy: Option<crate::core::energy::GenerationEnergy>,
 }
 
 impl Recording {
@@ -105,6 +106,12 @@ impl Recording {
                     change: line
                         .change
                         .ok_or_else(|| fail("an adapted event needs \"change\""))?,
+                    at,
+                },
+                "measured" => Recorded::Measured {
+                    energy: line
+                        .energy
+                        .ok_or_else(|| fail("a measured event needs \"energy\""))?,
                     at,
                 },
                 "finished" => Recorded::Finished {

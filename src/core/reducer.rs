@@ -92,6 +92,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
         }
         Event::Stream { pane, run, event } => on_stream(state, pane, run, event),
         Event::Hardware(sample) => {
+            state.hardware_history.push(sample.clone());
             state.hardware = Some(sample);
             Vec::new()
         }
@@ -171,6 +172,14 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::OpenSessions => return sessions::open(state),
+        Action::OpenHardware => {
+            if state.mode == Mode::Hardware {
+                state.mode = state.hardware_return;
+            } else {
+                state.hardware_return = state.mode;
+                state.mode = Mode::Hardware;
+            }
+        }
         Action::Quit => {
             let mut effects = cancel_panes(state, None);
             effects.push(Effect::Quit);
@@ -186,6 +195,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.mode = match state.mode {
                     Mode::Note => Mode::Compare,
                     Mode::Leaderboard | Mode::Sessions => state.previous_mode,
+                    Mode::Hardware => state.hardware_return,
                     // A rating session lives in its panes: there is no prompt to edit.
                     Mode::Compare if state.rating.session.is_some() => Mode::Compare,
                     Mode::Compare | Mode::Picker | Mode::PromptFile => Mode::Editor,
@@ -515,6 +525,7 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) -
             pane.status = PaneStatus::Streaming;
         }
         StreamEvent::Adapted { change, .. } => pane.add_note(&change),
+        StreamEvent::Measured { .. } => {}
         StreamEvent::Finished {
             finish_reason, at, ..
         } => {

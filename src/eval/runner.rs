@@ -28,6 +28,7 @@ use crate::core::generation::{Failure, GenEvent};
 use crate::core::metrics::GenerationMetrics;
 use crate::engine::runner::Recorder;
 use crate::engine::{Backend, GenRequest};
+use crate::monitor::energy_meter::EnergyMeter;
 use crate::store::Store;
 use crate::store::records::SessionRecord;
 
@@ -433,11 +434,23 @@ impl ModelRun {
         let request = self.request(cell);
         let params = serde_json::to_value(&request.params).unwrap_or(Value::Null);
         let token = self.cancel.child_token();
+        // The machine's energy is a local model's; a remote server's is not seen here.
+        let meter = (self.model.entry.backend == crate::config::BackendKind::Llama)
+            .then(EnergyMeter::global);
+        let mut span = meter.as_ref().map(|m| m.begin());
         let mut stream = backend.generate(request, token.clone());
         let mut rec = Recorder::default();
         let deadline = tokio::time::Instant::now() + self.spec.timeout;
         let finished = tokio::time::timeout_at(deadline, async {
             while let Some(event) = stream.recv().await {
+                if event.is_terminal()
+                    && let (Some(m), Some(span)) = (&meter, span.take())
+                {
+                    rec.on_event(&GenEvent::Measured {
+                        energy: m.end(span),
+                        at: std::time::Instant::now(),
+                    });
+                }
                 rec.on_event(&event);
                 if event.is_terminal() {
                     return true;

@@ -4,6 +4,7 @@
 
 mod amdgpu;
 pub mod cpu_sensors;
+pub mod energy_meter;
 mod gpu;
 pub mod machine;
 pub mod rapl;

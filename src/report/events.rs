@@ -20,6 +20,7 @@ pub fn event_json(model: &str, index: usize, event: &GenEvent, epoch: Instant) -
             json!({ "event": "thinking", "text": text, "n_tokens": n_tokens })
         }
         GenEvent::Adapted { change, .. } => json!({ "event": "adapted", "change": change }),
+        GenEvent::Measured { energy, .. } => json!({ "event": "measured", "energy": energy }),
         GenEvent::Finished {
             usage,
             finish_reason,

@@ -8,6 +8,34 @@ fn opt(v: Option<f64>, unit: &str, digits: usize) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
+/// A generation's energy in words: joules per token and in all, by device and how measured,
+/// or why not.
+pub fn energy_text(e: &crate::core::energy::GenerationEnergy, tokens: u32) -> String {
+    use crate::core::energy::{EnergyFigure, EnergySource};
+    let part = |name: &str, f: &Option<EnergyFigure>| {
+        f.map(|f| {
+            let how = match f.source {
+                EnergySource::Counter => "",
+                EnergySource::Integrated => " estimated from power",
+            };
+            let shared = if f.shared { ", shared" } else { "" };
+            format!("{name} {:.1} J{how}{shared}", f.joules)
+        })
+    };
+    let parts: Vec<String> = [part("GPU", &e.gpu), part("CPU package", &e.cpu)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut text = e.label(tokens);
+    if !parts.is_empty() {
+        text.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    if !e.notes.is_empty() {
+        text.push_str(&format!(" [{}]", e.notes.join("; ")));
+    }
+    text
+}
+
 /// One line: tokens, TTFT, decode rate, ITL, e2e and the engine's own timings.
 pub fn metrics_line(name: &str, rec: &Recorder) -> String {
     let m = rec.metrics();
@@ -25,6 +53,9 @@ pub fn metrics_line(name: &str, rec: &Recorder) -> String {
         opt(m.itl_p95_ms, " ms", 1),
         m.e2e_ms,
     );
+    if let Some(e) = &m.energy {
+        line.push_str(&format!(" · {}", energy_text(e, m.output_tokens)));
+    }
     if let Some(n) = m.thinking_tokens {
         let how = match (m.thinking_hidden, m.thinking_estimated) {
             (true, _) => " (hidden)",

@@ -13,7 +13,7 @@ pub use rating::{RateItem, RateSession, Rated, RatingState, SaveState};
 pub use sessions::{ReportView, SessionLine, SessionsState};
 
 use super::domain::Prompt;
-use super::hardware::HardwareSnapshot;
+use super::hardware::{HardwareHistory, HardwareSnapshot};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -30,6 +30,8 @@ pub enum Mode {
     Leaderboard,
     /// Every stored session, newest first; one opened on its figures.
     Sessions,
+    /// Every hardware reading with its last minute.
+    Hardware,
 }
 
 /// One entry of the model picker.
@@ -87,6 +89,10 @@ pub struct AppState {
     pub height: u16,
     pub next_run: u64,
     pub hardware: Option<HardwareSnapshot>,
+    /// The last minute of hardware samples (the hardware screen's charts).
+    pub hardware_history: HardwareHistory,
+    /// Where the hardware screen goes back to.
+    pub hardware_return: Mode,
     pub params: ParamsState,
     /// The path typed in `Mode::PromptFile`.
     pub prompt_file: String,
@@ -127,6 +133,8 @@ impl AppState {
             height,
             next_run: 1,
             hardware: None,
+            hardware_history: HardwareHistory::default(),
+            hardware_return: mode,
             params: ParamsState::default(),
             prompt_file: String::new(),
             rating: RatingState::new(String::from("me"), false, 0),

@@ -56,15 +56,22 @@ impl Widget for HardwareBar<'_> {
         for gpu in &h.gpus {
             let used = fraction(gpu.memory_used, gpu.memory_total);
             spans.push(label(&format!("  {} ", gpu.name)));
+            let power = gpu.power_w.map_or(String::new(), |w| format!(" {w:.0} W"));
             spans.push(Span::styled(
                 format!(
-                    "{}/{} GiB {}%",
+                    "{}/{} GiB {}%{power}",
                     gib(gpu.memory_used),
                     gib(gpu.memory_total),
                     gpu.utilization_percent
                 ),
                 Style::default().fg(t.gauge(used)),
             ));
+            if !gpu.throttle.is_empty() {
+                spans.push(Span::styled(
+                    " throttled",
+                    Style::default().fg(t.gauge_high),
+                ));
+            }
         }
         if let Some(note) = &h.gpu_note {
             spans.push(label(&format!("  {note}")));

@@ -3,6 +3,7 @@
 pub mod editor;
 pub mod eval_live;
 pub mod hardware_bar;
+pub mod hardware_view;
 pub mod help;
 pub mod hint_bar;
 pub mod input_line;

@@ -61,8 +61,12 @@ pub fn metrics_line(m: &GenerationMetrics, width: usize) -> String {
     let thought = m
         .thinking_tokens
         .map_or(String::new(), |n| format!(" ({n} thinking)"));
+    // A local model's energy, once measured (after the answer ends).
+    let energy = m.energy.as_ref().map_or(String::new(), |e| {
+        format!(" · {}", e.label(m.output_tokens))
+    });
     let full = format!(
-        "TTFT {ttft}{first} ms{cached} · {tps} tok/s · ITL p50 {p50} p95 {p95} ms · {tokens} tok{thought} · {elapsed:.1} s{threads}"
+        "TTFT {ttft}{first} ms{cached} · {tps} tok/s{energy} · ITL p50 {p50} p95 {p95} ms · {tokens} tok{thought} · {elapsed:.1} s{threads}"
     );
     let (p50_0, p95_0) = (fmt_opt(m.itl_p50_ms, 0), fmt_opt(m.itl_p95_ms, 0));
     let short_threads = m.threads.map_or(String::new(), |n| format!(" {n}thr"));

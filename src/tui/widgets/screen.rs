@@ -53,6 +53,9 @@ impl Screen<'_> {
             }
             Mode::Editor => frame.render_widget(Editor { state, theme }, body),
             Mode::Leaderboard => frame.render_widget(LeaderboardView { state, theme }, body),
+            Mode::Hardware => {
+                frame.render_widget(super::hardware_view::HardwareView { state, theme }, body)
+            }
             Mode::Sessions => {
                 frame.render_widget(super::sessions::SessionsView { state, theme }, body)
             }

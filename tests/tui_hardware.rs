@@ -1,0 +1,166 @@
+//! The hardware screen from scripted readings: two GPUs (one throttling) and a CPU with
+//! cpufreq and a sensor, or a VM with no GPU, no sensor and no RAPL; at 80×24 and 200×50.
+
+mod common;
+
+use std::time::Instant;
+
+use common::render::{draw, text};
+use slam::core::action::Action;
+use slam::core::event::Event;
+use slam::core::hardware::{
+    CoreSnapshot, CpuEnergy, GpuSnapshot, GpuVendor, HardwareSnapshot, Throttle,
+};
+use slam::core::reducer::update;
+use slam::core::state::{AppState, Mode, PickerItem};
+
+fn state(width: u16, height: u16) -> AppState {
+    let item = |name: &str| PickerItem {
+        name: name.into(),
+        detail: String::new(),
+        selected: true,
+    };
+    AppState::new(vec![item("smollm2"), item("gemma3-base")], width, height)
+}
+
+/// Second `i` of a minute on a workstation: load rising, GPU1 at its power cap from second 40.
+fn workstation(i: u32) -> HardwareSnapshot {
+    let f = f64::from(i);
+    let gpu = |n: u32, name: &str, power: f64, throttle: Vec<Throttle>| GpuSnapshot {
+        name: name.into(),
+        vendor: GpuVendor::Nvidia,
+        memory_used: (4 + u64::from(n) * 6 + u64::from(i) / 10) << 30,
+        memory_total: 24 << 30,
+        utilization_percent: (i * 100 / 59).min(100),
+        power_w: Some(power),
+        power_limit_w: Some(350.0),
+        temperature_c: Some(40.0 + f as f32 / 2.0),
+        sm_clock_mhz: Some(if throttle.is_empty() { 1980 } else { 1410 }),
+        memory_clock_mhz: Some(9501),
+        throttle,
+        energy_mj: Some(1_000_000 + u64::from(i) * 200_000),
+    };
+    let capped = i >= 40;
+    HardwareSnapshot {
+        cpu_percent: 20.0 + f as f32,
+        cores: (0..8)
+            .map(|c| CoreSnapshot {
+                usage_percent: ((c * 13 + i) % 100) as f32,
+                mhz: 3000 + c * 100,
+                max_mhz: Some(4500),
+            })
+            .collect(),
+        cpu_temp_c: Some(55.0 + f as f32 / 4.0),
+        ram_used: (8 << 30) + (u64::from(i) << 26),
+        ram_total: 32 << 30,
+        swap_used: 0,
+        swap_total: 8 << 30,
+        self_rss: (300 + u64::from(i) * 5) << 20,
+        cpu_energy: Some(Ok(CpuEnergy {
+            packages: vec![(123_456_789 + u64::from(i) * 40_000_000, 262_143_328_850)],
+        })),
+        gpus: vec![
+            gpu(0, "NVIDIA GeForce RTX 4090", 120.0 + f * 3.0, vec![]),
+            gpu(
+                1,
+                "NVIDIA GeForce RTX 3090",
+                if capped { 350.0 } else { 200.0 + f * 3.0 },
+                if capped {
+                    vec![Throttle::PowerCap, Throttle::Thermal]
+                } else {
+                    vec![]
+                },
+            ),
+        ],
+        gpu_note: None,
+    }
+}
+
+/// A small VM: no GPU, no cpufreq, no sensor, no RAPL.
+fn vm(i: u32) -> HardwareSnapshot {
+    HardwareSnapshot {
+        cpu_percent: (i % 7) as f32 * 10.0,
+        cores: (0..2)
+            .map(|_| CoreSnapshot {
+                usage_percent: 50.0,
+                mhz: 2596,
+                max_mhz: None,
+            })
+            .collect(),
+        ram_used: 3 << 30,
+        ram_total: 24 << 30,
+        self_rss: 200 << 20,
+        cpu_energy: Some(Err(
+            "n/a — no RAPL (/sys/class/powercap/intel-rapl:0 missing)".into(),
+        )),
+        gpu_note: Some("no NVIDIA GPU, no AMD GPU".into()),
+        ..Default::default()
+    }
+}
+
+fn hardware_screen(width: u16, height: u16, sample: fn(u32) -> HardwareSnapshot) -> AppState {
+    let mut s = state(width, height);
+    for i in 0..60 {
+        update(&mut s, Event::Hardware(sample(i)), Instant::now());
+    }
+    update(&mut s, Event::Action(Action::OpenHardware), Instant::now());
+    assert_eq!(s.mode, Mode::Hardware);
+    s
+}
+
+#[test]
+fn two_gpus_one_throttling_at_80x24_and_200x50() {
+    let small = text(&draw(&hardware_screen(80, 24, workstation)));
+    insta::assert_snapshot!("hardware_two_gpus_80x24", small);
+    let large = text(&draw(&hardware_screen(200, 50, workstation)));
+    insta::assert_snapshot!("hardware_two_gpus_200x50", large);
+    for screen in [&small, &large] {
+        assert!(screen.contains("throttled: power cap, thermal"), "{screen}");
+        assert_eq!(
+            screen.matches("throttled:").count(),
+            1,
+            "only GPU1:\n{screen}"
+        );
+        assert!(screen.contains("power 350/350 W"), "{screen}");
+    }
+    // The top line: each GPU's power, and which one is throttled.
+    let top = large.lines().next().unwrap_or_default();
+    assert!(
+        top.contains("297 W") && top.contains("350 W throttled"),
+        "{top}"
+    );
+}
+
+#[test]
+fn no_gpu_no_sensor_no_rapl_at_80x24_and_200x50() {
+    let small = text(&draw(&hardware_screen(80, 24, vm)));
+    insta::assert_snapshot!("hardware_none_80x24", small);
+    let large = text(&draw(&hardware_screen(200, 50, vm)));
+    insta::assert_snapshot!("hardware_none_200x50", large);
+    for screen in [&small, &large] {
+        assert!(screen.contains("no NVIDIA GPU, no AMD GPU"), "{screen}");
+        assert!(screen.contains("temp n/a"), "{screen}");
+        assert!(screen.contains("n/a — no RAPL"), "{screen}");
+    }
+}
+
+#[test]
+fn the_hardware_screen_opens_from_any_screen_and_goes_back_there() {
+    let mut s = state(80, 24);
+    let now = Instant::now();
+    for (from, mode) in [
+        (Action::OpenPicker, Mode::Picker),
+        (Action::OpenEditor, Mode::Editor),
+        (Action::OpenSessions, Mode::Sessions),
+    ] {
+        update(&mut s, Event::Action(from), now);
+        assert_eq!(s.mode, mode);
+        update(&mut s, Event::Action(Action::OpenHardware), now);
+        assert_eq!(s.mode, Mode::Hardware);
+        update(&mut s, Event::Action(Action::Back), now);
+        assert_eq!(s.mode, mode, "back where it was opened");
+    }
+    // Before the first sample.
+    update(&mut s, Event::Action(Action::OpenHardware), now);
+    assert!(text(&draw(&s)).contains("sampling hardware…"));
+}
