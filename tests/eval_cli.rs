@@ -173,6 +173,44 @@ fn every_cell_is_stored_and_the_figures_match_an_independent_script() {
         assert_eq!(shown["consistency"]["models"][model]["cells"], 6, "{model}");
     }
     assert_eq!(shown["checks"]["smollm2"][0]["total"], 6);
+
+    // Energy is measured for local models only (a remote server's is not this machine's): a
+    // figure where the machine lets it be read, else the reason, never a made-up number.
+    for l in &lines {
+        let energy = &l["metrics"]["energy"];
+        if l["model"] == "smol-server" {
+            assert!(energy.is_null(), "{l}");
+            continue;
+        }
+        let cpu_measured = energy["cpu"]["joules"].as_f64().is_some_and(|j| j > 0.0);
+        let notes = energy["notes"].to_string();
+        assert!(
+            cpu_measured || notes.contains("intel-rapl"),
+            "a CPU figure or why not: {energy}"
+        );
+        assert!(
+            energy["gpu"].is_object() || notes.contains("GPU"),
+            "a GPU figure or why not: {energy}"
+        );
+    }
+    for model in ["smollm2", "gemma3-base"] {
+        assert_eq!(shown["energy"][model]["answers"], 6, "{model}: {shown}");
+    }
+    assert!(shown["energy"]["smol-server"].is_null());
+    // The run's hardware timeline, one sample a second while it ran.
+    assert!(
+        shown["hardware"]["samples"]
+            .as_u64()
+            .is_some_and(|n| n >= 1),
+        "{}",
+        shown["hardware"]
+    );
+    let text_show = text(&eval.slam().args(["eval", "show", "1"]).output().unwrap()).0;
+    assert!(
+        text_show.contains("hardware over the run (")
+            && text_show.contains("energy (local models)"),
+        "{text_show}"
+    );
 }
 
 /// Every figure the reference computed equals slam's (floats to 1e-9, relative).

@@ -59,6 +59,7 @@ fn workstation(i: u32) -> HardwareSnapshot {
         cpu_energy: Some(Ok(CpuEnergy {
             packages: vec![(123_456_789 + u64::from(i) * 40_000_000, 262_143_328_850)],
         })),
+        cpu_power_w: Some(40.0),
         gpus: vec![
             gpu(0, "NVIDIA GeForce RTX 4090", 120.0 + f * 3.0, vec![]),
             gpu(

@@ -9,6 +9,7 @@ mod generate;
 mod judge;
 mod leaderboard;
 mod models;
+mod monitor;
 mod rate;
 mod report;
 mod sessions;
@@ -80,6 +81,10 @@ pub enum Command {
     Leaderboard(leaderboard::LeaderboardArgs),
     /// List, show, export, import and delete rating sessions.
     Sessions(sessions::SessionsArgs),
+    /// The hardware readings of the TUI's hardware screen, one line a second (or JSON): CPU
+    /// per core, temperature, package power, RAM, swap, GPUs (NVML or amdgpu) with power,
+    /// clocks and throttling.
+    Monitor(monitor::MonitorArgs),
 }
 
 /// Sampling flags shared by the commands that generate.
@@ -235,6 +240,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Report(args)) => report::run(&config, &db, args),
         Some(Command::Leaderboard(args)) => leaderboard::run(&db, args),
         Some(Command::Sessions(args)) => sessions::run(&db, args),
+        Some(Command::Monitor(args)) => monitor::run(args),
         None => runtime.block_on(tui::run(config, &db, tui::TuiArgs::default())),
     }
 }

@@ -26,6 +26,9 @@ pub struct HardwareSnapshot {
     /// CPU package energy (RAPL), or why it cannot be read.
     #[serde(default)]
     pub cpu_energy: Option<Result<CpuEnergy, String>>,
+    /// CPU package power over the last interval, from the RAPL counters.
+    #[serde(default)]
+    pub cpu_power_w: Option<f64>,
     pub gpus: Vec<GpuSnapshot>,
     /// Why no GPU is listed ("no NVIDIA or AMD GPU"), when none is.
     pub gpu_note: Option<String>,
@@ -189,6 +192,81 @@ impl HardwareHistory {
     }
 }
 
+/// A run's hardware timeline in figures: how busy the machine was and for how many seconds
+/// something slowed it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimelineSummary {
+    pub samples: usize,
+    pub cpu_mean_percent: f64,
+    pub cpu_max_percent: f64,
+    pub ram_peak: u64,
+    pub swap_peak: u64,
+    pub rss_peak: u64,
+    /// Samples (seconds) the CPU ran below its clocks.
+    pub cpu_slowed_s: usize,
+    pub gpus: Vec<GpuTimeline>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GpuTimeline {
+    pub name: String,
+    pub utilization_mean: f64,
+    pub memory_peak: u64,
+    pub power_mean_w: Option<f64>,
+    /// Seconds throttled, per reason.
+    pub throttled_s: Vec<(Throttle, usize)>,
+}
+
+impl TimelineSummary {
+    pub fn of(samples: &[HardwareSnapshot]) -> Option<Self> {
+        if samples.is_empty() {
+            return None;
+        }
+        let n = samples.len() as f64;
+        let cpu: Vec<f64> = samples.iter().map(|s| f64::from(s.cpu_percent)).collect();
+        let peak = |f: fn(&HardwareSnapshot) -> u64| samples.iter().map(f).max().unwrap_or(0);
+        let gpu_count = samples.iter().map(|s| s.gpus.len()).max().unwrap_or(0);
+        let gpus = (0..gpu_count)
+            .map(|i| {
+                let readings: Vec<&GpuSnapshot> =
+                    samples.iter().filter_map(|s| s.gpus.get(i)).collect();
+                let k = readings.len().max(1) as f64;
+                let powers: Vec<f64> = readings.iter().filter_map(|g| g.power_w).collect();
+                let mut throttled: Vec<(Throttle, usize)> = Vec::new();
+                for reason in readings.iter().flat_map(|g| g.throttle.iter()) {
+                    match throttled.iter_mut().find(|(r, _)| r == reason) {
+                        Some((_, n)) => *n += 1,
+                        None => throttled.push((*reason, 1)),
+                    }
+                }
+                throttled.sort();
+                GpuTimeline {
+                    name: readings.first().map(|g| g.name.clone()).unwrap_or_default(),
+                    utilization_mean: readings
+                        .iter()
+                        .map(|g| f64::from(g.utilization_percent))
+                        .sum::<f64>()
+                        / k,
+                    memory_peak: readings.iter().map(|g| g.memory_used).max().unwrap_or(0),
+                    power_mean_w: (!powers.is_empty())
+                        .then(|| powers.iter().sum::<f64>() / powers.len() as f64),
+                    throttled_s: throttled,
+                }
+            })
+            .collect();
+        Some(Self {
+            samples: samples.len(),
+            cpu_mean_percent: cpu.iter().sum::<f64>() / n,
+            cpu_max_percent: cpu.iter().copied().fold(0.0, f64::max),
+            ram_peak: peak(|s| s.ram_used),
+            swap_peak: peak(|s| s.swap_used),
+            rss_peak: peak(|s| s.self_rss),
+            cpu_slowed_s: samples.iter().filter(|s| s.cpu_slowed()).count(),
+            gpus,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +308,45 @@ mod tests {
         let series = h.series(|s| Some(f64::from(s.cpu_percent)));
         assert_eq!(series.len(), 60);
         assert_eq!((series[0], series[59]), (15.0, 74.0));
+    }
+
+    #[test]
+    fn a_timeline_is_summed_up_by_hand() {
+        let sample = |cpu: f32, ram: u64, throttle: Vec<Throttle>, power: f64| HardwareSnapshot {
+            cpu_percent: cpu,
+            ram_used: ram,
+            gpus: vec![GpuSnapshot {
+                name: "G".into(),
+                utilization_percent: cpu as u32,
+                memory_used: ram * 2,
+                power_w: Some(power),
+                throttle,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let s = TimelineSummary::of(&[
+            sample(10.0, 5, vec![], 100.0),
+            sample(50.0, 9, vec![Throttle::PowerCap], 300.0),
+            sample(30.0, 7, vec![Throttle::PowerCap, Throttle::Thermal], 350.0),
+        ])
+        .unwrap();
+        // CPU (10 + 50 + 30) / 3 = 30, max 50; RAM peak 9; GPU power (100 + 300 + 350) / 3 = 250.
+        assert_eq!(
+            (s.samples, s.cpu_mean_percent, s.cpu_max_percent),
+            (3, 30.0, 50.0)
+        );
+        assert_eq!(s.ram_peak, 9);
+        let g = &s.gpus[0];
+        assert_eq!(
+            (g.utilization_mean, g.memory_peak, g.power_mean_w),
+            (30.0, 18, Some(250.0))
+        );
+        assert_eq!(
+            g.throttled_s,
+            [(Throttle::PowerCap, 2), (Throttle::Thermal, 1)]
+        );
+        assert_eq!(TimelineSummary::of(&[]), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::budget::{self, Budget};
 use super::limiter::Limiter;
 use super::plan::{Plan, PlannedCell};
 use super::spec::EvalSpec;
-use super::writer::{CellWriter, StoredCell};
+use super::writer::{CellWriter, Stored, StoredCell};
 use crate::app::persist::{Answer, generation_record};
 use crate::app::{BackendFactory, LoadOverrides, Models};
 use crate::config::ResolvedModel;
@@ -194,6 +194,7 @@ pub async fn run(
 
     let writer = CellWriter::spawn(store, session)?;
     let hardware = crate::monitor::machine::summary();
+    let timeline = record_hardware(writer.sender(), cancel.child_token());
     let mut outcome = Outcome {
         session,
         stored_before: plan.cells.len() - todo.len(),
@@ -258,12 +259,37 @@ pub async fn run(
             outcome.ran += ran.unwrap_or(0);
         }
     }
+    timeline.cancel();
     outcome.cancelled = cancel.is_cancelled();
     outcome.spent = budget.map(|b| b.state());
     outcome.store_errors = tokio::task::spawn_blocking(move || writer.finish())
         .await
         .unwrap_or_else(|e| vec![format!("the store writer stopped: {e}")]);
     Ok(outcome)
+}
+
+/// The machine's readings, one a second, into the run's session until `stop` fires (the
+/// run's hardware timeline).
+fn record_hardware(
+    writer: std::sync::mpsc::Sender<Stored>,
+    stop: CancellationToken,
+) -> CancellationToken {
+    let done = stop.clone();
+    let _ = std::thread::Builder::new()
+        .name("eval hardware".into())
+        .spawn(move || {
+            let Ok(mut sampler) = crate::monitor::Sampler::system() else {
+                return;
+            };
+            while !done.is_cancelled() {
+                std::thread::sleep(crate::monitor::SAMPLE_EVERY);
+                let sample = Box::new(sampler.sample());
+                if writer.send(Stored::Hardware { sample }).is_err() {
+                    break;
+                }
+            }
+        });
+    stop
 }
 
 /// The sha256 of every local model's GGUF (the cell identity needs it): from the store's
@@ -310,7 +336,7 @@ struct ModelRun {
     limiter: Arc<Limiter>,
     sha: Option<String>,
     hardware: Value,
-    writer: std::sync::mpsc::Sender<StoredCell>,
+    writer: std::sync::mpsc::Sender<Stored>,
     progress: mpsc::UnboundedSender<Progress>,
     cancel: CancellationToken,
     /// API models: the price the budget counts with.
@@ -531,11 +557,11 @@ impl ModelRun {
         record.checks = (!checks.is_empty()).then(|| json!(checks));
         record.concurrency = Some(i64::from(self.concurrency));
         let input = &self.spec.inputs[cell.input];
-        let _ = self.writer.send(StoredCell {
+        let _ = self.writer.send(Stored::Cell(Box::new(StoredCell {
             item: input.id.clone(),
             prompt: input.prompt.clone(),
             record,
-        });
+        })));
         let _ = self.progress.send(Progress::Cell(Box::new(CellEvent {
             model: self.model.name.clone(),
             input: input.id.clone(),

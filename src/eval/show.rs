@@ -26,6 +26,26 @@ pub struct EvalReport {
     /// Similarity to the baseline by embedding (from the store).
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub similarity: Option<crate::core::similarity::SimilarityReport>,
+    /// Per model, the energy its answers used (local models on a machine that can say).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub energy: BTreeMap<String, EnergySummary>,
+    /// What the machine did while the run ran (from the store).
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<crate::core::hardware::TimelineSummary>,
+}
+
+/// A model's energy over its answers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnergySummary {
+    /// Answers with an energy figure, of those measured at all.
+    pub measured: usize,
+    pub answers: usize,
+    /// Total joules over total output tokens of the measured answers.
+    pub joules_per_token: Option<f64>,
+    pub estimated: bool,
+    pub shared: bool,
+    /// Why answers have no figure.
+    pub notes: Vec<String>,
 }
 
 /// One concurrency level of a sweep: what the model sustained.
@@ -75,6 +95,12 @@ pub fn stored(store: &crate::store::Store, session: i64) -> anyhow::Result<EvalR
     let mut report = report(session, &store.export_lines(session)?);
     report.judges = super::judge::stored_reports(store, session)?;
     report.similarity = super::similarity::stored_report(store, session)?;
+    let samples: Vec<_> = store
+        .hardware_samples(session)?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    report.hardware = crate::core::hardware::TimelineSummary::of(&samples);
     Ok(report)
 }
 
@@ -153,7 +179,50 @@ pub fn report(session: i64, lines: &[ExportLine]) -> EvalReport {
         sweep,
         judges: Vec::new(),
         similarity: None,
+        energy: energy(&cells),
+        hardware: None,
     }
+}
+
+/// Per model: joules per output token over the answers that have an energy figure.
+fn energy(cells: &[&ExportLine]) -> BTreeMap<String, EnergySummary> {
+    use crate::core::energy::GenerationEnergy;
+    let mut out: BTreeMap<String, (EnergySummary, f64, f64)> = BTreeMap::new();
+    for l in cells {
+        let Some(m) = l.generation.metrics.as_ref() else {
+            continue;
+        };
+        let Some(e) = m
+            .get("energy")
+            .and_then(|e| serde_json::from_value::<GenerationEnergy>(e.clone()).ok())
+        else {
+            continue;
+        };
+        let tokens = m
+            .get("output_tokens")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(0.0);
+        let (summary, joules, toks) = out.entry(l.generation.model.clone()).or_default();
+        summary.answers += 1;
+        if let Some(j) = e.joules() {
+            summary.measured += 1;
+            *joules += j;
+            *toks += tokens;
+            summary.estimated |= e.estimated();
+            summary.shared |= e.shared();
+        }
+        for note in e.notes {
+            if !summary.notes.contains(&note) {
+                summary.notes.push(note);
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(model, (mut s, joules, tokens))| {
+            s.joules_per_token = (s.measured > 0 && tokens > 0.0).then(|| joules / tokens);
+            (model, s)
+        })
+        .collect()
 }
 
 fn metric(l: &ExportLine, name: &str) -> Option<f64> {

@@ -16,15 +16,24 @@ pub struct StoredCell {
     pub record: GenerationRecord,
 }
 
+/// What the writer stores: finished cells, and the machine's readings while they ran.
+pub enum Stored {
+    Cell(Box<StoredCell>),
+    /// Stamped with the time it is stored (within milliseconds of the reading).
+    Hardware {
+        sample: Box<crate::core::hardware::HardwareSnapshot>,
+    },
+}
+
 pub struct CellWriter {
-    tx: mpsc::Sender<StoredCell>,
+    tx: mpsc::Sender<Stored>,
     thread: JoinHandle<Vec<String>>,
 }
 
 impl CellWriter {
     pub fn spawn(store: Store, session: i64) -> anyhow::Result<Self> {
         let mut prompts = store.prompts_by_item(session)?;
-        let (tx, rx) = mpsc::channel::<StoredCell>();
+        let (tx, rx) = mpsc::channel::<Stored>();
         let thread = std::thread::Builder::new()
             .name("eval store".into())
             .spawn(move || {
@@ -36,15 +45,15 @@ impl CellWriter {
                     let together = store.in_batch(|s| {
                         batch
                             .iter()
-                            .try_for_each(|cell| save(s, session, &mut prompts, cell))
+                            .try_for_each(|item| save(s, session, &mut prompts, item))
                     });
                     if together.is_ok() {
                         continue;
                     }
                     // One bad cell must not cost the others: store them one by one.
                     prompts = known;
-                    for cell in &batch {
-                        if let Err(e) = save(&store, session, &mut prompts, cell) {
+                    for item in &batch {
+                        if let Err(e) = save(&store, session, &mut prompts, item) {
                             tracing::error!(error = %e, "cannot store an eval cell");
                             errors.push(e.to_string());
                         }
@@ -55,7 +64,7 @@ impl CellWriter {
         Ok(Self { tx, thread })
     }
 
-    pub fn sender(&self) -> mpsc::Sender<StoredCell> {
+    pub fn sender(&self) -> mpsc::Sender<Stored> {
         self.tx.clone()
     }
 
@@ -72,8 +81,14 @@ fn save(
     store: &Store,
     session: i64,
     prompts: &mut HashMap<String, i64>,
-    cell: &StoredCell,
+    item: &Stored,
 ) -> crate::store::Result<()> {
+    let cell = match item {
+        Stored::Cell(cell) => cell,
+        Stored::Hardware { sample } => {
+            return store.insert_hardware_sample(session, sample);
+        }
+    };
     let prompt = match prompts.get(&cell.item) {
         Some(id) => *id,
         None => {

@@ -18,7 +18,8 @@ pub use amdgpu::AmdGpuProbe;
 pub use gpu::{AnyGpuProbe, GpuProbe, NvmlProbe};
 pub use sysfs::Sysfs;
 
-use crate::core::hardware::{CoreSnapshot, HardwareSnapshot};
+use crate::core::energy::counter_delta;
+use crate::core::hardware::{CoreSnapshot, CpuEnergy, HardwareSnapshot};
 
 /// How often the UI samples the hardware.
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);
@@ -28,6 +29,8 @@ pub struct Sampler {
     pid: Option<Pid>,
     gpu: Box<dyn GpuProbe + Send>,
     sys: Sysfs,
+    /// The last RAPL reading, for the package power over the next interval.
+    last_energy: Option<(std::time::Instant, CpuEnergy)>,
 }
 
 impl Sampler {
@@ -41,6 +44,7 @@ impl Sampler {
             pid: sysinfo::get_current_pid().ok(),
             gpu,
             sys: Sysfs::default(),
+            last_energy: None,
         })
     }
 
@@ -84,7 +88,24 @@ impl Sampler {
                 }
             })
             .collect();
+        let cpu_energy = rapl::read(&self.sys);
+        let now = std::time::Instant::now();
+        let cpu_power_w = match (&cpu_energy, &self.last_energy) {
+            (Ok(cur), Some((then, prev))) if prev.packages.len() == cur.packages.len() => {
+                let uj: u64 = prev
+                    .packages
+                    .iter()
+                    .zip(&cur.packages)
+                    .map(|(&(a, _), &(b, range))| counter_delta(a, b, range))
+                    .sum();
+                let secs = now.duration_since(*then).as_secs_f64();
+                (secs > 0.0).then(|| uj as f64 / 1e6 / secs)
+            }
+            _ => None,
+        };
+        self.last_energy = cpu_energy.clone().ok().map(|e| (now, e));
         HardwareSnapshot {
+            cpu_power_w,
             cpu_percent: self.system.global_cpu_usage(),
             cores,
             cpu_temp_c: cpu_sensors::temperature(&self.sys),
@@ -93,7 +114,7 @@ impl Sampler {
             swap_used: self.system.used_swap(),
             swap_total: self.system.total_swap(),
             self_rss,
-            cpu_energy: Some(rapl::read(&self.sys)),
+            cpu_energy: Some(cpu_energy),
             gpus,
             gpu_note,
         }

@@ -99,6 +99,39 @@ pub fn render(r: &EvalReport) -> String {
         out.push('\n');
         out.push_str(&super::similarity::render(similarity));
     }
+    if !r.energy.is_empty() {
+        let _ = writeln!(out, "\nenergy (local models)");
+        let rows: Vec<Vec<String>> = r
+            .energy
+            .iter()
+            .map(|(model, e)| {
+                let jpt = e.joules_per_token.map_or("n/a".to_owned(), |j| {
+                    format!("{}{j:.3}", if e.estimated { "~" } else { "" })
+                });
+                vec![
+                    model.clone(),
+                    format!("{}/{}", e.measured, e.answers),
+                    jpt,
+                    if e.shared { "shared" } else { "–" }.to_owned(),
+                    e.notes.join("; "),
+                ]
+            })
+            .collect();
+        out.push_str(&render_table(
+            &[
+                "model",
+                "measured",
+                "J/token",
+                "with others",
+                "why not measured",
+            ],
+            &rows,
+        ));
+    }
+    if let Some(h) = &r.hardware {
+        out.push('\n');
+        out.push_str(&hardware(h));
+    }
     if !r.sweep.is_empty() {
         let _ = writeln!(out, "\nsweep (throughput per concurrency)");
         let rows: Vec<Vec<String>> = r
@@ -130,6 +163,39 @@ pub fn render(r: &EvalReport) -> String {
             ],
             &rows,
         ));
+    }
+    out
+}
+
+/// The run's hardware timeline in a few lines.
+fn hardware(h: &crate::core::hardware::TimelineSummary) -> String {
+    let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
+    let mut out = format!(
+        "hardware over the run ({} s sampled): CPU mean {:.0}% (max {:.0}%), RAM peak {:.1} GiB, swap peak {:.1} GiB, slam RSS peak {} MiB",
+        h.samples,
+        h.cpu_mean_percent,
+        h.cpu_max_percent,
+        gib(h.ram_peak),
+        gib(h.swap_peak),
+        h.rss_peak >> 20
+    );
+    if h.cpu_slowed_s > 0 {
+        let _ = write!(out, ", CPU below its clocks {} s", h.cpu_slowed_s);
+    }
+    out.push('\n');
+    for (i, g) in h.gpus.iter().enumerate() {
+        let _ = write!(
+            out,
+            "  GPU{i} {}: utilisation mean {:.0}%, memory peak {:.1} GiB, power mean {}",
+            g.name,
+            g.utilization_mean,
+            gib(g.memory_peak),
+            g.power_mean_w.map_or("n/a".into(), |w| format!("{w:.0} W"))
+        );
+        for (reason, s) in &g.throttled_s {
+            let _ = write!(out, ", {} {s} s", reason.label());
+        }
+        out.push('\n');
     }
     out
 }

@@ -16,6 +16,7 @@ pub mod decision;
 pub mod document;
 pub mod eval;
 pub mod events;
+pub mod hardware;
 pub mod html;
 pub mod judge;
 pub mod leaderboard;

@@ -130,4 +130,13 @@ ALTER TABLE prompts ADD COLUMN extra TEXT;     -- JSON object
 -- NULL is the overall vote, the only kind the leaderboard counts unless asked for a criterion.
 ALTER TABLE ratings ADD COLUMN criterion TEXT;
 "#,
+    r#"
+-- An evaluation run's hardware timeline: one sample a second while it ran.
+CREATE TABLE hardware_samples (
+    session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    at          TEXT NOT NULL,             -- RFC 3339, UTC
+    sample      TEXT NOT NULL              -- JSON: core::hardware::HardwareSnapshot
+);
+CREATE INDEX hardware_samples_session ON hardware_samples(session_id, at);
+"#,
 ];

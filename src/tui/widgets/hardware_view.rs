@@ -104,7 +104,10 @@ impl Widget for HardwareView<'_> {
         }
 
         let energy = match &now.cpu_energy {
-            Some(Ok(e)) => format!("RAPL {} package(s)", e.packages.len()),
+            Some(Ok(e)) => match now.cpu_power_w {
+                Some(w) => format!("package {w:.0} W (RAPL)"),
+                None => format!("RAPL {} package(s)", e.packages.len()),
+            },
             Some(Err(note)) => format!("energy {note}"),
             None => "energy not sampled".into(),
         };
