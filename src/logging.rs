@@ -33,7 +33,8 @@ pub fn init() -> Option<WorkerGuard> {
     };
     let _ = tracing_subscriber::registry()
         .with(layer)
-        .with(LlamaLogCapture.with_filter(tracing::level_filters::LevelFilter::WARN))
+        // Info too: a model's buffer sizes are info lines of its load.
+        .with(LlamaLogCapture.with_filter(tracing::level_filters::LevelFilter::INFO))
         .try_init();
     guard
 }

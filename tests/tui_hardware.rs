@@ -8,9 +8,11 @@ use std::time::Instant;
 use common::render::{draw, text};
 use slam::core::action::Action;
 use slam::core::event::Event;
+use slam::core::event::StreamEvent;
 use slam::core::hardware::{
     CoreSnapshot, CpuEnergy, GpuSnapshot, GpuVendor, HardwareSnapshot, Throttle,
 };
+use slam::core::memory::{Buffer, BufferKind, ModelMemory};
 use slam::core::reducer::update;
 use slam::core::state::{AppState, Mode, PickerItem};
 
@@ -101,6 +103,43 @@ fn vm(i: u32) -> HardwareSnapshot {
 
 fn hardware_screen(width: u16, height: u16, sample: fn(u32) -> HardwareSnapshot) -> AppState {
     let mut s = state(width, height);
+    // Two local models answering, each with its buffers as llama.cpp logged them.
+    for c in "Hi".chars() {
+        update(&mut s, Event::Char(c), Instant::now());
+    }
+    update(&mut s, Event::Action(Action::Submit), Instant::now());
+    for (pane, (weights, kv)) in [(92.1, 5.62), (235.2, 90.0)].into_iter().enumerate() {
+        let buffer = |kind, mib| Buffer {
+            device: "CPU".into(),
+            kind,
+            mib,
+        };
+        let memory = ModelMemory {
+            buffers: vec![
+                buffer(BufferKind::Weights, weights),
+                buffer(BufferKind::Kv, kv),
+                buffer(BufferKind::Compute, 51.0),
+            ],
+        };
+        let run = s.panes[pane].run;
+        let started = StreamEvent::Started { at: Instant::now() };
+        update(
+            &mut s,
+            Event::Stream {
+                pane,
+                run,
+                event: started,
+            },
+            Instant::now(),
+        );
+        let event = StreamEvent::Measured {
+            energy: None,
+            memory: Some(memory),
+            at: Instant::now(),
+        };
+        update(&mut s, Event::Stream { pane, run, event }, Instant::now());
+        s.panes[pane].refresh_metrics(Instant::now());
+    }
     for i in 0..60 {
         update(&mut s, Event::Hardware(sample(i)), Instant::now());
     }
@@ -123,6 +162,10 @@ fn two_gpus_one_throttling_at_80x24_and_200x50() {
             "only GPU1:\n{screen}"
         );
         assert!(screen.contains("power 350/350 W"), "{screen}");
+        assert!(
+            screen.contains("smollm2: weights 92.1 · KV 5.6 · compute 51.0 MiB CPU"),
+            "{screen}"
+        );
     }
     // The top line: each GPU's power, and which one is throttled.
     let top = large.lines().next().unwrap_or_default();

@@ -153,7 +153,8 @@ pub fn run_together(factory: Arc<dyn BackendFactory>, runs: Vec<ModelRun>) -> Ve
                     let meter = local.then(EnergyMeter::global);
                     let span = meter.as_ref().map(|m| m.begin());
                     let stream = backend.generate(request, cancel.clone());
-                    forward(stream, &tx, &cancel, meter.zip(span)).await;
+                    let memory = backend.memory();
+                    forward(stream, &tx, &cancel, meter.zip(span), memory).await;
                 });
                 rx
             },
@@ -184,14 +185,34 @@ async fn forward(
     tx: &mpsc::UnboundedSender<RunEvent>,
     cancel: &CancellationToken,
     meter: Option<(Arc<EnergyMeter>, Span)>,
+    memory: Option<crate::core::memory::ModelMemory>,
 ) {
     let mut meter = meter;
+    let mut memory = memory;
     while let Some(event) = stream.recv().await {
         let terminal = event.is_terminal();
+        // The model's memory right after `Started`, so a pane shows it while it answers.
+        if let Some(memory) = memory.take().filter(|_| !terminal) {
+            let started = tx.send(RunEvent::Gen(event));
+            let measured = tx.send(RunEvent::Gen(GenEvent::Measured {
+                energy: None,
+                memory: Some(memory),
+                at: now(),
+            }));
+            if started.is_err() || measured.is_err() {
+                cancel.cancel();
+                return;
+            }
+            continue;
+        }
         // The energy goes just before the final event, so the answer is stored with it.
         if terminal && let Some((m, span)) = meter.take() {
-            let energy = m.end(span);
-            let _ = tx.send(RunEvent::Gen(GenEvent::Measured { energy, at: now() }));
+            let energy = Some(m.end(span));
+            let _ = tx.send(RunEvent::Gen(GenEvent::Measured {
+                energy,
+                memory: None,
+                at: now(),
+            }));
         }
         if tx.send(RunEvent::Gen(event)).is_err() {
             cancel.cancel();

@@ -1,5 +1,6 @@
 //! `slam models`: what slam can run, read from GGUF headers without loading any weights.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -14,6 +15,10 @@ pub struct ModelsArgs {
     /// One JSON object per model.
     #[arg(long)]
     pub json: bool,
+    /// The context the memory estimate is for (default: what slam would load: the model's
+    /// `n_ctx`, else its training context up to 4096).
+    #[arg(long, value_name = "TOKENS")]
+    pub ctx_size: Option<u32>,
 }
 
 struct Row {
@@ -23,9 +28,10 @@ struct Row {
     quant: Option<String>,
     n_ctx_train: Option<u64>,
     status: String,
+    estimate: Option<crate::core::memory::MemoryEstimate>,
 }
 
-fn describe(entry: ModelEntry) -> Row {
+fn describe(entry: ModelEntry, ctx: Option<u32>) -> Row {
     match (&entry.backend, &entry.path) {
         (BackendKind::Llama, Some(path)) => {
             let location = path.display().to_string();
@@ -36,6 +42,10 @@ fn describe(entry: ModelEntry) -> Row {
                     quant: h.quantization().map(str::to_owned),
                     n_ctx_train: h.context_length(),
                     status: "ok".into(),
+                    estimate: h.memory_estimate(
+                        ctx.map(u64::from)
+                            .unwrap_or_else(|| h.load_ctx(entry.n_ctx)),
+                    ),
                     entry,
                 },
                 Err(e) => Row {
@@ -43,6 +53,7 @@ fn describe(entry: ModelEntry) -> Row {
                     size: None,
                     quant: None,
                     n_ctx_train: None,
+                    estimate: None,
                     status: match e {
                         EngineError::ModelFile { reason, .. } => reason,
                         other => other.to_string(),
@@ -56,6 +67,7 @@ fn describe(entry: ModelEntry) -> Row {
             size: None,
             quant: None,
             n_ctx_train: None,
+            estimate: None,
             status: "remote".into(),
             entry,
         },
@@ -72,10 +84,17 @@ fn human_size(bytes: u64) -> String {
 }
 
 pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
-    let rows: Vec<Row> = config.models().into_iter().map(describe).collect();
+    let rows: Vec<Row> = config
+        .models()
+        .into_iter()
+        .map(|e| describe(e, args.ctx_size))
+        .collect();
+    let free = crate::monitor::machine::free_memory();
     if args.json {
+        let mut out = std::io::stdout().lock();
         for r in &rows {
-            println!(
+            let line = writeln!(
+                out,
                 "{}",
                 json!({
                     "name": r.entry.name,
@@ -85,8 +104,14 @@ pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
                     "quantization": r.quant,
                     "context_length": r.n_ctx_train,
                     "status": r.status,
+                    "estimate": r.estimate,
+                    "fits_free_ram": r.estimate.map(|e| e.total() <= free),
                 })
             );
+            // A closed pipe (`| head`) ends the listing quietly.
+            if line.is_err() {
+                break;
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -100,6 +125,16 @@ pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
                 r.size.map(human_size).unwrap_or_else(|| "–".into()),
                 r.n_ctx_train
                     .map(|c| c.to_string())
+                    .unwrap_or_else(|| "–".into()),
+                r.estimate
+                    .map(|e| {
+                        let fits = if e.total() <= free {
+                            ""
+                        } else {
+                            " (> free RAM)"
+                        };
+                        format!("{} @{}{fits}", human_size(e.total()), e.n_ctx)
+                    })
                     .unwrap_or_else(|| "–".into()),
                 r.status.clone(),
                 r.location.clone(),
@@ -115,6 +150,7 @@ pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
                 "quant",
                 "size",
                 "ctx",
+                "needs",
                 "status",
                 "path / url"
             ],

@@ -49,9 +49,11 @@ pub enum GenEvent<E = Failure, T = Instant> {
         error: E,
         at: T,
     },
-    /// The energy the generation used, measured when it ended (sent just before `Finished`).
+    /// What the machine measured: the loaded model's memory (sent after `Started`) and the
+    /// energy the generation used (sent just before `Finished`). Local models only.
     Measured {
-        energy: crate::core::energy::GenerationEnergy,
+        energy: Option<crate::core::energy::GenerationEnergy>,
+        memory: Option<crate::core::memory::ModelMemory>,
         at: T,
     },
 }
@@ -139,8 +141,9 @@ impl<E, T: Copy> GenEvent<E, T> {
                 error: error(e),
                 at: stamp(at),
             },
-            GenEvent::Measured { energy, at } => GenEvent::Measured {
+            GenEvent::Measured { energy, memory, at } => GenEvent::Measured {
                 energy,
+                memory,
                 at: stamp(at),
             },
         }
@@ -166,6 +169,7 @@ pub struct Generation<E = Failure, T = Instant> {
     pub token_ids: Option<Vec<i32>>,
     pub error: Option<E>,
     pub energy: Option<crate::core::energy::GenerationEnergy>,
+    pub memory: Option<crate::core::memory::ModelMemory>,
 }
 
 impl<E, T> Default for Generation<E, T> {
@@ -182,6 +186,7 @@ impl<E, T> Default for Generation<E, T> {
             timings: None,
             token_ids: None,
             energy: None,
+            memory: None,
             error: None,
         }
     }
@@ -213,7 +218,14 @@ impl<E: Clone, T: Stamp> Generation<E, T> {
                 }
             }
             GenEvent::Adapted { change, .. } => self.adaptations.push(change.clone()),
-            GenEvent::Measured { energy, .. } => self.energy = Some(energy.clone()),
+            GenEvent::Measured { energy, memory, .. } => {
+                if energy.is_some() {
+                    self.energy = energy.clone();
+                }
+                if memory.is_some() {
+                    self.memory = memory.clone();
+                }
+            }
             GenEvent::Finished {
                 usage,
                 finish_reason,
@@ -259,6 +271,7 @@ impl<E, T: Stamp> Generation<E, T> {
         let e2e = end.map_or(Duration::ZERO, |end| self.since_start(end));
         GenerationMetrics {
             energy: self.energy.clone(),
+            memory: self.memory.clone(),
             prompt_tokens: self.usage.and_then(|u| u.prompt_tokens).or_else(|| {
                 self.timings
                     .filter(|t| t.prompt_tokens > 0)

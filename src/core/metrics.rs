@@ -72,6 +72,9 @@ pub struct GenerationMetrics {
     /// machine lets it be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub energy: Option<crate::core::energy::GenerationEnergy>,
+    /// The local model's memory on this machine (weights, KV cache, compute buffers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<crate::core::memory::ModelMemory>,
 }
 
 impl GenerationMetrics {

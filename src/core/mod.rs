@@ -16,6 +16,7 @@ pub mod hardware;
 pub mod judge;
 pub mod keymap;
 pub mod leaderboard;
+pub mod memory;
 pub mod metrics;
 pub mod rating;
 pub mod recording;

@@ -44,6 +44,7 @@ struct Line {
     user: Option<String>,
     change: Option<ParamChange>,
     energy: Option<crate::core::energy::GenerationEnergy>,
+    memory: Option<crate::core::memory::ModelMemory>,
 }
 
 impl Recording {
@@ -109,9 +110,8 @@ impl Recording {
                     at,
                 },
                 "measured" => Recorded::Measured {
-                    energy: line
-                        .energy
-                        .ok_or_else(|| fail("a measured event needs \"energy\""))?,
+                    energy: line.energy,
+                    memory: line.memory,
                     at,
                 },
                 "finished" => Recorded::Finished {

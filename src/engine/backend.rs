@@ -36,4 +36,9 @@ pub trait Backend: Send + Sync {
     /// Start one generation. The stream yields `Started`, any number of `Delta`s, then exactly
     /// one `Finished` or `Failed`. Cancelling the token ends it with `FinishReason::Cancelled`.
     fn generate(&self, request: GenRequest, cancel: CancellationToken) -> GenStream;
+
+    /// The memory the loaded model holds on this machine (local models only).
+    fn memory(&self) -> Option<crate::core::memory::ModelMemory> {
+        None
+    }
 }

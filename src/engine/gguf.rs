@@ -35,6 +35,8 @@ pub struct GgufHeader {
     pub tensor_count: u64,
     pub metadata: BTreeMap<String, MetaValue>,
     pub file_size: u64,
+    /// The tensors' bytes (the weights as stored), from the tensor table.
+    pub tensor_bytes: u64,
 }
 
 impl GgufHeader {
@@ -68,6 +70,39 @@ impl GgufHeader {
 
     pub fn chat_template(&self) -> Option<&str> {
         self.str("tokenizer.chat_template")
+    }
+
+    /// The KV cache's shape, for the memory estimate (head sizes default to embedding / heads,
+    /// as llama.cpp does).
+    pub fn kv_shape(&self) -> Option<crate::core::memory::KvShape> {
+        let arch = self.architecture()?;
+        let key = |k: &str| self.uint(&format!("{arch}.{k}"));
+        let n_head = key("attention.head_count")?.max(1);
+        let head = key("embedding_length")? / n_head;
+        Some(crate::core::memory::KvShape {
+            n_layer: key("block_count")?,
+            n_head_kv: key("attention.head_count_kv").unwrap_or(n_head),
+            key_length: key("attention.key_length").unwrap_or(head),
+            value_length: key("attention.value_length").unwrap_or(head),
+        })
+    }
+
+    /// The context slam loads the model with: the one asked for, else its training context
+    /// up to `DEFAULT_CTX_CAP` (as the llama engine does).
+    pub fn load_ctx(&self, asked: Option<u32>) -> u64 {
+        let cap = u64::from(crate::engine::llama::DEFAULT_CTX_CAP);
+        asked
+            .map(u64::from)
+            .unwrap_or_else(|| self.context_length().unwrap_or(cap).min(cap))
+    }
+
+    /// Weights and KV cache at `n_ctx` tokens.
+    pub fn memory_estimate(&self, n_ctx: u64) -> Option<crate::core::memory::MemoryEstimate> {
+        Some(crate::core::memory::MemoryEstimate::new(
+            self.tensor_bytes,
+            self.kv_shape()?,
+            n_ctx,
+        ))
     }
 
     /// Quantization as llama.cpp names it (from `general.file_type`), e.g. `Q4_K_M`.
@@ -114,8 +149,9 @@ fn parse<S: Source>(source: S, file_size: u64, path: &Path) -> Result<GgufHeader
             String::from_utf8_lossy(&magic)
         )));
     }
-    let header = parse_after_magic(&mut r, path).map_err(|e| fail(e.describe("its header")))?;
-    check_tensor_data(&mut r, &header).map_err(|e| fail(e.describe("its tensor table")))?;
+    let mut header = parse_after_magic(&mut r, path).map_err(|e| fail(e.describe("its header")))?;
+    header.tensor_bytes =
+        check_tensor_data(&mut r, &header).map_err(|e| fail(e.describe("its tensor table")))?;
     Ok(header)
 }
 
@@ -335,12 +371,15 @@ fn parse_after_magic<S: Source>(r: &mut Reader<S>, path: &Path) -> Result<GgufHe
         tensor_count,
         metadata,
         file_size: r.file_size,
+        tensor_bytes: 0,
     })
 }
 
 /// Read the tensor table and check that every tensor's data lies inside the file.
-fn check_tensor_data<S: Source>(r: &mut Reader<S>, header: &GgufHeader) -> Result<(), ParseError> {
+/// The tensors' total bytes, once their data is known to be in the file.
+fn check_tensor_data<S: Source>(r: &mut Reader<S>, header: &GgufHeader) -> Result<u64, ParseError> {
     let mut data_end: u64 = 0;
+    let mut total: u64 = 0;
     for _ in 0..header.tensor_count {
         let name = r.string()?;
         let n_dims = r.u32()?;
@@ -359,6 +398,7 @@ fn check_tensor_data<S: Source>(r: &mut Reader<S>, header: &GgufHeader) -> Resul
             .map(|(block, size)| elements.div_ceil(block).saturating_mul(size))
             .unwrap_or(0);
         data_end = data_end.max(offset.saturating_add(bytes));
+        total = total.saturating_add(bytes);
     }
     let alignment = header.uint("general.alignment").unwrap_or(32).max(1);
     let data_start = r.pos.div_ceil(alignment) * alignment;
@@ -373,7 +413,7 @@ fn check_tensor_data<S: Source>(r: &mut Reader<S>, header: &GgufHeader) -> Resul
             size: r.file_size,
         });
     }
-    Ok(())
+    Ok(total)
 }
 
 /// (elements per block, bytes per block) of ggml tensor types.

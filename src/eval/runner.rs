@@ -473,7 +473,8 @@ impl ModelRun {
                     && let (Some(m), Some(span)) = (&meter, span.take())
                 {
                     rec.on_event(&GenEvent::Measured {
-                        energy: m.end(span),
+                        energy: Some(m.end(span)),
+                        memory: backend.memory(),
                         at: std::time::Instant::now(),
                     });
                 }

@@ -2,6 +2,17 @@
 
 use serde_json::{Value, json};
 
+/// Memory free for a new model now (what the kernel calls available: free plus reclaimable
+/// cache), in bytes.
+pub fn free_memory() -> u64 {
+    sysinfo::System::new()
+        .map(|mut s| {
+            s.refresh_memory();
+            s.available_memory()
+        })
+        .unwrap_or(0)
+}
+
 /// The machine, once per process: enough to tell runs on different hardware apart.
 pub fn summary() -> Value {
     let (cpu, logical_cpus, ram_bytes) = match sysinfo::System::new() {

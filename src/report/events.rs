@@ -20,7 +20,9 @@ pub fn event_json(model: &str, index: usize, event: &GenEvent, epoch: Instant) -
             json!({ "event": "thinking", "text": text, "n_tokens": n_tokens })
         }
         GenEvent::Adapted { change, .. } => json!({ "event": "adapted", "change": change }),
-        GenEvent::Measured { energy, .. } => json!({ "event": "measured", "energy": energy }),
+        GenEvent::Measured { energy, memory, .. } => {
+            json!({ "event": "measured", "energy": energy, "memory": memory })
+        }
         GenEvent::Finished {
             usage,
             finish_reason,

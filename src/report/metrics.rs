@@ -56,6 +56,9 @@ pub fn metrics_line(name: &str, rec: &Recorder) -> String {
     if let Some(e) = &m.energy {
         line.push_str(&format!(" · {}", energy_text(e, m.output_tokens)));
     }
+    if let Some(mem) = &m.memory {
+        line.push_str(&format!(" · memory {}", mem.label()));
+    }
     if let Some(n) = m.thinking_tokens {
         let how = match (m.thinking_hidden, m.thinking_estimated) {
             (true, _) => " (hidden)",

@@ -79,11 +79,12 @@ pub fn sample_runs() -> Vec<(String, Recording)> {
 }
 
 pub fn picker_items(config: &Config, selected: &[String]) -> Vec<PickerItem> {
+    let free = crate::monitor::machine::free_memory();
     config
         .models()
         .into_iter()
         .map(|m| PickerItem {
-            detail: describe(&m),
+            detail: describe(&m, free),
             selected: selected.contains(&m.name),
             name: m.name,
         })
@@ -108,15 +109,24 @@ fn yield_cpu_to_models() {
 /// Nice value of the UI thread (0 is normal; 10 weighs about a tenth as much).
 const UI_NICE: libc::c_int = 10;
 
-fn describe(m: &ModelEntry) -> String {
+/// A model's line in the picker; a local one says whether it fits in the memory free now
+/// (weights and KV cache at the context it would load with, from its GGUF header).
+fn describe(m: &ModelEntry, free: u64) -> String {
     match (m.backend, &m.path) {
         (BackendKind::Llama, Some(path)) => match gguf::read_header(path) {
-            Ok(h) => format!(
-                "llama · {} · {} MiB · ctx {}",
-                h.quantization().unwrap_or("?"),
-                h.file_size >> 20,
-                h.context_length().unwrap_or(0)
-            ),
+            Ok(h) => {
+                let fit = h
+                    .memory_estimate(h.load_ctx(m.n_ctx))
+                    .map_or(String::new(), |e| {
+                        format!(" · {}", e.fit_label(free, "RAM"))
+                    });
+                format!(
+                    "llama · {} · {} MiB · ctx {}{fit}",
+                    h.quantization().unwrap_or("?"),
+                    h.file_size >> 20,
+                    h.context_length().unwrap_or(0)
+                )
+            }
             Err(_) => "llama · missing".into(),
         },
         _ => format!("openai · {}", m.base_url.as_deref().unwrap_or("")),

@@ -15,16 +15,46 @@ const KEEP: usize = 16;
 
 static RECENT: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());
 
+thread_local! {
+    /// Every llama.cpp line logged on this thread since `start_thread_capture` (a model's
+    /// load: its buffer sizes are only in the log).
+    static THREAD_LOG: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keep llama.cpp's lines logged on this thread from now on.
+pub fn start_thread_capture() {
+    THREAD_LOG.with(|l| *l.borrow_mut() = Some(Vec::new()));
+}
+
+/// The lines kept on this thread since `start_thread_capture`; capturing stops.
+pub fn take_thread_capture() -> Vec<String> {
+    THREAD_LOG.with(|l| l.borrow_mut().take().unwrap_or_default())
+}
+
 pub struct LlamaLogCapture;
 
 impl<S: Subscriber> Layer<S> for LlamaLogCapture {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let meta = event.metadata();
-        if meta.target() != LLAMA_TARGET || *meta.level() > Level::WARN {
+        if meta.target() != LLAMA_TARGET {
+            return;
+        }
+        let capturing = THREAD_LOG.with(|l| l.borrow().is_some());
+        if !capturing && *meta.level() > Level::WARN {
             return;
         }
         let mut visitor = MessageVisitor(String::new());
         event.record(&mut visitor);
+        if capturing {
+            THREAD_LOG.with(|l| {
+                if let Some(lines) = l.borrow_mut().as_mut() {
+                    lines.push(visitor.0.clone());
+                }
+            });
+        }
+        if *meta.level() > Level::WARN {
+            return;
+        }
         if let Ok(mut recent) = RECENT.lock() {
             if recent.len() == KEEP {
                 recent.pop_front();

@@ -80,6 +80,8 @@ pub struct LoadedInfo {
     /// Which prompt format is in use: "gguf-jinja", "llama.cpp:<name>" or "raw".
     pub prompt_format: String,
     pub load_ms: f64,
+    /// Weights, KV cache and compute buffers per device, as llama.cpp logged them.
+    pub memory: crate::core::memory::ModelMemory,
 }
 
 enum Job {
@@ -159,6 +161,10 @@ impl Backend for LocalModel {
             });
         }
         stream
+    }
+
+    fn memory(&self) -> Option<crate::core::memory::ModelMemory> {
+        (!self.info.memory.is_empty()).then(|| self.info.memory.clone())
     }
 }
 

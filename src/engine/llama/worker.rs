@@ -10,6 +10,8 @@ use std::time::Instant;
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
+
+use crate::core::memory::ModelMemory;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
@@ -77,6 +79,8 @@ fn serve(
     let started = Instant::now();
     // Measuring what other processes use takes a moment: start while the model loads.
     cpus::start_sampler();
+    // The buffer sizes llama.cpp allocates are in its load log only.
+    log_capture::start_thread_capture();
     let loaded = match load_model(&spec) {
         Ok(model) => model,
         Err(e) => {
@@ -142,6 +146,11 @@ fn serve(
                 return;
             }
         };
+    let memory = ModelMemory::from_log(
+        log_capture::take_thread_capture()
+            .iter()
+            .map(String::as_str),
+    );
     // llama.cpp may round the requested size up.
     let n_ctx_seq = ctx.n_ctx() / parallel;
     let info = LoadedInfo {
@@ -155,6 +164,7 @@ fn serve(
         prompt_cache,
         prompt_format: format.label(),
         load_ms: started.elapsed().as_secs_f64() * 1000.0,
+        memory,
     };
     tracing::info!(?info, "model ready");
     if ready.send(Ok(info)).is_err() {

@@ -102,6 +102,23 @@ impl Widget for HardwareView<'_> {
         if let Some(note) = &now.gpu_note {
             rows.line(Line::from(vec![head(" GPU ".into()), muted(note.clone())]));
         }
+        // Each loaded model's own buffers: what NVML cannot tell apart (one process).
+        let loaded: Vec<(String, String)> = self
+            .state
+            .panes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let memory = p.live.memory.as_ref()?;
+                Some((super::rating_bar::pane_title(self.state, i), memory.label()))
+            })
+            .collect();
+        if !loaded.is_empty() {
+            rows.line(Line::from(head(" models (llama.cpp's buffers)".into())));
+            for (name, label) in loaded {
+                rows.line(Line::from(vec![text(format!("  {name}: ")), muted(label)]));
+            }
+        }
 
         let energy = match &now.cpu_energy {
             Some(Ok(e)) => match now.cpu_power_w {

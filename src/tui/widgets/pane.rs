@@ -65,8 +65,12 @@ pub fn metrics_line(m: &GenerationMetrics, width: usize) -> String {
     let energy = m.energy.as_ref().map_or(String::new(), |e| {
         format!(" · {}", e.label(m.output_tokens))
     });
+    // A local model's memory on this machine, all buffers.
+    let memory = m.memory.as_ref().map_or(String::new(), |mem| {
+        format!(" · {:.0} MiB", mem.total_mib(None))
+    });
     let full = format!(
-        "TTFT {ttft}{first} ms{cached} · {tps} tok/s{energy} · ITL p50 {p50} p95 {p95} ms · {tokens} tok{thought} · {elapsed:.1} s{threads}"
+        "TTFT {ttft}{first} ms{cached} · {tps} tok/s{energy} · ITL p50 {p50} p95 {p95} ms · {tokens} tok{thought} · {elapsed:.1} s{threads}{memory}"
     );
     let (p50_0, p95_0) = (fmt_opt(m.itl_p50_ms, 0), fmt_opt(m.itl_p95_ms, 0));
     let short_threads = m.threads.map_or(String::new(), |n| format!(" {n}thr"));

@@ -1,0 +1,224 @@
+//! A loaded model's memory as llama.cpp allocated it (weights, KV cache, compute and output
+//! buffers, per device), read from the lines llama.cpp logs while loading; and the estimate
+//! before loading, from the GGUF header, that says whether a model will fit.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BufferKind {
+    Weights,
+    Kv,
+    Compute,
+    Output,
+}
+
+impl BufferKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            BufferKind::Weights => "weights",
+            BufferKind::Kv => "KV",
+            BufferKind::Compute => "compute",
+            BufferKind::Output => "output",
+        }
+    }
+}
+
+/// One buffer llama.cpp allocated: its backend buffer name (`CPU_Mapped`, `CUDA0`, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Buffer {
+    pub device: String,
+    pub kind: BufferKind,
+    pub mib: f64,
+}
+
+impl Buffer {
+    /// Host memory (CPU buffers, mapped files, pinned `*_Host` buffers) or a GPU's.
+    pub fn on_gpu(&self) -> bool {
+        !(self.device.starts_with("CPU") || self.device.ends_with("_Host"))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelMemory {
+    pub buffers: Vec<Buffer>,
+}
+
+/// A buffer line of llama.cpp's load log: `llama_kv_cache:        CPU KV buffer size =
+/// 5.62 MiB`, `load_tensors:   CPU_Mapped model buffer size =    86.87 MiB`,
+/// `llama_context:        CPU compute buffer size =    12.00 MiB`.
+pub fn parse_line(line: &str) -> Option<Buffer> {
+    let (left, right) = line.split_once(" buffer size = ")?;
+    let mib: f64 = right.trim().strip_suffix("MiB")?.trim().parse().ok()?;
+    let mut words = left.split_whitespace().rev();
+    let kind = match words.next()? {
+        "model" => BufferKind::Weights,
+        "KV" => BufferKind::Kv,
+        "compute" => BufferKind::Compute,
+        "output" => BufferKind::Output,
+        _ => return None,
+    };
+    // Before the device, llama.cpp's function name (which llama-cpp-2 moves out of the text).
+    let device = words.next()?.to_owned();
+    Some(Buffer { device, kind, mib })
+}
+
+impl ModelMemory {
+    pub fn from_log<'a>(lines: impl IntoIterator<Item = &'a str>) -> Self {
+        Self {
+            buffers: lines.into_iter().filter_map(parse_line).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buffers.is_empty()
+    }
+
+    /// MiB of one kind, on the GPUs (`true`) or the host (`false`), or everywhere (`None`).
+    pub fn mib(&self, kind: BufferKind, gpu: Option<bool>) -> f64 {
+        self.buffers
+            .iter()
+            .filter(|b| b.kind == kind && gpu.is_none_or(|g| b.on_gpu() == g))
+            .map(|b| b.mib)
+            .sum()
+    }
+
+    pub fn total_mib(&self, gpu: Option<bool>) -> f64 {
+        [
+            BufferKind::Weights,
+            BufferKind::Kv,
+            BufferKind::Compute,
+            BufferKind::Output,
+        ]
+        .iter()
+        .map(|&k| self.mib(k, gpu))
+        .sum()
+    }
+
+    /// "weights 86.9 · KV 5.6 · compute 12.0 MiB CPU", GPU figures on their own.
+    pub fn label(&self) -> String {
+        let side = |gpu: bool| {
+            let parts: Vec<String> = [BufferKind::Weights, BufferKind::Kv, BufferKind::Compute]
+                .iter()
+                .filter(|&&k| self.mib(k, Some(gpu)) > 0.0)
+                .map(|&k| format!("{} {:.1}", k.label(), self.mib(k, Some(gpu))))
+                .collect();
+            (!parts.is_empty()).then(|| {
+                format!(
+                    "{} MiB {}",
+                    parts.join(" · "),
+                    if gpu { "GPU" } else { "CPU" }
+                )
+            })
+        };
+        [side(false), side(true)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// What a model needs at a context size, from its GGUF header: the weights as stored and the
+/// KV cache (f16, every layer full size).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MemoryEstimate {
+    pub n_ctx: u64,
+    pub weights_bytes: u64,
+    pub kv_bytes: u64,
+}
+
+/// The header's numbers the estimate needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KvShape {
+    pub n_layer: u64,
+    pub n_head_kv: u64,
+    pub key_length: u64,
+    pub value_length: u64,
+}
+
+impl MemoryEstimate {
+    pub fn new(weights_bytes: u64, shape: KvShape, n_ctx: u64) -> Self {
+        // K and V for every layer and position, 2 bytes per f16 element.
+        let per_token =
+            shape.n_layer * shape.n_head_kv * (shape.key_length + shape.value_length) * 2;
+        Self {
+            n_ctx,
+            weights_bytes,
+            kv_bytes: per_token * n_ctx,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.weights_bytes + self.kv_bytes
+    }
+
+    /// "needs ~0.1 GiB at ctx 4096: fits in 21.3 GiB free" (or "does not fit …").
+    pub fn fit_label(&self, free: u64, place: &str) -> String {
+        let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
+        format!(
+            "needs ~{:.1} GiB at ctx {}: {} {:.1} GiB free {place}",
+            gib(self.total()),
+            self.n_ctx,
+            if self.total() <= free {
+                "fits in"
+            } else {
+                "does NOT fit in"
+            },
+            gib(free)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn llama_cpp_buffer_lines_are_read() {
+        let log = [
+            "load_tensors:   CPU_Mapped model buffer size =    86.87 MiB",
+            "load_tensors:        CUDA0 model buffer size =  1234.50 MiB",
+            "llama_context:  CUDA_Host  output buffer size =     0.19 MiB",
+            "llama_kv_cache:        CPU KV buffer size =     5.62 MiB",
+            "       CPU compute buffer size =    12.00 MiB",
+            "llama_kv_cache: size =    5.62 MiB (   256 cells,  30 layers,  1/1 seqs)",
+            "print_info: file size   = 85.00 MiB (5.25 BPW)",
+        ];
+        let m = ModelMemory::from_log(log);
+        assert_eq!(m.buffers.len(), 5);
+        assert_eq!(m.mib(BufferKind::Weights, Some(false)), 86.87);
+        assert_eq!(m.mib(BufferKind::Weights, Some(true)), 1234.5);
+        assert_eq!(m.mib(BufferKind::Kv, None), 5.62);
+        assert_eq!(
+            m.mib(BufferKind::Output, Some(false)),
+            0.19,
+            "pinned host memory is the CPU's"
+        );
+        assert!((m.total_mib(Some(false)) - (86.87 + 0.19 + 5.62 + 12.0)).abs() < 1e-9);
+        assert_eq!(
+            m.label(),
+            "weights 86.9 · KV 5.6 · compute 12.0 MiB CPU + weights 1234.5 MiB GPU"
+        );
+    }
+
+    #[test]
+    fn the_kv_estimate_is_the_cache_shape_by_hand() {
+        // SmolLM2-135M: 30 layers, 3 KV heads of 64: 30·3·128·2 = 23040 bytes a token;
+        // 256 tokens = 5,898,240 bytes = 5.625 MiB.
+        let shape = KvShape {
+            n_layer: 30,
+            n_head_kv: 3,
+            key_length: 64,
+            value_length: 64,
+        };
+        let e = MemoryEstimate::new(90_000_000, shape, 256);
+        assert_eq!(e.kv_bytes, 5_898_240);
+        assert_eq!(e.total(), 95_898_240);
+        assert!(
+            e.fit_label(1 << 30, "RAM")
+                .contains(": fits in 1.0 GiB free RAM")
+        );
+        assert!(e.fit_label(1 << 20, "RAM").contains("does NOT fit"));
+    }
+}

@@ -1,0 +1,110 @@
+//! A loaded model's memory: slam's KV cache figure for smollm2 at context 256 and 4096 equals
+//! what llama.cpp itself reports for the same loads (llama-cpp-python, its own build of
+//! llama.cpp, in the test venv), and the GGUF-header estimate is within 5% of weights + KV.
+
+mod common;
+
+use std::process::Command;
+
+use common::servers::venv_bin;
+use common::{Sandbox, text};
+use serde_json::Value;
+
+fn smollm2() -> std::path::PathBuf {
+    let path = slam::config::cache_dir()
+        .join("models")
+        .join("SmolLM2-135M-Instruct.Q4_1.gguf");
+    assert!(
+        path.exists(),
+        "{} is missing: run `make models`",
+        path.display()
+    );
+    path
+}
+
+/// MiB of `kind` buffers in slam's `measured` event.
+fn slam_buffers(sandbox: &Sandbox, n_ctx: u32) -> Vec<Value> {
+    let out = sandbox
+        .slam()
+        .args(["generate", "-m", "smollm2", "-n", "1", "--json"])
+        .args(["--ctx-size", &n_ctx.to_string(), "Hi"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["event"] == "measured" && v["memory"].is_object())
+        .and_then(|v| v["memory"]["buffers"].as_array().cloned())
+        .unwrap_or_else(|| panic!("no memory in {stdout}"))
+}
+
+fn mib(buffers: &[Value], kind: &str) -> f64 {
+    buffers
+        .iter()
+        .filter(|b| b["kind"] == kind)
+        .filter_map(|b| b["mib"].as_f64())
+        .sum()
+}
+
+/// llama.cpp's own "KV buffer size = X MiB" for the same model and context.
+fn llama_cpp_kv_mib(n_ctx: u32) -> f64 {
+    let script = format!(
+        "from llama_cpp import Llama\nLlama(model_path={:?}, n_ctx={n_ctx}, n_gpu_layers=0, verbose=True)\n",
+        smollm2().display().to_string()
+    );
+    let out = Command::new(venv_bin("python"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    stderr
+        .lines()
+        .find_map(|l| {
+            let (_, right) = l.split_once("KV buffer size =")?;
+            right.trim().strip_suffix("MiB")?.trim().parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no KV buffer line in llama.cpp's log:\n{stderr}"))
+}
+
+fn estimate(sandbox: &Sandbox, n_ctx: u32) -> Value {
+    let out = sandbox
+        .slam()
+        .args(["models", "--json", "--ctx-size", &n_ctx.to_string()])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["name"] == "smollm2")
+        .map(|v| v["estimate"].clone())
+        .unwrap_or_else(|| panic!("smollm2 not listed: {stdout}"))
+}
+
+#[test]
+fn kv_cache_equals_llama_cpps_own_figure_and_the_estimate_is_close() {
+    let sandbox = Sandbox::new();
+    for n_ctx in [256u32, 4096] {
+        let buffers = slam_buffers(&sandbox, n_ctx);
+        let kv = mib(&buffers, "kv");
+        let reference = llama_cpp_kv_mib(n_ctx);
+        assert!(
+            (kv - reference).abs() <= 0.01,
+            "ctx {n_ctx}: slam {kv} MiB, llama.cpp {reference} MiB"
+        );
+        // By hand: 30 layers × 3 KV heads × (64 + 64) × 2 bytes = 23,040 bytes a token.
+        let e = estimate(&sandbox, n_ctx);
+        assert_eq!(e["kv_bytes"].as_u64(), Some(23_040 * u64::from(n_ctx)));
+        let estimated = e["weights_bytes"].as_f64().unwrap() + e["kv_bytes"].as_f64().unwrap();
+        let actual = (mib(&buffers, "weights") + kv) * 1_048_576.0;
+        let off = (estimated - actual).abs() / actual;
+        assert!(
+            off < 0.05,
+            "ctx {n_ctx}: estimate {estimated} vs {actual} ({off:.3})"
+        );
+    }
+}
