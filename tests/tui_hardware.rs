@@ -208,3 +208,70 @@ fn the_hardware_screen_opens_from_any_screen_and_goes_back_there() {
     update(&mut s, Event::Action(Action::OpenHardware), now);
     assert!(text(&draw(&s)).contains("sampling hardware…"));
 }
+
+#[test]
+fn throttling_during_a_generation_is_marked_under_its_sparkline() {
+    let mut s = state(80, 24);
+    let t0 = Instant::now();
+    let at = |ms: u64| t0 + std::time::Duration::from_millis(ms);
+    for c in "Hi".chars() {
+        update(&mut s, Event::Char(c), t0);
+    }
+    update(&mut s, Event::Action(Action::Submit), t0);
+    let run = s.panes[0].run;
+    let send = |s: &mut AppState, event: StreamEvent, now| {
+        update(
+            s,
+            Event::Stream {
+                pane: 0,
+                run,
+                event,
+            },
+            now,
+        );
+    };
+    send(&mut s, StreamEvent::Started { at: at(0) }, at(0));
+    for i in 1..=12u64 {
+        let delta = StreamEvent::Delta {
+            text: "word ".into(),
+            n_tokens: 1,
+            at: at(i * 250),
+        };
+        send(&mut s, delta, at(i * 250));
+        // At 1 s the GPU hits its power cap; at 2 s the CPU runs below its clocks.
+        let mut sample = workstation(0);
+        sample.gpus.truncate(1);
+        let mhz = if i == 8 { 2000 } else { 4400 };
+        for core in &mut sample.cores {
+            core.mhz = mhz;
+        }
+        if i == 4 {
+            sample.gpus[0].throttle = vec![Throttle::PowerCap];
+        }
+        update(&mut s, Event::Hardware(sample), at(i * 250));
+    }
+    assert_eq!(
+        s.panes[0].throttled,
+        [
+            (4, "GPU0 power cap".to_owned()),
+            (8, "CPU below its clocks".to_owned())
+        ]
+    );
+    // The other pane is loading (never started): nothing to mark.
+    assert!(s.panes[1].throttled.is_empty());
+    let screen = text(&draw(&s));
+    let marks = screen
+        .lines()
+        .find(|l| l.contains('▲'))
+        .unwrap_or_else(|| panic!("no marks:\n{screen}"));
+    // The pane's text starts one column in: buckets 4 and 8 are columns 5 and 9.
+    let cols: Vec<usize> = marks
+        .chars()
+        .enumerate()
+        .filter(|(_, c)| *c == '▲')
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(cols, [5, 9], "{marks}");
+    assert!(marks.contains("▲ CPU below its clocks"), "{marks}");
+    insta::assert_snapshot!("throttle_marks_80x24", screen);
+}

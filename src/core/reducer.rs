@@ -92,6 +92,15 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
         }
         Event::Stream { pane, run, event } => on_stream(state, pane, run, event),
         Event::Hardware(sample) => {
+            let slowed = sample.throttling();
+            if !slowed.is_empty() {
+                for pane in state.panes.iter_mut().filter(|p| p.status.is_active()) {
+                    if pane.generation.started.is_some() {
+                        let since = pane.generation.since_start(now);
+                        pane.mark_throttled(since, slowed.join(", "));
+                    }
+                }
+            }
             state.hardware_history.push(sample.clone());
             state.hardware = Some(sample);
             Vec::new()

@@ -50,6 +50,9 @@ pub struct PaneState {
     pub follow: bool,
     /// Tokens received per `RATE_BUCKET` since the request was sent (the sparkline).
     pub rate_buckets: Vec<u64>,
+    /// Sparkline buckets in which the hardware was throttled (GPU throttle reasons, a CPU
+    /// below its clocks), and why: marked under the sparkline.
+    pub throttled: Vec<(usize, String)>,
     /// The metrics as last computed (on each tick while streaming, and at the finish), so a
     /// frame never re-sorts 100k gaps.
     pub live: GenerationMetrics,
@@ -83,6 +86,7 @@ impl PaneState {
             scroll: 0,
             follow: true,
             rate_buckets: Vec::new(),
+            throttled: Vec::new(),
             live: GenerationMetrics::default(),
         }
     }
@@ -97,6 +101,14 @@ impl PaneState {
 
     pub fn refresh_metrics(&mut self, now: Instant) {
         self.live = self.metrics(now);
+    }
+
+    /// The hardware was slowed down `since` the request was sent, for `why`.
+    pub fn mark_throttled(&mut self, since: std::time::Duration, why: String) {
+        let bucket = (since.as_millis() / RATE_BUCKET.as_millis()) as usize;
+        if self.throttled.last().is_none_or(|(b, _)| *b != bucket) {
+            self.throttled.push((bucket, why));
+        }
     }
 
     /// Count `n_tokens` arriving `since` the request was sent into the sparkline buckets.

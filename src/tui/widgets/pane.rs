@@ -148,9 +148,12 @@ impl Widget for PaneView<'_> {
         }
         let inner = block.inner(area);
         block.render(area, buf);
-        let [text_area, spark_area, metrics_area] = Layout::vertical([
+        // A row of marks under the sparkline, only when the hardware was throttled.
+        let marks = u16::from(!pane.throttled.is_empty());
+        let [text_area, spark_area, marks_area, metrics_area] = Layout::vertical([
             Constraint::Min(1),
             Constraint::Length(1),
+            Constraint::Length(marks),
             Constraint::Length(1),
         ])
         .areas(inner);
@@ -202,6 +205,15 @@ impl Widget for PaneView<'_> {
             .data(recent)
             .style(Style::default().fg(t.accent))
             .render(spark_area, buf);
+        if marks > 0 {
+            throttle_marks(
+                pane,
+                buckets.len().saturating_sub(width),
+                marks_area,
+                buf,
+                t,
+            );
+        }
 
         // A stored answer (rated from the store) has no timings to show.
         let line = if pane.generation.started.is_none() && !pane.status.is_active() {
@@ -217,4 +229,39 @@ impl Widget for PaneView<'_> {
             Style::default().fg(t.muted),
         );
     }
+}
+
+/// `▲` under each sparkline bucket in which the hardware was throttled, and the latest reason.
+fn throttle_marks(pane: &PaneState, first: usize, area: Rect, buf: &mut Buffer, t: &Theme) {
+    let width = usize::from(area.width);
+    let mut row: Vec<char> = vec![' '; width];
+    for (bucket, _) in &pane.throttled {
+        if let Some(cell) = bucket.checked_sub(first).and_then(|i| row.get_mut(i)) {
+            *cell = '▲';
+        }
+    }
+    let last_mark = row.iter().rposition(|c| *c == '▲').map_or(0, |i| i + 2);
+    if let Some((_, why)) = pane.throttled.last() {
+        // After the last mark, shortened to what fits.
+        let room = width.saturating_sub(last_mark);
+        let full = format!("throttled: {why}");
+        let label = if full.chars().count() <= room {
+            full
+        } else {
+            why.chars().take(room).collect()
+        };
+        for (i, c) in label.chars().enumerate() {
+            if let Some(cell) = row.get_mut(last_mark + i) {
+                *cell = c;
+            }
+        }
+    }
+    let text: String = row.into_iter().collect();
+    buf.set_stringn(
+        area.x,
+        area.y,
+        text,
+        width,
+        Style::default().fg(t.gauge_high),
+    );
 }
