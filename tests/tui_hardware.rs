@@ -231,6 +231,18 @@ fn throttling_during_a_generation_is_marked_under_its_sparkline() {
         );
     };
     send(&mut s, StreamEvent::Started { at: at(0) }, at(0));
+    let local = StreamEvent::Measured {
+        energy: None,
+        memory: Some(ModelMemory {
+            buffers: vec![Buffer {
+                device: "CPU".into(),
+                kind: BufferKind::Weights,
+                mib: 92.1,
+            }],
+        }),
+        at: at(0),
+    };
+    send(&mut s, local, at(0));
     for i in 1..=12u64 {
         let delta = StreamEvent::Delta {
             text: "word ".into(),
@@ -257,8 +269,6 @@ fn throttling_during_a_generation_is_marked_under_its_sparkline() {
             (8, "CPU below its clocks".to_owned())
         ]
     );
-    // The other pane is loading (never started): nothing to mark.
-    assert!(s.panes[1].throttled.is_empty());
     let screen = text(&draw(&s));
     let marks = screen
         .lines()
@@ -274,4 +284,22 @@ fn throttling_during_a_generation_is_marked_under_its_sparkline() {
     assert_eq!(cols, [5, 9], "{marks}");
     assert!(marks.contains("▲ CPU below its clocks"), "{marks}");
     insta::assert_snapshot!("throttle_marks_80x24", screen);
+
+    // The other pane started but its memory is unknown (a server's answer): not marked.
+    let run1 = s.panes[1].run;
+    let started = StreamEvent::Started { at: at(0) };
+    update(
+        &mut s,
+        Event::Stream {
+            pane: 1,
+            run: run1,
+            event: started,
+        },
+        at(0),
+    );
+    let mut slowed = workstation(0);
+    slowed.gpus[0].throttle = vec![Throttle::Thermal];
+    update(&mut s, Event::Hardware(slowed), at(3100));
+    assert!(s.panes[1].throttled.is_empty());
+    assert_eq!(s.panes[0].throttled.len(), 3);
 }

@@ -82,7 +82,13 @@ fn choose_models_submit_stream_quit() {
         2,
         "metrics of both panes:\n{screen}"
     );
-    assert!(screen.contains("tok/s"), "{screen}");
+    // Each local model's footer: its decode rate and its memory (llama.cpp's buffers).
+    for footer in screen.split('│').filter(|part| part.contains("TTFT")) {
+        assert!(
+            footer.contains("t/s") && footer.contains("MiB"),
+            "{footer:?} in\n{screen}"
+        );
+    }
     assert!(
         screen.contains("CPU") && screen.contains("RAM"),
         "hardware bar:\n{screen}"

@@ -94,8 +94,10 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
         Event::Hardware(sample) => {
             let slowed = sample.throttling();
             if !slowed.is_empty() {
+                // Local models only (their memory is known): a server's answer is not slowed
+                // by this machine.
                 for pane in state.panes.iter_mut().filter(|p| p.status.is_active()) {
-                    if pane.generation.started.is_some() {
+                    if pane.generation.started.is_some() && pane.generation.memory.is_some() {
                         let since = pane.generation.since_start(now);
                         pane.mark_throttled(since, slowed.join(", "));
                     }

@@ -162,14 +162,19 @@ impl Widget for HardwareView<'_> {
             now.ram_total as f64,
             Style::default().fg(t.gauge(ram)),
         );
-        rows.line(Line::from(vec![
-            head(" swap ".into()),
-            text(format!(
-                "{}/{} GiB",
-                gib(now.swap_used),
-                gib(now.swap_total)
-            )),
-        ]));
+        rows.chart(
+            Line::from(vec![
+                head(" swap ".into()),
+                text(format!(
+                    "{}/{} GiB",
+                    gib(now.swap_used),
+                    gib(now.swap_total)
+                )),
+            ]),
+            &history.series(|s| Some(s.swap_used as f64)),
+            now.swap_total as f64,
+            Style::default().fg(t.gauge(now.swap_used as f64 / now.swap_total.max(1) as f64)),
+        );
         let rss_max = history
             .series(|s| Some(s.self_rss as f64))
             .into_iter()

@@ -74,10 +74,19 @@ pub fn metrics_line(m: &GenerationMetrics, width: usize) -> String {
     );
     let (p50_0, p95_0) = (fmt_opt(m.itl_p50_ms, 0), fmt_opt(m.itl_p95_ms, 0));
     let short_threads = m.threads.map_or(String::new(), |n| format!(" {n}thr"));
+    // Narrow: energy only when measured (the wide form and `generate` say why not).
+    let short_energy = m
+        .energy
+        .as_ref()
+        .and_then(|e| e.per_token(m.output_tokens))
+        .map_or(String::new(), |j| format!(" {j:.2}J/t"));
+    let short_memory = m.memory.as_ref().map_or(String::new(), |mem| {
+        format!(" {:.0}MiB", mem.total_mib(None))
+    });
     [
         full,
         format!(
-            "TTFT {ttft}{first}ms{cached} {tps}t/s ITL {p50}/{p95}ms {tokens}tok{thought} {elapsed:.1}s{short_threads}"
+            "TTFT {ttft}{first}ms{cached} {tps}t/s{short_energy} ITL {p50}/{p95}ms {tokens}tok{thought} {elapsed:.1}s{short_threads}{short_memory}"
         ),
         format!("TTFT {ttft}ms {tps}t/s ITL {p50}/{p95}ms {tokens}tok {elapsed:.1}s"),
         format!("TTFT {ttft}ms {tps}t/s ITL {p50_0}/{p95_0}ms {tokens}tok"),
