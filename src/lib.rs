@@ -12,6 +12,7 @@ pub mod engine;
 pub mod eval;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hub;
 pub mod logging;
 pub mod monitor;
 pub mod report;

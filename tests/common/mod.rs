@@ -9,6 +9,7 @@ pub const GEMMA3: &str = "gemma-3-270m-q4_k_m.gguf";
 
 pub mod eval_run;
 pub mod fake_server;
+pub mod hub_server;
 pub mod render;
 pub mod servers;
 pub mod tmux;

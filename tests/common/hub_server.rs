@@ -1,0 +1,280 @@
+//! A stand-in for the Hugging Face Hub, for the routes slam uses (the Hub is not reachable
+//! offline): a repository's file listing (`/api/models/REPO/tree/main?recursive=true`, with
+//! sizes and LFS sha256), and `REPO/resolve/main/FILE` answering 302 to a second host, with the
+//! Hub's `X-Repo-Commit`, `X-Linked-Etag`, `X-Linked-Size` and `ETag` headers; the second host
+//! serves the bytes with `ETag`, `Accept-Ranges` and Range/If-Range as a CDN does. Real TCP,
+//! HTTP/1.1, one request per connection.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+pub const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
+#[derive(Clone)]
+pub struct HubFile {
+    pub bytes: Vec<u8>,
+    /// Serve only this many bytes of a full answer, then close (a dropped connection).
+    pub cut_at: Option<usize>,
+    /// Change this byte in what is served (not in the listed hash).
+    pub corrupt_at: Option<usize>,
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Default)]
+struct State {
+    /// repo → path → file
+    repos: HashMap<String, HashMap<String, HubFile>>,
+    gated: Vec<String>,
+    /// Every request: (host, request line, Range header, If-Range header).
+    log: Vec<(String, String, Option<String>, Option<String>)>,
+}
+
+#[derive(Clone)]
+pub struct HubServer {
+    pub hub_port: u16,
+    pub cdn_port: u16,
+    state: Arc<Mutex<State>>,
+}
+
+impl HubServer {
+    pub fn start() -> Self {
+        let state = Arc::new(Mutex::new(State::default()));
+        let hub = TcpListener::bind("127.0.0.1:0").unwrap();
+        let cdn = TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = Self {
+            hub_port: hub.local_addr().unwrap().port(),
+            cdn_port: cdn.local_addr().unwrap().port(),
+            state,
+        };
+        for (listener, is_hub) in [(hub, true), (cdn, false)] {
+            let s = server.clone();
+            std::thread::spawn(move || {
+                for conn in listener.incoming().flatten() {
+                    let s = s.clone();
+                    std::thread::spawn(move || s.serve(conn, is_hub));
+                }
+            });
+        }
+        server
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.hub_port)
+    }
+
+    pub fn put(&self, repo: &str, path: &str, file: HubFile) {
+        let mut s = self.state.lock().unwrap();
+        s.repos
+            .entry(repo.to_owned())
+            .or_default()
+            .insert(path.to_owned(), file);
+    }
+
+    pub fn gate(&self, repo: &str) {
+        self.state.lock().unwrap().gated.push(repo.to_owned());
+    }
+
+    /// The requests the file host received: (request line, Range, If-Range).
+    pub fn cdn_requests(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|l| l.0 == "cdn")
+            .map(|l| (l.1.clone(), l.2.clone(), l.3.clone()))
+            .collect()
+    }
+
+    fn serve(&self, conn: TcpStream, is_hub: bool) {
+        let mut reader = BufReader::new(conn.try_clone().unwrap());
+        let mut line = String::new();
+        if reader.read_line(&mut line).is_err() {
+            return;
+        }
+        let mut headers = HashMap::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+            }
+        }
+        let target = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        self.state.lock().unwrap().log.push((
+            if is_hub { "hub" } else { "cdn" }.into(),
+            line.trim().to_owned(),
+            headers.get("range").cloned(),
+            headers.get("if-range").cloned(),
+        ));
+        let mut out = conn;
+        if is_hub {
+            self.hub(&mut out, &target, &headers);
+        } else {
+            self.cdn(&mut out, &target, &headers);
+        }
+    }
+
+    fn find(&self, sha: &str) -> Option<HubFile> {
+        let s = self.state.lock().unwrap();
+        s.repos
+            .values()
+            .flat_map(|files| files.values())
+            .find(|f| sha256(&f.bytes) == sha)
+            .cloned()
+    }
+
+    fn hub(&self, out: &mut TcpStream, target: &str, headers: &HashMap<String, String>) {
+        let s = self.state.lock().unwrap();
+        let path = target.split('?').next().unwrap_or("");
+        if let Some(rest) = path.strip_prefix("/api/models/") {
+            let repo = rest.strip_suffix("/tree/main").unwrap_or(rest);
+            return match s.repos.get(repo) {
+                Some(files) => {
+                    let mut list: Vec<serde_json::Value> = files
+                        .iter()
+                        .map(|(p, f)| {
+                            serde_json::json!({"type": "file", "oid": &sha256(p.as_bytes())[..40],
+                                "size": f.bytes.len(), "path": p,
+                                "lfs": {"oid": sha256(&f.bytes), "size": f.bytes.len(), "pointerSize": 134}})
+                        })
+                        .collect();
+                    list.sort_by_key(|v| v["path"].as_str().unwrap_or_default().to_owned());
+                    respond(
+                        out,
+                        "200 OK",
+                        &[("Content-Type", "application/json")],
+                        &serde_json::to_vec(&list).unwrap(),
+                    )
+                }
+                None => not_found(out),
+            };
+        }
+        // /ORG/NAME/resolve/main/PATH
+        let Some((repo, file)) = path.trim_start_matches('/').split_once("/resolve/main/") else {
+            return not_found(out);
+        };
+        if s.gated.iter().any(|g| g == repo) && !headers.contains_key("authorization") {
+            return respond(
+                out,
+                "401 Unauthorized",
+                &[
+                    ("X-Error-Code", "GatedRepo"),
+                    ("X-Error-Message", "Access to this model is restricted"),
+                ],
+                b"",
+            );
+        }
+        let Some(f) = s.repos.get(repo).and_then(|files| files.get(file)) else {
+            return respond(
+                out,
+                "404 Not Found",
+                &[("X-Error-Code", "RepoNotFound")],
+                b"",
+            );
+        };
+        let sha = sha256(&f.bytes);
+        let location = format!("http://127.0.0.1:{}/repos/{sha}", self.cdn_port);
+        let linked = format!("\"{sha}\"");
+        let size = f.bytes.len().to_string();
+        respond(
+            out,
+            "302 Found",
+            &[
+                ("Location", &location),
+                ("X-Repo-Commit", COMMIT),
+                ("X-Linked-Etag", &linked),
+                ("X-Linked-Size", &size),
+                ("ETag", "W/\"pointer-oid\""),
+            ],
+            b"",
+        );
+    }
+
+    fn cdn(&self, out: &mut TcpStream, target: &str, headers: &HashMap<String, String>) {
+        let sha = target.trim_start_matches("/repos/");
+        let Some(f) = self.find(sha) else {
+            return not_found(out);
+        };
+        let mut bytes = f.bytes.clone();
+        if let Some(i) = f.corrupt_at {
+            bytes[i] ^= 0xff;
+        }
+        let etag = format!("\"{sha}\"");
+        let from = headers
+            .get("range")
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.strip_suffix('-'))
+            .and_then(|n| n.parse::<usize>().ok());
+        // If-Range: the range only when the ETag still matches; else the whole file.
+        let honour = from.is_some() && headers.get("if-range").is_none_or(|e| *e == etag);
+        let (status, body, range) = match from {
+            Some(n) if honour && n < bytes.len() => (
+                "206 Partial Content",
+                bytes[n..].to_vec(),
+                Some(format!("bytes {n}-{}/{}", bytes.len() - 1, bytes.len())),
+            ),
+            _ => ("200 OK", bytes, None),
+        };
+        let mut hs = vec![
+            ("ETag", etag.clone()),
+            ("Accept-Ranges", "bytes".to_owned()),
+            ("Content-Type", "application/octet-stream".to_owned()),
+        ];
+        if let Some(r) = range {
+            hs.push(("Content-Range", r));
+        }
+        let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        match f.cut_at.filter(|_| status.starts_with("200")) {
+            // Announce the whole file, send part of it, hang up.
+            Some(cut) => {
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n",
+                    body.len(),
+                    hs.iter()
+                        .map(|(k, v)| format!("{k}: {v}\r\n"))
+                        .collect::<String>()
+                );
+                let _ = out.write_all(&body[..cut.min(body.len())]);
+                let _ = out.flush();
+            }
+            None => respond(out, status, &hs, &body),
+        }
+    }
+}
+
+fn respond(out: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]) {
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = out.write_all(head.as_bytes());
+    let _ = out.write_all(body);
+    let _ = out.flush();
+}
+
+fn not_found(out: &mut TcpStream) {
+    respond(
+        out,
+        "404 Not Found",
+        &[("X-Error-Code", "RepoNotFound")],
+        b"",
+    );
+}
