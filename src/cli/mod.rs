@@ -10,6 +10,7 @@ mod judge;
 mod leaderboard;
 mod models;
 mod monitor;
+mod pull;
 mod rate;
 mod report;
 mod sessions;
@@ -85,6 +86,10 @@ pub enum Command {
     /// per core, temperature, package power, RAM, swap, GPUs (NVML or amdgpu) with power,
     /// clocks and throttling.
     Monitor(monitor::MonitorArgs),
+    /// Get a GGUF model from the Hugging Face Hub into the hub cache: `ORG/REPO[:QUANT]`
+    /// (Q4_K_M by default), resumable, hash-checked, after a fit and a disk check;
+    /// `--search TEXT` lists GGUF repositories.
+    Pull(pull::PullArgs),
 }
 
 /// Sampling flags shared by the commands that generate.
@@ -241,6 +246,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Leaderboard(args)) => leaderboard::run(&db, args),
         Some(Command::Sessions(args)) => sessions::run(&db, args),
         Some(Command::Monitor(args)) => monitor::run(args),
+        Some(Command::Pull(args)) => runtime.block_on(pull::run(args)),
         None => runtime.block_on(tui::run(config, &db, tui::TuiArgs::default())),
     }
 }

@@ -130,6 +130,16 @@ pub fn parse_header_bytes(bytes: &[u8], path: &Path) -> Result<GgufHeader, Engin
     parse(Cursor::new(bytes), bytes.len() as u64, path)
 }
 
+/// The header from the first bytes of a file of `file_size` bytes (fetched with a Range
+/// request before downloading it); fails when `bytes` ends inside the header.
+pub fn parse_header_prefix(
+    bytes: &[u8],
+    file_size: u64,
+    path: &Path,
+) -> Result<GgufHeader, EngineError> {
+    parse(Cursor::new(bytes), file_size, path)
+}
+
 fn parse<S: Source>(source: S, file_size: u64, path: &Path) -> Result<GgufHeader, EngineError> {
     let fail = |reason: String| EngineError::ModelFile {
         path: path.to_path_buf(),

@@ -138,7 +138,30 @@ impl HubServer {
 
     fn hub(&self, out: &mut TcpStream, target: &str, headers: &HashMap<String, String>) {
         let s = self.state.lock().unwrap();
-        let path = target.split('?').next().unwrap_or("");
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if path == "/api/models" {
+            let search = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("search="))
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let hits: Vec<serde_json::Value> = s
+                .repos
+                .iter()
+                .filter(|(id, _)| id.to_ascii_lowercase().contains(&search))
+                .map(|(id, files)| {
+                    serde_json::json!({"_id": "x", "id": id, "likes": 3, "downloads": files.len() * 1000,
+                        "private": false, "tags": ["gguf"], "library_name": "gguf",
+                        "createdAt": "2025-01-01T00:00:00.000Z", "modelId": id})
+                })
+                .collect();
+            return respond(
+                out,
+                "200 OK",
+                &[("Content-Type", "application/json")],
+                &serde_json::to_vec(&hits).unwrap(),
+            );
+        }
         if let Some(rest) = path.strip_prefix("/api/models/") {
             let repo = rest.strip_suffix("/tree/main").unwrap_or(rest);
             return match s.repos.get(repo) {
@@ -213,19 +236,25 @@ impl HubServer {
             bytes[i] ^= 0xff;
         }
         let etag = format!("\"{sha}\"");
-        let from = headers
-            .get("range")
-            .and_then(|r| r.strip_prefix("bytes="))
-            .and_then(|r| r.strip_suffix('-'))
+        // `bytes=N-` or `bytes=N-M`.
+        let range = headers.get("range").and_then(|r| r.strip_prefix("bytes="));
+        let from = range
+            .and_then(|r| r.split('-').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        let to = range
+            .and_then(|r| r.split('-').nth(1))
             .and_then(|n| n.parse::<usize>().ok());
         // If-Range: the range only when the ETag still matches; else the whole file.
         let honour = from.is_some() && headers.get("if-range").is_none_or(|e| *e == etag);
         let (status, body, range) = match from {
-            Some(n) if honour && n < bytes.len() => (
-                "206 Partial Content",
-                bytes[n..].to_vec(),
-                Some(format!("bytes {n}-{}/{}", bytes.len() - 1, bytes.len())),
-            ),
+            Some(n) if honour && n < bytes.len() => {
+                let end = to.map_or(bytes.len() - 1, |t| t.min(bytes.len() - 1));
+                (
+                    "206 Partial Content",
+                    bytes[n..=end].to_vec(),
+                    Some(format!("bytes {n}-{end}/{}", bytes.len())),
+                )
+            }
             _ => ("200 OK", bytes, None),
         };
         let mut hs = vec![
