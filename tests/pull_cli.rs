@@ -87,6 +87,21 @@ fn pull_by_quant_lists_and_runs_the_model() {
     assert!(ok && listed.contains(&name), "{listed}");
     let (ok, answer, stderr) = p.slam(&["generate", "-m", &name, "-n", "3", "Hi"]);
     assert!(ok && !answer.trim().is_empty(), "{stderr}");
+
+    // Removed from the cache layout cleanly: nothing left of the repository.
+    let (ok, stdout, stderr) = p.slam(&["models", "rm", &name]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        !p.cache.join("models--test-org--Tiny-GGUF").exists(),
+        "{stdout}"
+    );
+    let (_, listed, _) = p.slam(&["models", "--json"]);
+    assert!(!listed.contains(&name), "{listed}");
+    let (ok, _, stderr) = p.slam(&["models", "rm", "smollm2"]);
+    assert!(
+        !ok && stderr.contains("not in the Hugging Face cache"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -19,6 +19,53 @@ pub struct ModelsArgs {
     /// `n_ctx`, else its training context up to 4096).
     #[arg(long, value_name = "TOKENS")]
     pub ctx_size: Option<u32>,
+    #[command(subcommand)]
+    pub action: Option<ModelsAction>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ModelsAction {
+    /// Remove a model pulled into the Hugging Face cache (`slam models` names it ORG/REPO/FILE):
+    /// its snapshot links, the blobs nothing else uses, and folders left empty.
+    Rm {
+        /// The model's name as `slam models` lists it.
+        name: String,
+    },
+}
+
+/// `slam models rm NAME`: only what lives in the hub cache (what `slam pull` puts there).
+fn remove(config: &Config, name: &str) -> anyhow::Result<ExitCode> {
+    let cache = crate::hub::cache::HubCache::from_env()
+        .ok_or_else(|| anyhow::anyhow!("no Hugging Face cache folder (HF_HUB_CACHE)"))?;
+    let entry = config
+        .models()
+        .into_iter()
+        .find(|m| m.name == name)
+        .ok_or_else(|| anyhow::anyhow!("{name}: no such model (see `slam models`)"))?;
+    let path = entry.path.unwrap_or_default();
+    let Some((repo, file)) = cache.locate(&path) else {
+        anyhow::bail!(
+            "{name}: {} is not in the Hugging Face cache ({}): slam removes only what it pulls",
+            path.display(),
+            cache.root.display()
+        );
+    };
+    // A multi-part model goes whole.
+    let mut files = vec![file.clone()];
+    if let Some((base, _, total)) = crate::hub::quant::part(&file) {
+        files = (1..=total)
+            .map(|i| format!("{base}-{i:05}-of-{total:05}.gguf"))
+            .collect();
+    }
+    let mut removed = 0;
+    for f in &files {
+        removed += cache.remove(&repo, f)?;
+    }
+    println!(
+        "removed {name} ({removed} link(s) in {})",
+        cache.repo_dir(&repo).display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 struct Row {
@@ -84,6 +131,9 @@ fn human_size(bytes: u64) -> String {
 }
 
 pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
+    if let Some(ModelsAction::Rm { name }) = &args.action {
+        return remove(config, name);
+    }
     let rows: Vec<Row> = config
         .models()
         .into_iter()

@@ -71,6 +71,23 @@ impl HubCache {
         Ok(link)
     }
 
+    /// The repository (`ORG/NAME`) and the file's path in it, for a path inside this cache's
+    /// snapshots.
+    pub fn locate(&self, path: &Path) -> Option<(String, String)> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        let mut parts = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned());
+        let repo = parts
+            .next()?
+            .strip_prefix("models--")?
+            .replacen("--", "/", 1);
+        (parts.next()? == "snapshots").then_some(())?;
+        let _commit = parts.next()?;
+        let file: Vec<String> = parts.collect();
+        (!file.is_empty()).then(|| (repo, file.join("/")))
+    }
+
     /// Remove a pulled file: its snapshot links (every commit), each blob no other link uses,
     /// and the folders left empty — the repository's folder too when nothing is left in it.
     pub fn remove(&self, repo: &str, path: &str) -> io::Result<usize> {
