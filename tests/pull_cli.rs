@@ -162,3 +162,81 @@ fn bad_repositories_quants_and_a_model_that_does_not_fit_are_clear_errors() {
         "{stdout}{stderr}"
     );
 }
+
+#[test]
+fn a_pull_cut_at_half_resumes_with_one_range_request_and_a_wrong_byte_is_caught() {
+    let p = Pull::new();
+    let smol = read(&model_path(SMOLLM2));
+    let half = smol.len() / 2;
+    p.hub.put(
+        REPO,
+        SMOL,
+        HubFile {
+            cut_at: Some(half),
+            ..file(smol.clone())
+        },
+    );
+    let (ok, _, stderr) = p.slam(&["pull", &format!("{REPO}:Q4_1")]);
+    assert!(
+        !ok && stderr.contains("run the pull again to resume"),
+        "{stderr}"
+    );
+    let partial = p
+        .cache
+        .join("models--test-org--Tiny-GGUF/blobs")
+        .join(format!("{}.incomplete", sha256(&smol)));
+    assert_eq!(std::fs::metadata(&partial).unwrap().len(), half as u64);
+
+    let (ok, stdout, stderr) = p.slam(&["pull", &format!("{REPO}:Q4_1")]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stderr.contains("resumed at"), "{stderr}");
+    let requests = p.hub.cdn_requests();
+    // The fit check's header read, the cut download, the header read again, the rest.
+    let ranges: Vec<Option<String>> = requests.iter().map(|r| r.1.clone()).collect();
+    let resumed = format!("bytes={half}-");
+    assert_eq!(
+        ranges
+            .iter()
+            .filter(|r| r.as_deref() == Some(resumed.as_str()))
+            .count(),
+        1,
+        "{requests:?}"
+    );
+    let link = p
+        .cache
+        .join("models--test-org--Tiny-GGUF/snapshots")
+        .join(common::hub_server::COMMIT)
+        .join(SMOL);
+    assert_eq!(
+        sha256(&read(&link)),
+        sha256(&smol),
+        "identical to the source"
+    );
+
+    // Another repository whose file has one wrong byte: reported, nothing in the snapshot.
+    let bad = "test-org/Bad-GGUF";
+    p.hub.put(
+        bad,
+        SMOL,
+        HubFile {
+            corrupt_at: Some(50_000_000),
+            ..file(smol.clone())
+        },
+    );
+    let (ok, _, stderr) = p.slam(&["pull", &format!("{bad}:Q4_1")]);
+    assert!(
+        !ok && stderr.contains("sha256") && stderr.contains("deleted"),
+        "{stderr}"
+    );
+    assert!(
+        !p.cache
+            .join("models--test-org--Bad-GGUF/snapshots")
+            .exists()
+    );
+    let blobs = p.cache.join("models--test-org--Bad-GGUF/blobs");
+    assert_eq!(
+        std::fs::read_dir(&blobs).map_or(0, |d| d.count()),
+        0,
+        "no partial left"
+    );
+}

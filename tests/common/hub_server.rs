@@ -127,13 +127,12 @@ impl HubServer {
         }
     }
 
-    fn find(&self, sha: &str) -> Option<HubFile> {
+    /// `ORG/NAME/PATH` → the file.
+    fn find(&self, target: &str) -> Option<HubFile> {
         let s = self.state.lock().unwrap();
-        s.repos
-            .values()
-            .flat_map(|files| files.values())
-            .find(|f| sha256(&f.bytes) == sha)
-            .cloned()
+        let mut parts = target.splitn(3, '/');
+        let repo = format!("{}/{}", parts.next()?, parts.next()?);
+        s.repos.get(&repo)?.get(parts.next()?).cloned()
     }
 
     fn hub(&self, out: &mut TcpStream, target: &str, headers: &HashMap<String, String>) {
@@ -209,7 +208,7 @@ impl HubServer {
             );
         };
         let sha = sha256(&f.bytes);
-        let location = format!("http://127.0.0.1:{}/repos/{sha}", self.cdn_port);
+        let location = format!("http://127.0.0.1:{}/repos/{repo}/{file}", self.cdn_port);
         let linked = format!("\"{sha}\"");
         let size = f.bytes.len().to_string();
         respond(
@@ -227,10 +226,10 @@ impl HubServer {
     }
 
     fn cdn(&self, out: &mut TcpStream, target: &str, headers: &HashMap<String, String>) {
-        let sha = target.trim_start_matches("/repos/");
-        let Some(f) = self.find(sha) else {
+        let Some(f) = self.find(target.trim_start_matches("/repos/")) else {
             return not_found(out);
         };
+        let sha = sha256(&f.bytes);
         let mut bytes = f.bytes.clone();
         if let Some(i) = f.corrupt_at {
             bytes[i] ^= 0xff;
