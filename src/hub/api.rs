@@ -35,7 +35,7 @@ pub struct Hub {
     pub token: Option<String>,
 }
 
-/// A repository the search found, with its GGUF files' sizes.
+/// A repository the search found.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SearchHit {
     pub id: String,

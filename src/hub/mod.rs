@@ -1,6 +1,6 @@
-//! Getting a model from the Hugging Face Hub (issue 18, in progress): which file of a
-//! repository a pull means, and the hub cache layout files land in, shared with
-//! huggingface_hub and slam's discovery. The download itself comes next.
+//! Getting a model from the Hugging Face Hub: which file of a repository a pull means, the hub
+//! cache layout files land in (shared with huggingface_hub and slam's discovery), the
+//! resumable, hash-checked download, and the Hub's API.
 
 pub mod api;
 pub mod cache;
