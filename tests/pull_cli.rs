@@ -38,6 +38,14 @@ impl Pull {
         }
     }
 
+    /// Where a file of `REPO` lands in the hub cache.
+    fn snapshot(&self, file: &str) -> std::path::PathBuf {
+        self.cache
+            .join("models--test-org--Tiny-GGUF/snapshots")
+            .join(common::hub_server::COMMIT)
+            .join(file)
+    }
+
     fn slam(&self, args: &[&str]) -> (bool, String, String) {
         let out = self
             .sandbox
@@ -70,11 +78,7 @@ fn pull_by_quant_lists_and_runs_the_model() {
     let (ok, stdout, stderr) = p.slam(&["pull", &format!("{REPO}:q4_1")]);
     assert!(ok, "{stdout}{stderr}");
     assert!(stderr.contains("fits in"), "the fit check ran: {stderr}");
-    let link = p
-        .cache
-        .join("models--test-org--Tiny-GGUF/snapshots")
-        .join(common::hub_server::COMMIT)
-        .join(SMOL);
+    let link = p.snapshot(SMOL);
     assert_eq!(
         sha256(&read(&link)),
         sha256(&smol),
@@ -202,11 +206,7 @@ fn a_pull_cut_at_half_resumes_with_one_range_request_and_a_wrong_byte_is_caught(
         1,
         "{requests:?}"
     );
-    let link = p
-        .cache
-        .join("models--test-org--Tiny-GGUF/snapshots")
-        .join(common::hub_server::COMMIT)
-        .join(SMOL);
+    let link = p.snapshot(SMOL);
     assert_eq!(
         sha256(&read(&link)),
         sha256(&smol),

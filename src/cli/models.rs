@@ -121,7 +121,8 @@ fn describe(entry: ModelEntry, ctx: Option<u32>) -> Row {
     }
 }
 
-fn human_size(bytes: u64) -> String {
+/// "94 MiB", "1.4 GiB".
+pub(super) fn human_size(bytes: u64) -> String {
     let mb = bytes as f64 / 1_048_576.0;
     if mb >= 1024.0 {
         format!("{:.1} GiB", mb / 1024.0)

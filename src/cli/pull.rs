@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use super::models::human_size;
 use crate::hub::api::Hub;
 use crate::hub::cache::HubCache;
 use crate::hub::download::{Fetch, fetch};
@@ -31,15 +32,6 @@ pub struct PullArgs {
     ctx_size: Option<u32>,
 }
 
-fn human(bytes: u64) -> String {
-    let mib = bytes as f64 / 1_048_576.0;
-    if mib >= 1024.0 {
-        format!("{:.1} GiB", mib / 1024.0)
-    } else {
-        format!("{mib:.0} MiB")
-    }
-}
-
 fn listing(candidates: &[Candidate]) -> String {
     candidates
         .iter()
@@ -52,7 +44,7 @@ fn listing(candidates: &[Candidate]) -> String {
             format!(
                 "  {:<12} {:>9}  {}{parts}",
                 c.label.as_deref().unwrap_or("–"),
-                human(c.size()),
+                human_size(c.size()),
                 c.path()
             )
         })
@@ -114,7 +106,11 @@ pub async fn run(args: PullArgs) -> anyhow::Result<ExitCode> {
             bar.finish_and_clear();
             let transfer = transfer?;
             if transfer.resumed_from > 0 {
-                eprintln!("{}: resumed at {}", f.path, human(transfer.resumed_from));
+                eprintln!(
+                    "{}: resumed at {}",
+                    f.path,
+                    human_size(transfer.resumed_from)
+                );
             }
             if transfer.restarted {
                 eprintln!(
@@ -135,7 +131,7 @@ pub async fn run(args: PullArgs) -> anyhow::Result<ExitCode> {
     println!(
         "pulled {repo} {} ({}) → {}\nrun it: slam tui -m {repo}/{stem}",
         candidate.label.as_deref().unwrap_or(""),
-        human(candidate.size()),
+        human_size(candidate.size()),
         path.display()
     );
     Ok(ExitCode::SUCCESS)
@@ -249,8 +245,8 @@ fn disk_check(cache: &HubCache, repo: &str, c: &Candidate) -> anyhow::Result<()>
         bail!(
             "{}: {} free, the download needs {} more: free some space (or set HF_HUB_CACHE)",
             cache.root.display(),
-            human(free),
-            human(need)
+            human_size(free),
+            human_size(need)
         );
     }
     Ok(())
@@ -272,9 +268,11 @@ async fn search(hub: &Hub, text: &str) -> anyhow::Result<ExitCode> {
                     c.iter().map(Candidate::size).min(),
                     c.iter().map(Candidate::size).max(),
                 ) {
-                    (Some(lo), Some(hi)) if lo == hi => format!("{} file, {}", c.len(), human(lo)),
+                    (Some(lo), Some(hi)) if lo == hi => {
+                        format!("{} file, {}", c.len(), human_size(lo))
+                    }
                     (Some(lo), Some(hi)) => {
-                        format!("{} files, {}–{}", c.len(), human(lo), human(hi))
+                        format!("{} files, {}–{}", c.len(), human_size(lo), human_size(hi))
                     }
                     _ => "no GGUF file".into(),
                 }

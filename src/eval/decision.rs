@@ -350,20 +350,13 @@ fn judged(line: &ExportLine) -> Vec<String> {
     let mut by: BTreeMap<(String, String, String), Orders> = BTreeMap::new();
     for v in &line.verdicts {
         let j = &v.verdict;
-        if j["mode"] != "pairwise" || j["status"] != "ok" {
+        if j["mode"] != "pairwise" {
             continue;
         }
-        let (Ok(w), Some(first)) = (
-            serde_json::from_value::<Winner>(j["winner"].clone()),
-            j["candidate_first"].as_bool(),
-        ) else {
+        let Some((w, first)) = super::judge::reading(j) else {
             continue;
         };
-        let recipe = j
-            .get("recipe_sha256")
-            .or_else(|| j.get("template_sha256"))
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default();
+        let recipe = super::judge::recipe_of(j).unwrap_or_default();
         let key = (
             v.judge.clone(),
             j["criterion"].as_str().unwrap_or("overall").to_owned(),

@@ -195,6 +195,15 @@ fn recipe(opts: &JudgeOptions, template_sha: &str) -> String {
 }
 
 /// A stored verdict's recipe (verdicts stored before recipes: the template's sha256).
+/// A pairwise verdict that was read: who won, and whether the candidate was shown first.
+pub(super) fn reading(v: &Value) -> Option<(Winner, bool)> {
+    if v["status"] != "ok" {
+        return None;
+    }
+    let winner = serde_json::from_value(v["winner"].clone()).ok()?;
+    Some((winner, v["candidate_first"].as_bool()?))
+}
+
 pub(super) fn recipe_of(v: &Value) -> Option<&str> {
     v.get("recipe_sha256")
         .or_else(|| v.get("template_sha256"))?
@@ -591,13 +600,10 @@ fn summaries(
     let mut pairs: BTreeMap<PairKey, [Option<Reading>; 2]> = BTreeMap::new();
     for v in verdicts.iter().filter(|v| v.judge == judge_name) {
         let j = &v.verdict;
-        if recipe_of(j) != Some(recipe) || j["status"] != "ok" {
+        if recipe_of(j) != Some(recipe) {
             continue;
         }
-        let (Ok(w), Some(first)) = (
-            serde_json::from_value::<Winner>(j["winner"].clone()),
-            j["candidate_first"].as_bool(),
-        ) else {
+        let Some((w, first)) = reading(j) else {
             continue;
         };
         let key = (

@@ -169,9 +169,9 @@ pub fn render(r: &EvalReport) -> String {
 
 /// The run's hardware timeline in a few lines.
 fn hardware(h: &crate::core::hardware::TimelineSummary) -> String {
-    let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
+    use super::hardware::gib;
     let mut out = format!(
-        "hardware over the run ({} s sampled): CPU mean {:.0}% (max {:.0}%), RAM peak {:.1} GiB, swap peak {:.1} GiB, slam RSS peak {} MiB",
+        "hardware over the run ({} s sampled): CPU mean {:.0}% (max {:.0}%), RAM peak {} GiB, swap peak {} GiB, slam RSS peak {} MiB",
         h.samples,
         h.cpu_mean_percent,
         h.cpu_max_percent,
@@ -186,7 +186,7 @@ fn hardware(h: &crate::core::hardware::TimelineSummary) -> String {
     for (i, g) in h.gpus.iter().enumerate() {
         let _ = write!(
             out,
-            "  GPU{i} {}: utilisation mean {:.0}%, memory peak {:.1} GiB, power mean {}",
+            "  GPU{i} {}: utilisation mean {:.0}%, memory peak {} GiB, power mean {}",
             g.name,
             g.utilization_mean,
             gib(g.memory_peak),

@@ -3,7 +3,8 @@
 
 use crate::core::hardware::HardwareSnapshot;
 
-fn gib(b: u64) -> String {
+/// Bytes as GiB with one decimal: "23.5".
+pub fn gib(b: u64) -> String {
     format!("{:.1}", b as f64 / f64::from(1u32 << 30))
 }
 

@@ -66,6 +66,7 @@ impl Widget for Field<'_> {
         } else {
             (0, None)
         };
+        let cursor_row = cursor.map(|c| text_layout::row_of(&rows, c));
         let height = usize::from(area.height.saturating_sub(2));
         // A prompt replaced from elsewhere (a rerun, a recall) may be shorter than the scroll.
         let scroll = scroll.min(rows.len().saturating_sub(height));
@@ -75,7 +76,7 @@ impl Widget for Field<'_> {
             .skip(scroll)
             .take(height)
             .map(|(i, row)| {
-                let here = cursor.filter(|&c| text_layout::row_of(&rows, c) == i);
+                let here = cursor.filter(|_| cursor_row == Some(i));
                 row_line(self.text, row, here, t)
             })
             .collect();

@@ -7,15 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::core::hardware::HardwareSnapshot;
+use crate::report::hardware::gib;
 use crate::tui::theme::Theme;
 
 pub struct HardwareBar<'a> {
     pub hardware: Option<&'a HardwareSnapshot>,
     pub theme: &'a Theme,
-}
-
-pub fn gib(bytes: u64) -> String {
-    format!("{:.1}", bytes as f64 / (1u64 << 30) as f64)
 }
 
 fn fraction(used: u64, total: u64) -> f64 {

@@ -9,9 +9,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Sparkline, Widget};
 
-use super::hardware_bar::gib;
 use crate::core::hardware::{GpuSnapshot, HardwareHistory, HardwareSnapshot};
 use crate::core::state::AppState;
+use crate::report::hardware::gib;
 use crate::tui::theme::Theme;
 
 pub struct HardwareView<'a> {
