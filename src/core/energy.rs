@@ -188,7 +188,8 @@ pub fn share(points: &[EnergyPoint], spans: &[(f64, f64)]) -> Vec<Option<EnergyF
             }
             *slot = match (*slot, energy) {
                 (Some(f), Some((j, source))) => Some(EnergyFigure {
-                    joules: f.joules + j * overlap / total,
+                    // overlap / total first: one span alone gets exactly 1.0 × j.
+                    joules: f.joules + j * (overlap / total),
                     source: if source == EnergySource::Integrated {
                         EnergySource::Integrated
                     } else {
