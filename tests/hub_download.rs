@@ -19,11 +19,7 @@ fn bytes(n: usize, seed: u8) -> Vec<u8> {
 }
 
 fn file(bytes: Vec<u8>) -> HubFile {
-    HubFile {
-        bytes,
-        cut_at: None,
-        corrupt_at: None,
-    }
+    HubFile::new(bytes)
 }
 
 struct Setup {

@@ -14,11 +14,7 @@ const SMOL: &str = "SmolLM2-135M-Instruct-Q4_1.gguf";
 const GEMMA: &str = "gemma-3-270m-Q4_K_M.gguf";
 
 fn file(bytes: Vec<u8>) -> HubFile {
-    HubFile {
-        bytes,
-        cut_at: None,
-        corrupt_at: None,
-    }
+    HubFile::new(bytes)
 }
 
 struct Pull {
@@ -46,16 +42,18 @@ impl Pull {
             .join(file)
     }
 
-    fn slam(&self, args: &[&str]) -> (bool, String, String) {
-        let out = self
-            .sandbox
-            .slam()
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = self.sandbox.slam();
+        command
             .env("HF_ENDPOINT", self.hub.endpoint())
             .env("HF_HUB_CACHE", &self.cache)
             .env("HF_TOKEN", "hf_secret_test_token")
-            .args(args)
-            .output()
-            .unwrap();
+            .args(args);
+        command
+    }
+
+    fn slam(&self, args: &[&str]) -> (bool, String, String) {
+        let out = self.command(args).output().unwrap();
         let (stdout, stderr) = text(&out);
         assert!(
             !stdout.contains("hf_secret_test_token") && !stderr.contains("hf_secret_test_token"),
@@ -160,6 +158,34 @@ fn bad_repositories_quants_and_a_model_that_does_not_fit_are_clear_errors() {
             .exists(),
         "nothing pulled"
     );
+    // A model the Hub lists at 1 PiB: more than any disk here (after --force past the fit).
+    let huge = "test-org/Huge-GGUF";
+    p.hub.put(
+        huge,
+        SMOL,
+        HubFile {
+            listed_size: Some(1 << 50),
+            ..file(read(&model_path(SMOLLM2)))
+        },
+    );
+    let (ok, _, stderr) = p.slam(&["pull", &format!("{huge}:Q4_1"), "--force"]);
+    assert!(
+        !ok && stderr.contains("free, the download needs 1048576.0 GiB more")
+            && stderr.contains("free some space"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: needs ~1048576") && stderr.contains("--force"),
+        "the fit warned first: {stderr}"
+    );
+    assert!(
+        p.hub
+            .cdn_requests()
+            .iter()
+            .all(|r| r.1.as_deref().is_some_and(|r| r.starts_with("bytes=0-"))),
+        "only header reads, no download: {:?}",
+        p.hub.cdn_requests()
+    );
     let (ok, stdout, stderr) = p.slam(&["pull", "--search", "tiny"]);
     assert!(
         ok && stdout.contains(REPO) && stdout.contains("1 file, 94 MiB"),
@@ -239,4 +265,155 @@ fn a_pull_cut_at_half_resumes_with_one_range_request_and_a_wrong_byte_is_caught(
         0,
         "no partial left"
     );
+}
+
+#[test]
+fn ctrl_c_at_half_keeps_the_partial_and_the_same_pull_resumes_it() {
+    let p = Pull::new();
+    let smol = read(&model_path(SMOLLM2));
+    let half = smol.len() / 2;
+    p.hub.put(
+        REPO,
+        SMOL,
+        HubFile {
+            stall_at: Some(half),
+            ..file(smol.clone())
+        },
+    );
+    let child = p
+        .command(&["pull", &format!("{REPO}:Q4_1")])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = p
+        .cache
+        .join("models--test-org--Tiny-GGUF/blobs")
+        .join(format!("{}.incomplete", sha256(&smol)));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::metadata(&partial).map_or(0, |m| m.len()) < half as u64 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the pull never got to half"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("run the same pull again to resume"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::metadata(&partial).unwrap().len(), half as u64);
+    assert!(!p.snapshot(SMOL).exists());
+
+    p.hub.release();
+    let (ok, stdout, stderr) = p.slam(&["pull", &format!("{REPO}:Q4_1")]);
+    assert!(ok && stderr.contains("resumed at"), "{stdout}{stderr}");
+    let resumed = format!("bytes={half}-");
+    let requests = p.hub.cdn_requests();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.1.as_deref() == Some(resumed.as_str()))
+            .count(),
+        1,
+        "{requests:?}"
+    );
+    assert_eq!(sha256(&read(&p.snapshot(SMOL))), sha256(&smol));
+}
+
+/// llama.cpp's own `llama-gguf-split`, built from slam's llama.cpp tree (cached after once).
+fn gguf_split() -> std::path::PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/build-llama-tools");
+    let out = std::process::Command::new(&script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{} failed (run it by hand to see why): {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Path::new(String::from_utf8_lossy(&out.stdout).trim()).join("llama-gguf-split")
+}
+
+#[test]
+fn a_multi_part_model_split_by_gguf_split_is_pulled_whole_and_loads() {
+    let p = Pull::new();
+    let split_dir = p.sandbox.dir.path().join("split");
+    std::fs::create_dir_all(&split_dir).unwrap();
+    let prefix = split_dir.join("SmolLM2-135M-Instruct-Q4_1");
+    let out = std::process::Command::new(gguf_split())
+        .args(["--split", "--split-max-size", "40M"])
+        .arg(model_path(SMOLLM2))
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut parts: Vec<String> = std::fs::read_dir(&split_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    parts.sort();
+    // 94 MiB in parts of at most 40 MB: three.
+    assert_eq!(
+        parts,
+        (1..=3)
+            .map(|i| format!("SmolLM2-135M-Instruct-Q4_1-0000{i}-of-00003.gguf"))
+            .collect::<Vec<_>>()
+    );
+    let split = "test-org/Split-GGUF";
+    for part in &parts {
+        p.hub.put(split, part, file(read(&split_dir.join(part))));
+    }
+    let (ok, stdout, stderr) = p.slam(&["pull", &format!("{split}:Q4_1")]);
+    assert!(ok, "{stdout}{stderr}");
+    let snapshots = p
+        .cache
+        .join("models--test-org--Split-GGUF/snapshots")
+        .join(common::hub_server::COMMIT);
+    for part in &parts {
+        assert_eq!(
+            sha256(&read(&snapshots.join(part))),
+            sha256(&read(&split_dir.join(part))),
+            "{part}"
+        );
+    }
+    let name = format!("{split}/SmolLM2-135M-Instruct-Q4_1-00001-of-00003");
+    let (ok, listed, _) = p.slam(&["models", "--json"]);
+    assert!(ok && listed.contains(&name), "{listed}");
+    assert!(
+        !listed.contains("00002-of-00003"),
+        "one model, not three: {listed}"
+    );
+    // llama.cpp loads the other parts beside the first; greedy, so the same words as the
+    // whole file gives.
+    let args = |m: &str| {
+        vec![
+            "generate".to_string(),
+            "-m".into(),
+            m.into(),
+            "-n".into(),
+            "8".into(),
+            "--temperature".into(),
+            "0".into(),
+            "Hi".into(),
+        ]
+    };
+    let whole_path = model_path(SMOLLM2).display().to_string();
+    let (ok, from_parts, stderr) =
+        p.slam(&args(&name).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok && !from_parts.trim().is_empty(), "{stderr}");
+    let (ok, from_whole, stderr) = p.slam(
+        &args(&whole_path)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(from_parts, from_whole);
+    let (ok, stdout, stderr) = p.slam(&["models", "rm", &name]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(!p.cache.join("models--test-org--Split-GGUF").exists());
 }

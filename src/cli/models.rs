@@ -121,15 +121,7 @@ fn describe(entry: ModelEntry, ctx: Option<u32>) -> Row {
     }
 }
 
-/// "94 MiB", "1.4 GiB".
-pub(super) fn human_size(bytes: u64) -> String {
-    let mb = bytes as f64 / 1_048_576.0;
-    if mb >= 1024.0 {
-        format!("{:.1} GiB", mb / 1024.0)
-    } else {
-        format!("{mb:.0} MiB")
-    }
-}
+pub(super) use crate::core::memory::human_size;
 
 pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
     if let Some(ModelsAction::Rm { name }) = &args.action {
@@ -140,7 +132,8 @@ pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .map(|e| describe(e, args.ctx_size))
         .collect();
-    let free = crate::monitor::machine::free_memory();
+    let free_now = crate::monitor::machine::free_for_models();
+    let free = free_now.ram;
     if args.json {
         let mut out = std::io::stdout().lock();
         for r in &rows {
@@ -157,6 +150,8 @@ pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
                     "status": r.status,
                     "estimate": r.estimate,
                     "fits_free_ram": r.estimate.map(|e| e.total() <= free),
+                    // On the GPU when this build offloads, else in RAM.
+                    "fits": r.estimate.map(|e| e.fit(free_now).0),
                 })
             );
             // A closed pipe (`| head`) ends the listing quietly.
@@ -179,10 +174,10 @@ pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
                     .unwrap_or_else(|| "–".into()),
                 r.estimate
                     .map(|e| {
-                        let fits = if e.total() <= free {
-                            ""
-                        } else {
-                            " (> free RAM)"
+                        let fits = match (e.fit(free_now).0, free_now.gpu) {
+                            (true, _) => "",
+                            (false, None) => " (> free RAM)",
+                            (false, Some(_)) => " (> free memory)",
                         };
                         format!("{} @{}{fits}", human_size(e.total()), e.n_ctx)
                     })

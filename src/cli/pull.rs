@@ -3,7 +3,6 @@
 //! a disk check; resumable, hash-checked. `slam pull --search TEXT` lists GGUF repositories.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -12,7 +11,7 @@ use clap::Args;
 use super::models::human_size;
 use crate::hub::api::Hub;
 use crate::hub::cache::HubCache;
-use crate::hub::download::{Fetch, fetch};
+use crate::hub::pull::{self, Fit, Target};
 use crate::hub::quant::{Candidate, Choice, choose};
 
 #[derive(Debug, Args)]
@@ -57,20 +56,11 @@ pub async fn run(args: PullArgs) -> anyhow::Result<ExitCode> {
     if let Some(text) = &args.search {
         return search(&hub, text).await;
     }
-    let target = args.target.as_deref().unwrap_or_default();
-    let (repo, quant) = match target.split_once(':') {
-        Some((r, q)) => (r, Some(q)),
-        None => (target, None),
-    };
-    if repo.split('/').count() != 2 || repo.split('/').any(str::is_empty) {
-        bail!(
-            "{target:?}: expected ORG/REPO or ORG/REPO:QUANT, like bartowski/SmolLM2-135M-Instruct-GGUF:Q4_K_M"
-        );
-    }
-    let files = hub.files(repo).await?;
-    let candidate = match choose(&files, quant) {
+    let Target { repo, quant } = Target::parse(args.target.as_deref().unwrap_or_default())?;
+    let files = hub.files(&repo).await?;
+    let candidate = match choose(&files, quant.as_deref()) {
         Choice::One(c) => c,
-        Choice::Several(list) => pick(repo, &list)?,
+        Choice::Several(list) => pick(&repo, &list)?,
         Choice::NoMatch(list) => bail!(
             "{repo}: no file is {} — it has:\n{}",
             quant.unwrap_or_default().to_ascii_uppercase(),
@@ -79,60 +69,69 @@ pub async fn run(args: PullArgs) -> anyhow::Result<ExitCode> {
         Choice::NoGguf => bail!("{repo}: the repository has no GGUF file"),
     };
     let cache = HubCache::from_env().context("no Hugging Face cache folder: set HF_HUB_CACHE")?;
-    fit_check(&hub, repo, &candidate, args.ctx_size, args.force).await?;
-    disk_check(&cache, repo, &candidate)?;
-    let commit = hub.commit(repo, candidate.path()).await?;
-    for f in &candidate.files {
-        let sha = f.sha256.clone().with_context(|| {
-            format!(
-                "{repo}/{}: the Hub lists no sha256 for it, so it cannot be checked",
-                f.path
-            )
-        })?;
-        let dest = cache.blob(repo, &sha);
-        if std::fs::metadata(&dest).is_ok_and(|m| m.len() == f.size) {
-            eprintln!("{}: already here", f.path);
-        } else {
-            let plan = Fetch {
-                url: hub.resolve_url(repo, &f.path),
-                token: hub.token.clone(),
-                size: f.size,
-                sha256: sha.clone(),
-                partial: cache.incomplete(repo, &sha),
-                dest,
-            };
-            let bar = progress_bar(&f.path, f.size);
-            let transfer = fetch(&hub.client, &plan, |done, _| bar.set_position(done)).await;
-            bar.finish_and_clear();
-            let transfer = transfer?;
-            if transfer.resumed_from > 0 {
-                eprintln!(
-                    "{}: resumed at {}",
-                    f.path,
-                    human_size(transfer.resumed_from)
-                );
-            }
-            if transfer.restarted {
-                eprintln!(
-                    "{}: the file changed upstream since the partial download: started over",
-                    f.path
-                );
+    let free = crate::monitor::machine::free_for_models();
+    match pull::fit(&hub, &repo, &candidate, args.ctx_size, free).await? {
+        Fit::Fits(label) => eprintln!("{label}"),
+        Fit::TooBig(label) if args.force => {
+            eprintln!("warning: {label} (pulling anyway: --force)")
+        }
+        Fit::TooBig(label) => bail!("{repo}: {label} — `--force` pulls it anyway"),
+        Fit::Unknown(why) => eprintln!("{why}; the fit is not checked"),
+    }
+    pull::disk_check(&cache, &repo, &candidate)?;
+    let mut bar = None;
+    let show = |p: pull::Progress| match p {
+        pull::Progress::File { path, size, .. } => {
+            bar = Some(progress_bar(&path, size));
+        }
+        pull::Progress::Bytes { done, .. } => {
+            if let Some(b) = &bar {
+                b.set_position(done)
             }
         }
-        cache
-            .link(repo, &commit, &f.path, &sha)
-            .with_context(|| format!("{}: cannot link the snapshot", cache.root.display()))?;
-    }
-    let path = cache.snapshot(repo, &commit, candidate.path());
-    let stem = Path::new(candidate.path())
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
+        pull::Progress::AlreadyHere => {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+                eprintln!("{}: already here", b.message());
+            }
+        }
+        pull::Progress::Done(transfer) => {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+                if transfer.resumed_from > 0 {
+                    eprintln!(
+                        "{}: resumed at {}",
+                        b.message(),
+                        human_size(transfer.resumed_from)
+                    );
+                }
+                if transfer.restarted {
+                    eprintln!(
+                        "{}: the file changed upstream since the partial download: started over",
+                        b.message()
+                    );
+                }
+            }
+        }
+    };
+    // Ctrl-C stops the transfer where it is: what arrived is on disk with its ETag, and the
+    // same pull resumes it.
+    let path = tokio::select! {
+        path = pull::download(&hub, &cache, &repo, &candidate, show) => path?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!(
+                "\ninterrupted: the partial download is kept in {}; run the same pull again to resume",
+                cache.root.display()
+            );
+            return Ok(ExitCode::from(130));
+        }
+    };
     println!(
-        "pulled {repo} {} ({}) → {}\nrun it: slam tui -m {repo}/{stem}",
+        "pulled {repo} {} ({}) → {}\nrun it: slam tui -m {}",
         candidate.label.as_deref().unwrap_or(""),
         human_size(candidate.size()),
-        path.display()
+        path.display(),
+        pull::model_name(&repo, &candidate)
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -175,81 +174,6 @@ fn progress_bar(name: &str, size: u64) -> indicatif::ProgressBar {
     }
     bar.set_message(name.to_owned());
     bar
-}
-
-/// The weights and KV cache at the context slam would use, from the header fetched with a
-/// Range request, against the RAM free now.
-async fn fit_check(
-    hub: &Hub,
-    repo: &str,
-    c: &Candidate,
-    ctx: Option<u32>,
-    force: bool,
-) -> anyhow::Result<()> {
-    let Some(first) = c.files.first() else {
-        return Ok(());
-    };
-    let mut n: u64 = 2 << 20;
-    let header = loop {
-        let bytes = hub.head_bytes(repo, &first.path, n.min(first.size)).await?;
-        match crate::engine::gguf::parse_header_prefix(&bytes, first.size, Path::new(&first.path)) {
-            Ok(h) => break h,
-            Err(_) if n < first.size && n < 256 << 20 => n *= 4,
-            Err(e) => {
-                eprintln!("{}: {e}; the fit is not checked", first.path);
-                return Ok(());
-            }
-        }
-    };
-    let Some(mut estimate) = header.memory_estimate(header.load_ctx(ctx)) else {
-        eprintln!(
-            "{}: no KV cache shape in its header; the fit is not checked",
-            first.path
-        );
-        return Ok(());
-    };
-    // A multi-part model's first header lists only its own part's tensors.
-    estimate.weights_bytes = estimate.weights_bytes.max(c.size().saturating_sub(n));
-    let free = crate::monitor::machine::free_memory();
-    let label = estimate.fit_label(free, "RAM");
-    if estimate.total() > free {
-        if !force {
-            bail!("{repo}: {label} — `--force` pulls it anyway");
-        }
-        eprintln!("warning: {label} (pulling anyway: --force)");
-    } else {
-        eprintln!("{label}");
-    }
-    Ok(())
-}
-
-/// Enough free disk for what is still to fetch.
-fn disk_check(cache: &HubCache, repo: &str, c: &Candidate) -> anyhow::Result<()> {
-    let need: u64 = c
-        .files
-        .iter()
-        .map(|f| {
-            let have = f.sha256.as_deref().map_or(0, |sha| {
-                [cache.blob(repo, sha), cache.incomplete(repo, sha)]
-                    .iter()
-                    .filter_map(|p| std::fs::metadata(p).ok())
-                    .map(|m| m.len())
-                    .max()
-                    .unwrap_or(0)
-            });
-            f.size.saturating_sub(have)
-        })
-        .sum();
-    let free = crate::hub::cache::free_disk(&cache.root);
-    if let Some(free) = free.filter(|&f| f < need) {
-        bail!(
-            "{}: {} free, the download needs {} more: free some space (or set HF_HUB_CACHE)",
-            cache.root.display(),
-            human_size(free),
-            human_size(need)
-        );
-    }
-    Ok(())
 }
 
 async fn search(hub: &Hub, text: &str) -> anyhow::Result<ExitCode> {

@@ -15,6 +15,10 @@ pub enum Action {
     PickerDown,
     PickerToggle,
     PickerConfirm,
+    /// The picker's "get a model" popup (the Hugging Face Hub).
+    OpenPull,
+    /// In that popup: search, choose, download.
+    PullConfirm,
     // Prompt editor.
     OpenEditor,
     Submit,
@@ -105,7 +109,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 73] = [
+    pub const ALL: [Action; 75] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
@@ -114,6 +118,8 @@ impl Action {
         Action::PickerDown,
         Action::PickerToggle,
         Action::PickerConfirm,
+        Action::OpenPull,
+        Action::PullConfirm,
         Action::OpenEditor,
         Action::Submit,
         Action::NewLine,
@@ -192,6 +198,8 @@ impl Action {
             Action::PickerDown => "next model",
             Action::PickerToggle => "select / unselect model",
             Action::PickerConfirm => "use the selected models",
+            Action::OpenPull => "get a model from the Hugging Face Hub",
+            Action::PullConfirm => "search / choose / download (again: pull one that won't fit)",
             Action::OpenEditor => "edit the prompt",
             Action::Submit => "run the prompt on every model",
             Action::NewLine => "new line",

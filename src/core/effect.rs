@@ -66,7 +66,35 @@ pub enum Effect {
         request: u64,
         session: i64,
     },
+    /// Ask the Hugging Face Hub; answers come back as `Event::Hub`.
+    Hub(HubRequest),
     Quit,
+}
+
+/// The "get a model" popup's requests.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HubRequest {
+    /// GGUF repositories matching `text`.
+    Search { request: u64, text: String },
+    /// A repository's GGUF files by quantization; `quant` (else llama.cpp's default) is the
+    /// one to offer first.
+    List {
+        request: u64,
+        repo: String,
+        quant: Option<String>,
+    },
+    /// The fit check, then (if it fits or `force`) the download of the file whose first part
+    /// is `path`, with progress.
+    Pull {
+        request: u64,
+        repo: String,
+        path: String,
+        force: bool,
+    },
+    /// Stop the download where it is (the partial file stays, to be resumed).
+    Stop,
+    /// Find the models on the machine again (a pull landed) and select `select`.
+    RefreshModels { select: String },
 }
 
 /// A write to the store. Prompts are numbered by round, answers by run; the writer maps them

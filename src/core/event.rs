@@ -6,6 +6,7 @@ use super::generation::{Failure, GenEvent};
 use super::hardware::HardwareSnapshot;
 use super::leaderboard::Leaderboard;
 use super::rating::{Rating, Score};
+use super::state::pull::{FileLine, RepoLine};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -64,6 +65,48 @@ pub enum Event {
     ReportLoaded {
         request: u64,
         result: Result<super::state::ReportView, String>,
+    },
+    /// An answer of the Hugging Face Hub to the "get a model" popup.
+    Hub(HubEvent),
+}
+
+/// Answers to `Effect::Hub`, by request (older ones are dropped).
+#[derive(Debug, Clone, PartialEq)]
+pub enum HubEvent {
+    Searched {
+        request: u64,
+        result: Result<Vec<RepoLine>, String>,
+    },
+    Listed {
+        request: u64,
+        repo: String,
+        result: Result<Vec<FileLine>, String>,
+        /// The line the cursor starts on: the quant asked for, else the default.
+        preferred: usize,
+    },
+    /// The fit check: when it does not fit (and was not forced), nothing is downloaded.
+    Fit {
+        request: u64,
+        fits: bool,
+        label: String,
+    },
+    /// Bytes of part `part` of `parts` (from 1).
+    Progress {
+        request: u64,
+        part: usize,
+        parts: usize,
+        done: u64,
+        size: u64,
+    },
+    /// The model's name once every part is in place, or why not.
+    Pulled {
+        request: u64,
+        result: Result<String, String>,
+    },
+    /// The picker's models found again, the pulled one to select.
+    ModelsRefreshed {
+        items: Vec<super::state::PickerItem>,
+        select: String,
     },
 }
 

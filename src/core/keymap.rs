@@ -141,9 +141,10 @@ impl fmt::Display for KeyChord {
 }
 
 /// Sections of a keymap file: `global` applies in every mode unless the mode rebinds the key.
-const SECTIONS: [&str; 10] = [
+const SECTIONS: [&str; 11] = [
     "global",
     "picker",
+    "pull",
     "editor",
     "compare",
     "params",
@@ -165,6 +166,7 @@ fn section(mode: Mode) -> &'static str {
         Mode::Leaderboard => "leaderboard",
         Mode::Sessions => "sessions",
         Mode::Hardware => "hardware",
+        Mode::Pull => "pull",
     }
 }
 
@@ -323,6 +325,7 @@ mod tests {
             Mode::Leaderboard,
             Mode::Sessions,
             Mode::Hardware,
+            Mode::Pull,
         ];
         let bound: Vec<Action> = modes
             .iter()

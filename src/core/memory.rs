@@ -170,9 +170,108 @@ impl MemoryEstimate {
     }
 }
 
+/// "94 MiB", "1.4 GiB".
+pub fn human_size(bytes: u64) -> String {
+    let mb = bytes as f64 / 1_048_576.0;
+    if mb >= 1024.0 {
+        format!("{:.1} GiB", mb / 1024.0)
+    } else {
+        format!("{mb:.0} MiB")
+    }
+}
+
+/// Memory free for a model now: RAM, and the GPUs' when the build offloads to them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FreeMemory {
+    pub ram: u64,
+    /// Free memory of the GPUs llama.cpp would offload to (summed: it splits layers across
+    /// them); `None` when this build does not offload or there is no GPU.
+    pub gpu: Option<u64>,
+}
+
+impl MemoryEstimate {
+    /// Whether the model can run in what is free, and the figures that say so. With a GPU the
+    /// model goes there; one that does not fit there but in RAM still runs, with fewer layers
+    /// offloaded (slower), so it counts as fitting with that said.
+    pub fn fit(&self, free: FreeMemory) -> (bool, String) {
+        let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
+        let Some(gpu) = free.gpu else {
+            return (self.total() <= free.ram, self.fit_label(free.ram, "RAM"));
+        };
+        if self.total() <= gpu {
+            return (true, self.fit_label(gpu, "GPU memory"));
+        }
+        let head = format!(
+            "needs ~{:.1} GiB at ctx {}: does NOT fit in {:.1} GiB free GPU memory",
+            gib(self.total()),
+            self.n_ctx,
+            gib(gpu)
+        );
+        if self.total() <= free.ram {
+            (
+                true,
+                format!(
+                    "{head}; fits in {:.1} GiB free RAM (fewer GPU layers: slower)",
+                    gib(free.ram)
+                ),
+            )
+        } else {
+            (
+                false,
+                format!("{head} nor in {:.1} GiB free RAM", gib(free.ram)),
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fit_is_against_the_gpu_when_the_build_offloads_else_ram() {
+        // 1 GiB of weights + 0.5 GiB of KV cache = 1.5 GiB.
+        let e = MemoryEstimate {
+            n_ctx: 4096,
+            weights_bytes: 1 << 30,
+            kv_bytes: 1 << 29,
+        };
+        let gib = |g: u64| g << 30;
+        let fit = |ram, gpu| e.fit(FreeMemory { ram, gpu });
+        assert_eq!(
+            fit(gib(2), None),
+            (
+                true,
+                "needs ~1.5 GiB at ctx 4096: fits in 2.0 GiB free RAM".into()
+            )
+        );
+        assert_eq!(
+            fit(gib(1), None),
+            (
+                false,
+                "needs ~1.5 GiB at ctx 4096: does NOT fit in 1.0 GiB free RAM".into()
+            )
+        );
+        assert_eq!(
+            fit(gib(1), Some(gib(80))),
+            (
+                true,
+                "needs ~1.5 GiB at ctx 4096: fits in 80.0 GiB free GPU memory".into()
+            )
+        );
+        assert_eq!(
+            fit(gib(16), Some(gib(1))),
+            (
+                true,
+                "needs ~1.5 GiB at ctx 4096: does NOT fit in 1.0 GiB free GPU memory; fits in \
+                 16.0 GiB free RAM (fewer GPU layers: slower)"
+                    .into()
+            )
+        );
+        // Exactly the free amount fits; a byte more does not.
+        assert!(fit(e.total(), None).0);
+        assert!(!fit(e.total() - 1, Some(e.total() - 1)).0);
+    }
 
     #[test]
     fn llama_cpp_buffer_lines_are_read() {

@@ -31,6 +31,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
                     state.picker_filter.push(c);
                     state.picker_cursor = 0;
                 }
+                Mode::Pull => pull::edit(state, Some(c)),
                 _ => {}
             }
             Vec::new()
@@ -49,6 +50,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
                     state.picker_filter.pop();
                     state.picker_cursor = 0;
                 }
+                Mode::Pull => pull::edit(state, None),
                 _ => {}
             }
             Vec::new()
@@ -91,6 +93,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Event::Stream { pane, run, event } => on_stream(state, pane, run, event),
+        Event::Hub(event) => pull::on_event(state, event, now),
         Event::Hardware(sample) => {
             let slowed = sample.throttling();
             if !slowed.is_empty() {
@@ -175,6 +178,12 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     {
         return effects;
     }
+    if state.mode == Mode::Pull
+        && !state.help
+        && let Some(effects) = pull::on_action(state, action)
+    {
+        return effects;
+    }
     if state.mode == Mode::Editor
         && !state.help
         && let Some(effects) = editor::on_action(state, action)
@@ -207,6 +216,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                     Mode::Note => Mode::Compare,
                     Mode::Leaderboard | Mode::Sessions => state.previous_mode,
                     Mode::Hardware => state.hardware_return,
+                    Mode::Pull => Mode::Picker,
                     // A rating session lives in its panes: there is no prompt to edit.
                     Mode::Compare if state.rating.session.is_some() => Mode::Compare,
                     Mode::Compare | Mode::Picker | Mode::PromptFile => Mode::Editor,
@@ -230,6 +240,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::RerunFocused => return rerun_pane(state, state.focus),
         Action::OpenPicker => state.mode = Mode::Picker,
+        Action::OpenPull => pull::open(state),
         Action::OpenEditor => state.mode = Mode::Editor,
         Action::PickerUp => state.picker_cursor = state.picker_cursor.saturating_sub(1),
         Action::PickerDown => {
@@ -594,6 +605,9 @@ fn save_generation(
 pub mod editor;
 #[cfg(test)]
 mod editor_tests;
+mod pull;
+#[cfg(test)]
+mod pull_tests;
 mod rating;
 #[cfg(test)]
 mod rating_tests;

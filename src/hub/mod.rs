@@ -5,4 +5,5 @@
 pub mod api;
 pub mod cache;
 pub mod download;
+pub mod pull;
 pub mod quant;

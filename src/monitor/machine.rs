@@ -13,6 +13,29 @@ pub fn free_memory() -> u64 {
         .unwrap_or(0)
 }
 
+/// Free memory of the NVIDIA GPUs llama.cpp offloads to, summed; only a `cuda` build offloads,
+/// so any other build has none to count.
+pub fn free_gpu_memory() -> Option<u64> {
+    if !cfg!(feature = "cuda") {
+        return None;
+    }
+    use super::gpu::GpuProbe;
+    let gpus = super::gpu::NvmlProbe::new().sample().ok()?;
+    (!gpus.is_empty()).then(|| {
+        gpus.iter()
+            .map(|g| g.memory_total.saturating_sub(g.memory_used))
+            .sum()
+    })
+}
+
+/// What a model about to load can use.
+pub fn free_for_models() -> crate::core::memory::FreeMemory {
+    crate::core::memory::FreeMemory {
+        ram: free_memory(),
+        gpu: free_gpu_memory(),
+    }
+}
+
 /// The machine, once per process: enough to tell runs on different hardware apart.
 pub fn summary() -> Value {
     let (cpu, logical_cpus, ram_bytes) = match sysinfo::System::new() {

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use crate::app::persist::Persistence;
 use crate::app::{self, BackendFactory, ModelRun, RunEvent};
 use crate::config::Config;
-use crate::core::effect::Effect;
-use crate::core::event::{Event, StreamEvent};
+use crate::core::effect::{Effect, HubRequest};
+use crate::core::event::{Event, HubEvent, StreamEvent};
 use crate::core::generation::Failure;
 use crate::core::recording::Recording;
 use crate::engine::runner::Recorder;
@@ -41,6 +41,8 @@ pub struct Driver {
     pub quit: bool,
     /// A field to open in `$EDITOR`: the event loop does it, as it owns the terminal.
     pub external_edit: Option<(String, bool)>,
+    /// Stops the running pull of the "get a model" popup.
+    pull: Option<CancellationToken>,
 }
 
 impl Driver {
@@ -61,6 +63,7 @@ impl Driver {
             tasks: JoinSet::new(),
             quit: false,
             external_edit: None,
+            pull: None,
         }
     }
 
@@ -133,10 +136,60 @@ impl Driver {
                     session,
                     self.events.clone(),
                 ),
+                Effect::Hub(request) => self.hub(request),
                 Effect::Quit => self.quit = true,
             }
         }
         self.start_all(starts);
+    }
+
+    fn hub(&mut self, request: HubRequest) {
+        let events = self.events.clone();
+        match request {
+            HubRequest::Search { request, text } => {
+                super::pull::search(&mut self.tasks, events, request, text)
+            }
+            HubRequest::List {
+                request,
+                repo,
+                quant,
+            } => super::pull::list(&mut self.tasks, events, request, repo, quant),
+            HubRequest::Pull {
+                request,
+                repo,
+                path,
+                force,
+            } => {
+                let cancel = CancellationToken::new();
+                if let Some(old) = self.pull.replace(cancel.clone()) {
+                    old.cancel();
+                }
+                super::pull::pull(
+                    &mut self.tasks,
+                    events,
+                    request,
+                    (repo, path, force),
+                    cancel,
+                );
+            }
+            HubRequest::Stop => {
+                if let Some(token) = self.pull.take() {
+                    token.cancel();
+                }
+            }
+            HubRequest::RefreshModels { select } => {
+                // Only the hub cache gained a file: the other roots (and `--models-dir`) keep
+                // what they had.
+                let found = crate::config::discover::Roots::from_env(&[]).discover();
+                for f in found {
+                    if !self.config.discovered.iter().any(|d| d.path == f.path) {
+                        self.config.discovered.push(f);
+                    }
+                }
+                let items = super::picker_items(&self.config, std::slice::from_ref(&select));
+                let _ = events.send(Event::Hub(HubEvent::ModelsRefreshed { items, select }));
+            }
+        }
     }
 
     fn start_all(&mut self, starts: Vec<Start>) {

@@ -7,6 +7,7 @@ pub mod driver;
 pub mod eval_live;
 mod external_editor;
 pub mod input;
+mod pull;
 pub mod sessions;
 pub mod terminal;
 pub mod theme;
@@ -79,7 +80,7 @@ pub fn sample_runs() -> Vec<(String, Recording)> {
 }
 
 pub fn picker_items(config: &Config, selected: &[String]) -> Vec<PickerItem> {
-    let free = crate::monitor::machine::free_memory();
+    let free = crate::monitor::machine::free_for_models();
     config
         .models()
         .into_iter()
@@ -109,17 +110,16 @@ fn yield_cpu_to_models() {
 /// Nice value of the UI thread (0 is normal; 10 weighs about a tenth as much).
 const UI_NICE: libc::c_int = 10;
 
-/// A model's line in the picker; a local one says whether it fits in the memory free now
-/// (weights and KV cache at the context it would load with, from its GGUF header).
-fn describe(m: &ModelEntry, free: u64) -> String {
+/// A model's line in the picker; a local one says whether it fits in the memory free now — the
+/// GPUs' when the build offloads, else RAM — (weights and KV cache at the context it would
+/// load with, from its GGUF header).
+fn describe(m: &ModelEntry, free: crate::core::memory::FreeMemory) -> String {
     match (m.backend, &m.path) {
         (BackendKind::Llama, Some(path)) => match gguf::read_header(path) {
             Ok(h) => {
                 let fit = h
                     .memory_estimate(h.load_ctx(m.n_ctx))
-                    .map_or(String::new(), |e| {
-                        format!(" · {}", e.fit_label(free, "RAM"))
-                    });
+                    .map_or(String::new(), |e| format!(" · {}", e.fit(free).1));
                 format!(
                     "llama · {} · {} MiB · ctx {}{fit}",
                     h.quantization().unwrap_or("?"),
@@ -157,7 +157,7 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
         state.mode = Mode::Picker;
         state.picker_cursor = state.picker.len();
         state.notice = Some(
-            "No local model found: replay a recorded session below, or run `make run` to fetch the test models.".into(),
+            "No local model found: Ctrl-d gets one from the Hugging Face Hub; or replay a recorded session below, or run `make run` to fetch the test models.".into(),
         );
     }
     let recordings: Vec<Recording> = options.recordings.into_iter().map(|(_, r)| r).collect();
@@ -278,7 +278,7 @@ fn input_event(keymap: &Keymap, state: &AppState, input: Input) -> Option<Event>
 fn editor_text(state: &AppState, chord: KeyChord) -> Option<Event> {
     let typing = matches!(
         state.mode,
-        Mode::Editor | Mode::Params | Mode::PromptFile | Mode::Picker | Mode::Note
+        Mode::Editor | Mode::Params | Mode::PromptFile | Mode::Picker | Mode::Note | Mode::Pull
     );
     if !typing || chord.ctrl || chord.alt {
         return None;

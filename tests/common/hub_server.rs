@@ -14,13 +14,27 @@ use sha2::{Digest, Sha256};
 
 pub const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct HubFile {
     pub bytes: Vec<u8>,
     /// Serve only this many bytes of a full answer, then close (a dropped connection).
     pub cut_at: Option<usize>,
+    /// Serve this many bytes of a full answer, then wait for `release()` before the rest (a
+    /// download caught half-way, to be stopped).
+    pub stall_at: Option<usize>,
     /// Change this byte in what is served (not in the listed hash).
     pub corrupt_at: Option<usize>,
+    /// The listing says the file is this big (a model larger than the disk).
+    pub listed_size: Option<u64>,
+}
+
+impl HubFile {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes,
+            ..Self::default()
+        }
+    }
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
@@ -35,6 +49,8 @@ struct State {
     /// repo → path → file
     repos: HashMap<String, HashMap<String, HubFile>>,
     gated: Vec<String>,
+    /// Stalled downloads go on.
+    released: bool,
     /// Every request: (host, request line, Range header, If-Range header).
     log: Vec<(String, String, Option<String>, Option<String>)>,
 }
@@ -78,6 +94,11 @@ impl HubServer {
             .entry(repo.to_owned())
             .or_default()
             .insert(path.to_owned(), file);
+    }
+
+    /// Stalled downloads send the rest.
+    pub fn release(&self) {
+        self.state.lock().unwrap().released = true;
     }
 
     pub fn gate(&self, repo: &str) {
@@ -168,9 +189,10 @@ impl HubServer {
                     let mut list: Vec<serde_json::Value> = files
                         .iter()
                         .map(|(p, f)| {
+                            let size = f.listed_size.unwrap_or(f.bytes.len() as u64);
                             serde_json::json!({"type": "file", "oid": &sha256(p.as_bytes())[..40],
-                                "size": f.bytes.len(), "path": p,
-                                "lfs": {"oid": sha256(&f.bytes), "size": f.bytes.len(), "pointerSize": 134}})
+                                "size": size, "path": p,
+                                "lfs": {"oid": sha256(&f.bytes), "size": size, "pointerSize": 134}})
                         })
                         .collect();
                     list.sort_by_key(|v| v["path"].as_str().unwrap_or_default().to_owned());
@@ -265,9 +287,10 @@ impl HubServer {
             hs.push(("Content-Range", r));
         }
         let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        match f.cut_at.filter(|_| status.starts_with("200")) {
-            // Announce the whole file, send part of it, hang up.
-            Some(cut) => {
+        let whole = status.starts_with("200");
+        match (f.cut_at.filter(|_| whole), f.stall_at.filter(|_| whole)) {
+            // Announce the whole file, send part of it, hang up (or wait, then the rest).
+            (cut, stall @ Some(_)) | (cut @ Some(_), stall) => {
                 let _ = write!(
                     out,
                     "HTTP/1.1 {status}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n",
@@ -276,10 +299,21 @@ impl HubServer {
                         .map(|(k, v)| format!("{k}: {v}\r\n"))
                         .collect::<String>()
                 );
-                let _ = out.write_all(&body[..cut.min(body.len())]);
+                let first = cut.or(stall).unwrap_or(0).min(body.len());
+                let _ = out.write_all(&body[..first]);
                 let _ = out.flush();
+                if stall.is_some() {
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+                    while !self.state.lock().unwrap().released
+                        && std::time::Instant::now() < deadline
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    let _ = out.write_all(&body[first..]);
+                    let _ = out.flush();
+                }
             }
-            None => respond(out, status, &hs, &body),
+            (None, None) => respond(out, status, &hs, &body),
         }
     }
 }

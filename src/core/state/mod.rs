@@ -4,6 +4,7 @@ pub mod editor;
 mod pane;
 pub mod params;
 pub mod prompt_view;
+pub mod pull;
 pub mod rating;
 pub mod sessions;
 
@@ -32,6 +33,8 @@ pub enum Mode {
     Sessions,
     /// Every hardware reading with its last minute.
     Hardware,
+    /// Get a model from the Hugging Face Hub, over the picker.
+    Pull,
 }
 
 /// One entry of the model picker.
@@ -102,6 +105,8 @@ pub struct AppState {
     /// The prompt above the comparison panes: folded or scrolled.
     pub prompt_view: prompt_view::PromptView,
     pub sessions: SessionsState,
+    /// The picker's "get a model" popup.
+    pub pull: pull::PullState,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
@@ -141,6 +146,7 @@ impl AppState {
             show_thinking: true,
             prompt_view: prompt_view::PromptView::default(),
             sessions: SessionsState::default(),
+            pull: pull::PullState::default(),
             dirty: true,
         }
     }

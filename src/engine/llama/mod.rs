@@ -173,7 +173,10 @@ impl Backend for LocalModel {
 /// between generations is the caller's business (`app::factory::Models`).
 pub fn load(spec: &LlamaSpec) -> Result<Arc<LocalModel>, EngineError> {
     let header = gguf::read_header(&spec.path)?;
-    let (jobs, info) = worker::spawn(&spec.canonical(), header)?;
+    // Loaded by the path as given, not the link's target: llama.cpp finds a multi-part
+    // model's other parts beside the first by name, and in the Hugging Face cache the names
+    // are the snapshot's links (their targets are blobs named by hash).
+    let (jobs, info) = worker::spawn(spec, header)?;
     Ok(Arc::new(LocalModel {
         info,
         jobs: Mutex::new(jobs),

@@ -12,6 +12,7 @@ pub mod pane;
 pub mod params;
 pub mod picker;
 pub mod prompt_strip;
+pub mod pull;
 pub mod rating_bar;
 pub mod report;
 pub mod screen;

@@ -48,7 +48,7 @@ impl Screen<'_> {
             other => other,
         };
         match underneath {
-            Mode::Picker | Mode::Params | Mode::PromptFile | Mode::Note => {
+            Mode::Picker | Mode::Params | Mode::PromptFile | Mode::Note | Mode::Pull => {
                 frame.render_widget(Picker { state, theme }, body)
             }
             Mode::Editor => frame.render_widget(Editor { state, theme }, body),
@@ -96,6 +96,7 @@ impl Screen<'_> {
         }
         match state.mode {
             Mode::Params => frame.render_widget(ParamsPopup { state, theme }, body),
+            Mode::Pull => frame.render_widget(super::pull::PullPopup { state, theme }, body),
             Mode::PromptFile => frame.render_widget(
                 InputLine {
                     title: "load the prompt from file (Enter)",
