@@ -1,6 +1,8 @@
 //! `slam pull` against a stand-in Hub (`HF_ENDPOINT`) serving the real test models: by quant,
-//! the default quant, several matches, a missing repository, a repository with no GGUF, a model
-//! that does not fit, and the pulled model listed by `slam models` and loaded.
+//! the default quant, several matches, a missing repository, a repository with no GGUF, a gated
+//! one without a token, a model that does not fit, one bigger than the disk; cut at half and
+//! Ctrl-C at half, each resumed with one Range request; one wrong byte; a multi-part model split
+//! by llama.cpp's gguf-split; the pulled model listed by `slam models`, loaded, and removed.
 
 mod common;
 
@@ -157,6 +159,20 @@ fn bad_repositories_quants_and_a_model_that_does_not_fit_are_clear_errors() {
             .join("models--test-org--Tiny-GGUF/snapshots")
             .exists(),
         "nothing pulled"
+    );
+    // A gated repository: its listing is public, its files need a token that was accepted.
+    let gated = "test-org/Gated-GGUF";
+    p.hub.put(gated, SMOL, file(read(&model_path(SMOLLM2))));
+    p.hub.gate(gated);
+    let out = p
+        .command(&["pull", &format!("{gated}:Q4_1")])
+        .env_remove("HF_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("gated") && stderr.contains("set HF_TOKEN"),
+        "{stderr}"
     );
     // A model the Hub lists at 1 PiB: more than any disk here (after --force past the fit).
     let huge = "test-org/Huge-GGUF";
