@@ -315,7 +315,7 @@ impl Driver {
 
     /// Cancel everything and wait for the tasks to wind down.
     pub async fn shutdown(&mut self) {
-        for token in self.running.values() {
+        for token in self.running.values().chain(&self.pull) {
             token.cancel();
         }
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {

@@ -90,11 +90,12 @@ impl HubServer {
     }
 
     pub fn put(&self, repo: &str, path: &str, file: HubFile) {
+        let sha = sha256(&file.bytes);
         let mut s = self.state.lock().unwrap();
-        s.repos.entry(repo.to_owned()).or_default().insert(
-            path.to_owned(),
-            (Arc::new(file.clone()), sha256(&file.bytes)),
-        );
+        s.repos
+            .entry(repo.to_owned())
+            .or_default()
+            .insert(path.to_owned(), (Arc::new(file), sha));
     }
 
     /// Stalled downloads send the rest.
@@ -116,6 +117,14 @@ impl HubServer {
             .filter(|l| l.0 == "cdn")
             .map(|l| (l.1.clone(), l.2.clone(), l.3.clone()))
             .collect()
+    }
+
+    /// How many requests the file host received for `Range: range` (`bytes=N-`).
+    pub fn range_requests(&self, range: &str) -> usize {
+        self.cdn_requests()
+            .iter()
+            .filter(|r| r.1.as_deref() == Some(range))
+            .count()
     }
 
     fn serve(&self, conn: TcpStream, is_hub: bool) {
