@@ -160,13 +160,18 @@ pub fn start_rating_session(state: &mut AppState) -> Vec<Effect> {
     rating::go_to_item(state, first)
 }
 
-/// Text rows visible in one pane (the prompt strip above the panes taken off).
+/// Text rows visible in the focused pane (the prompt strip above the panes taken off, and the
+/// row of throttle marks the pane shows once the hardware was throttled).
 pub fn pane_rows(state: &AppState) -> usize {
     let strip = crate::core::state::prompt_view::prompt_strip_height(state);
+    let marks = state
+        .panes
+        .get(state.focus)
+        .map_or(0, |p| u16::from(!p.throttled.is_empty()));
     usize::from(
         state
             .height
-            .saturating_sub(SCREEN_CHROME_ROWS + PANE_CHROME_ROWS + strip)
+            .saturating_sub(SCREEN_CHROME_ROWS + PANE_CHROME_ROWS + strip + marks)
             .max(1),
     )
 }

@@ -293,6 +293,18 @@ fn long_pane(s: &mut AppState, lines: usize) {
 }
 
 #[test]
+fn a_throttled_pane_pages_by_one_row_less_for_its_marks() {
+    let mut s = submitted("hi");
+    long_pane(&mut s, 100);
+    let rows = pane_rows(&s);
+    s.panes[0].mark_throttled(std::time::Duration::from_secs(1), "thermal".into());
+    assert_eq!(pane_rows(&s), rows - 1);
+    act(&mut s, Action::ScrollTop);
+    act(&mut s, Action::PageDown);
+    assert_eq!(s.panes[0].first_visible_row(rows - 1), rows - 1);
+}
+
+#[test]
 fn panes_follow_the_tail_until_scrolled_and_reattach_at_the_bottom() {
     let mut s = submitted("hi");
     long_pane(&mut s, 100);

@@ -9,7 +9,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Sparkline, Widget};
 
-use crate::core::hardware::{GpuSnapshot, HardwareHistory, HardwareSnapshot};
+use crate::core::hardware::{GpuSnapshot, HISTORY_SECONDS, HardwareHistory, HardwareSnapshot};
 use crate::core::state::AppState;
 use crate::report::hardware::gib;
 use crate::tui::theme::Theme;
@@ -150,7 +150,7 @@ impl Widget for HardwareView<'_> {
             100.0,
             Style::default().fg(t.gauge(f64::from(now.cpu_percent) / 100.0)),
         );
-        core_rows(&mut rows, now, t);
+        core_rows(&mut rows, now, history, t);
 
         let ram = now.ram_used as f64 / now.ram_total.max(1) as f64;
         rows.chart(
@@ -250,10 +250,51 @@ fn gpu_rows(rows: &mut Rows, i: usize, gpu: &GpuSnapshot, history: &HardwareHist
     rows.line(Line::from(clocks));
 }
 
-/// Each core's usage and frequency, as many to a row as fit.
-fn core_rows(rows: &mut Rows, now: &HardwareSnapshot, t: &Theme) {
-    const CELL: usize = 19;
-    let per_row = (usize::from(rows.area.width) / CELL).max(1);
+/// Characters of a core's minute: 6 seconds each.
+const CORE_SPARK: usize = 10;
+
+/// `values` (oldest first, at most `HISTORY_SECONDS`) as `width` block characters, each the
+/// mean of its share of the minute, scaled to `max`; a history shorter than a minute fills
+/// the right-hand end (as the big charts do).
+pub fn mini_spark(values: &[f64], width: usize, max: f64) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let per = HISTORY_SECONDS.div_ceil(width);
+    let missing = HISTORY_SECONDS.saturating_sub(values.len());
+    (0..width)
+        .map(|i| {
+            let from = (i * per).saturating_sub(missing);
+            let to = ((i + 1) * per).saturating_sub(missing).min(values.len());
+            if to <= from {
+                return ' ';
+            }
+            let mean = values[from..to].iter().sum::<f64>() / (to - from) as f64;
+            let level = (mean / max.max(f64::MIN_POSITIVE) * 8.0).ceil() as usize;
+            BARS[level.clamp(1, 8) - 1]
+        })
+        .collect()
+}
+
+/// Rows drawn below the cores: RAM, swap, slam.
+const ROWS_AFTER_CORES: u16 = 3;
+
+/// Each core's usage and frequency, as many to a row as fit, and its last minute where that
+/// leaves room for the rows below.
+fn core_rows(rows: &mut Rows, now: &HardwareSnapshot, history: &HardwareHistory, t: &Theme) {
+    const PLAIN: usize = 19;
+    const WITH_MINUTE: usize = PLAIN + CORE_SPARK + 2;
+    let fits = |cell: usize| {
+        let per_row = (usize::from(rows.area.width) / cell).max(1);
+        let needed = now.cores.len().div_ceil(per_row) as u16 + ROWS_AFTER_CORES;
+        (
+            per_row,
+            needed <= (rows.area.y + rows.area.height).saturating_sub(rows.y),
+        )
+    };
+    let (per_row, minute) = match fits(WITH_MINUTE) {
+        (per_row, true) => (per_row, true),
+        (_, false) => (fits(PLAIN).0, false),
+    };
+    let cell = if minute { WITH_MINUTE } else { PLAIN };
     for chunk in now.cores.chunks(per_row).enumerate() {
         let (row, cores) = chunk;
         let spans: Vec<Span> = cores
@@ -266,15 +307,41 @@ fn core_rows(rows: &mut Rows, now: &HardwareSnapshot, t: &Theme) {
                 } else {
                     "n/a".into()
                 };
+                let spark = if minute {
+                    let series =
+                        history.series(|s| s.cores.get(n).map(|c| f64::from(c.usage_percent)));
+                    mini_spark(&series, CORE_SPARK, 100.0)
+                } else {
+                    String::new()
+                };
                 Span::styled(
                     format!(
-                        "{:<CELL$}",
-                        format!("  {n:>2} {:>3.0}% {ghz}", c.usage_percent)
+                        "{:<cell$}",
+                        format!("  {n:>2} {:>3.0}% {ghz:<7} {spark}", c.usage_percent)
                     ),
                     Style::default().fg(t.gauge(f64::from(c.usage_percent) / 100.0)),
                 )
             })
             .collect();
         rows.line(Line::from(spans));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minute_in_ten_characters() {
+        // 60 s: 0% for 30 s then 100%: five empty-ish bars, then five full ones.
+        let values: Vec<f64> = (0..60).map(|i| if i < 30 { 0.0 } else { 100.0 }).collect();
+        assert_eq!(mini_spark(&values, 10, 100.0), "▁▁▁▁▁█████");
+        // 6-second means: 50% → ▄ (4 of 8), 12.5% → ▁, 13% → ▂.
+        assert_eq!(mini_spark(&[50.0; 60], 10, 100.0), "▄▄▄▄▄▄▄▄▄▄");
+        let mut v = vec![12.5; 6];
+        v.extend([13.0; 6]);
+        // Only 12 s of history: the first eight characters are empty.
+        assert_eq!(mini_spark(&v, 10, 100.0), "        ▁▂");
+        assert_eq!(mini_spark(&[], 10, 100.0), "          ");
     }
 }
