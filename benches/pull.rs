@@ -77,6 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             sha256: sha.clone(),
             partial: dir.path().join("slam.incomplete"),
             dest: dir.path().join("slam.bin"),
+            lock: dir.path().join("slam.lock"),
         };
         let start = Instant::now();
         runtime.block_on(fetch(&client, &plan, |_, _| {}))?;

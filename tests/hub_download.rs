@@ -48,6 +48,7 @@ fn plan(s: &Setup, content: &[u8], token: Option<&str>) -> Fetch {
         sha256: sha.clone(),
         partial: s.cache.incomplete(REPO, &sha),
         dest: s.cache.blob(REPO, &sha),
+        lock: s.cache.lock(REPO, &sha),
     }
 }
 
@@ -205,5 +206,37 @@ fn a_missing_or_gated_repository_is_a_clear_error() {
     // With a token it comes (the stand-in accepts any).
     f.token = Some("hf_test".into());
     run(&f).unwrap();
+    assert_eq!(std::fs::read(&f.dest).unwrap(), content);
+}
+
+#[test]
+fn a_second_download_of_the_same_file_waits_for_the_first_to_let_go() {
+    use std::os::fd::AsRawFd;
+    let s = setup();
+    let content = bytes(200_000, 4);
+    s.hub.put(REPO, FILE, file(content.clone()));
+    let f = plan(&s, &content, None);
+    // Another download (a stopped one still ending, or huggingface_hub) holds the blob's lock:
+    // the same flock huggingface_hub takes, `.locks/models--ORG--NAME/<sha256>.lock`.
+    assert!(f.lock.ends_with(format!(
+        ".locks/models--test-org--Tiny-GGUF/{}.lock",
+        sha256(&content)
+    )));
+    std::fs::create_dir_all(f.lock.parent().unwrap()).unwrap();
+    let held = std::fs::File::create(&f.lock).unwrap();
+    // SAFETY: flock on a descriptor the test owns.
+    assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let waiting = {
+        let f = f.clone();
+        std::thread::spawn(move || run(&f))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        s.hub.cdn_requests().is_empty(),
+        "nothing fetched while another holds the file"
+    );
+    drop(held);
+    let t = waiting.join().unwrap().unwrap();
+    assert_eq!(t.fetched, 200_000);
     assert_eq!(std::fs::read(&f.dest).unwrap(), content);
 }

@@ -96,7 +96,8 @@ fn pull_by_quant_lists_and_runs_the_model() {
     let (ok, stdout, stderr) = p.slam(&["models", "rm", &name]);
     assert!(ok, "{stdout}{stderr}");
     assert!(
-        !p.cache.join("models--test-org--Tiny-GGUF").exists(),
+        !p.cache.join("models--test-org--Tiny-GGUF").exists()
+            && !p.cache.join(".locks/models--test-org--Tiny-GGUF").exists(),
         "{stdout}"
     );
     let (_, listed, _) = p.slam(&["models", "--json"]);

@@ -93,8 +93,12 @@ pub enum HubRequest {
     },
     /// Stop the download where it is (the partial file stays, to be resumed).
     Stop,
-    /// Find the models on the machine again (a pull landed) and select `select`.
-    RefreshModels { select: String },
+    /// Find the models on the machine again (a pull landed): `select` is now the file at
+    /// `path` (a pull of a newer revision replaces the older one of the same name).
+    RefreshModels {
+        select: String,
+        path: std::path::PathBuf,
+    },
 }
 
 /// A write to the store. Prompts are numbered by round, answers by run; the writer maps them

@@ -98,10 +98,11 @@ pub enum HubEvent {
         done: u64,
         size: u64,
     },
-    /// The model's name once every part is in place, or why not.
+    /// The model's name and the path of its (first) file once every part is in place, or
+    /// why not.
     Pulled {
         request: u64,
-        result: Result<String, String>,
+        result: Result<(String, std::path::PathBuf), String>,
     },
     /// The picker's models found again, the pulled one to select.
     ModelsRefreshed {

@@ -223,7 +223,15 @@ impl Hub {
             .await
             .map_err(http)?;
         self.check(repo, &url, response.status())?;
-        let mut bytes = response.bytes().await.map_err(http)?.to_vec();
+        // A host that ignores Range sends the whole file: read only what was asked for.
+        let mut bytes = Vec::new();
+        let mut body = response.bytes_stream();
+        while (bytes.len() as u64) < n {
+            match futures_util::StreamExt::next(&mut body).await {
+                Some(chunk) => bytes.extend_from_slice(&chunk.map_err(http)?),
+                None => break,
+            }
+        }
         bytes.truncate(n as usize);
         Ok(bytes)
     }

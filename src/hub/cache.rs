@@ -42,6 +42,14 @@ impl HubCache {
             .join(format!("{etag}.incomplete"))
     }
 
+    /// The lock huggingface_hub takes while it downloads a blob (slam takes the same).
+    pub fn lock(&self, repo: &str, etag: &str) -> PathBuf {
+        self.root
+            .join(".locks")
+            .join(format!("models--{}", repo.replace('/', "--")))
+            .join(format!("{etag}.lock"))
+    }
+
     pub fn snapshot(&self, repo: &str, commit: &str, path: &str) -> PathBuf {
         self.repo_dir(repo)
             .join("snapshots")
@@ -120,6 +128,12 @@ impl HubCache {
         }
         if all_links(&snapshots).is_empty() && removed > 0 {
             std::fs::remove_dir_all(&dir)?;
+            // Its download locks too (a lock someone holds stays valid: flock is on the open
+            // file, not the name).
+            let locks = self.lock(repo, "x");
+            if let Some(locks) = locks.parent() {
+                let _ = std::fs::remove_dir_all(locks);
+            }
         }
         Ok(removed)
     }

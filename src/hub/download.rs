@@ -39,6 +39,10 @@ pub enum DownloadError {
         got: String,
     },
     #[error(
+        "{path}: another download of this file is running (slam or huggingface_hub): let it finish or stop it"
+    )]
+    Busy { path: String },
+    #[error(
         "{url}: the connection ended after {got} of {expected} bytes (run the pull again to resume)"
     )]
     Short {
@@ -67,6 +71,42 @@ pub struct Fetch {
     pub partial: PathBuf,
     /// Moved here once checked (`blobs/<etag>`).
     pub dest: PathBuf,
+    /// Held (flock) while the file is fetched, so one writer grows the partial; the lock file
+    /// huggingface_hub takes for the same blob (`.locks/models--ORG--NAME/<sha256>.lock`).
+    pub lock: PathBuf,
+}
+
+/// How long a pull waits for another download of the same file to let go.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// An exclusive flock, released when dropped (the descriptor closes).
+struct FileLock(#[allow(dead_code)] std::fs::File);
+
+async fn lock(path: &Path) -> Result<FileLock, DownloadError> {
+    use std::os::fd::AsRawFd;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(io(path))?;
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        // SAFETY: flock on a descriptor this function owns and keeps open in the guard.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(FileLock(file));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(DownloadError::Busy {
+                path: path.display().to_string(),
+            });
+        }
+        // A stopped download lets go once its task ends; wait for that.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// How the transfer went: bytes that were already there (resumed), bytes fetched now, and
@@ -108,8 +148,12 @@ pub async fn fetch(
     if let Some(dir) = f.partial.parent() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
+    let _held = lock(&f.lock).await?;
     let have = std::fs::metadata(&f.partial).map_or(0, |m| m.len());
-    let etag = std::fs::read_to_string(etag_file(&f.partial)).ok();
+    // A host that sent no ETag leaves an empty one: nothing to guard a resume with.
+    let etag = std::fs::read_to_string(etag_file(&f.partial))
+        .ok()
+        .filter(|e| !e.trim().is_empty());
     let mut request = client.get(&f.url);
     if let Some(token) = &f.token {
         request = request.bearer_auth(token);

@@ -59,13 +59,14 @@ pub async fn fit(
         return Ok(Fit::Unknown("no file".into()));
     };
     // The header holds the metadata and the tensor table: usually well under 2 MiB, but a
-    // large vocabulary can take more, so the read grows until it parses.
+    // large vocabulary can take more, so the read grows until it parses (at most 256 MiB).
+    const MAX_HEADER: u64 = 256 << 20;
     let mut n: u64 = 2 << 20;
     let header = loop {
         let bytes = hub.head_bytes(repo, &first.path, n.min(first.size)).await?;
         match crate::engine::gguf::parse_header_prefix(&bytes, first.size, Path::new(&first.path)) {
             Ok(h) => break h,
-            Err(_) if n < first.size && n < 256 << 20 => n *= 4,
+            Err(_) if n < first.size && n < MAX_HEADER => n = (n * 4).min(MAX_HEADER),
             Err(e) => return Ok(Fit::Unknown(format!("{}: {e}", first.path))),
         }
     };
@@ -170,6 +171,7 @@ pub async fn download(
                 size: f.size,
                 sha256: sha.clone(),
                 partial: cache.incomplete(repo, &sha),
+                lock: cache.lock(repo, &sha),
                 dest,
             };
             let transfer = fetch(&hub.client, &plan, |done, size| {

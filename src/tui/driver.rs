@@ -177,7 +177,7 @@ impl Driver {
                     token.cancel();
                 }
             }
-            HubRequest::RefreshModels { select } => {
+            HubRequest::RefreshModels { select, path } => {
                 // Only the hub cache gained a file: the other roots (and `--models-dir`) keep
                 // what they had.
                 let found = crate::config::discover::Roots::from_env(&[]).discover();
@@ -186,6 +186,10 @@ impl Driver {
                         self.config.discovered.push(f);
                     }
                 }
+                // An older revision's snapshot has the same name: the one just pulled wins.
+                self.config
+                    .discovered
+                    .retain(|d| d.name != select || d.path == path);
                 let items = super::picker_items(&self.config, std::slice::from_ref(&select));
                 let _ = events.send(Event::Hub(HubEvent::ModelsRefreshed { items, select }));
             }

@@ -98,11 +98,11 @@ pub fn pull(
             _ = cancel.cancelled() => return,
         };
         match result {
-            Ok(Some(name)) => send(
+            Ok(Some(pulled)) => send(
                 &events,
                 HubEvent::Pulled {
                     request,
-                    result: Ok(name),
+                    result: Ok(pulled),
                 },
             ),
             Ok(None) => {}
@@ -117,14 +117,14 @@ pub fn pull(
     });
 }
 
-/// The model's name once pulled; `None` when it does not fit (and was not forced).
+/// The model's name and path once pulled; `None` when it does not fit (and was not forced).
 async fn fetch(
     events: &UnboundedSender<Event>,
     request: u64,
     repo: &str,
     path: &str,
     force: bool,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<Option<(String, std::path::PathBuf)>> {
     let hub = Hub::from_env();
     let files = hub.files(repo).await?;
     let candidate = candidates(&files)
@@ -158,10 +158,9 @@ async fn fetch(
     let download = async move {
         let mut part = 0;
         let result = pull::download(&hub, &cache, repo, &candidate, |p| match p {
-            Progress::File { part: n, size, .. } => {
-                part = n;
-                latest.send_replace((part, 0, size));
-            }
+            // The part's first figures come with its first Bytes: for a resumed part, what
+            // was already there, so the rate counts only what arrives after.
+            Progress::File { part: n, .. } => part = n,
             Progress::Bytes { done, size } => {
                 latest.send_replace((part, done, size));
             }
@@ -187,6 +186,5 @@ async fn fetch(
         }
     };
     let ((result, candidate), ()) = tokio::join!(download, forward);
-    result?;
-    Ok(Some(pull::model_name(repo, &candidate)))
+    Ok(Some((pull::model_name(repo, &candidate), result?)))
 }

@@ -34,6 +34,7 @@ pub fn edit(state: &mut AppState, c: Option<char>) {
         }
     }
     pull.stage = PullStage::Query;
+    pull.found = None;
     pull.cursor = 0;
 }
 
@@ -62,9 +63,17 @@ fn confirm(pull: &mut PullState) -> Vec<Effect> {
                 return Vec::new();
             }
             pull.message = None;
-            let request = next_request(pull);
             // A name with a slash is a repository; anything else is a search.
             if let Some(repo) = text.split(':').next().filter(|r| r.contains('/')) {
+                if repo.split('/').count() != 2 || repo.split('/').any(str::is_empty) {
+                    pull.stage = PullStage::Query;
+                    pull.message = Some(format!(
+                        "{repo:?}: expected ORG/REPO or ORG/REPO:QUANT (or words to search for)"
+                    ));
+                    return Vec::new();
+                }
+                pull.found = None;
+                let request = next_request(pull);
                 pull.stage = PullStage::Waiting(format!("listing {repo}…"));
                 let quant = text.split_once(':').map(|(_, q)| q.trim().to_owned());
                 vec![Effect::Hub(HubRequest::List {
@@ -73,6 +82,7 @@ fn confirm(pull: &mut PullState) -> Vec<Effect> {
                     quant,
                 })]
             } else {
+                let request = next_request(pull);
                 pull.stage = PullStage::Waiting(format!("searching the Hub for {text:?}…"));
                 vec![Effect::Hub(HubRequest::Search { request, text })]
             }
@@ -83,8 +93,8 @@ fn confirm(pull: &mut PullState) -> Vec<Effect> {
                 return Vec::new();
             };
             let request = next_request(pull);
+            // The cursor stays on the repository (Esc comes back to it); the listing moves it.
             pull.stage = PullStage::Waiting(format!("listing {repo}…"));
-            pull.cursor = 0;
             vec![Effect::Hub(HubRequest::List {
                 request,
                 repo,
@@ -130,6 +140,20 @@ fn start(pull: &mut PullState, repo: String, file: FileLine, force: bool) -> Vec
     })]
 }
 
+/// The repositories the search found, the cursor on `repo`; with no search, the query.
+fn back_to_repos(pull: &mut PullState, repo: &str) {
+    match pull.found.clone() {
+        Some(repos) => {
+            pull.cursor = repos.iter().position(|r| r.id == repo).unwrap_or(0);
+            pull.stage = PullStage::Repos(repos);
+        }
+        None => {
+            pull.stage = PullStage::Query;
+            pull.cursor = 0;
+        }
+    }
+}
+
 /// The files listed before the download, the cursor on `path`.
 fn back_to_files(pull: &mut PullState, path: &str) {
     match pull.listed.clone() {
@@ -147,19 +171,37 @@ fn back(state: &mut AppState) -> Vec<Effect> {
         PullStage::Downloading(d) => {
             // Answers still on their way belong to the stopped download.
             next_request(pull);
-            pull.message = Some(format!(
-                "stopped at {} of {}: the partial file is kept — Enter resumes it",
-                human_size(d.done),
-                human_size(d.size)
-            ));
+            let part = if d.parts > 1 {
+                format!(" in part {} of {}", d.part, d.parts)
+            } else {
+                String::new()
+            };
+            pull.message = Some(if d.size == 0 {
+                "stopped before the download began".into()
+            } else {
+                format!(
+                    "stopped{part} at {} of {}: the partial file is kept — Enter resumes it",
+                    human_size(d.done),
+                    human_size(d.size)
+                )
+            });
             back_to_files(pull, &d.file.path);
             return vec![Effect::Hub(HubRequest::Stop)];
         }
         PullStage::Confirm { file, .. } => back_to_files(pull, &file.path),
-        PullStage::Files { .. } | PullStage::Waiting(_) => {
+        PullStage::Files { repo, .. } => {
             next_request(pull);
-            pull.stage = PullStage::Query;
-            pull.cursor = 0;
+            back_to_repos(pull, &repo);
+        }
+        PullStage::Waiting(_) => {
+            next_request(pull);
+            let on = pull
+                .found
+                .as_ref()
+                .and_then(|f| f.get(pull.cursor))
+                .map(|r| r.id.clone())
+                .unwrap_or_default();
+            back_to_repos(pull, &on);
         }
         PullStage::Repos(_) | PullStage::Query => state.mode = Mode::Picker,
     }
@@ -191,6 +233,7 @@ pub fn on_event(state: &mut AppState, event: HubEvent, now: Instant) -> Vec<Effe
             }
             Ok(repos) => {
                 pull.cursor = 0;
+                pull.found = Some(repos.clone());
                 pull.stage = PullStage::Repos(repos);
             }
             Err(e) => fail(pull, e),
@@ -247,11 +290,14 @@ pub fn on_event(state: &mut AppState, event: HubEvent, now: Instant) -> Vec<Effe
             }
         }
         HubEvent::Pulled { result, .. } => match result {
-            Ok(name) => {
+            Ok((name, path)) => {
                 pull.message = Some(format!("pulled {name}"));
                 pull.stage = PullStage::Query;
                 pull.listed = None;
-                return vec![Effect::Hub(HubRequest::RefreshModels { select: name })];
+                return vec![Effect::Hub(HubRequest::RefreshModels {
+                    select: name,
+                    path,
+                })];
             }
             Err(e) => {
                 let path = match &pull.stage {
@@ -273,10 +319,12 @@ fn fail(pull: &mut PullState, error: String) {
 }
 
 /// The models found again after a pull: selections kept, the pulled one selected (when there
-/// is room for another pane) and under the cursor, the popup closed.
+/// is room for another pane) and under the cursor, the popup closed. A user who went to
+/// another screen meanwhile stays there, told by a notice; nothing is selected for them.
 fn refresh(state: &mut AppState, items: Vec<PickerItem>, select: &str) {
     let kept: Vec<String> = state.selected_models();
-    let room = kept.len() < MAX_PANES;
+    let waiting = state.mode == Mode::Pull;
+    let room = waiting && kept.len() < MAX_PANES;
     state.picker = items
         .into_iter()
         .map(|mut item| {
@@ -293,8 +341,14 @@ fn refresh(state: &mut AppState, items: Vec<PickerItem>, select: &str) {
         state.picker_cursor = row;
     }
     state.notice = Some(format!(
-        "{select} is here{} — Enter to write a prompt",
-        if room { " and selected" } else { "" }
+        "{select} is here{}",
+        if room {
+            " and selected — Enter to write a prompt"
+        } else {
+            " — the picker lists it"
+        }
     ));
-    state.mode = Mode::Picker;
+    if waiting {
+        state.mode = Mode::Picker;
+    }
 }

@@ -96,7 +96,7 @@ fn a_search_lists_repositories_and_then_their_quantizations() {
         },
         Instant::now(),
     );
-    assert_eq!(s.pull.stage, PullStage::Repos(repos));
+    assert_eq!(s.pull.stage, PullStage::Repos(repos.clone()));
     act(&mut s, Action::PickerDown);
     act(&mut s, Action::PickerDown);
     assert_eq!(s.pull.cursor, 1, "the cursor stops at the last line");
@@ -119,11 +119,11 @@ fn a_search_lists_repositories_and_then_their_quantizations() {
         Instant::now(),
     );
     assert!(matches!(s.pull.stage, PullStage::Waiting(_)));
-    // Esc: back to the query; again: back to the picker.
+    // Esc: back to the repositories found, on the one chosen; again: back to the picker.
     act(&mut s, Action::Back);
     assert_eq!(
-        (s.pull.stage.clone(), s.mode),
-        (PullStage::Query, Mode::Pull)
+        (s.pull.stage.clone(), s.pull.cursor, s.mode),
+        (PullStage::Repos(repos), 1, Mode::Pull)
     );
     act(&mut s, Action::Back);
     assert_eq!(s.mode, Mode::Picker);
@@ -184,14 +184,15 @@ fn the_cursor_starts_on_the_quant_asked_for_and_progress_gives_rate_and_eta() {
         &mut s,
         HubEvent::Pulled {
             request,
-            result: Ok("org/m/m-Q4_K_M".into()),
+            result: Ok(("org/m/m-Q4_K_M".into(), "/hub/m-Q4_K_M.gguf".into())),
         },
         t0,
     );
     assert_eq!(
         effects,
         vec![Effect::Hub(HubRequest::RefreshModels {
-            select: "org/m/m-Q4_K_M".into()
+            select: "org/m/m-Q4_K_M".into(),
+            path: "/hub/m-Q4_K_M.gguf".into()
         })]
     );
     let mut items = s.picker.clone();
@@ -328,5 +329,117 @@ fn a_model_that_does_not_fit_asks_before_pulling_and_a_failure_says_why() {
     assert_eq!(
         (s.pull.query.as_str(), &s.pull.stage),
         ("org/mx", &PullStage::Query)
+    );
+}
+
+#[test]
+fn esc_from_a_listing_goes_back_to_the_search_and_a_bad_name_is_refused() {
+    let mut s = state();
+    s.mode = Mode::Picker;
+    act(&mut s, Action::OpenPull);
+    type_text(&mut s, "org/m/x");
+    assert!(act(&mut s, Action::PullConfirm).is_empty());
+    assert!(
+        s.pull
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("expected ORG/REPO"),
+        "{:?}",
+        s.pull.message
+    );
+    for _ in 0.."org/m/x".len() {
+        update(&mut s, Event::Backspace, Instant::now());
+    }
+    type_text(&mut s, "m");
+    act(&mut s, Action::PullConfirm);
+    let repo = |id: &str| RepoLine {
+        id: id.into(),
+        downloads: 1,
+    };
+    let repos = vec![repo("a/m"), repo("b/m"), repo("c/m")];
+    hub(
+        &mut s,
+        HubEvent::Searched {
+            request: 1,
+            result: Ok(repos.clone()),
+        },
+        Instant::now(),
+    );
+    act(&mut s, Action::PickerDown);
+    act(&mut s, Action::PickerDown);
+    act(&mut s, Action::PullConfirm);
+    hub(
+        &mut s,
+        HubEvent::Listed {
+            request: 2,
+            repo: "c/m".into(),
+            result: Ok(files()),
+            preferred: 0,
+        },
+        Instant::now(),
+    );
+    act(&mut s, Action::Back);
+    assert_eq!(s.pull.stage, PullStage::Repos(repos));
+    assert_eq!(s.pull.cursor, 2, "back on the repository it listed");
+}
+
+#[test]
+fn a_pull_that_lands_while_the_user_is_elsewhere_only_says_so() {
+    let (mut s, _) = at_files("org/m");
+    let effects = act(&mut s, Action::PullConfirm);
+    let [Effect::Hub(HubRequest::Pull { request, .. })] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let request = *request;
+    // Esc before any byte: nothing to resume from.
+    act(&mut s, Action::Back);
+    assert_eq!(
+        s.pull.message.as_deref(),
+        Some("stopped before the download began")
+    );
+    let effects = act(&mut s, Action::PullConfirm);
+    let [Effect::Hub(HubRequest::Pull { request: again, .. })] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(*again > request);
+    act(&mut s, Action::OpenHardware);
+    assert_eq!(s.mode, Mode::Hardware);
+    let before = s.selected_models();
+    let path = std::path::PathBuf::from("/hub/m-Q4_K_M.gguf");
+    let effects = hub(
+        &mut s,
+        HubEvent::Pulled {
+            request: *again,
+            result: Ok(("org/m/m-Q4_K_M".into(), path.clone())),
+        },
+        Instant::now(),
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::Hub(HubRequest::RefreshModels {
+            select: "org/m/m-Q4_K_M".into(),
+            path
+        })]
+    );
+    let mut items = s.picker.clone();
+    items.push(PickerItem {
+        name: "org/m/m-Q4_K_M".into(),
+        detail: String::new(),
+        selected: true,
+    });
+    hub(
+        &mut s,
+        HubEvent::ModelsRefreshed {
+            items,
+            select: "org/m/m-Q4_K_M".into(),
+        },
+        Instant::now(),
+    );
+    assert_eq!(s.mode, Mode::Hardware, "still where the user went");
+    assert_eq!(s.selected_models(), before, "nothing selected for them");
+    assert_eq!(
+        s.notice.as_deref(),
+        Some("org/m/m-Q4_K_M is here — the picker lists it")
     );
 }

@@ -81,6 +81,8 @@ pub struct PullState {
     pub message: Option<String>,
     /// The files listed before a download started: where Esc and a failure go back to.
     pub listed: Option<(String, Vec<FileLine>)>,
+    /// The repositories the last search found: where Esc from a listing goes back to.
+    pub found: Option<Vec<RepoLine>>,
 }
 
 impl PullState {

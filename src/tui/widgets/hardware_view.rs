@@ -253,11 +253,12 @@ fn gpu_rows(rows: &mut Rows, i: usize, gpu: &GpuSnapshot, history: &HardwareHist
 /// Characters of a core's minute: 6 seconds each.
 const CORE_SPARK: usize = 10;
 
-/// `values` (oldest first, at most `HISTORY_SECONDS`) as `width` block characters, each the
-/// mean of its share of the minute, scaled to `max`; a history shorter than a minute fills
-/// the right-hand end (as the big charts do).
+/// `values` (oldest first, at most `HISTORY_SECONDS`) as `width` block characters (1 to 60),
+/// each the mean of its share of the minute, scaled to `max`; a history shorter than a minute
+/// fills the right-hand end (as the big charts do).
 pub fn mini_spark(values: &[f64], width: usize, max: f64) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let width = width.clamp(1, HISTORY_SECONDS);
     let per = HISTORY_SECONDS.div_ceil(width);
     let missing = HISTORY_SECONDS.saturating_sub(values.len());
     (0..width)
@@ -285,9 +286,10 @@ fn core_rows(rows: &mut Rows, now: &HardwareSnapshot, history: &HardwareHistory,
     let fits = |cell: usize| {
         let per_row = (usize::from(rows.area.width) / cell).max(1);
         let needed = now.cores.len().div_ceil(per_row) as u16 + ROWS_AFTER_CORES;
+        let wide = usize::from(rows.area.width) >= cell;
         (
             per_row,
-            needed <= (rows.area.y + rows.area.height).saturating_sub(rows.y),
+            wide && needed <= (rows.area.y + rows.area.height).saturating_sub(rows.y),
         )
     };
     let (per_row, minute) = match fits(WITH_MINUTE) {

@@ -40,7 +40,21 @@ pub fn progress_text(d: &Download) -> String {
     text
 }
 
+/// `text` as rows of at most `width` columns (word-wrapped), so the popup knows its height.
+fn wrapped(text: &str, width: u16) -> Vec<String> {
+    let mut w = crate::core::wrap::WrappedText::new(width);
+    w.push_str(text);
+    w.rows(0, w.row_count()).map(str::to_owned).collect()
+}
+
 impl PullPopup<'_> {
+    fn rows<'a>(&self, text: &str, style: Style, width: u16) -> Vec<Line<'a>> {
+        wrapped(text, width)
+            .into_iter()
+            .map(|row| Line::from(Span::styled(row, style)))
+            .collect()
+    }
+
     fn list<'a>(&self, rows: Vec<String>, height: usize) -> Vec<Line<'a>> {
         let t = self.theme;
         let cursor = self.state.pull.cursor;
@@ -71,15 +85,22 @@ impl Widget for PullPopup<'_> {
         let max_height = area.height.saturating_sub(2).clamp(3, 20).min(area.height);
         let inner_width = width.saturating_sub(2);
         let muted = Style::default().fg(t.muted);
+        const PROMPT: &str = "search or ORG/REPO[:QUANT] ";
+        // A query longer than its row shows its end, where the typing is.
+        let room_for_query = usize::from(inner_width).saturating_sub(PROMPT.len() + 2);
+        let count = pull.query.chars().count();
+        let query = if count > room_for_query {
+            let tail: String = pull.query.chars().skip(count - room_for_query).collect();
+            format!("…{tail}")
+        } else {
+            pull.query.clone()
+        };
         let mut lines = vec![Line::from(vec![
-            Span::styled("search or ORG/REPO[:QUANT] ", muted),
-            Span::styled(format!("{}█", pull.query), Style::default().fg(t.text)),
+            Span::styled(PROMPT, muted),
+            Span::styled(format!("{query}█"), Style::default().fg(t.text)),
         ])];
         if let Some(message) = &pull.message {
-            lines.push(Line::from(Span::styled(
-                message.clone(),
-                Style::default().fg(t.warning),
-            )));
+            lines.extend(self.rows(message, Style::default().fg(t.warning), inner_width));
         }
         let room = usize::from(max_height.saturating_sub(2)).saturating_sub(lines.len() + 1);
         let mut gauge = None;
@@ -88,7 +109,7 @@ impl Widget for PullPopup<'_> {
                 "Enter searches the Hub's GGUF repositories; ORG/REPO lists its files",
                 muted,
             ))),
-            PullStage::Waiting(what) => lines.push(Line::from(Span::styled(what.clone(), muted))),
+            PullStage::Waiting(what) => lines.extend(self.rows(what, muted, inner_width)),
             PullStage::Repos(repos) => {
                 let w = usize::from(inner_width).saturating_sub(18);
                 let rows = repos
@@ -118,14 +139,12 @@ impl Widget for PullPopup<'_> {
                 lines.extend(self.list(rows, room.saturating_sub(1)));
             }
             PullStage::Confirm { file, why, .. } => {
-                lines.push(Line::from(Span::styled(
-                    format!("{} {}", file.label, file.path),
+                lines.extend(self.rows(
+                    &format!("{} {}", file.label, file.path),
                     Style::default().fg(t.text),
-                )));
-                lines.push(Line::from(Span::styled(
-                    why.clone(),
-                    Style::default().fg(t.error),
-                )));
+                    inner_width,
+                ));
+                lines.extend(self.rows(why, Style::default().fg(t.error), inner_width));
                 lines.push(Line::from(Span::styled(
                     "Enter pulls it anyway · Esc goes back",
                     Style::default().add_modifier(Modifier::BOLD),
@@ -137,19 +156,18 @@ impl Widget for PullPopup<'_> {
                 } else {
                     String::new()
                 };
-                lines.push(Line::from(Span::styled(
-                    format!("{} {} {}{part}", d.repo, d.file.label, d.file.path),
+                lines.extend(self.rows(
+                    &format!("{} {} {}{part}", d.repo, d.file.label, d.file.path),
                     Style::default().fg(t.text),
-                )));
-                lines.push(Line::from(Span::styled(
-                    d.fit.clone().unwrap_or_else(|| "checking the fit…".into()),
-                    muted,
-                )));
+                    inner_width,
+                ));
+                let fit = d.fit.as_deref().unwrap_or("checking the fit…");
+                lines.extend(self.rows(fit, muted, inner_width));
                 gauge = Some(d);
             }
         }
         let text_rows = lines.len() as u16;
-        let height = (text_rows + u16::from(gauge.is_some()) + 2).clamp(3, max_height);
+        let height = (text_rows + u16::from(gauge.is_some()) + 2).min(max_height);
         let popup = super::centered(area, width, height);
         Clear.render(popup, buf);
         let block = Block::default()
@@ -161,7 +179,7 @@ impl Widget for PullPopup<'_> {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .render(inner, buf);
-        if let Some(d) = gauge {
+        if let Some(d) = gauge.filter(|_| inner.height > 0) {
             let y = inner.y + text_rows.min(inner.height.saturating_sub(1));
             let ratio = if d.size > 0 {
                 (d.done as f64 / d.size as f64).clamp(0.0, 1.0)
