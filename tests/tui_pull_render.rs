@@ -85,4 +85,33 @@ fn the_pull_popup_lists_quantizations_and_shows_progress() {
         "{screen}"
     );
     insta::assert_snapshot!("pull_downloading_80x24", screen);
+
+    // Any terminal size draws (a short one used to panic), and a long fit line wraps above
+    // the gauge instead of under it.
+    let long = "needs ~30.0 GiB at ctx 4096: does NOT fit in 20.0 GiB free GPU memory; fits in 60.0 GiB free RAM (fewer GPU layers: slower)";
+    hub(
+        &mut s,
+        HubEvent::Fit {
+            request: 2,
+            fits: true,
+            label: long.into(),
+        },
+        t0,
+    );
+    let screen = text(&draw(&s));
+    assert!(
+        screen.contains("fewer GPU layers: slower)") && screen.contains("ETA 2s"),
+        "{screen}"
+    );
+    for (w, h) in [(80, 4), (80, 5), (20, 6), (1, 1)] {
+        update(
+            &mut s,
+            Event::Resize {
+                width: w,
+                height: h,
+            },
+            t0,
+        );
+        draw(&s);
+    }
 }
