@@ -64,6 +64,15 @@ fn at_files(query: &str) -> (AppState, u64) {
     (s, request)
 }
 
+/// Enter on a file: the pull's request number.
+fn confirm_pull(s: &mut AppState) -> u64 {
+    let effects = act(s, Action::PullConfirm);
+    let [Effect::Hub(HubRequest::Pull { request, .. })] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    *request
+}
+
 #[test]
 fn a_search_lists_repositories_and_then_their_quantizations() {
     let mut s = state();
@@ -227,11 +236,7 @@ fn the_cursor_starts_on_the_quant_asked_for_and_progress_gives_rate_and_eta() {
 #[test]
 fn esc_stops_a_download_and_enter_resumes_it() {
     let (mut s, _) = at_files("org/m");
-    let effects = act(&mut s, Action::PullConfirm);
-    let [Effect::Hub(HubRequest::Pull { request, .. })] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
-    let request = *request;
+    let request = confirm_pull(&mut s);
     hub(
         &mut s,
         HubEvent::Progress {
@@ -280,10 +285,7 @@ fn esc_stops_a_download_and_enter_resumes_it() {
 fn a_model_that_does_not_fit_asks_before_pulling_and_a_failure_says_why() {
     let (mut s, _) = at_files("org/m");
     act(&mut s, Action::PickerDown);
-    let effects = act(&mut s, Action::PullConfirm);
-    let [Effect::Hub(HubRequest::Pull { request, .. })] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
+    let request = &confirm_pull(&mut s);
     let why = "needs ~2.0 GiB at ctx 4096: does NOT fit in 1.0 GiB free RAM";
     hub(
         &mut s,
@@ -387,11 +389,7 @@ fn esc_from_a_listing_goes_back_to_the_search_and_a_bad_name_is_refused() {
 #[test]
 fn a_pull_that_lands_while_the_user_is_elsewhere_only_says_so() {
     let (mut s, _) = at_files("org/m");
-    let effects = act(&mut s, Action::PullConfirm);
-    let [Effect::Hub(HubRequest::Pull { request, .. })] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
-    let request = *request;
+    let request = confirm_pull(&mut s);
     // Esc before any byte: nothing to resume from.
     act(&mut s, Action::Back);
     assert_eq!(
