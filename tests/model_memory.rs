@@ -22,22 +22,39 @@ fn smollm2() -> std::path::PathBuf {
     path
 }
 
-/// MiB of `kind` buffers in slam's `measured` event.
-fn slam_buffers(sandbox: &Sandbox, n_ctx: u32) -> Vec<Value> {
-    let out = sandbox
-        .slam()
-        .args(["generate", "-m", "smollm2", "-n", "1", "--json"])
-        .args(["--ctx-size", &n_ctx.to_string(), "Hi"])
-        .output()
-        .unwrap();
+/// The JSON lines slam prints with `args` (which must succeed).
+fn json_lines(sandbox: &Sandbox, args: &[&str]) -> Vec<Value> {
+    let out = sandbox.slam().args(args).output().unwrap();
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect()
+}
+
+/// MiB of `kind` buffers in slam's `measured` event.
+fn slam_buffers(sandbox: &Sandbox, n_ctx: u32) -> Vec<Value> {
+    let ctx = n_ctx.to_string();
+    let lines = json_lines(
+        sandbox,
+        &[
+            "generate",
+            "-m",
+            "smollm2",
+            "-n",
+            "1",
+            "--json",
+            "--ctx-size",
+            &ctx,
+            "Hi",
+        ],
+    );
+    lines
+        .iter()
         .find(|v| v["event"] == "measured" && v["memory"].is_object())
         .and_then(|v| v["memory"]["buffers"].as_array().cloned())
-        .unwrap_or_else(|| panic!("no memory in {stdout}"))
+        .unwrap_or_else(|| panic!("no memory in {lines:?}"))
 }
 
 fn mib(buffers: &[Value], kind: &str) -> f64 {
@@ -70,19 +87,15 @@ fn llama_cpp_kv_mib(n_ctx: u32) -> f64 {
 }
 
 fn estimate(sandbox: &Sandbox, n_ctx: u32) -> Value {
-    let out = sandbox
-        .slam()
-        .args(["models", "--json", "--ctx-size", &n_ctx.to_string()])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stderr}");
-    stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    let lines = json_lines(
+        sandbox,
+        &["models", "--json", "--ctx-size", &n_ctx.to_string()],
+    );
+    lines
+        .iter()
         .find(|v| v["name"] == "smollm2")
         .map(|v| v["estimate"].clone())
-        .unwrap_or_else(|| panic!("smollm2 not listed: {stdout}"))
+        .unwrap_or_else(|| panic!("smollm2 not listed: {lines:?}"))
 }
 
 #[test]

@@ -44,6 +44,22 @@ impl Pull {
             .join(file)
     }
 
+    /// The smollm2 file served as `SMOL` of `REPO`, as `serve` changes it (given the offset of
+    /// its half); its bytes and that half.
+    fn serve_smol(&self, serve: impl FnOnce(HubFile, usize) -> HubFile) -> (Vec<u8>, usize) {
+        let smol = read(&model_path(SMOLLM2));
+        let half = smol.len() / 2;
+        self.hub.put(REPO, SMOL, serve(file(smol.clone()), half));
+        (smol, half)
+    }
+
+    /// Where the download of `bytes` grows in `REPO`'s blobs.
+    fn partial(&self, bytes: &[u8]) -> std::path::PathBuf {
+        self.cache
+            .join("models--test-org--Tiny-GGUF/blobs")
+            .join(format!("{}.incomplete", sha256(bytes)))
+    }
+
     fn command(&self, args: &[&str]) -> std::process::Command {
         let mut command = self.sandbox.slam();
         command
@@ -213,25 +229,16 @@ fn bad_repositories_quants_and_a_model_that_does_not_fit_are_clear_errors() {
 #[test]
 fn a_pull_cut_at_half_resumes_with_one_range_request_and_a_wrong_byte_is_caught() {
     let p = Pull::new();
-    let smol = read(&model_path(SMOLLM2));
-    let half = smol.len() / 2;
-    p.hub.put(
-        REPO,
-        SMOL,
-        HubFile {
-            cut_at: Some(half),
-            ..file(smol.clone())
-        },
-    );
+    let (smol, half) = p.serve_smol(|f, half| HubFile {
+        cut_at: Some(half),
+        ..f
+    });
     let (ok, _, stderr) = p.slam(&["pull", &format!("{REPO}:Q4_1")]);
     assert!(
         !ok && stderr.contains("run the pull again to resume"),
         "{stderr}"
     );
-    let partial = p
-        .cache
-        .join("models--test-org--Tiny-GGUF/blobs")
-        .join(format!("{}.incomplete", sha256(&smol)));
+    let partial = p.partial(&smol);
     assert_eq!(std::fs::metadata(&partial).unwrap().len(), half as u64);
 
     let (ok, stdout, stderr) = p.slam(&["pull", &format!("{REPO}:Q4_1")]);
@@ -283,25 +290,16 @@ fn a_pull_cut_at_half_resumes_with_one_range_request_and_a_wrong_byte_is_caught(
 #[test]
 fn ctrl_c_at_half_keeps_the_partial_and_the_same_pull_resumes_it() {
     let p = Pull::new();
-    let smol = read(&model_path(SMOLLM2));
-    let half = smol.len() / 2;
-    p.hub.put(
-        REPO,
-        SMOL,
-        HubFile {
-            stall_at: Some(half),
-            ..file(smol.clone())
-        },
-    );
+    let (smol, half) = p.serve_smol(|f, half| HubFile {
+        stall_at: Some(half),
+        ..f
+    });
     let child = p
         .command(&["pull", &format!("{REPO}:Q4_1")])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let partial = p
-        .cache
-        .join("models--test-org--Tiny-GGUF/blobs")
-        .join(format!("{}.incomplete", sha256(&smol)));
+    let partial = p.partial(&smol);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while std::fs::metadata(&partial).map_or(0, |m| m.len()) < half as u64 {
         assert!(

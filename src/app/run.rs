@@ -184,11 +184,9 @@ async fn forward(
     mut stream: GenStream,
     tx: &mpsc::UnboundedSender<RunEvent>,
     cancel: &CancellationToken,
-    meter: Option<(Arc<EnergyMeter>, Span)>,
-    memory: Option<crate::core::memory::ModelMemory>,
+    mut meter: Option<(Arc<EnergyMeter>, Span)>,
+    mut memory: Option<crate::core::memory::ModelMemory>,
 ) {
-    let mut meter = meter;
-    let mut memory = memory;
     while let Some(event) = stream.recv().await {
         let terminal = event.is_terminal();
         // The model's memory right after `Started`, so a pane shows it while it answers.

@@ -34,19 +34,7 @@ pub struct PullArgs {
 fn listing(candidates: &[Candidate]) -> String {
     candidates
         .iter()
-        .map(|c| {
-            let parts = if c.files.len() > 1 {
-                format!(" ({} parts)", c.files.len())
-            } else {
-                String::new()
-            };
-            format!(
-                "  {:<12} {:>9}  {}{parts}",
-                c.label.as_deref().unwrap_or("–"),
-                human_size(c.size()),
-                c.path()
-            )
-        })
+        .map(|c| format!("  {}", c.line().describe()))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -141,13 +129,7 @@ fn pick(repo: &str, list: &[Candidate]) -> anyhow::Result<Candidate> {
     let numbered: String = list
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            format!(
-                "{:>3}. {}",
-                i + 1,
-                listing(std::slice::from_ref(c)).trim_start()
-            )
-        })
+        .map(|(i, c)| format!("{:>3}. {}", i + 1, c.line().describe()))
         .collect::<Vec<_>>()
         .join("\n");
     if !std::io::stdin().is_terminal() {

@@ -111,6 +111,17 @@ impl Hub {
         }
     }
 
+    /// The JSON answer of an API route, or why it is not the shape the Hub gives.
+    async fn json<T: serde::de::DeserializeOwned>(
+        url: &str,
+        response: reqwest::Response,
+    ) -> Result<T, HubError> {
+        response.json().await.map_err(|e| HubError::Shape {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })
+    }
+
     /// Every file of the repository at `main`, with sizes and (for LFS files) sha256.
     pub async fn files(&self, repo: &str) -> Result<Vec<RepoFile>, HubError> {
         let url = format!(
@@ -123,10 +134,7 @@ impl Hub {
         };
         let response = self.get(&url).send().await.map_err(http)?;
         self.check(repo, &url, response.status())?;
-        let entries: Vec<TreeEntry> = response.json().await.map_err(|e| HubError::Shape {
-            url: url.clone(),
-            reason: e.to_string(),
-        })?;
+        let entries: Vec<TreeEntry> = Self::json(&url, response).await?;
         Ok(entries
             .into_iter()
             .filter(|e| e.kind == "file")
@@ -159,10 +167,7 @@ impl Hub {
             .await
             .map_err(http)?;
         self.check(text, &url, response.status())?;
-        let hits: Vec<ModelHit> = response.json().await.map_err(|e| HubError::Shape {
-            url: url.clone(),
-            reason: e.to_string(),
-        })?;
+        let hits: Vec<ModelHit> = Self::json(&url, response).await?;
         Ok(hits
             .into_iter()
             .map(|h| SearchHit {

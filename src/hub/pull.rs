@@ -25,7 +25,7 @@ impl Target {
             Some((r, q)) => (r, Some(q.to_owned()).filter(|q| !q.is_empty())),
             None => (text.trim(), None),
         };
-        if repo.split('/').count() != 2 || repo.split('/').any(str::is_empty) {
+        if !crate::core::state::pull::is_repo_id(repo) {
             bail!(
                 "{text:?}: expected ORG/REPO or ORG/REPO:QUANT, like bartowski/SmolLM2-135M-Instruct-GGUF:Q4_K_M"
             );

@@ -32,6 +32,16 @@ impl Candidate {
     pub fn path(&self) -> &str {
         self.files.first().map_or("", |f| f.path.as_str())
     }
+
+    /// As the CLI and the TUI list it.
+    pub fn line(&self) -> crate::core::state::pull::FileLine {
+        crate::core::state::pull::FileLine {
+            label: self.label.clone().unwrap_or_else(|| "–".into()),
+            path: self.path().to_owned(),
+            size: self.size(),
+            parts: self.files.len(),
+        }
+    }
 }
 
 /// What a pull request picks.

@@ -8,7 +8,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::event::{Event, HubEvent};
-use crate::core::state::pull::{FileLine, RepoLine};
+use crate::core::state::pull::RepoLine;
 use crate::hub::api::Hub;
 use crate::hub::cache::HubCache;
 use crate::hub::pull::{self, Fit, Progress};
@@ -39,15 +39,6 @@ pub fn search(tasks: &mut JoinSet<()>, events: UnboundedSender<Event>, request: 
     });
 }
 
-fn line(c: &Candidate) -> FileLine {
-    FileLine {
-        label: c.label.clone().unwrap_or_else(|| "–".into()),
-        path: c.path().to_owned(),
-        size: c.size(),
-        parts: c.files.len(),
-    }
-}
-
 pub fn list(
     tasks: &mut JoinSet<()>,
     events: UnboundedSender<Event>,
@@ -68,7 +59,7 @@ pub fn list(
                     .iter()
                     .position(|c| c.label.as_deref() == Some(wanted.as_str()))
                     .unwrap_or(0);
-                (Ok(all.iter().map(line).collect()), preferred)
+                (Ok(all.iter().map(Candidate::line).collect()), preferred)
             }
             Err(e) => (Err(e.to_string()), 0),
         };

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::super::action::Action;
 use super::super::effect::{Effect, HubRequest};
 use super::super::event::HubEvent;
-use super::super::state::pull::{Download, FileLine, PullStage, PullState};
+use super::super::state::pull::{Download, FileLine, PullStage, PullState, is_repo_id};
 use super::super::state::{AppState, MAX_PANES, Mode, PickerItem, PickerRow};
 use crate::core::memory::human_size;
 
@@ -65,7 +65,7 @@ fn confirm(pull: &mut PullState) -> Vec<Effect> {
             pull.message = None;
             // A name with a slash is a repository; anything else is a search.
             if let Some(repo) = text.split(':').next().filter(|r| r.contains('/')) {
-                if repo.split('/').count() != 2 || repo.split('/').any(str::is_empty) {
+                if !is_repo_id(repo) {
                     pull.stage = PullStage::Query;
                     pull.message = Some(format!(
                         "{repo:?}: expected ORG/REPO or ORG/REPO:QUANT (or words to search for)"

@@ -22,6 +22,28 @@ pub struct FileLine {
     pub parts: usize,
 }
 
+impl FileLine {
+    /// "Q4_K_M         241 MiB  model-Q4_K_M.gguf (2 parts)": the CLI's list and the popup's.
+    pub fn describe(&self) -> String {
+        let parts = if self.parts > 1 {
+            format!(" ({} parts)", self.parts)
+        } else {
+            String::new()
+        };
+        format!(
+            "{:<12} {:>9}  {}{parts}",
+            self.label,
+            crate::core::memory::human_size(self.size),
+            self.path
+        )
+    }
+}
+
+/// `ORG/REPO`: two non-empty names (what the Hub's repository ids look like).
+pub fn is_repo_id(text: &str) -> bool {
+    text.split('/').count() == 2 && !text.split('/').any(str::is_empty)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Download {
     pub repo: String,

@@ -122,19 +122,7 @@ impl Widget for PullPopup<'_> {
                 lines.push(Line::from(Span::styled(repo.clone(), muted)));
                 let rows = files
                     .iter()
-                    .map(|f| {
-                        let parts = if f.parts > 1 {
-                            format!(" ({} parts)", f.parts)
-                        } else {
-                            String::new()
-                        };
-                        format!(
-                            "{:<12} {:>9}  {}{parts}",
-                            f.label,
-                            human_size(f.size),
-                            f.path
-                        )
-                    })
+                    .map(crate::core::state::pull::FileLine::describe)
                     .collect();
                 lines.extend(self.list(rows, room.saturating_sub(1)));
             }
