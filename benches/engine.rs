@@ -65,8 +65,11 @@ fn grammar_decode(runtime: &tokio::runtime::Runtime, path: &std::path::Path) -> 
         "Go Ana.",
         None,
     )?;
-    let run = |params: GenParams| -> Result<Recorder, Error> {
-        let request = GenRequest::new(vec![ChatMessage::new(Role::User, prompt.clone())], params);
+    let run = |params: GenParams, schema: Option<serde_json::Value>| -> Result<Recorder, Error> {
+        let mut request =
+            GenRequest::new(vec![ChatMessage::new(Role::User, prompt.clone())], params);
+        request.prompt.response_format =
+            schema.map(|s| slam::core::domain::ResponseFormat::json_schema("answer", s));
         let rec = runtime.block_on(collect(model.generate(request, CancellationToken::new())));
         match rec.error {
             Some(e) => Err(e.into()),
@@ -75,23 +78,28 @@ fn grammar_decode(runtime: &tokio::runtime::Runtime, path: &std::path::Path) -> 
     };
     let (mut constrained, mut free, mut tokens) = (Vec::new(), Vec::new(), 0);
     for i in 0..RUNS {
-        let verdict = run(GenParams {
-            temperature: 0.7,
-            seed: Some(i as u32),
-            max_tokens: 160,
-            json_schema: Some(slam::core::judge::pairwise_schema()),
-            ..GenParams::default()
-        })?;
+        let verdict = run(
+            GenParams {
+                temperature: 0.7,
+                seed: Some(i as u32),
+                max_tokens: 160,
+                ..GenParams::default()
+            },
+            Some(slam::core::judge::pairwise_schema()),
+        )?;
         let m = verdict.metrics();
         tokens = m.output_tokens;
         constrained.extend(m.decode_tokens_per_s);
-        let same_length = run(GenParams {
-            temperature: 0.7,
-            seed: Some(i as u32),
-            max_tokens: m.output_tokens.max(2),
-            ignore_eos: true,
-            ..GenParams::default()
-        })?;
+        let same_length = run(
+            GenParams {
+                temperature: 0.7,
+                seed: Some(i as u32),
+                max_tokens: m.output_tokens.max(2),
+                ignore_eos: true,
+                ..GenParams::default()
+            },
+            None,
+        )?;
         free.extend(same_length.metrics().decode_tokens_per_s);
     }
     let (c, f) = (

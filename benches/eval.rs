@@ -142,6 +142,7 @@ async fn runner_at(port: u16, concurrency: usize, requests: usize) -> (f64, f64)
             db: dir.path().join("bench.db"),
             fresh: false,
             sweep: Vec::new(),
+            factory: None,
         },
         CancellationToken::new(),
         tx,

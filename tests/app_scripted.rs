@@ -1,6 +1,6 @@
 //! The run pipeline with no model and no network: a scripted backend injected through the app
 //! layer's factory drives the TUI's driver (through the real reducer, as the event loop does,
-//! minus the terminal) and `compare`. The clock is paused, so stamps are exact virtual times and
+//! minus the terminal), `compare`, the eval runner and the judge. The clock is paused, so stamps are exact virtual times and
 //! metrics can be compared with hand computations.
 
 use std::path::Path;
@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use slam::app::Limits;
 use slam::app::persist::{PersistOptions, Persistence};
 use slam::app::scripted::{Script, ScriptedFactory};
 use slam::cli::compare::{Show, compare};
@@ -18,14 +19,19 @@ use slam::config::{Config, ResolvedModel};
 use slam::core::action::Action;
 use slam::core::domain::{GenParamsPatch, Prompt};
 use slam::core::event::Event;
+use slam::core::hardware::GpuSnapshot;
+use slam::core::memory::{Buffer, BufferKind, ModelMemory};
 use slam::core::reducer;
 use slam::core::state::{AppState, PaneStatus, PickerItem};
 use slam::engine::EngineError;
+use slam::monitor::energy_meter::EnergyMeter;
+use slam::monitor::{GpuProbe, Sysfs};
 use slam::store::records::SessionRecord;
 use slam::tui::driver::Driver;
 
 const CONFIG: &str = "[[models]]\nname = \"alpha\"\nbackend = \"openai\"\nmodel = \"a\"\n\
-                      [[models]]\nname = \"beta\"\nbackend = \"openai\"\nmodel = \"b\"\n";
+                      [[models]]\nname = \"beta\"\nbackend = \"openai\"\nmodel = \"b\"\n\
+                      [[models]]\nname = \"gamma\"\nbackend = \"openai\"\nmodel = \"c\"\n";
 
 fn config() -> Config {
     Config {
@@ -66,6 +72,15 @@ impl Tui {
         models: &[&str],
         store: Result<slam::store::Store, String>,
     ) -> Self {
+        Self::with_limits(factory, models, store, Limits::default())
+    }
+
+    fn with_limits(
+        factory: ScriptedFactory,
+        models: &[&str],
+        store: Result<slam::store::Store, String>,
+        limits: Limits,
+    ) -> Self {
         let (tx, events) = mpsc::unbounded_channel();
         let items = models
             .iter()
@@ -85,7 +100,8 @@ impl Tui {
             },
             tx.clone(),
         );
-        let driver = Driver::new(config(), Arc::new(factory), Vec::new(), store, tx);
+        let driver =
+            Driver::new(config(), Arc::new(factory), Vec::new(), store, tx).with_limits(limits);
         Self {
             state: AppState::new(items, 120, 40),
             driver,
@@ -231,18 +247,25 @@ fn resolved(names: &[&str]) -> Vec<ResolvedModel> {
 }
 
 async fn compare_json(factory: ScriptedFactory, cancel: &CancellationToken) -> (bool, Vec<Value>) {
+    compare_with(factory, &["alpha", "beta"], Limits::default(), cancel).await
+}
+
+async fn compare_with(
+    factory: ScriptedFactory,
+    models: &[&str],
+    limits: Limits,
+    cancel: &CancellationToken,
+) -> (bool, Vec<Value>) {
     let mut out = Vec::new();
     let ok = compare(
         Arc::new(factory),
-        resolved(&["alpha", "beta"]),
-        &Prompt {
-            system: None,
-            user: "hi".into(),
-        },
+        resolved(models),
+        &Prompt::user("hi"),
         Show {
             json: true,
             progress: false,
         },
+        limits,
         cancel,
         &mut out,
     )
@@ -405,6 +428,7 @@ async fn thinking_and_adaptations_are_stored_apart_from_the_answer() {
                 },
             ),
         ],
+        memory: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("slam.db");
@@ -446,4 +470,185 @@ async fn thinking_and_adaptations_are_stored_apart_from_the_answer() {
     assert_eq!(manifest["adaptations"][0]["param"], "temperature");
     assert_eq!(manifest["adaptations"][0]["learned"], true);
     assert_eq!(g.metrics.as_ref().unwrap()["thinking_tokens"], 6);
+}
+
+/// A GPU whose energy counter advances 5 J at each reading: a generation running alone is read
+/// when it starts and when it ends, so it used exactly 5 J, all of it its own.
+struct FiveJoulesAReading {
+    mj: u64,
+}
+
+impl GpuProbe for FiveJoulesAReading {
+    fn sample(&mut self) -> Result<Vec<GpuSnapshot>, String> {
+        self.mj += 5_000;
+        Ok(vec![GpuSnapshot {
+            energy_mj: Some(self.mj),
+            power_w: Some(100.0),
+            ..Default::default()
+        }])
+    }
+}
+
+/// A meter on that GPU and no RAPL (an empty sysfs tree).
+fn five_joule_meter(empty: &Path) -> Arc<EnergyMeter> {
+    Arc::new(EnergyMeter::new(
+        Box::new(FiveJoulesAReading { mj: 0 }),
+        Sysfs::at(empty),
+    ))
+}
+
+/// What the stalling model says it holds: 86.87 MiB of weights and 5.62 MiB of KV on the CPU.
+fn held() -> ModelMemory {
+    let buffer = |kind, mib| Buffer {
+        device: "CPU".into(),
+        kind,
+        mib,
+    };
+    ModelMemory {
+        buffers: vec![
+            buffer(BufferKind::Weights, 86.87),
+            buffer(BufferKind::Kv, 5.62),
+        ],
+    }
+}
+
+/// "Paris" at 10 ms, then nothing for a minute: a model that hangs mid-answer.
+fn stalling() -> Script {
+    Script {
+        memory: Some(held()),
+        ..Script::stalling("Paris", ms(10), Duration::from_secs(60))
+    }
+}
+
+const TWO_SECONDS: Limits = Limits {
+    timeout: Some(Duration::from_secs(2)),
+};
+
+/// The energy figure, memory and error of a stored or streamed generation's metrics JSON.
+fn gpu_joules(metrics: &Value) -> (f64, bool) {
+    let gpu = &metrics["energy"]["gpu"];
+    (
+        gpu["joules"].as_f64().unwrap(),
+        gpu["shared"].as_bool().unwrap(),
+    )
+}
+
+/// One run path: the same stalling model through the TUI's driver, `compare`, the eval runner
+/// and the judge gets the same typed timeout at 2 s (virtual time), the text before it kept,
+/// the whole 5 J of its interval and the memory it holds. By hand: the first piece at 10 ms,
+/// the timeout at 2000 ms; one generation alone between two 5 J readings.
+#[tokio::test(start_paused = true)]
+async fn a_stalled_model_times_out_alike_in_every_front_end() {
+    let empty = tempfile::tempdir().unwrap();
+    let meter = five_joule_meter(empty.path());
+    let factory = || {
+        ScriptedFactory::default()
+            .with("alpha", stalling())
+            .with_meter(meter.clone())
+    };
+
+    // The TUI.
+    let mut tui = Tui::with_limits(factory(), &["alpha"], Err("no store".into()), TWO_SECONDS);
+    tui.submit("What is the capital of France?");
+    tui.until(all_finished).await;
+    let pane = &tui.state.panes[0];
+    assert!(
+        matches!(&pane.status, PaneStatus::Error { kind, .. } if kind == "timeout"),
+        "{:?}",
+        pane.status
+    );
+    assert_eq!(pane.text.text(), "Paris");
+    assert_eq!((pane.live.ttft_ms, pane.live.e2e_ms), (Some(10.0), 2000.0));
+    let energy = pane.live.energy.as_ref().unwrap();
+    assert_eq!(energy.gpu.map(|g| (g.joules, g.shared)), Some((5.0, false)));
+    assert_eq!(pane.live.memory, Some(held()));
+
+    // `compare`.
+    let cancel = CancellationToken::new();
+    let (ok, lines) = compare_with(factory(), &["alpha"], TWO_SECONDS, &cancel).await;
+    assert!(!ok, "a timeout is a failure");
+    let failed = of(&lines, "alpha", "failed")[0];
+    assert_eq!(
+        failed["error"],
+        serde_json::json!({"kind": "timeout", "seconds": 2.0})
+    );
+    assert_eq!(failed["metrics"]["e2e_ms"], 2000.0);
+    assert_eq!(gpu_joules(&failed["metrics"]), (5.0, false));
+    assert_eq!(failed["metrics"]["memory"], serde_json::json!(held()));
+
+    // The eval runner: a cell's `timeout`.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("slam.db");
+    let spec = "name = \"stall\"\ntemplate = \"Capital of France?\"\ntimeout = 2\nwarmup = false\nrepetitions = 1\n\
+                [[input]]\nid = \"one\"\n[[models]]\nname = \"alpha\"\n";
+    let session = eval(spec, &db, factory()).await;
+    let lines = slam::store::Store::open(&db)
+        .unwrap()
+        .export_lines(session)
+        .unwrap();
+    let cell = &lines[0].generation;
+    assert_eq!(cell.error_kind.as_deref(), Some("timeout"));
+    assert_eq!(cell.text, "Paris");
+    let metrics = cell.metrics.as_ref().unwrap();
+    assert_eq!(metrics["e2e_ms"], 2000.0);
+    assert_eq!(gpu_joules(metrics), (5.0, false));
+    assert_eq!(metrics["memory"], serde_json::json!(held()));
+
+    // The judge: two answers to judge (gamma against the baseline beta, in both orders), each
+    // verdict one stalled reply of the judge alpha.
+    let spec = "name = \"pair\"\ntemplate = \"Capital of France?\"\nwarmup = false\nrepetitions = 1\n\
+                [[input]]\nid = \"one\"\n\
+                [[models]]\nname = \"beta\"\nbaseline = true\n[[models]]\nname = \"gamma\"\n";
+    let answering = ScriptedFactory::default()
+        .with("beta", Script::streaming(&["Paris."], ms(5)))
+        .with("gamma", Script::streaming(&["Lyon."], ms(5)));
+    let session = eval(spec, &db, answering).await;
+    let opts = slam::eval::judge::JudgeOptions {
+        timeout: TWO_SECONDS.timeout,
+        ..slam::eval::judge::JudgeOptions::pairwise("alpha")
+    };
+    let report = slam::eval::judge::run(
+        &config(),
+        &db,
+        session,
+        opts,
+        Arc::new(factory()),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.asked, report.invalid), (2, 2));
+    let verdicts = slam::store::Store::open(&db)
+        .unwrap()
+        .verdicts(session)
+        .unwrap();
+    assert_eq!(verdicts.len(), 2);
+    for v in verdicts.iter().map(|v| &v.verdict) {
+        assert_eq!(v["status"], "invalid");
+        assert_eq!(v["judge_errors"], serde_json::json!(["timeout"]));
+        assert_eq!(v["judge_latency_ms"], 2000.0);
+        assert_eq!(v["judge_joules"], 5.0);
+        assert_eq!(v["judge_memory_mib"], 86.87 + 5.62);
+    }
+}
+
+/// Run `spec` through the eval runner on `factory`'s models, into `db`; the session.
+async fn eval(spec: &str, db: &Path, factory: ScriptedFactory) -> i64 {
+    let spec = slam::eval::spec::EvalSpec::parse(spec, Path::new("spec.toml"), &config()).unwrap();
+    let (tx, _progress) = mpsc::unbounded_channel();
+    let opts = slam::eval::runner::RunOptions {
+        db: db.to_path_buf(),
+        fresh: true,
+        sweep: Vec::new(),
+        factory: Some(Arc::new(factory)),
+    };
+    let outcome = slam::eval::runner::run(spec, opts, CancellationToken::new(), tx)
+        .await
+        .unwrap();
+    assert!(
+        outcome.store_errors.is_empty(),
+        "{:?}",
+        outcome.store_errors
+    );
+    outcome.session
 }

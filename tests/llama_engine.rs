@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{GEMMA3, SMOLLM2, model_path};
 use slam::app::Models;
-use slam::core::domain::{ChatMessage, FinishReason, GenParams, Role};
+use slam::core::domain::{ChatMessage, FinishReason, GenParams, ResponseFormat, Role};
 use slam::engine::chat_template::{JinjaTemplate, TemplateChoice};
 use slam::engine::llama::{self, LlamaOptions, LlamaSpec};
 use slam::engine::runner::Recorder;
@@ -70,7 +70,7 @@ async fn streamed_non_ascii_text_is_valid_and_equals_whole_detokenisation() {
     );
     assert!(!rec.text.is_empty());
     assert!(!rec.text.contains('\u{FFFD}'), "{}", rec.text);
-    let ids = rec.token_ids.clone().unwrap();
+    let ids = rec.token_ids.clone().unwrap().generated;
     assert_eq!(rec.text, model.detokenize(ids).unwrap());
 }
 
@@ -298,19 +298,16 @@ async fn a_json_schema_makes_the_answer_parse() {
             temperature,
             seed: Some(5),
             max_tokens: 64,
-            json_schema: Some(schema.clone()),
             ..greedy(64)
         };
         let messages = vec![ChatMessage::new(
             Role::User,
             "Which is better, A: 'Paris' or B: 'Lyon', as the capital of France?",
         )];
-        let rec = run(
-            &*model,
-            GenRequest::new(messages, params),
-            CancellationToken::new(),
-        )
-        .await;
+        let mut request = GenRequest::new(messages, params);
+        request.prompt.response_format =
+            Some(ResponseFormat::json_schema("answer", schema.clone()));
+        let rec = run(&*model, request, CancellationToken::new()).await;
         assert_eq!(
             rec.finish_reason,
             Some(FinishReason::Stop),

@@ -68,7 +68,7 @@ fn lcp(a: &[i32], b: &[i32]) -> usize {
 /// What a sequence's cache holds after a generation: the prompt and every generated token but
 /// the last (sampled, never decoded).
 fn held(prompt: &[i32], rec: &Recorder) -> Vec<i32> {
-    let ids = rec.token_ids.clone().unwrap();
+    let ids = rec.token_ids.clone().unwrap().generated;
     let mut held = prompt.to_vec();
     held.extend_from_slice(&ids[..ids.len().saturating_sub(1)]);
     held

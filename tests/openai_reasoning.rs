@@ -346,6 +346,7 @@ async fn an_adaptation_is_remembered_for_the_rest_of_the_run() {
             factory.clone(),
             model.clone(),
             &Prompt::user("Hi"),
+            slam::app::Limits::default(),
             &CancellationToken::new(),
         );
         let mut changes = Vec::new();

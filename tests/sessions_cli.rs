@@ -122,6 +122,8 @@ fn full_session(db: &Path) {
                 pane_order: Some(vec!["b".into(), "a".into(), "c".into()]),
                 created_at: "2026-01-02T03:04:06.000Z".into(),
                 extra: None,
+                conversation: None,
+                previous: None,
             },
         )
         .unwrap();

@@ -9,10 +9,17 @@ use crate::config::{BackendKind, ResolvedModel};
 use crate::engine::llama::{self, LlamaSpec, LocalModel};
 use crate::engine::openai::{OpenAiBackend, OpenAiOptions};
 use crate::engine::{Backend, EngineError};
+use crate::monitor::energy_meter::EnergyMeter;
 
 /// Opens models. `open` may block (a local model loads on its own thread and this waits).
 pub trait BackendFactory: Send + Sync {
     fn open(&self, model: &ResolvedModel) -> Result<Arc<dyn Backend>, EngineError>;
+
+    /// What measures the energy of `model`'s generations: this machine's meter for a local
+    /// model; a remote server's energy is not seen here.
+    fn energy_meter(&self, model: &ResolvedModel) -> Option<Arc<EnergyMeter>> {
+        (model.entry.backend == BackendKind::Llama).then(EnergyMeter::global)
+    }
 }
 
 /// Command-line settings that change how a local model is loaded, not how it samples.

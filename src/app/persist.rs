@@ -230,9 +230,8 @@ fn execute(
                     session_id,
                     &PromptRecord {
                         item,
-                        system: prompt.system,
                         pane_order: Some(pane_models),
-                        ..PromptRecord::new(prompt.user)
+                        ..PromptRecord::of(&prompt)
                     },
                 )
                 .map_err(err)?;

@@ -10,10 +10,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::factory::BackendFactory;
-use crate::config::{BackendKind, ResolvedModel};
+use super::generation::{Limits, Opened, now, run_one};
+use crate::config::ResolvedModel;
 use crate::core::domain::{FinishReason, Prompt, Usage};
-use crate::engine::{Backend, EngineError, GenEvent, GenRequest, GenStream};
-use crate::monitor::energy_meter::{EnergyMeter, Span};
+use crate::engine::{EngineError, GenEvent, GenRequest};
 
 /// What one model's stream says: the model is open, then its generation's events — `Started`,
 /// deltas, then exactly one `Finished` or `Failed`. A model that cannot be opened says only
@@ -57,35 +57,34 @@ impl RunEvent {
 
 pub type RunStream = mpsc::UnboundedReceiver<RunEvent>;
 
-/// Now, on tokio's clock (the same as `Instant::now()`, except under a paused test clock).
-fn now() -> Instant {
-    tokio::time::Instant::now().into_std()
-}
-
 /// The request a model is sent for `prompt`: its own system prompt unless the prompt has one,
 /// its own parameters.
 pub fn request(model: &ResolvedModel, prompt: &Prompt) -> GenRequest {
-    GenRequest::new(model.messages(prompt), model.params.clone())
+    GenRequest::of(model.conversation(prompt), model.params.clone())
 }
 
-/// Open `model` on a blocking thread, so several models load at once.
+/// Open `model` on a blocking thread, so several models load at once; with it, what measures
+/// its energy.
 pub async fn open(
     factory: Arc<dyn BackendFactory>,
     model: ResolvedModel,
-) -> Result<Arc<dyn Backend>, EngineError> {
-    tokio::task::spawn_blocking(move || factory.open(&model))
+) -> Result<Opened, EngineError> {
+    let meter = factory.energy_meter(&model);
+    let backend = tokio::task::spawn_blocking(move || factory.open(&model))
         .await
         .unwrap_or_else(|e| {
             Err(EngineError::Internal {
                 reason: format!("model loading stopped: {e}"),
             })
-        })
+        })?;
+    Ok(Opened { backend, meter })
 }
 
-/// One model's part in a run: its request and its own cancel token.
+/// One model's part in a run: its request, its limits and its own cancel token.
 pub struct ModelRun {
     pub model: ResolvedModel,
     pub request: GenRequest,
+    pub limits: Limits,
     pub cancel: CancellationToken,
 }
 
@@ -96,6 +95,7 @@ pub fn run_prompt(
     factory: Arc<dyn BackendFactory>,
     models: Vec<ResolvedModel>,
     prompt: &Prompt,
+    limits: Limits,
     cancel: &CancellationToken,
 ) -> Vec<RunStream> {
     let runs = models
@@ -103,6 +103,7 @@ pub fn run_prompt(
         .map(|model| ModelRun {
             request: request(&model, prompt),
             model,
+            limits,
             cancel: cancel.child_token(),
         })
         .collect();
@@ -120,13 +121,12 @@ pub fn run_together(factory: Arc<dyn BackendFactory>, runs: Vec<ModelRun>) -> Ve
             |ModelRun {
                  model,
                  request,
+                 limits,
                  cancel,
              }| {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let (factory, all_open, opening) =
                     (factory.clone(), all_open.clone(), opening.clone());
-                // The machine's energy is a local model's; a remote server's is not seen here.
-                let local = model.entry.backend == BackendKind::Llama;
                 tokio::spawn(async move {
                     let opened = tokio::select! {
                         biased;
@@ -136,13 +136,13 @@ pub fn run_together(factory: Arc<dyn BackendFactory>, runs: Vec<ModelRun>) -> Ve
                     if opening.fetch_sub(1, Ordering::AcqRel) == 1 {
                         all_open.cancel();
                     }
-                    let backend = match opened {
+                    let opened = match opened {
                         None => return send_cancelled(&tx),
                         Some(Err(error)) => {
                             let _ = tx.send(RunEvent::Gen(GenEvent::Failed { error, at: now() }));
                             return;
                         }
-                        Some(Ok(backend)) => backend,
+                        Some(Ok(opened)) => opened,
                     };
                     let _ = tx.send(RunEvent::Loaded { at: now() });
                     tokio::select! {
@@ -150,11 +150,7 @@ pub fn run_together(factory: Arc<dyn BackendFactory>, runs: Vec<ModelRun>) -> Ve
                         _ = cancel.cancelled() => return send_cancelled(&tx),
                         _ = all_open.cancelled() => {}
                     }
-                    let meter = local.then(EnergyMeter::global);
-                    let span = meter.as_ref().map(|m| m.begin());
-                    let stream = backend.generate(request, cancel.clone());
-                    let memory = backend.memory();
-                    forward(stream, &tx, &cancel, meter.zip(span), memory).await;
+                    run_one(&opened, request, limits, &cancel, Some(&tx)).await;
                 });
                 rx
             },
@@ -171,60 +167,11 @@ pub fn run_model(
     factory: Arc<dyn BackendFactory>,
     model: ResolvedModel,
     prompt: &Prompt,
+    limits: Limits,
     cancel: &CancellationToken,
 ) -> RunStream {
-    let mut streams = run_prompt(factory, vec![model], prompt, cancel);
+    let mut streams = run_prompt(factory, vec![model], prompt, limits, cancel);
     streams.pop().unwrap_or_else(|| mpsc::unbounded_channel().1)
-}
-
-/// Copy a generation's events until its terminal one. A reader that went away cancels the
-/// generation (nobody would see the rest); a stream that ends without a terminal event (a
-/// backend bug) still ends its run, as a failure.
-async fn forward(
-    mut stream: GenStream,
-    tx: &mpsc::UnboundedSender<RunEvent>,
-    cancel: &CancellationToken,
-    mut meter: Option<(Arc<EnergyMeter>, Span)>,
-    mut memory: Option<crate::core::memory::ModelMemory>,
-) {
-    while let Some(event) = stream.recv().await {
-        let terminal = event.is_terminal();
-        // The model's memory right after `Started`, so a pane shows it while it answers.
-        if let Some(memory) = memory.take().filter(|_| !terminal) {
-            let started = tx.send(RunEvent::Gen(event));
-            let measured = tx.send(RunEvent::Gen(GenEvent::Measured {
-                energy: None,
-                memory: Some(memory),
-                at: now(),
-            }));
-            if started.is_err() || measured.is_err() {
-                cancel.cancel();
-                return;
-            }
-            continue;
-        }
-        // The energy goes just before the final event, so the answer is stored with it.
-        if terminal && let Some((m, span)) = meter.take() {
-            let energy = Some(m.end(span));
-            let _ = tx.send(RunEvent::Gen(GenEvent::Measured {
-                energy,
-                memory: None,
-                at: now(),
-            }));
-        }
-        if tx.send(RunEvent::Gen(event)).is_err() {
-            cancel.cancel();
-            return;
-        }
-        if terminal {
-            return;
-        }
-    }
-    tracing::error!("a generation's stream closed without a final event");
-    let error = EngineError::Internal {
-        reason: "the generation stopped without a final event".into(),
-    };
-    let _ = tx.send(RunEvent::Gen(GenEvent::Failed { error, at: now() }));
 }
 
 /// Several streams as one, each event tagged with its stream's index; in order per stream.

@@ -14,7 +14,9 @@ use super::factory::BackendFactory;
 use crate::config::ResolvedModel;
 use crate::core::domain::{FinishReason, ParamChange, Usage};
 use crate::core::generation::GenEvent;
+use crate::core::memory::ModelMemory;
 use crate::engine::{Backend, EngineError, GenRequest, GenStream};
+use crate::monitor::energy_meter::EnergyMeter;
 
 /// One step of a script: wait `after` (from the previous step), then do it.
 #[derive(Debug, Clone)]
@@ -40,6 +42,8 @@ pub struct Script {
     /// How long opening the model takes.
     pub load: Duration,
     pub steps: Vec<(Duration, Step)>,
+    /// The memory the model says it holds (as a loaded local model does).
+    pub memory: Option<ModelMemory>,
 }
 
 impl Script {
@@ -72,7 +76,18 @@ impl Script {
         Self {
             load: Duration::ZERO,
             steps,
+            memory: None,
         }
+    }
+
+    /// `first` after `every`, then nothing for `stall`, then a normal finish: a model that
+    /// hangs mid-answer.
+    pub fn stalling(first: &str, every: Duration, stall: Duration) -> Self {
+        let mut script = Self::streaming(&[first], every);
+        if let Some(finish) = script.steps.last_mut() {
+            finish.0 = stall;
+        }
+        script
     }
 
     /// The same script with its last step (the finish) replaced by `error`.
@@ -102,6 +117,10 @@ impl ScriptedBackend {
 }
 
 impl Backend for ScriptedBackend {
+    fn memory(&self) -> Option<ModelMemory> {
+        self.script.memory.clone()
+    }
+
     fn generate(&self, _request: GenRequest, cancel: CancellationToken) -> GenStream {
         let (tx, rx) = mpsc::unbounded_channel();
         let steps = self.script.steps.clone();
@@ -160,6 +179,7 @@ impl Backend for ScriptedBackend {
 #[derive(Default)]
 pub struct ScriptedFactory {
     scripts: HashMap<String, Script>,
+    meter: Option<Arc<EnergyMeter>>,
 }
 
 impl ScriptedFactory {
@@ -167,9 +187,19 @@ impl ScriptedFactory {
         self.scripts.insert(model.to_owned(), script);
         self
     }
+
+    /// Every model's energy is measured by `meter` (a meter on fake probes, in tests).
+    pub fn with_meter(mut self, meter: Arc<EnergyMeter>) -> Self {
+        self.meter = Some(meter);
+        self
+    }
 }
 
 impl BackendFactory for ScriptedFactory {
+    fn energy_meter(&self, _model: &ResolvedModel) -> Option<Arc<EnergyMeter>> {
+        self.meter.clone()
+    }
+
     fn open(&self, model: &ResolvedModel) -> Result<Arc<dyn Backend>, EngineError> {
         let script = self
             .scripts

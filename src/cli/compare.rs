@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::{SamplingArgs, read_prompt};
-use crate::app::{BackendFactory, Models, RunEvent, merge, run_prompt};
+use crate::app::{BackendFactory, Limits, Models, RunEvent, merge, run_prompt};
 use crate::config::{Config, ResolvedModel};
 use crate::core::domain::Prompt;
 use crate::engine::runner::Recorder;
@@ -46,7 +46,8 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
         progress: !args.json && std::io::stderr().is_terminal(),
     };
     let mut out = std::io::stdout().lock();
-    let all_ok = compare(factory, models, &prompt, show, &cancel, &mut out).await?;
+    let limits = args.sampling.limits();
+    let all_ok = compare(factory, models, &prompt, show, limits, &cancel, &mut out).await?;
     Ok(if all_ok {
         ExitCode::SUCCESS
     } else {
@@ -70,6 +71,7 @@ pub async fn compare(
     models: Vec<ResolvedModel>,
     prompt: &Prompt,
     show: Show,
+    limits: Limits,
     cancel: &CancellationToken,
     out: &mut dyn Write,
 ) -> anyhow::Result<bool> {
@@ -77,15 +79,16 @@ pub async fn compare(
     let names: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
     if show.json {
         // The first line makes the output a replayable recording (`slam tui --replay FILE`).
-        writeln!(
-            out,
-            "{}",
-            json!({"event": "prompt", "system": prompt.system, "user": prompt.user})
-        )?;
+        let mut line =
+            json!({"event": "prompt", "system": prompt.system, "user": prompt.user_text()});
+        if !prompt.is_plain() {
+            line["conversation"] = json!(prompt);
+        }
+        writeln!(out, "{line}")?;
     }
     // Every model gets the same prompt; each keeps its own system prompt and parameters. A
     // model that fails to load is reported, the others go on.
-    let mut events = merge(run_prompt(factory, models, prompt, cancel));
+    let mut events = merge(run_prompt(factory, models, prompt, limits, cancel));
     let mut recorders = vec![Recorder::default(); names.len()];
     while let Some((index, event)) = events.recv().await {
         let event = match event {

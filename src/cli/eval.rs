@@ -78,6 +78,7 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
         db: db.to_path_buf(),
         fresh: args.fresh,
         sweep: args.sweep.clone(),
+        factory: None,
     };
     let task = tokio::spawn(runner::run(spec, opts, cancel.clone(), tx));
     let live = !args.json
@@ -113,8 +114,15 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
     }
     print_report(db, outcome.session, args.json)?;
     if let Some(opts) = judge.filter(|_| !outcome.cancelled && !over_budget) {
-        let report =
-            crate::eval::judge::run(config, db, outcome.session, opts, cancel.clone()).await?;
+        let report = crate::eval::judge::run(
+            config,
+            db,
+            outcome.session,
+            opts,
+            std::sync::Arc::new(crate::app::Models::default()),
+            cancel.clone(),
+        )
+        .await?;
         if args.json {
             println!("{}", serde_json::to_string(&report)?);
         } else {

@@ -35,7 +35,8 @@ pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode
     let name = model.name.clone();
     let cancel = super::cancel_on_ctrl_c();
     let factory = Arc::new(Models::new(args.sampling.load_overrides()));
-    let mut stream = run_model(factory, model, &prompt, &cancel);
+    let limits = args.sampling.limits();
+    let mut stream = run_model(factory, model, &prompt, limits, &cancel);
 
     let mut rec = Recorder::default();
     let mut stdout = std::io::stdout().lock();

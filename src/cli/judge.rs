@@ -47,6 +47,10 @@ pub struct JudgeArgs {
     /// Tokens the judge may write per verdict.
     #[arg(long, default_value_t = 160)]
     max_tokens: u32,
+    /// Seconds one reply of the judge may take before it is stopped (a verdict then reads as
+    /// invalid, with the reason).
+    #[arg(long, value_name = "SECS", default_value_t = 300.0, value_parser = super::parse_seconds)]
+    timeout: f64,
     /// The figures as JSON.
     #[arg(long)]
     json: bool,
@@ -77,8 +81,10 @@ pub async fn run(config: &Config, db: &Path, args: JudgeArgs) -> anyhow::Result<
         mode: args.mode,
         rubric: args.rubric,
         reference: args.reference,
+        timeout: Some(std::time::Duration::from_secs_f64(args.timeout)),
     };
-    let report = judge::run(config, db, args.session, opts, cancel).await?;
+    let factory = std::sync::Arc::new(crate::app::Models::default());
+    let report = judge::run(config, db, args.session, opts, factory, cancel).await?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

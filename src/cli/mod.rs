@@ -144,6 +144,10 @@ pub struct SamplingArgs {
     /// an open server's `chat_template_kwargs`).
     #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
     pub thinking: Option<bool>,
+    /// Seconds a generation may take before it is stopped and reported as a timeout (the text
+    /// so far kept); default: no limit.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<f64>,
 }
 
 fn parse_on_off(s: &str) -> Result<bool, String> {
@@ -151,6 +155,15 @@ fn parse_on_off(s: &str) -> Result<bool, String> {
         "on" | "true" | "yes" => Ok(true),
         "off" | "false" | "no" => Ok(false),
         _ => Err("expected on or off".into()),
+    }
+}
+
+/// A positive number of seconds (`--timeout`).
+pub(crate) fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
+        Ok(v) => Err(format!("{v} seconds: expected a number above 0")),
+        Err(e) => Err(format!("expected a number of seconds: {e}")),
     }
 }
 
@@ -171,6 +184,11 @@ impl SamplingArgs {
             parallel: None,
             prompt_cache: self.no_prompt_cache.then_some(false),
         }
+    }
+
+    /// What each generation may take (`--timeout`).
+    pub fn limits(&self) -> crate::app::Limits {
+        crate::app::Limits::timeout(self.timeout.map(std::time::Duration::from_secs_f64))
     }
 
     pub fn patch(&self) -> GenParamsPatch {
@@ -218,10 +236,7 @@ pub fn read_prompt(arg: &str, system: Option<&String>) -> anyhow::Result<Prompt>
     } else {
         arg.to_owned()
     };
-    Ok(Prompt {
-        system: system.cloned(),
-        user,
-    })
+    Ok(Prompt::new(system.cloned(), user))
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -79,10 +79,7 @@ pub fn read_prompt_file(path: &Path) -> anyhow::Result<(Vec<RateItem>, String)> 
         };
         items.push(RateItem {
             key,
-            prompt: Prompt {
-                system: line.system,
-                user: line.prompt,
-            },
+            prompt: Prompt::new(line.system, line.prompt),
         });
     }
     if items.is_empty() {
@@ -121,10 +118,7 @@ pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<Ex
                     .iter()
                     .map(|i| RateItem {
                         key: i.key.clone(),
-                        prompt: Prompt {
-                            system: i.system.clone(),
-                            user: i.user.clone(),
-                        },
+                        prompt: i.conversation.clone(),
                     })
                     .collect(),
                 cursor: 0,
@@ -191,6 +185,7 @@ pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<Ex
             replay_now: None,
             rating,
             factory: std::sync::Arc::new(Models::default()),
+            limits: args.look.limits(),
             persist: PersistOptions {
                 store: Ok(store),
                 session_id: Some(session_id),

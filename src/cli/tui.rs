@@ -26,6 +26,17 @@ pub struct TuiLook {
     /// Who is rating (default: $SLAM_RATER, else $USER).
     #[arg(long)]
     pub rater: Option<String>,
+    /// Seconds a generation may take before it is stopped and shown as a timeout (the text
+    /// so far kept); default: no limit.
+    #[arg(long, value_name = "SECS", value_parser = super::parse_seconds)]
+    pub timeout: Option<f64>,
+}
+
+impl TuiLook {
+    /// What each generation may take (`--timeout`).
+    pub fn limits(&self) -> crate::app::Limits {
+        crate::app::Limits::timeout(self.timeout.map(std::time::Duration::from_secs_f64))
+    }
 }
 
 #[derive(Debug, Default, Args)]
@@ -113,6 +124,7 @@ pub async fn run(config: Config, db: &Path, args: TuiArgs) -> anyhow::Result<Exi
             replay_now,
             rating: RatingState::new(rater.clone(), args.blind, fastrand::u64(..)),
             factory: std::sync::Arc::new(Models::default()),
+            limits: args.look.limits(),
             persist: PersistOptions {
                 store,
                 session_id: None,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{Config, cache_dir, model_table};
-use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Prompt};
+use crate::core::domain::{GenParams, GenParamsPatch, Prompt};
 use crate::engine::chat_template::TemplateChoice;
 use crate::engine::llama::{LlamaOptions, LlamaSpec};
 use crate::engine::openai::{Capabilities, OPENAI_BASE_URL, OpenAiOptions};
@@ -246,12 +246,12 @@ impl ResolvedModel {
     }
 
     /// The prompt this model is sent: the command line's system prompt, else the model's own.
-    pub fn messages(&self, prompt: &Prompt) -> Vec<ChatMessage> {
-        let mut prompt = prompt.clone();
-        if prompt.system.is_none() {
-            prompt.system.clone_from(&self.entry.system);
-        }
-        prompt.messages()
+    /// The conversation this model is sent for `prompt`: its own system prompt unless the
+    /// prompt has one.
+    pub fn conversation(&self, prompt: &Prompt) -> Prompt {
+        prompt
+            .clone()
+            .with_default_system(self.entry.system.as_ref())
     }
 
     pub fn llama_spec(&self) -> Option<LlamaSpec> {

@@ -28,10 +28,6 @@ pub struct GenParams {
     /// template; `chat_template_kwargs` on open servers); `None`: the model's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thinking: Option<bool>,
-    /// The answer must be JSON of this schema (a judge's verdict): a local model decodes under
-    /// a grammar made from it, a server gets it as `response_format`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub json_schema: Option<serde_json::Value>,
 }
 
 impl Default for GenParams {
@@ -49,68 +45,11 @@ impl Default for GenParams {
             ignore_eos: false,
             reasoning_effort: None,
             thinking: None,
-            json_schema: None,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    System,
-    User,
-    Assistant,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::System => "system",
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChatMessage {
-    pub role: Role,
-    pub content: String,
-}
-
-impl ChatMessage {
-    pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self {
-            role,
-            content: content.into(),
-        }
-    }
-}
-
-/// A prompt as the user writes it: an optional system prompt and the user's message.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Prompt {
-    pub system: Option<String>,
-    pub user: String,
-}
-
-impl Prompt {
-    pub fn user(text: impl Into<String>) -> Self {
-        Self {
-            system: None,
-            user: text.into(),
-        }
-    }
-
-    pub fn messages(&self) -> Vec<ChatMessage> {
-        let mut messages = Vec::with_capacity(2);
-        if let Some(system) = &self.system {
-            messages.push(ChatMessage::new(Role::System, system.clone()));
-        }
-        messages.push(ChatMessage::new(Role::User, self.user.clone()));
-        messages
-    }
-}
+pub use super::conversation::{ChatMessage, JsonSchemaFormat, Prompt, ResponseFormat, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -293,16 +232,5 @@ mod tests {
         assert_eq!(p.max_tokens, 10);
         assert_eq!(p.seed, Some(7));
         assert_eq!(p.top_k, GenParams::default().top_k);
-    }
-
-    #[test]
-    fn prompt_messages_put_system_first() {
-        let p = Prompt {
-            system: Some("be brief".into()),
-            user: "hi".into(),
-        };
-        let m = p.messages();
-        assert_eq!(m[0].role, Role::System);
-        assert_eq!(m[1].content, "hi");
     }
 }

@@ -41,8 +41,9 @@ pub enum GenEvent<E = Failure, T = Instant> {
         usage: Usage,
         finish_reason: FinishReason,
         timings: Option<EngineTimings>,
-        /// The generated token ids, when the request asked for them (tests, diagnostics).
-        token_ids: Option<Vec<i32>>,
+        /// The prompt's and the generated token ids, when the request asked for them (tests,
+        /// diagnostics).
+        token_ids: Option<TokenIds>,
         at: T,
     },
     Failed {
@@ -56,6 +57,13 @@ pub enum GenEvent<E = Failure, T = Instant> {
         memory: Option<crate::core::memory::ModelMemory>,
         at: T,
     },
+}
+
+/// The tokens a local model decoded: its prompt as tokenized, and what it generated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenIds {
+    pub prompt: Vec<i32>,
+    pub generated: Vec<i32>,
 }
 
 /// A failure once it has left the engine: its kind (as `EngineError::kind` names it) and the
@@ -166,7 +174,7 @@ pub struct Generation<E = Failure, T = Instant> {
     pub usage: Option<Usage>,
     pub finish_reason: Option<FinishReason>,
     pub timings: Option<EngineTimings>,
-    pub token_ids: Option<Vec<i32>>,
+    pub token_ids: Option<TokenIds>,
     pub error: Option<E>,
     pub energy: Option<crate::core::energy::GenerationEnergy>,
     pub memory: Option<crate::core::memory::ModelMemory>,

@@ -5,6 +5,27 @@
 
 use serde_json::Value;
 
+use super::conversation::ResponseFormat;
+
+/// Any JSON object (OpenAI's `json_object` response format), in GBNF.
+pub const ANY_OBJECT: &str = r#"root ::= object
+value ::= object | array | string | number | ("true" | "false" | "null") ws
+object ::= "{" ws (string ":" ws value ("," ws string ":" ws value)*)? "}" ws
+array ::= "[" ws (value ("," ws value)*)? "]" ws
+string ::= "\"" ([^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4}))* "\"" ws
+number ::= "-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,15})? ([eE] [-+]? [0-9]{1,3})? ws
+ws ::= [ \t\n]{0,3}
+"#;
+
+/// The grammar a response format asks for: none for text, any object, or the schema's.
+pub fn for_format(format: &ResponseFormat) -> Result<Option<String>, String> {
+    match format {
+        ResponseFormat::Text => Ok(None),
+        ResponseFormat::JsonObject => Ok(Some(ANY_OBJECT.to_owned())),
+        ResponseFormat::JsonSchema { json_schema } => from_schema(&json_schema.schema).map(Some),
+    }
+}
+
 /// The grammar's rules, `root` first.
 pub fn from_schema(schema: &Value) -> Result<String, String> {
     let mut g = Grammar::default();

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod checks;
 pub mod consistency;
+pub mod conversation;
 pub mod cost;
 pub mod domain;
 pub mod effect;

@@ -42,6 +42,8 @@ struct Line {
     error: Option<serde_json::Value>,
     system: Option<String>,
     user: Option<String>,
+    /// A prompt line's whole conversation, when it is more than `system` and `user`.
+    conversation: Option<Prompt>,
     change: Option<ParamChange>,
     energy: Option<crate::core::energy::GenerationEnergy>,
     memory: Option<crate::core::memory::ModelMemory>,
@@ -61,11 +63,13 @@ impl Recording {
             let line: Line =
                 serde_json::from_str(raw).map_err(|e| fail(&format!("not an event line: {e}")))?;
             if line.event == "prompt" {
-                rec.prompt = Prompt {
-                    system: line.system,
-                    user: line
-                        .user
-                        .ok_or_else(|| fail("a prompt line needs \"user\""))?,
+                rec.prompt = match line.conversation {
+                    Some(conversation) => conversation,
+                    None => Prompt::new(
+                        line.system,
+                        line.user
+                            .ok_or_else(|| fail("a prompt line needs \"user\""))?,
+                    ),
                 };
                 saw_prompt = true;
                 continue;
@@ -170,7 +174,7 @@ mod tests {
     #[test]
     fn parses_compare_json_lines_in_time_order() {
         let r = Recording::parse(SAMPLE, "s.jsonl").unwrap();
-        assert_eq!(r.prompt.user, "Hi");
+        assert_eq!(r.prompt.user_text(), "Hi");
         assert_eq!(r.models, ["a", "b"]);
         assert_eq!(r.events.len(), 5);
         assert_eq!(
@@ -182,6 +186,27 @@ mod tests {
         assert_eq!(r.events[1].pane, 1);
         assert!(
             matches!(&r.events[4].event, Recorded::Failed { error, .. } if error.kind == "auth")
+        );
+    }
+
+    #[test]
+    fn a_prompt_lines_conversation_is_the_prompt() {
+        let line = r#"{"event":"prompt","system":null,"user":"And Germany?","conversation":{"system":null,"turns":[{"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Paris."},{"role":"user","content":"And Germany?"}]}}"#;
+        let text = SAMPLE.replacen(r#"{"event":"prompt","user":"Hi"}"#, line, 1);
+        let r = Recording::parse(&text, "s.jsonl").unwrap();
+        let turns: Vec<(&str, &str)> = r
+            .prompt
+            .turns
+            .iter()
+            .map(|t| (t.role.as_str(), t.content.as_str()))
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                ("user", "Capital of France?"),
+                ("assistant", "Paris."),
+                ("user", "And Germany?")
+            ]
         );
     }
 

@@ -387,7 +387,7 @@ fn rerun_pane(state: &mut AppState, index: usize) -> Vec<Effect> {
 
 fn submit(state: &mut AppState) -> Vec<Effect> {
     let models = state.selected_models();
-    if state.prompt.user.trim().is_empty() || models.is_empty() {
+    if state.prompt.user_text().trim().is_empty() || models.is_empty() {
         return Vec::new();
     }
     let params = match state.params.patch() {

@@ -5,23 +5,35 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::EngineError;
-use crate::core::domain::{ChatMessage, GenParams};
+use crate::core::domain::{ChatMessage, GenParams, Prompt};
 
+/// One generation asked of a backend: the conversation as it is sent (the model's default
+/// system prompt already in it), its tools and response format, and the sampling parameters.
 #[derive(Debug, Clone)]
 pub struct GenRequest {
-    pub messages: Vec<ChatMessage>,
+    pub prompt: Prompt,
     pub params: GenParams,
-    /// Report the generated token ids in `Finished` (tests and diagnostics).
+    /// Report the prompt's and the generated token ids in `Finished` (tests and diagnostics).
     pub record_token_ids: bool,
 }
 
 impl GenRequest {
-    pub fn new(messages: Vec<ChatMessage>, params: GenParams) -> Self {
+    pub fn of(prompt: Prompt, params: GenParams) -> Self {
         Self {
-            messages,
+            prompt,
             params,
             record_token_ids: false,
         }
+    }
+
+    /// From chat messages (a leading system message is the system prompt).
+    pub fn new(messages: Vec<ChatMessage>, params: GenParams) -> Self {
+        Self::of(Prompt::from_messages(messages), params)
+    }
+
+    /// The chat messages, system prompt first.
+    pub fn messages(&self) -> Vec<ChatMessage> {
+        self.prompt.messages()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Chat templates: the GGUF's own `tokenizer.chat_template` (Jinja) rendered with minijinja
 //! under Hugging Face's semantics, so the prompt is the one the model was trained on.
 
-use minijinja::{Environment, Error, ErrorKind, context};
+use minijinja::{Environment, Error, ErrorKind, Value, context};
 use serde::{Deserialize, Serialize};
 
 use crate::core::domain::ChatMessage;
@@ -81,15 +81,41 @@ impl JinjaTemplate {
         add_generation_prompt: bool,
         enable_thinking: Option<bool>,
     ) -> Result<String, Error> {
+        self.render_tools(messages, &[], add_generation_prompt, enable_thinking)
+    }
+
+    /// Render with tool definitions too (`tools`, left undefined when there are none, as
+    /// transformers does); a message's `tool_calls` and `tool_call_id` reach the template.
+    pub fn render_tools(
+        &self,
+        messages: &[ChatMessage],
+        tools: &[serde_json::Value],
+        add_generation_prompt: bool,
+        enable_thinking: Option<bool>,
+    ) -> Result<String, Error> {
         let messages: Vec<_> = messages
             .iter()
-            .map(|m| context! { role => m.role.as_str(), content => m.content })
+            .map(|m| {
+                let base = context! { role => m.role.as_str(), content => m.content };
+                let with_calls = match &m.tool_calls {
+                    Some(calls) => context! { tool_calls => Value::from_serialize(calls), ..base },
+                    None => base,
+                };
+                match &m.tool_call_id {
+                    Some(id) => context! { tool_call_id => id, ..with_calls },
+                    None => with_calls,
+                }
+            })
             .collect();
         let base = context! {
             messages,
             add_generation_prompt,
             bos_token => self.bos_token,
             eos_token => self.eos_token,
+        };
+        let base = match tools.is_empty() {
+            true => base,
+            false => context! { tools => Value::from_serialize(tools), ..base },
         };
         let ctx = match enable_thinking {
             Some(on) => context! { enable_thinking => on, ..base },
@@ -116,6 +142,36 @@ pub fn render_raw(messages: &[ChatMessage]) -> String {
 mod tests {
     use super::*;
     use crate::core::domain::Role;
+
+    #[test]
+    fn tools_and_tool_turns_reach_the_template() {
+        let t = JinjaTemplate::new(
+            "{% for t in tools %}[{{ t.function.name }}]{% endfor %}\
+             {% for m in messages %}{{ m.role }}:{{ m.content }}\
+             {% if m.tool_calls %}{{ m.tool_calls[0].function.name }}{% endif %}\
+             {% if m.tool_call_id %}#{{ m.tool_call_id }}{% endif %};{% endfor %}\
+             {% if tools is not defined %}no tools{% endif %}",
+            "",
+            "",
+        )
+        .unwrap();
+        let mut call = ChatMessage::new(Role::Assistant, "");
+        call.tool_calls = Some(serde_json::json!([
+            {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+        ]));
+        let mut result = ChatMessage::new(Role::Tool, "Berlin");
+        result.tool_call_id = Some("c1".into());
+        let messages = [ChatMessage::new(Role::User, "capital?"), call, result];
+        let tools = [serde_json::json!({"type": "function", "function": {"name": "lookup"}})];
+        assert_eq!(
+            t.render_tools(&messages, &tools, false, None).unwrap(),
+            "[lookup]user:capital?;assistant:lookup;tool:Berlin#c1;"
+        );
+        assert_eq!(
+            t.render_tools(&messages[..1], &[], false, None).unwrap(),
+            "user:capital?;no tools"
+        );
+    }
 
     #[test]
     fn raise_exception_becomes_an_error() {

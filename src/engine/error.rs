@@ -91,6 +91,9 @@ pub enum EngineError {
     EmptyBody { url: String },
     #[error("{url}: {reason}")]
     Http { url: String, reason: String },
+    /// The generation's own limit (an eval cell's `timeout`, `--timeout`): it was stopped.
+    #[error("no complete answer within {seconds} s (the generation's timeout); it was stopped")]
+    Timeout { seconds: f64 },
     #[error("{reason} (a slam bug: the log has the details)")]
     Internal { reason: String },
 }
@@ -124,6 +127,7 @@ impl EngineError {
             EngineError::NotEventStream { .. } => "not_event_stream",
             EngineError::EmptyBody { .. } => "empty_body",
             EngineError::Http { .. } => "http",
+            EngineError::Timeout { .. } => "timeout",
             EngineError::Internal { .. } => "internal",
         }
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::{BackendKind, ResolvedModel};
-use crate::core::domain::{ChatMessage, GenParams};
+use crate::core::domain::{GenParams, Prompt};
 use crate::store::manifest::{sha256_hex, strip_credentials};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,14 +23,15 @@ pub struct CellIdentity {
 }
 
 impl CellIdentity {
+    /// `conversation` as the model is sent it (its default system prompt in it).
     pub fn new(
-        messages: &[ChatMessage],
+        conversation: &Prompt,
         params: &GenParams,
         model: &Value,
         level: Option<u32>,
     ) -> Self {
         let hash = |v: &Value| sha256_hex(v.to_string().as_bytes());
-        let prompt = hash(&json!(messages));
+        let prompt = hash(&conversation.identity());
         let params = hash(&json!(params));
         let model = hash(model);
         let key = hash(&json!([prompt, params, model, level]));
@@ -82,17 +83,15 @@ pub fn model_identity(model: &ResolvedModel, gguf_sha256: Option<&str>) -> Value
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::domain::Role;
 
     #[test]
     fn each_part_changes_the_key_and_is_named() {
-        let m = [ChatMessage::new(Role::User, "Hi Ana")];
+        let m = Prompt::user("Hi Ana");
         let p = GenParams::default();
         let model = json!({"backend": "openai", "model_id": "gpt-4"});
         let a = CellIdentity::new(&m, &p, &model, None);
         assert_eq!(a, CellIdentity::new(&m, &p, &model, None), "deterministic");
-        let other_prompt =
-            CellIdentity::new(&[ChatMessage::new(Role::User, "Hi Bo")], &p, &model, None);
+        let other_prompt = CellIdentity::new(&Prompt::user("Hi Bo"), &p, &model, None);
         assert_ne!(a.key, other_prompt.key);
         assert_eq!(
             other_prompt.differences(&a),
@@ -105,6 +104,12 @@ mod tests {
         assert_eq!(
             CellIdentity::new(&m, &seeded, &model, None).differences(&a),
             ["the parameters"]
+        );
+        let mut tools = m.clone();
+        tools.tools = vec![json!({"type": "function", "function": {"name": "f"}})];
+        assert_eq!(
+            CellIdentity::new(&tools, &p, &model, None).differences(&a),
+            ["the prompt (template, system prompt or input)"]
         );
         let level = CellIdentity::new(&m, &p, &model, Some(4));
         assert_ne!(level.key, a.key);

@@ -2,15 +2,12 @@
 //! against the baseline's answer to the same input as a reference and a rubric.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::judge::{ask_with_repair, recipe_of};
-use crate::core::domain::GenParams;
+use super::judge::{Asker, ask_with_repair, recipe_of};
 use crate::core::judge::{self, grade::GradeSummary};
 use crate::core::rating::{RatingKind, RatingStatus};
-use crate::engine::Backend;
 use crate::store::eval::StoredVerdict;
 use crate::store::records::ExportLine;
 
@@ -66,9 +63,8 @@ pub fn tasks(
 }
 
 /// Ask one grade (and repair it once if it does not parse).
-pub async fn ask(
-    backend: &Arc<dyn Backend>,
-    params: &GenParams,
+pub(super) async fn ask(
+    asker: &Asker,
     template: &str,
     template_sha: &str,
     rubric: Option<&str>,
@@ -88,8 +84,7 @@ pub async fn ask(
     )
     .map_err(anyhow::Error::msg)?;
     let asked = ask_with_repair(
-        backend,
-        params,
+        asker,
         &prompt,
         judge::parse_grade,
         r#"{"reason": "one short sentence", "score": 1-5}"#,

@@ -13,16 +13,15 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::{answers, grade};
-use crate::app::{BackendFactory, LoadOverrides, Models};
+use crate::app::{BackendFactory, Limits, Opened, run_one};
 use crate::config::{Config, ResolvedModel};
-use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Role};
+use crate::core::domain::{ChatMessage, GenParams, GenParamsPatch, Prompt, ResponseFormat, Role};
+use crate::core::generation::Failure;
 use crate::core::judge::grade::{GradeAgreement, GradeSummary};
 use crate::core::judge::{
     self, HumanAgreement, JudgeMode, JudgeSummary, JudgedOutcome, JudgedPair, Winner,
 };
-use crate::engine::Backend;
 use crate::engine::GenRequest;
-use crate::engine::runner::Recorder;
 use crate::store::Store;
 use crate::store::manifest::sha256_hex;
 use crate::store::records::ExportLine;
@@ -42,6 +41,8 @@ pub struct JudgeOptions {
     /// Grading: show the judge the baseline's answer to the same input as a reference (the
     /// baseline itself is then not graded).
     pub reference: bool,
+    /// How long one reply may take (`None`: no limit).
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl JudgeOptions {
@@ -56,6 +57,7 @@ impl JudgeOptions {
             mode: JudgeMode::Pairwise,
             rubric: None,
             reference: false,
+            timeout: None,
         }
     }
 }
@@ -159,7 +161,7 @@ pub fn check(opts: &JudgeOptions) -> Result<String, String> {
 fn prepare(
     config: &Config,
     opts: &JudgeOptions,
-) -> anyhow::Result<(ResolvedModel, String, String)> {
+) -> anyhow::Result<(ResolvedModel, ResponseFormat, String, String)> {
     let template = check(opts).map_err(anyhow::Error::msg)?;
     let patch = GenParamsPatch {
         temperature: Some(0.0),
@@ -167,15 +169,20 @@ fn prepare(
         seed: Some(0),
         ..GenParamsPatch::default()
     };
-    let mut model = config
+    let model = config
         .resolve(&opts.judge, &patch)
         .map_err(|e| anyhow::anyhow!("the judge: {e}"))?;
-    model.params.json_schema = Some(match opts.mode {
+    let schema = match opts.mode {
         JudgeMode::Pairwise => judge::pairwise_schema(),
         JudgeMode::Grade => judge::grade_schema(),
-    });
+    };
     let sha = sha256_hex(template.as_bytes());
-    Ok((model, template, sha))
+    Ok((
+        model,
+        ResponseFormat::json_schema("answer", schema),
+        template,
+        sha,
+    ))
 }
 
 /// What makes two verdicts comparable: the template, and for grading the rubric and whether a
@@ -210,14 +217,16 @@ pub(super) fn recipe_of(v: &Value) -> Option<&str> {
         .as_str()
 }
 
+/// Judge `session`'s answers; `factory` opens the judge model (`Models` for real ones).
 pub async fn run(
     config: &Config,
     db: &std::path::Path,
     session: i64,
     opts: JudgeOptions,
+    factory: Arc<dyn BackendFactory>,
     cancel: CancellationToken,
 ) -> anyhow::Result<JudgeReport> {
-    let (model, template, template_sha) = prepare(config, &opts)?;
+    let (model, format, template, template_sha) = prepare(config, &opts)?;
     let recipe = recipe(&opts, &template_sha);
     let store = Store::open(db)?;
     let lines = store.export_lines(session)?;
@@ -264,10 +273,18 @@ pub async fn run(
         .filter_map(|v| v.verdict.get("key")?.as_str().map(str::to_owned))
         .collect();
     let ids = store.generation_ids(session)?;
-    let factory: Arc<dyn BackendFactory> = Arc::new(Models::new(LoadOverrides::default()));
-    let backend = crate::app::run::open(factory, model.clone())
+    let opened = crate::app::run::open(factory, model.clone())
         .await
         .map_err(|e| anyhow::anyhow!("the judge {}: {e}", model.name))?;
+    let asker = Asker {
+        model: opened,
+        params: model.params.clone(),
+        format,
+        limits: Limits::timeout(opts.timeout),
+        // A reply in flight finishes on Ctrl-C (a cut one would be stored as invalid); the
+        // loop below stops before the next.
+        cancel: CancellationToken::new(),
+    };
     let mut report = JudgeReport {
         judge: model.name.clone(),
         self_preference_risk: lines.iter().any(|l| l.generation.model == model.name),
@@ -284,10 +301,10 @@ pub async fn run(
             continue;
         }
         let verdict = match &job {
-            Job::Pair(t) => ask(&backend, &model.params, &template, &template_sha, t).await?,
+            Job::Pair(t) => ask(&asker, &template, &template_sha, t).await?,
             Job::Grade(t) => {
                 let rubric = opts.rubric.as_deref();
-                grade::ask(&backend, &model.params, &template, &template_sha, rubric, t).await?
+                grade::ask(&asker, &template, &template_sha, rubric, t).await?
             }
         };
         report.asked += 1;
@@ -437,8 +454,7 @@ fn pair_tasks(
 
 /// Ask one verdict (and repair it once if it does not parse).
 async fn ask(
-    backend: &Arc<dyn Backend>,
-    params: &GenParams,
+    asker: &Asker,
     template: &str,
     template_sha: &str,
     task: &Task,
@@ -461,8 +477,7 @@ async fn ask(
     )
     .map_err(anyhow::Error::msg)?;
     let asked = ask_with_repair(
-        backend,
-        params,
+        asker,
         &prompt,
         judge::parse_pairwise,
         r#"{"reason": "one short sentence", "verdict": "A" | "B" | "tie"}"#,
@@ -505,12 +520,14 @@ pub(super) struct Asked<T> {
 /// One reply of the judge: its text (or why none) and its metrics.
 #[derive(Clone)]
 struct Reply {
-    text: Result<String, String>,
+    text: Result<String, Failure>,
     metrics: crate::core::metrics::GenerationMetrics,
 }
 
 impl<T> Asked<T> {
-    /// The prompt, the raw replies, tokens and latency into a stored verdict.
+    /// The prompt, the raw replies, tokens and latency into a stored verdict; with them, when
+    /// there were any, the kinds of the replies' failures, the energy a local judge used and
+    /// the memory it held.
     pub fn record(&self, v: &mut Value, prompt: &str) {
         let tokens: u32 = self.replies.iter().map(|r| r.metrics.output_tokens).sum();
         let prompt_tokens: Option<u32> = self.replies.iter().map(|r| r.metrics.prompt_tokens).sum();
@@ -518,7 +535,10 @@ impl<T> Asked<T> {
         let raw: Vec<String> = self
             .replies
             .iter()
-            .map(|r| r.text.clone().unwrap_or_else(|e| format!("error: {e}")))
+            .map(|r| match &r.text {
+                Ok(text) => text.clone(),
+                Err(e) => format!("error: {}", e.message),
+            })
             .collect();
         v["prompt"] = json!(prompt);
         v["prompt_sha256"] = json!(sha256_hex(prompt.as_bytes()));
@@ -527,58 +547,82 @@ impl<T> Asked<T> {
         v["judge_tokens"] = json!(tokens);
         v["judge_prompt_tokens"] = json!(prompt_tokens);
         v["judge_latency_ms"] = json!(latency_ms);
+        let errors: Vec<&str> = self
+            .replies
+            .iter()
+            .filter_map(|r| r.text.as_ref().err().map(|e| e.kind.as_str()))
+            .collect();
+        if !errors.is_empty() {
+            v["judge_errors"] = json!(errors);
+        }
+        let energy = self
+            .replies
+            .iter()
+            .filter_map(|r| r.metrics.energy.as_ref());
+        if let Some(joules) = energy.map(|e| e.joules()).sum::<Option<f64>>() {
+            v["judge_joules"] = json!(joules);
+        }
+        if let Some(memory) = self.replies.iter().find_map(|r| r.metrics.memory.as_ref()) {
+            v["judge_memory_mib"] = json!(memory.total_mib(None));
+        }
     }
+}
+
+/// The judge as every question is put to it: the open model, its parameters, the JSON schema
+/// its reply must follow, how long a reply may take, and the run's cancel token.
+pub(super) struct Asker {
+    pub model: Opened,
+    pub params: GenParams,
+    pub format: ResponseFormat,
+    pub limits: Limits,
+    pub cancel: CancellationToken,
 }
 
 /// Ask; a reply that does not parse gets one repair request showing the shape expected.
 pub(super) async fn ask_with_repair<T>(
-    backend: &Arc<dyn Backend>,
-    params: &GenParams,
+    asker: &Asker,
     prompt: &str,
     parse: fn(&str) -> Result<T, String>,
     shape: &str,
 ) -> Asked<T> {
-    let mut messages = vec![ChatMessage::new(Role::User, prompt.to_owned())];
-    let first = generate(backend, &messages, params).await;
-    let mut parsed = first.text.as_deref().map_err(Clone::clone).and_then(parse);
+    let mut conversation = Prompt::user(prompt);
+    conversation.response_format = Some(asker.format.clone());
+    let first = generate(asker, &conversation).await;
+    let mut parsed = reading_of(&first, parse);
     let mut replies = vec![first.clone()];
     if let (Err(why), Ok(text)) = (&parsed, &first.text) {
-        messages.push(ChatMessage::new(Role::Assistant, text.clone()));
-        messages.push(ChatMessage::new(
+        conversation
+            .turns
+            .push(ChatMessage::new(Role::Assistant, text.clone()));
+        conversation.turns.push(ChatMessage::new(
             Role::User,
             format!(
                 "That reply could not be read ({why}). Reply with only the JSON object: {shape}"
             ),
         ));
-        let second = generate(backend, &messages, params).await;
-        parsed = second.text.as_deref().map_err(Clone::clone).and_then(parse);
+        let second = generate(asker, &conversation).await;
+        parsed = reading_of(&second, parse);
         replies.push(second);
     }
     Asked { parsed, replies }
 }
 
-/// One generation: the text (or why none) and its metrics.
-async fn generate(
-    backend: &Arc<dyn Backend>,
-    messages: &[ChatMessage],
-    params: &GenParams,
-) -> Reply {
-    let mut stream = backend.generate(
-        GenRequest::new(messages.to_vec(), params.clone()),
-        CancellationToken::new(),
-    );
-    let mut rec = Recorder::default();
-    while let Some(e) = stream.recv().await {
-        let end = e.is_terminal();
-        rec.on_event(&e);
-        if end {
-            break;
-        }
+/// What a reply says: parsed, or why not (its failure's message).
+fn reading_of<T>(reply: &Reply, parse: fn(&str) -> Result<T, String>) -> Result<T, String> {
+    match &reply.text {
+        Ok(text) => parse(text),
+        Err(e) => Err(e.message.clone()),
     }
+}
+
+/// One generation, through the one run path: the text (or why none) and its metrics.
+async fn generate(asker: &Asker, conversation: &Prompt) -> Reply {
+    let request = GenRequest::of(conversation.clone(), asker.params.clone());
+    let rec = run_one(&asker.model, request, asker.limits, &asker.cancel, None).await;
     let metrics = rec.metrics();
     Reply {
-        text: match rec.error {
-            Some(e) => Err(e.to_string()),
+        text: match &rec.error {
+            Some(e) => Err(Failure::from(e)),
             None => Ok(rec.text),
         },
         metrics,

@@ -47,7 +47,7 @@ impl Plan {
                         let mut params = r.params.clone();
                         params.seed = Some(spec.seed.wrapping_add(repetition));
                         let identity = CellIdentity::new(
-                            &r.messages(&input.prompt),
+                            &r.conversation(&input.prompt),
                             &params,
                             &model_identity(r, shas.get(&m).map(String::as_str)),
                             *level,

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
@@ -19,16 +18,14 @@ use super::plan::{Plan, PlannedCell};
 use super::spec::EvalSpec;
 use super::writer::{CellWriter, Stored, StoredCell};
 use crate::app::persist::{Answer, generation_record};
-use crate::app::{BackendFactory, LoadOverrides, Models};
+use crate::app::{BackendFactory, Limits, LoadOverrides, Models, Opened, run_one};
 use crate::config::ResolvedModel;
 use crate::core::checks::CheckResult;
 use crate::core::cost::Price;
 use crate::core::domain::FinishReason;
-use crate::core::generation::{Failure, GenEvent};
+use crate::core::generation::Failure;
 use crate::core::metrics::GenerationMetrics;
-use crate::engine::runner::Recorder;
-use crate::engine::{Backend, GenRequest};
-use crate::monitor::energy_meter::EnergyMeter;
+use crate::engine::GenRequest;
 use crate::store::Store;
 use crate::store::records::SessionRecord;
 
@@ -38,6 +35,9 @@ pub struct RunOptions {
     pub fresh: bool,
     /// Run every cell at each of these concurrencies (`--sweep 1,2,4`).
     pub sweep: Vec<u32>,
+    /// Opens the models; `None`: the real ones, loaded anew for each sweep level (a local
+    /// model's sequences are the level).
+    pub factory: Option<Arc<dyn BackendFactory>>,
 }
 
 /// One finished cell, as the progress display and `--json` see it.
@@ -204,10 +204,13 @@ pub async fn run(
         if cancel.is_cancelled() {
             break;
         }
-        let factory: Arc<dyn BackendFactory> = Arc::new(Models::new(LoadOverrides {
-            prompt_cache: Some(spec.prompt_cache),
-            ..LoadOverrides::default()
-        }));
+        let factory: Arc<dyn BackendFactory> = match &opts.factory {
+            Some(factory) => factory.clone(),
+            None => Arc::new(Models::new(LoadOverrides {
+                prompt_cache: Some(spec.prompt_cache),
+                ..LoadOverrides::default()
+            })),
+        };
         // Remote models run side by side (their cost is elsewhere); local models run one after
         // another, each alone on this machine's CPU, so no local model's latency includes
         // another's work. A sweep measures every model alone: its capacity is its own.
@@ -344,21 +347,26 @@ struct ModelRun {
     budget: Option<Arc<Budget>>,
 }
 
-/// The characters of a cell's prompt (user and system), for estimates.
+/// The characters of a cell's prompt (every turn and the system prompt), for estimates.
 fn prompt_chars(spec: &EvalSpec, cell: &PlannedCell) -> usize {
     let input = &spec.inputs[cell.input];
-    input.prompt.user.len() + input.prompt.system.as_ref().map_or(0, String::len)
+    input
+        .prompt
+        .messages()
+        .iter()
+        .map(|m| m.content.len())
+        .sum()
 }
 
 impl ModelRun {
     /// Run the cells; returns how many finished.
     async fn run(self, factory: Arc<dyn BackendFactory>, cells: Vec<PlannedCell>) -> usize {
-        let backend = tokio::select! {
+        let opened = tokio::select! {
             _ = self.cancel.cancelled() => return 0,
             opened = crate::app::run::open(factory, self.model.clone()) => opened,
         };
-        let backend = match backend {
-            Ok(b) => b,
+        let opened = match opened {
+            Ok(o) => o,
             Err(e) => {
                 let _ = self.progress.send(Progress::ModelFailed {
                     model: self.model.name.clone(),
@@ -372,7 +380,7 @@ impl ModelRun {
         };
         if self.spec.warmup && !self.cancel.is_cancelled() {
             // Loads weights into caches, opens connections: left out of the figures.
-            self.warm_up(&backend, &cells[0]).await;
+            self.warm_up(&opened, &cells[0]).await;
         }
         let this = Arc::new(self);
         let permits = Arc::new(Semaphore::new(this.concurrency.max(1) as usize));
@@ -406,9 +414,9 @@ impl ModelRun {
                 }
                 _ => None,
             };
-            let (this, backend) = (this.clone(), backend.clone());
+            let (this, opened) = (this.clone(), opened.clone());
             running.spawn(async move {
-                let (done, cost) = this.run_cell(&backend, &cell).await;
+                let (done, cost) = this.run_cell(&opened, &cell).await;
                 if let (Some(budget), Some(r)) = (&this.budget, reserved) {
                     budget.settle(&this.model.name, r, cost);
                 }
@@ -427,7 +435,7 @@ impl ModelRun {
         let input = &self.spec.inputs[cell.input];
         let mut params = self.model.params.clone();
         params.seed = Some(self.spec.seed.wrapping_add(cell.repetition));
-        GenRequest::new(self.model.messages(&input.prompt), params)
+        GenRequest::of(self.model.conversation(&input.prompt), params)
     }
 
     /// Prompt characters / 4 + the token budget: what a tokens-per-minute limit counts.
@@ -435,87 +443,21 @@ impl ModelRun {
         (prompt_chars(&self.spec, cell) / 4) as u32 + self.model.params.max_tokens
     }
 
-    async fn warm_up(&self, backend: &Arc<dyn Backend>, cell: &PlannedCell) {
-        let token = self.cancel.child_token();
-        let mut stream = backend.generate(self.request(cell), token.clone());
-        let deadline = tokio::time::Instant::now() + self.spec.timeout;
-        let _ = tokio::time::timeout_at(deadline, async {
-            while let Some(e) = stream.recv().await {
-                if e.is_terminal() {
-                    break;
-                }
-            }
-        })
-        .await;
-        token.cancel();
+    fn limits(&self) -> Limits {
+        Limits::timeout(Some(self.spec.timeout))
+    }
+
+    async fn warm_up(&self, model: &Opened, cell: &PlannedCell) {
+        run_one(model, self.request(cell), self.limits(), &self.cancel, None).await;
     }
 
     /// Run one cell and store it; false when it was cancelled (then nothing is stored). With
     /// it, what the cell cost on a priced API model (None when unknown).
-    async fn run_cell(
-        &self,
-        backend: &Arc<dyn Backend>,
-        cell: &PlannedCell,
-    ) -> (bool, Option<f64>) {
+    async fn run_cell(&self, model: &Opened, cell: &PlannedCell) -> (bool, Option<f64>) {
         let request = self.request(cell);
         let params = serde_json::to_value(&request.params).unwrap_or(Value::Null);
-        let token = self.cancel.child_token();
-        // The machine's energy is a local model's; a remote server's is not seen here.
-        let meter = (self.model.entry.backend == crate::config::BackendKind::Llama)
-            .then(EnergyMeter::global);
-        let mut span = meter.as_ref().map(|m| m.begin());
-        let mut stream = backend.generate(request, token.clone());
-        let mut rec = Recorder::default();
-        let deadline = tokio::time::Instant::now() + self.spec.timeout;
-        let finished = tokio::time::timeout_at(deadline, async {
-            while let Some(event) = stream.recv().await {
-                if event.is_terminal()
-                    && let (Some(m), Some(span)) = (&meter, span.take())
-                {
-                    rec.on_event(&GenEvent::Measured {
-                        energy: Some(m.end(span)),
-                        memory: backend.memory(),
-                        at: std::time::Instant::now(),
-                    });
-                }
-                rec.on_event(&event);
-                if event.is_terminal() {
-                    return true;
-                }
-            }
-            false
-        })
-        .await;
-        let mut error = rec.error.as_ref().map(|e| Failure {
-            kind: e.kind().to_owned(),
-            message: e.to_string(),
-        });
-        match finished {
-            Err(_) => {
-                token.cancel();
-                let now = Instant::now();
-                rec.on_event(&GenEvent::Failed {
-                    error: crate::engine::EngineError::Internal {
-                        reason: "timeout".into(),
-                    },
-                    at: now,
-                });
-                error = Some(Failure {
-                    kind: "timeout".into(),
-                    message: format!(
-                        "no complete answer within {} s (the cell's timeout)",
-                        self.spec.timeout.as_secs_f64()
-                    ),
-                });
-            }
-            Ok(false) => {
-                error = Some(Failure {
-                    kind: "internal".into(),
-                    message: "the stream ended without a finish".into(),
-                });
-            }
-            Ok(true) => {}
-        }
+        let rec = run_one(model, request, self.limits(), &self.cancel, None).await;
+        let error = rec.error.as_ref().map(Failure::from);
         let metrics = rec.metrics();
         let cost = self.price.as_ref().and_then(|p| budget::spent(p, &metrics));
         if self.cancel.is_cancelled() || rec.finish_reason == Some(FinishReason::Cancelled) {

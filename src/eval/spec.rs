@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use toml::Spanned;
 
 mod after;
+mod conversation;
 
 use super::inputs::{self, RawInput};
 use crate::config::{BackendKind, Config, ResolvedModel};
@@ -199,10 +200,18 @@ impl EvalSpec {
                 format!("max_cost is {}: expected dollars, 0 or more", m.get_ref()),
             ));
         }
+        let timeout = file
+            .timeout
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .map_or(Duration::from_secs(300), Duration::from_secs_f64);
         let judge = match &file.judge {
             None => None,
             Some(j) => {
-                Some(judge_options(j.get_ref(), &base, config).map_err(|e| at(j.span(), e))?)
+                let mut opts =
+                    judge_options(j.get_ref(), &base, config).map_err(|e| at(j.span(), e))?;
+                // A verdict gets the time a cell gets.
+                opts.timeout = Some(timeout);
+                Some(opts)
             }
         };
         let similarity = match &file.similarity {
@@ -223,10 +232,7 @@ impl EvalSpec {
             models,
             repetitions,
             seed: file.seed,
-            timeout: file
-                .timeout
-                .filter(|t| t.is_finite() && *t > 0.0)
-                .map_or(Duration::from_secs(300), Duration::from_secs_f64),
+            timeout,
             max_cost: file.max_cost.as_ref().map(|m| *m.get_ref()),
             prompt_cache: file.prompt_cache,
             warmup: file.warmup.unwrap_or(true),
@@ -298,12 +304,11 @@ fn render_inputs(raw: Vec<RawInput>, t: &Templates) -> Result<Vec<Input>, String
         let fail = |e: String| format!("{}: {e}", r.origin);
         let user = t.render("user", &r.vars).map_err(fail)?;
         let system = t.render("system", &r.vars).map_err(fail)?;
+        let mut prompt = Prompt::new((!system.is_empty()).then_some(system), user);
+        conversation::read(&r.vars, &mut prompt).map_err(fail)?;
         out.push(Input {
             reference: r.vars.get("reference").map(text_of),
-            prompt: Prompt {
-                system: (!system.is_empty()).then_some(system),
-                user,
-            },
+            prompt,
             id,
             vars: r.vars,
             origin: r.origin,

@@ -96,8 +96,7 @@ fn save(
                 session,
                 &PromptRecord {
                     item: Some(cell.item.clone()),
-                    system: cell.prompt.system.clone(),
-                    ..PromptRecord::new(cell.prompt.user.clone())
+                    ..PromptRecord::of(&cell.prompt)
                 },
             )?;
             prompts.insert(cell.item.clone(), id);

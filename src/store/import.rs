@@ -537,9 +537,8 @@ fn import_recording(store: &mut Store, rec: &Recording, origin: &str) -> Result<
             session,
             &PromptRecord {
                 item: Some("1".into()),
-                system: rec.prompt.system.clone(),
                 pane_order: Some(rec.models.clone()),
-                ..PromptRecord::new(rec.prompt.user.clone())
+                ..PromptRecord::of(&rec.prompt)
             },
         )?;
         for (pane, model) in rec.models.iter().enumerate() {

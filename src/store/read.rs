@@ -9,6 +9,7 @@ use super::records::{
     ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord, VerdictRecord,
 };
 use super::{Result, Store};
+use crate::core::domain::Prompt;
 use crate::core::leaderboard::{LeaderboardInput, ScoredAnswer};
 use crate::core::rating::{PairOutcome, Rating, RatingKind};
 use crate::core::stats::Outcome;
@@ -46,8 +47,8 @@ pub struct StoredAnswer {
 pub struct StoredItem {
     pub prompt: i64,
     pub key: String,
-    pub system: Option<String>,
-    pub user: String,
+    /// The conversation the answers were given to.
+    pub conversation: Prompt,
     pub answers: Vec<StoredAnswer>,
 }
 
@@ -116,7 +117,8 @@ impl Store {
         let rows = self.query("SELECT g.id, g.uid, g.model, m.manifest, g.position, g.repetition, g.text, g.params,
                         g.metrics, g.timings, g.finish_reason, g.error_kind, g.error_message, g.created_at,
                         p.uid, p.item, p.system, p.user, p.pane_order, p.created_at, g.thinking,
-                        g.cell, g.checks, g.concurrency, p.extra
+                        g.cell, g.checks, g.concurrency, p.extra, p.conversation,
+                        (SELECT q.uid FROM prompts q WHERE q.id = p.previous_id)
                  FROM generations g JOIN prompts p ON g.prompt_id = p.id
                  LEFT JOIN models m ON g.model_id = m.id
                  WHERE p.session_id = ?1 ORDER BY p.id, g.id", [session], |r| {
@@ -148,6 +150,9 @@ impl Store {
                     pane_order: order.and_then(|o| serde_json::from_str(&o).ok()),
                     created_at: r.get(19)?,
                     extra: json_column(r.get(24)?),
+                    conversation: json_column(r.get(25)?)
+                        .and_then(|c| serde_json::from_value(c).ok()),
+                    previous: r.get(26)?,
                 };
                 Ok((r.get::<_, i64>(0)?, prompt, generation))
             })?;
@@ -363,7 +368,8 @@ impl Store {
     /// The items of a stored session to rate: each prompt × repetition, one answer per model,
     /// keyed `prompt-uid#repetition`.
     pub fn stored_items(&self, session: i64) -> Result<Vec<StoredItem>> {
-        let sql = "SELECT p.id, p.uid, p.system, p.user, g.repetition, g.id, g.model, g.text
+        let sql = "SELECT p.id, p.uid, p.system, p.user, g.repetition, g.id, g.model, g.text,
+                        p.conversation
                  FROM prompts p JOIN generations g ON g.prompt_id = p.id
                  WHERE p.session_id = ?1
                    AND (g.finish_reason IS NULL OR g.finish_reason != 'cancelled')
@@ -371,11 +377,15 @@ impl Store {
                    AND json_extract(g.cell, '$.level') IS NULL
                  ORDER BY p.id, g.repetition, g.position, g.id";
         let rows = self.query(sql, [session], |r| {
+            let stored: Option<Prompt> =
+                json_column(r.get(8)?).and_then(|c| serde_json::from_value(c).ok());
             let item = StoredItem {
                 prompt: r.get(0)?,
                 key: format!("{}#{}", r.get::<_, String>(1)?, r.get::<_, i64>(4)?),
-                system: r.get(2)?,
-                user: r.get(3)?,
+                conversation: match stored {
+                    Some(c) => c,
+                    None => Prompt::new(r.get(2)?, r.get::<_, String>(3)?),
+                },
                 answers: Vec::new(),
             };
             let answer = StoredAnswer {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::core::domain::Prompt;
 use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +35,13 @@ pub struct PromptRecord {
     /// `prompt_disc`, …), verbatim, in their order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<Value>,
+    /// The conversation as sent, when `system` and `user` do not say it all (earlier turns,
+    /// tools, a response format); `user` is then its last user turn, for old readers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<Prompt>,
+    /// The prompt (uid) this one follows up, in the same session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,7 +172,26 @@ impl PromptRecord {
             pane_order: None,
             created_at: String::new(),
             extra: None,
+            conversation: None,
+            previous: None,
         }
+    }
+
+    /// The record of `prompt`: its system prompt and last user turn in the two columns every
+    /// reader knows, and the whole conversation beside them when those do not say it all.
+    pub fn of(prompt: &Prompt) -> Self {
+        Self {
+            system: prompt.system.clone(),
+            conversation: (!prompt.is_plain()).then(|| prompt.clone()),
+            ..Self::new(prompt.user_text().to_owned())
+        }
+    }
+
+    /// The conversation this prompt was (`system` and `user` when nothing more was stored).
+    pub fn prompt(&self) -> Prompt {
+        self.conversation
+            .clone()
+            .unwrap_or_else(|| Prompt::new(self.system.clone(), self.user.clone()))
     }
 }
 

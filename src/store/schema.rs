@@ -139,4 +139,13 @@ CREATE TABLE hardware_samples (
 );
 CREATE INDEX hardware_samples_session ON hardware_samples(session_id, at);
 "#,
+    r#"
+-- The conversation as sent, when system and user do not say it all (earlier turns, tools, a
+-- response format): JSON, core::domain::Prompt. system and user stay filled for old readers
+-- (user: the last user turn). Added columns, no table rebuild: foreign keys are on here and
+-- prompts cascade-delete with their session, so a rebuild would delete data.
+ALTER TABLE prompts ADD COLUMN conversation TEXT;
+-- A follow-up's previous turn in the same session.
+ALTER TABLE prompts ADD COLUMN previous_id INTEGER REFERENCES prompts(id) ON DELETE SET NULL;
+"#,
 ];

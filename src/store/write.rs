@@ -268,8 +268,10 @@ pub(super) fn insert_prompt(
     p: &PromptRecord,
 ) -> rusqlite::Result<i64> {
     conn.execute(
-        "INSERT INTO prompts (uid, session_id, item, system, user, pane_order, created_at, extra)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO prompts (uid, session_id, item, system, user, pane_order, created_at, extra,
+                              conversation, previous_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
+                 (SELECT id FROM prompts WHERE uid = ?10 AND session_id = ?2))",
         params![
             p.uid,
             session,
@@ -280,7 +282,11 @@ pub(super) fn insert_prompt(
                 .as_ref()
                 .and_then(|o| serde_json::to_string(o).ok()),
             created(conn, &p.created_at)?,
-            p.extra.as_ref().map(serde_json::Value::to_string)
+            p.extra.as_ref().map(serde_json::Value::to_string),
+            p.conversation
+                .as_ref()
+                .and_then(|c| serde_json::to_string(c).ok()),
+            p.previous
         ],
     )?;
     Ok(conn.last_insert_rowid())

@@ -43,6 +43,8 @@ pub struct Driver {
     pub external_edit: Option<(String, bool)>,
     /// Stops the running pull of the "get a model" popup.
     pull: Option<CancellationToken>,
+    /// What each generation may take (`--timeout`).
+    limits: app::Limits,
 }
 
 impl Driver {
@@ -64,7 +66,14 @@ impl Driver {
             quit: false,
             external_edit: None,
             pull: None,
+            limits: app::Limits::default(),
         }
+    }
+
+    /// Every generation started from now on gets these limits.
+    pub fn with_limits(mut self, limits: app::Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     pub fn run(&mut self, effects: Vec<Effect>) {
@@ -228,6 +237,7 @@ impl Driver {
             runs.push(ModelRun {
                 request: app::run::request(&resolved, &prompt),
                 model: resolved,
+                limits: self.limits,
                 cancel,
             });
             panes.push((model, send));

@@ -59,6 +59,8 @@ pub struct TuiOptions {
     pub persist: PersistOptions,
     /// Opens the models the panes run.
     pub factory: Arc<dyn BackendFactory>,
+    /// What each generation may take.
+    pub limits: crate::app::Limits,
 }
 
 /// The recorded sessions shipped in `sample-runs/`, compiled in.
@@ -177,7 +179,8 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
         recordings,
         store,
         events_tx.clone(),
-    );
+    )
+    .with_limits(options.limits);
     if state.rating.session.is_some() {
         let effects = reducer::start_rating_session(&mut state);
         driver.run(effects);

@@ -14,7 +14,7 @@ fn field_mut(state: &mut AppState) -> &mut String {
     if state.editing_system {
         state.prompt.system.get_or_insert_with(String::new)
     } else {
-        &mut state.prompt.user
+        state.prompt.user_text_mut()
     }
 }
 

@@ -29,16 +29,20 @@ fn characters_go_in_and_out_at_the_cursor() {
     act(&mut s, Action::LineStart);
     act(&mut s, Action::CursorRight);
     type_text(&mut s, "e");
-    assert_eq!(s.prompt.user, "hello world");
+    assert_eq!(s.prompt.user_text(), "hello world");
     assert_eq!(cursor(&s), 2);
     act(&mut s, Action::LineEnd);
     update(&mut s, Event::Backspace, Instant::now());
-    assert_eq!(s.prompt.user, "hello worl");
+    assert_eq!(s.prompt.user_text(), "hello worl");
     acts(&mut s, Action::CursorLeft, 5);
     act(&mut s, Action::DeleteForward);
-    assert_eq!(s.prompt.user, "helloworl", "the space under the cursor");
+    assert_eq!(
+        s.prompt.user_text(),
+        "helloworl",
+        "the space under the cursor"
+    );
     act(&mut s, Action::NewLine);
-    assert_eq!(s.prompt.user, "hello\nworl");
+    assert_eq!(s.prompt.user_text(), "hello\nworl");
     assert_eq!(cursor(&s), 6);
 }
 
@@ -48,9 +52,9 @@ fn multibyte_characters_are_edited_whole() {
     type_text(&mut s, "café 😀!");
     acts(&mut s, Action::CursorLeft, 2);
     update(&mut s, Event::Backspace, Instant::now());
-    assert_eq!(s.prompt.user, "café😀!");
+    assert_eq!(s.prompt.user_text(), "café😀!");
     update(&mut s, Event::Backspace, Instant::now());
-    assert_eq!(s.prompt.user, "caf😀!");
+    assert_eq!(s.prompt.user_text(), "caf😀!");
 }
 
 #[test]
@@ -62,11 +66,11 @@ fn words_are_jumped_and_deleted() {
     act(&mut s, Action::WordLeft);
     assert_eq!(cursor(&s), 14);
     act(&mut s, Action::DeleteWordBack);
-    assert_eq!(s.prompt.user, "summarise report, briefly");
+    assert_eq!(s.prompt.user_text(), "summarise report, briefly");
     act(&mut s, Action::WordRight);
     assert_eq!(cursor(&s), 16, "after \"report\"");
     act(&mut s, Action::DeleteToLineEnd);
-    assert_eq!(s.prompt.user, "summarise report");
+    assert_eq!(s.prompt.user_text(), "summarise report");
 }
 
 #[test]
@@ -76,31 +80,31 @@ fn delete_to_the_end_of_a_line_joins_it_with_the_next_when_at_its_end() {
     acts(&mut s, Action::CursorUp, 1);
     act(&mut s, Action::LineEnd);
     act(&mut s, Action::DeleteToLineEnd);
-    assert_eq!(s.prompt.user, "onetwo");
+    assert_eq!(s.prompt.user_text(), "onetwo");
 }
 
 #[test]
 fn a_pasted_text_is_inserted_whole_and_edited_in_its_middle_line() {
     let mut s = state();
     paste(&mut s, "first line\r\nsecond line\r\nthird line");
-    assert_eq!(s.prompt.user, "first line\nsecond line\nthird line");
+    assert_eq!(s.prompt.user_text(), "first line\nsecond line\nthird line");
     assert_eq!(s.mode, Mode::Editor, "the newlines were not Enter");
     act(&mut s, Action::CursorUp);
     assert_eq!(cursor(&s), 21, "same column on the middle line");
     act(&mut s, Action::LineEnd);
     type_text(&mut s, " (edited)");
     assert_eq!(
-        s.prompt.user,
+        s.prompt.user_text(),
         "first line\nsecond line (edited)\nthird line"
     );
     act(&mut s, Action::Undo);
-    assert_eq!(s.prompt.user, "first line\nsecond line\nthird line");
+    assert_eq!(s.prompt.user_text(), "first line\nsecond line\nthird line");
     act(&mut s, Action::Undo);
-    assert_eq!(s.prompt.user, "", "the paste was one step");
+    assert_eq!(s.prompt.user_text(), "", "the paste was one step");
     act(&mut s, Action::Redo);
     act(&mut s, Action::Redo);
     assert_eq!(
-        s.prompt.user,
+        s.prompt.user_text(),
         "first line\nsecond line (edited)\nthird line"
     );
     assert_eq!(
@@ -116,21 +120,26 @@ fn typing_undoes_a_word_at_a_time() {
     type_text(&mut s, "one two");
     update(&mut s, Event::Backspace, Instant::now());
     update(&mut s, Event::Backspace, Instant::now());
-    assert_eq!(s.prompt.user, "one t");
+    assert_eq!(s.prompt.user_text(), "one t");
     act(&mut s, Action::Undo);
-    assert_eq!(s.prompt.user, "one two", "the backspaces were one step");
+    assert_eq!(
+        s.prompt.user_text(),
+        "one two",
+        "the backspaces were one step"
+    );
     act(&mut s, Action::Undo);
-    assert_eq!(s.prompt.user, "one");
+    assert_eq!(s.prompt.user_text(), "one");
     act(&mut s, Action::Undo);
-    assert_eq!(s.prompt.user, "");
+    assert_eq!(s.prompt.user_text(), "");
     act(&mut s, Action::Undo);
-    assert_eq!(s.prompt.user, "", "nothing more to undo");
+    assert_eq!(s.prompt.user_text(), "", "nothing more to undo");
     act(&mut s, Action::Redo);
-    assert_eq!(s.prompt.user, "one");
+    assert_eq!(s.prompt.user_text(), "one");
     type_text(&mut s, "!");
     act(&mut s, Action::Redo);
     assert_eq!(
-        s.prompt.user, "one!",
+        s.prompt.user_text(),
+        "one!",
         "a new edit drops what could be redone"
     );
 }
@@ -144,7 +153,7 @@ fn undo_covers_the_system_prompt_and_moves_back_to_it() {
     type_text(&mut s, "Hi");
     act(&mut s, Action::Undo);
     act(&mut s, Action::Undo);
-    assert_eq!(s.prompt.user, "");
+    assert_eq!(s.prompt.user_text(), "");
     assert_eq!(s.prompt.system.as_deref(), Some("Be"));
     assert!(s.editing_system, "undo goes back to the field it changes");
 }
@@ -186,20 +195,30 @@ fn history_is_walked_from_the_first_and_last_row_and_the_draft_comes_back() {
     s.prompt = Prompt::default();
     paste(&mut s, "draft one\ndraft two");
     act(&mut s, Action::CursorUp);
-    assert_eq!(s.prompt.user, "draft one\ndraft two", "up a line first");
+    assert_eq!(
+        s.prompt.user_text(),
+        "draft one\ndraft two",
+        "up a line first"
+    );
     act(&mut s, Action::CursorUp);
-    assert_eq!(s.prompt.user, "earlier", "from the first row: history");
+    assert_eq!(
+        s.prompt.user_text(),
+        "earlier",
+        "from the first row: history"
+    );
     assert_eq!(cursor(&s), 7, "at the end");
     act(&mut s, Action::CursorDown);
     assert_eq!(
-        s.prompt.user, "draft one\ndraft two",
+        s.prompt.user_text(),
+        "draft one\ndraft two",
         "past the newest: the draft"
     );
     act(&mut s, Action::HistoryPrev);
-    assert_eq!(s.prompt.user, "earlier", "Ctrl-Up from any row");
+    assert_eq!(s.prompt.user_text(), "earlier", "Ctrl-Up from any row");
     act(&mut s, Action::Undo);
     assert_eq!(
-        s.prompt.user, "draft one\ndraft two",
+        s.prompt.user_text(),
+        "draft one\ndraft two",
         "a recall is undone like an edit"
     );
 }
@@ -248,15 +267,16 @@ fn the_external_editor_replaces_the_field_in_one_undo_step() {
     };
     back(&mut s, Ok("a longer\nprompt\n".into()));
     assert_eq!(
-        s.prompt.user, "a longer\nprompt",
+        s.prompt.user_text(),
+        "a longer\nprompt",
         "the editor's final newline dropped"
     );
     assert_eq!(cursor(&s), 15);
     back(&mut s, Err("vi exited with exit status: 1".into()));
-    assert_eq!(s.prompt.user, "a longer\nprompt");
+    assert_eq!(s.prompt.user_text(), "a longer\nprompt");
     assert_eq!(s.notice.as_deref(), Some("vi exited with exit status: 1"));
     act(&mut s, Action::Undo);
-    assert_eq!(s.prompt.user, "draft");
+    assert_eq!(s.prompt.user_text(), "draft");
 }
 
 #[test]
@@ -267,7 +287,7 @@ fn a_prompt_replaced_from_elsewhere_never_leaves_the_cursor_outside_it() {
     act(&mut s, Action::CursorLeft);
     assert_eq!(cursor(&s), 0);
     type_text(&mut s, "x");
-    assert_eq!(s.prompt.user, "xé");
+    assert_eq!(s.prompt.user_text(), "xé");
 }
 
 #[test]

@@ -431,10 +431,7 @@ fn live_session(rated: Vec<bool>) -> AppState {
     let items = (1..=rated.len())
         .map(|i| RateItem {
             key: format!("p{i}"),
-            prompt: Prompt {
-                system: None,
-                user: format!("prompt {i}"),
-            },
+            prompt: Prompt::new(None, format!("prompt {i}")),
         })
         .collect();
     s.rating.session = Some(RateSession {
@@ -466,7 +463,7 @@ fn answer(generation: i64, model: &str, text: &str) -> LoadedAnswer {
 fn a_rating_session_resumes_at_the_first_unrated_item_and_walks_on() {
     let mut s = live_session(vec![true, true, false, false]);
     let effects = start_rating_session(&mut s);
-    assert_eq!(s.prompt.user, "prompt 3");
+    assert_eq!(s.prompt.user_text(), "prompt 3");
     assert_eq!(
         effects,
         [Effect::LoadItem {
@@ -491,12 +488,12 @@ fn a_rating_session_resumes_at_the_first_unrated_item_and_walks_on() {
     act(&mut s, Action::VoteTie);
     assert_eq!(s.rating.session.as_ref().map(|r| r.done()), Some(3));
     act(&mut s, Action::NextItem);
-    assert_eq!(s.prompt.user, "prompt 4");
+    assert_eq!(s.prompt.user_text(), "prompt 4");
     update(&mut s, loaded(3, None), Instant::now());
     act(&mut s, Action::NextItem);
-    assert_eq!(s.prompt.user, "prompt 4", "no item after the last");
+    assert_eq!(s.prompt.user_text(), "prompt 4", "no item after the last");
     act(&mut s, Action::PrevItem);
-    assert_eq!(s.prompt.user, "prompt 3");
+    assert_eq!(s.prompt.user_text(), "prompt 3");
     assert_eq!(act(&mut s, Action::Back), Vec::new());
     assert_eq!(s.mode, Mode::Compare, "a rating session stays on its panes");
 }

@@ -78,7 +78,7 @@ fn submit_starts_one_generation_per_selected_model() {
                 model,
                 prompt,
                 ..
-            } => Some((*pane, model.clone(), prompt.user.clone())),
+            } => Some((*pane, model.clone(), prompt.user_text().to_owned())),
             _ => None,
         })
         .collect();
@@ -396,13 +396,13 @@ fn history_browses_earlier_prompts() {
     act(&mut s, Action::OpenEditor);
     s.prompt = Prompt::default();
     act(&mut s, Action::HistoryPrev);
-    assert_eq!(s.prompt.user, "second");
+    assert_eq!(s.prompt.user_text(), "second");
     act(&mut s, Action::HistoryPrev);
-    assert_eq!(s.prompt.user, "first");
+    assert_eq!(s.prompt.user_text(), "first");
     act(&mut s, Action::HistoryNext);
-    assert_eq!(s.prompt.user, "second");
+    assert_eq!(s.prompt.user_text(), "second");
     act(&mut s, Action::HistoryNext);
-    assert_eq!(s.prompt.user, "", "past the newest: a fresh prompt");
+    assert_eq!(s.prompt.user_text(), "", "past the newest: a fresh prompt");
 }
 
 #[test]
@@ -416,7 +416,7 @@ fn system_prompt_and_newlines_are_edited_separately() {
     type_text(&mut s, "bc");
     update(&mut s, Event::Backspace, Instant::now());
     assert_eq!(s.prompt.system.as_deref(), Some("Be brief."));
-    assert_eq!(s.prompt.user, "a\nb");
+    assert_eq!(s.prompt.user_text(), "a\nb");
 }
 
 #[test]
@@ -467,10 +467,7 @@ fn confirming_a_replay_item_fills_panes_from_the_recording() {
     let mut s = AppState::new(vec![item("smollm2", false)], 80, 24);
     s.replays.push(crate::core::state::ReplayItem {
         name: "sky".into(),
-        prompt: Prompt {
-            system: None,
-            user: "Why is the sky blue?".into(),
-        },
+        prompt: Prompt::user("Why is the sky blue?"),
         models: vec!["smollm2".into(), "gemma3-base".into()],
     });
     act(&mut s, Action::PickerDown);
@@ -479,7 +476,7 @@ fn confirming_a_replay_item_fills_panes_from_the_recording() {
     assert_eq!(s.picker_cursor, 1, "and no further");
     let effects = act(&mut s, Action::PickerConfirm);
     assert_eq!(s.mode, Mode::Compare);
-    assert_eq!(s.prompt.user, "Why is the sky blue?");
+    assert_eq!(s.prompt.user_text(), "Why is the sky blue?");
     let names: Vec<_> = s.panes.iter().map(|p| p.model.as_str()).collect();
     assert_eq!(names, ["smollm2", "gemma3-base"]);
     let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
@@ -547,7 +544,7 @@ fn a_prompt_file_is_requested_and_loaded() {
         Instant::now(),
     );
     assert_eq!(
-        (s.mode, s.prompt.user.as_str()),
+        (s.mode, s.prompt.user_text()),
         (Mode::Editor, "From a file")
     );
     update(
@@ -557,7 +554,8 @@ fn a_prompt_file_is_requested_and_loaded() {
     );
     assert_eq!(s.notice.as_deref(), Some("/nope: No such file"));
     assert_eq!(
-        s.prompt.user, "From a file",
+        s.prompt.user_text(),
+        "From a file",
         "a failed load keeps the prompt"
     );
 }

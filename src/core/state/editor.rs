@@ -70,7 +70,7 @@ pub fn field(state: &AppState) -> &str {
     if state.editing_system {
         state.prompt.system.as_deref().unwrap_or("")
     } else {
-        &state.prompt.user
+        state.prompt.user_text()
     }
 }
 

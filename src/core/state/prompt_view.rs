@@ -40,13 +40,13 @@ fn split_rows(state: &AppState) -> (Vec<String>, Vec<String>) {
         Some(s) if !s.trim().is_empty() => wrap(&format!("system: {s}")),
         _ => Vec::new(),
     };
-    (system, wrap(state.prompt.user.trim_end()))
+    (system, wrap(state.prompt.user_text().trim_end()))
 }
 
 /// Rows of text the strip shows: none without a prompt, one when folded, else all of them up to
 /// a third of the screen.
 pub fn visible_prompt_rows(state: &AppState) -> u16 {
-    if state.prompt.user.trim().is_empty() {
+    if state.prompt.user_text().trim().is_empty() {
         return 0;
     }
     if state.prompt_view.collapsed {

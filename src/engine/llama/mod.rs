@@ -86,7 +86,8 @@ pub struct LoadedInfo {
 
 enum Job {
     Generate {
-        request: GenRequest,
+        /// Boxed: a conversation is much larger than the other jobs.
+        request: Box<GenRequest>,
         cancel: CancellationToken,
         events: tokio_mpsc::UnboundedSender<GenEvent>,
         /// When the request was made: a busy model's queue time starts here.
@@ -98,6 +99,8 @@ enum Job {
     },
     Detokenize {
         ids: Vec<i32>,
+        /// Special tokens as their text.
+        special: bool,
         reply: mpsc::Sender<String>,
     },
 }
@@ -115,8 +118,22 @@ impl LocalModel {
 
     /// Detokenize `ids` in one call (not streamed), on the model's own thread.
     pub fn detokenize(&self, ids: Vec<i32>) -> Result<String, EngineError> {
+        self.detokenize_as(ids, false)
+    }
+
+    /// Detokenize with special tokens written as their text (`<|im_start|>`): a prompt as the
+    /// model decoded it.
+    pub fn detokenize_special(&self, ids: Vec<i32>) -> Result<String, EngineError> {
+        self.detokenize_as(ids, true)
+    }
+
+    fn detokenize_as(&self, ids: Vec<i32>, special: bool) -> Result<String, EngineError> {
         let (reply, answer) = mpsc::channel();
-        self.send(Job::Detokenize { ids, reply })?;
+        self.send(Job::Detokenize {
+            ids,
+            special,
+            reply,
+        })?;
         answer.recv().map_err(|_| self.gone())
     }
 
@@ -150,7 +167,7 @@ impl Backend for LocalModel {
         let _ = events.send(GenEvent::Started { at: now });
         let failed = events.clone();
         if let Err(error) = self.send(Job::Generate {
-            request,
+            request: Box::new(request),
             cancel,
             events,
             queued_at: now,

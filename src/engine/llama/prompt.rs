@@ -2,7 +2,7 @@
 
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 
-use crate::core::domain::ChatMessage;
+use crate::core::domain::Prompt;
 use crate::engine::EngineError;
 use crate::engine::chat_template::{JinjaTemplate, TemplateChoice, render_raw};
 
@@ -72,14 +72,23 @@ impl PromptFormat {
     }
 
     /// The prompt text; `thinking` sets a Jinja template's `enable_thinking` (llama.cpp's
-    /// built-in templates have no such switch).
+    /// built-in templates have no such switch). A Jinja template gets the conversation's tools
+    /// as `tools`, as transformers passes them; the others cannot show tools and refuse them.
     pub fn render(
         &self,
         model: &LlamaModel,
-        messages: &[ChatMessage],
+        prompt: &Prompt,
         thinking: Option<bool>,
     ) -> Result<RenderedPrompt, EngineError> {
         let template_error = |reason: String| EngineError::Template { reason };
+        let messages = &prompt.messages();
+        if !prompt.tools.is_empty() && !matches!(self, PromptFormat::Jinja(_)) {
+            return Err(template_error(format!(
+                "the request has tools, and the {} prompt format cannot show them to the model \
+                 (a GGUF chat template can)",
+                self.label()
+            )));
+        }
         match self {
             PromptFormat::Raw => Ok(RenderedPrompt {
                 text: render_raw(messages),
@@ -87,7 +96,7 @@ impl PromptFormat {
             }),
             PromptFormat::Jinja(t) => Ok(RenderedPrompt {
                 text: t
-                    .render_with(messages, true, thinking)
+                    .render_tools(messages, &prompt.tools, true, thinking)
                     .map_err(|e| template_error(e.to_string()))?,
                 parse_special: true,
             }),

@@ -4,7 +4,7 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::core::domain::GenParams;
+use crate::core::domain::{GenParams, ResponseFormat};
 
 /// llama.cpp's "pick a random seed" value.
 const RANDOM_SEED: u32 = u32::MAX;
@@ -13,13 +13,21 @@ const PENALTY_LAST_N: i32 = 64;
 
 /// The chain; an answer constrained to a JSON schema gets its grammar first, so every other
 /// sampler only ever sees tokens the grammar allows.
-pub fn build(params: &GenParams, model: &LlamaModel) -> Result<LlamaSampler, String> {
+/// `format`: the request's response format, if any.
+pub fn build(
+    params: &GenParams,
+    format: Option<&ResponseFormat>,
+    model: &LlamaModel,
+) -> Result<LlamaSampler, String> {
     let n_vocab = model.n_vocab();
     let mut chain = Vec::with_capacity(7);
-    if let Some(schema) = &params.json_schema {
-        let grammar = crate::core::grammar::from_schema(schema)?;
+    if let Some(grammar) = format
+        .map(crate::core::grammar::for_format)
+        .transpose()?
+        .flatten()
+    {
         let sampler = LlamaSampler::grammar(model, &grammar, "root")
-            .map_err(|e| format!("llama.cpp refused the grammar of the JSON schema: {e}"))?;
+            .map_err(|e| format!("llama.cpp refused the grammar of the response format: {e}"))?;
         chain.push(sampler);
     }
     if (params.repeat_penalty - 1.0).abs() > f32::EPSILON {
@@ -52,10 +60,9 @@ pub fn build(params: &GenParams, model: &LlamaModel) -> Result<LlamaSampler, Str
 /// Greedy decoding with nothing else in the chain: a plain argmax over the logits gives the same
 /// token as llama.cpp's greedy sampler without copying the whole vocabulary into a candidate
 /// array each step (262k entries for Gemma 3 — about 2 ms a token on this machine).
-pub fn is_plain_greedy(params: &GenParams) -> bool {
-    params.temperature <= 0.0
-        && (params.repeat_penalty - 1.0).abs() <= f32::EPSILON
-        && params.json_schema.is_none()
+/// `constrained`: the request has a response format (a grammar in the chain).
+pub fn is_plain_greedy(params: &GenParams, constrained: bool) -> bool {
+    params.temperature <= 0.0 && (params.repeat_penalty - 1.0).abs() <= f32::EPSILON && !constrained
 }
 
 /// The first index of the largest logit, as llama.cpp's greedy sampler picks it.
@@ -85,11 +92,12 @@ mod tests {
             temperature: 0.0,
             ..GenParams::default()
         };
-        assert!(is_plain_greedy(&p));
+        assert!(is_plain_greedy(&p, false));
+        assert!(!is_plain_greedy(&p, true));
         p.repeat_penalty = 1.1;
-        assert!(!is_plain_greedy(&p));
+        assert!(!is_plain_greedy(&p, false));
         p.temperature = 0.7;
         p.repeat_penalty = 1.0;
-        assert!(!is_plain_greedy(&p));
+        assert!(!is_plain_greedy(&p, false));
     }
 }

@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 use super::prompt::PromptFormat;
 use super::threads::ThreadChoice;
 use super::{cpus, sampler};
-use crate::core::domain::{EngineTimings, FinishReason, Usage};
+use crate::core::domain::{EngineTimings, FinishReason, ResponseFormat, Usage};
+use crate::core::generation::TokenIds;
 use crate::core::stop::StopMatcher;
 use crate::core::thinking::{self, PartKind, Piece, ThinkingSplitter, ThinkingTags};
 use crate::engine::EngineError;
@@ -189,7 +190,8 @@ fn admit(
             continue;
         }
         let prepared = tokenize(m, &pending.request).and_then(|prompt| {
-            sampler::build(&pending.request.params, m.model)
+            let format = pending.request.prompt.response_format.as_ref();
+            sampler::build(&pending.request.params, format, m.model)
                 .map(|sampler| (prompt, sampler))
                 .map_err(|reason| EngineError::Config { reason })
         });
@@ -232,7 +234,7 @@ fn admit(
 fn tokenize(m: &Model<'_>, request: &GenRequest) -> Result<Prompt, EngineError> {
     let prompt = m
         .format
-        .render(m.model, &request.messages, request.params.thinking)?;
+        .render(m.model, &request.prompt, request.params.thinking)?;
     // A template that writes the BOS itself must not get a second one from the tokenizer.
     let add_special = m.bos.is_empty() || !prompt.text.starts_with(&m.bos);
     let tokens =
@@ -298,7 +300,15 @@ fn start(pending: Pending, prompt: Prompt, sampler: LlamaSampler, kept: usize) -
         split: ThinkingSplitter::new(ThinkingTags::default(), prompt.opens_thinking),
         thought: false,
         sampler,
-        plain_greedy: sampler::is_plain_greedy(params),
+        plain_greedy: sampler::is_plain_greedy(
+            params,
+            pending
+                .request
+                .prompt
+                .response_format
+                .as_ref()
+                .is_some_and(|f| *f != ResponseFormat::Text),
+        ),
         text: Utf8Stream::default(),
         stops: StopMatcher::new(&params.stop),
         prompt: prompt.tokens,
@@ -473,11 +483,10 @@ fn finish(mut r: Run, reason: FinishReason) {
         cached_prompt_tokens: Some(count(r.cached_tokens)),
         reasoning_tokens: Some(r.split.thinking_tokens()).filter(|n| *n > 0 && r.thought),
     };
-    let token_ids = r
-        .pending
-        .request
-        .record_token_ids
-        .then(|| std::mem::take(&mut r.generated));
+    let token_ids = r.pending.request.record_token_ids.then(|| TokenIds {
+        prompt: r.prompt.iter().map(|t| t.0).collect(),
+        generated: std::mem::take(&mut r.generated),
+    });
     let _ = r.pending.events.send(GenEvent::Finished {
         usage,
         finish_reason: reason,

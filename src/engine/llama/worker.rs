@@ -266,7 +266,7 @@ fn answer(job: Job, model: &LlamaModel, queue: &mut VecDeque<Pending>) {
             events,
             queued_at,
         } => queue.push_back(Pending {
-            request,
+            request: *request,
             cancel,
             events,
             queued_at,
@@ -284,12 +284,16 @@ fn answer(job: Job, model: &LlamaModel, queue: &mut VecDeque<Pending>) {
                 .collect();
             let _ = reply.send(pieces);
         }
-        Job::Detokenize { ids, reply } => {
+        Job::Detokenize {
+            ids,
+            special,
+            reply,
+        } => {
             let tokens: Vec<LlamaToken> = ids.into_iter().map(LlamaToken).collect();
             let bytes = if tokens.is_empty() {
                 Vec::new()
             } else {
-                model.vocab().detokenize(&tokens, false, false)
+                model.vocab().detokenize(&tokens, false, special)
             };
             let _ = reply.send(String::from_utf8_lossy(&bytes).into_owned());
         }

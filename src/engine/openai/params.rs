@@ -16,11 +16,8 @@ use crate::engine::backend::GenRequest;
 pub fn request_body(opts: &OpenAiOptions, request: &GenRequest) -> (Value, Vec<ParamChange>) {
     let caps = &opts.caps;
     let p = &request.params;
-    let messages: Vec<Value> = request
-        .messages
-        .iter()
-        .map(|m| json!({ "role": m.role.as_str(), "content": m.content }))
-        .collect();
+    let conversation = &request.prompt;
+    let messages: Vec<Value> = request.messages().iter().map(|m| m.to_openai()).collect();
     let mut body = json!({
         "model": opts.model,
         "messages": messages,
@@ -39,12 +36,16 @@ pub fn request_body(opts: &OpenAiOptions, request: &GenRequest) -> (Value, Vec<P
     if let Some(effort) = &p.reasoning_effort {
         body["reasoning_effort"] = json!(effort);
     }
-    if let Some(schema) = &p.json_schema {
-        // OpenAI's structured outputs; vLLM, SGLang, llama-server and Ollama take it too.
-        body["response_format"] = json!({
-            "type": "json_schema",
-            "json_schema": {"name": "answer", "schema": schema, "strict": true},
-        });
+    // Tools and OpenAI's structured outputs, as the conversation holds them (vLLM, SGLang,
+    // llama-server and Ollama take them too).
+    if !conversation.tools.is_empty() {
+        body["tools"] = json!(conversation.tools);
+    }
+    if let Some(choice) = &conversation.tool_choice {
+        body["tool_choice"] = choice.clone();
+    }
+    if let Some(format) = &conversation.response_format {
+        body["response_format"] = json!(format);
     }
     let mut changes = Vec::new();
     if caps.strict_openai {
@@ -202,7 +203,7 @@ mod tests {
     use crate::engine::openai::Capabilities;
 
     fn request(params: GenParams) -> GenRequest {
-        GenRequest::new(Prompt::user("hi").messages(), params)
+        GenRequest::of(Prompt::user("hi"), params)
     }
 
     fn gpt5(strict: bool) -> OpenAiOptions {

@@ -65,6 +65,8 @@ fn only_active_ratings_count_and_each_once() {
             pane_order: None,
             created_at: String::new(),
             extra: None,
+            conversation: None,
+            previous: None,
         },
         generation: serde_json::from_value(serde_json::json!({
             "uid": "g", "model": "m", "manifest": null, "position": 0, "repetition": 0,

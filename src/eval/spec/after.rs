@@ -74,6 +74,7 @@ pub(super) fn judge_options(
         },
         rubric: j.rubric.clone(),
         reference: j.reference,
+        timeout: None,
     };
     crate::eval::judge::check(&opts).map_err(|e| format!("[judge]: {e}"))?;
     Ok(opts)

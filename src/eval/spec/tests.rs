@@ -17,7 +17,7 @@ fn a_spec_with_inline_inputs_renders_every_prompt() {
     ))
     .unwrap();
     assert_eq!((s.repetitions, s.seed, s.inputs.len()), (2, 7, 2));
-    assert_eq!(s.inputs[0].prompt.user, "Hi Ana, 1");
+    assert_eq!(s.inputs[0].prompt.user_text(), "Hi Ana, 1");
     assert_eq!(
         s.inputs[0].prompt.system.as_deref(),
         Some("Be kind to Ana.")

@@ -40,7 +40,7 @@ impl Widget for Editor<'_> {
         .render(system_area, buf);
         Field {
             title: &title,
-            text: &s.prompt.user,
+            text: s.prompt.user_text(),
             active: !s.editing_system,
             state: s,
             theme: t,

@@ -55,7 +55,11 @@ impl Widget for Picker<'_> {
                             format!(" ▶ replay {:<17}", r.name),
                             highlight(Style::default().fg(t.accent)),
                         ),
-                        format!(" recorded: {} · {:?}", r.models.join(" vs "), r.prompt.user),
+                        format!(
+                            " recorded: {} · {:?}",
+                            r.models.join(" vs "),
+                            r.prompt.user_text()
+                        ),
                     )
                 }
             };
