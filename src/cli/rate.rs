@@ -55,6 +55,35 @@ struct PromptLine {
     id: Option<serde_json::Value>,
     #[serde(default)]
     system: Option<String>,
+    /// A conversation, as an eval input gives one: the earlier turns, tools, tool choice and
+    /// response format (OpenAI's shapes).
+    #[serde(default)]
+    messages: Option<serde_json::Value>,
+    #[serde(default)]
+    tools: Option<serde_json::Value>,
+    #[serde(default)]
+    tool_choice: Option<serde_json::Value>,
+    #[serde(default)]
+    response_format: Option<serde_json::Value>,
+}
+
+impl PromptLine {
+    /// The conversation the line asks for.
+    fn prompt(self) -> Result<Prompt, String> {
+        let mut prompt = Prompt::new(self.system, self.prompt);
+        let fields = [
+            ("messages", self.messages),
+            ("tools", self.tools),
+            ("tool_choice", self.tool_choice),
+            ("response_format", self.response_format),
+        ];
+        let vars = fields
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+            .collect();
+        crate::eval::spec::conversation::read(&vars, &mut prompt)?;
+        Ok(prompt)
+    }
 }
 
 /// Read a prompt file; a bad line is an error naming the file and line.
@@ -65,22 +94,23 @@ pub fn read_prompt_file(path: &Path) -> anyhow::Result<(Vec<RateItem>, String)> 
         if raw.trim().is_empty() {
             continue;
         }
+        let at = || format!("{}:{}", path.display(), i + 1);
         let line: PromptLine = serde_json::from_str(raw).map_err(|e| {
             anyhow::anyhow!(
-                "{}:{}: expected {{\"prompt\": \"…\"}} (optional \"id\", \"system\"): {e}",
-                path.display(),
-                i + 1
+                "{}: expected {{\"prompt\": \"…\"}} (optional \"id\", \"system\", \
+                 \"messages\", \"tools\", \"tool_choice\", \"response_format\"): {e}",
+                at()
             )
         })?;
-        let key = match line.id {
-            Some(serde_json::Value::String(s)) => s,
+        let key = match &line.id {
+            Some(serde_json::Value::String(s)) => s.clone(),
             Some(v) if !v.is_null() => v.to_string(),
             _ => (i + 1).to_string(),
         };
-        items.push(RateItem {
-            key,
-            prompt: Prompt::new(line.system, line.prompt),
-        });
+        let prompt = line
+            .prompt()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", at()))?;
+        items.push(RateItem { key, prompt });
     }
     if items.is_empty() {
         bail!("{}: no prompts", path.display());
@@ -200,4 +230,32 @@ pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<Ex
         "session {session_id} ({done} of {total} items were rated when it opened): run the same command to resume; results: slam leaderboard --session {session_id}"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prompt_line_can_continue_a_conversation_and_a_bad_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.jsonl");
+        let line = r#"{"prompt": "And Germany?", "messages": [{"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Paris."}]}"#;
+        std::fs::write(&path, format!("{{\"prompt\": \"Hi\"}}\n{line}\n")).unwrap();
+        let (items, _) = read_prompt_file(&path).unwrap();
+        assert_eq!(items[0].prompt, Prompt::user("Hi"));
+        let turns: Vec<&str> = items[1]
+            .prompt
+            .turns
+            .iter()
+            .map(|t| t.content.as_str())
+            .collect();
+        assert_eq!(turns, ["Capital of France?", "Paris.", "And Germany?"]);
+        std::fs::write(&path, "{\"prompt\": \"Hi\", \"tools\": 3}\n").unwrap();
+        let err = read_prompt_file(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("p.jsonl:1: \"tools\": expected a list of tool definitions (objects)"),
+            "{err}"
+        );
+    }
 }

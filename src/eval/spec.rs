@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use toml::Spanned;
 
 mod after;
-mod conversation;
+pub mod conversation;
 
 use super::inputs::{self, RawInput};
 use crate::config::{BackendKind, Config, ResolvedModel};

@@ -4,14 +4,14 @@
 //!   system prompt unless the spec sets one);
 //! - `tools`, `tool_choice`, `response_format`: passed to the model as they are.
 //!
-//! In a CSV file each is a JSON string.
+//! In a CSV file each is a JSON string. `slam rate --prompts` lines take the same fields.
 
 use serde_json::{Map, Value};
 
 use crate::core::domain::{ChatMessage, Prompt, ResponseFormat, Role};
 
 /// Fill `prompt` (the rendered system prompt and user message) from `vars`.
-pub(super) fn read(vars: &Map<String, Value>, prompt: &mut Prompt) -> Result<(), String> {
+pub fn read(vars: &Map<String, Value>, prompt: &mut Prompt) -> Result<(), String> {
     if let Some(v) = field(vars, "messages")? {
         let earlier: Vec<ChatMessage> = serde_json::from_value(v).map_err(|e| {
             format!(
