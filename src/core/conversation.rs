@@ -181,7 +181,7 @@ impl Prompt {
     /// One user message, no tools and no response format: the system and user strings say it
     /// all (and old readers, old exports and the store's two columns hold it whole).
     pub fn is_plain(&self) -> bool {
-        matches!(self.turns.as_slice(), [t] if *t == ChatMessage::new(Role::User, t.content.clone()))
+        matches!(self.turns.as_slice(), [t] if t.role == Role::User && t.tool_calls.is_none() && t.tool_call_id.is_none())
             && self.tools.is_empty()
             && self.tool_choice.is_none()
             && self.response_format.is_none()

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
-use super::judge::{Asker, ask_with_repair, recipe_of};
+use super::ask::{Asker, ask_with_repair};
+use super::judge::recipe_of;
 use crate::core::judge::{self, grade::GradeSummary};
 use crate::core::rating::{RatingKind, RatingStatus};
 use crate::store::eval::StoredVerdict;

@@ -2,6 +2,7 @@
 //! resumable cell by cell, with checks and consistency figures.
 
 pub mod answers;
+mod ask;
 pub mod budget;
 pub mod cell;
 pub mod cost;
