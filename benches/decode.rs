@@ -4,8 +4,8 @@
 use std::process::Command;
 
 use slam::config::builtin_models;
-use slam::core::domain::{ChatMessage, GenParams, Role};
-use slam::core::metrics::median;
+use slam::domain::metrics::median;
+use slam::domain::{ChatMessage, GenParams, Role};
 use slam::engine::chat_template::TemplateChoice;
 use slam::engine::llama::{self, LlamaOptions, LlamaSpec};
 use slam::engine::runner::Recorder;

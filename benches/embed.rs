@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use slam::core::metrics::median;
+use slam::domain::metrics::median;
 use slam::engine::embed::Embedder;
 
 const ANSWERS: usize = 64;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use slam::config::builtin_models;
-use slam::core::domain::{ChatMessage, GenParams, Role};
-use slam::core::metrics::median;
+use slam::domain::metrics::median;
+use slam::domain::{ChatMessage, GenParams, Role};
 use slam::engine::chat_template::TemplateChoice;
 use slam::engine::llama::{self, LlamaOptions, LlamaSpec, LocalModel};
 use slam::engine::runner::Recorder;
@@ -58,8 +58,8 @@ fn grammar_decode(runtime: &tokio::runtime::Runtime, path: &std::path::Path) -> 
             ..LlamaOptions::default()
         },
     )?;
-    let prompt = slam::core::judge::render_pairwise(
-        slam::core::judge::PAIRWISE_TEMPLATE,
+    let prompt = slam::analysis::judge::render_pairwise(
+        slam::analysis::judge::PAIRWISE_TEMPLATE,
         "Write a short motivational message for Ana, who runs every morning.",
         "Good morning Ana! Every step of your run today is a step toward May.",
         "Go Ana.",
@@ -69,7 +69,7 @@ fn grammar_decode(runtime: &tokio::runtime::Runtime, path: &std::path::Path) -> 
         let mut request =
             GenRequest::new(vec![ChatMessage::new(Role::User, prompt.clone())], params);
         request.prompt.response_format =
-            schema.map(|s| slam::core::domain::ResponseFormat::json_schema("answer", s));
+            schema.map(|s| slam::domain::ResponseFormat::json_schema("answer", s));
         let rec = runtime.block_on(collect(model.generate(request, CancellationToken::new())));
         match rec.error {
             Some(e) => Err(e.into()),
@@ -85,7 +85,7 @@ fn grammar_decode(runtime: &tokio::runtime::Runtime, path: &std::path::Path) -> 
                 max_tokens: 160,
                 ..GenParams::default()
             },
-            Some(slam::core::judge::pairwise_schema()),
+            Some(slam::analysis::judge::pairwise_schema()),
         )?;
         let m = verdict.metrics();
         tokens = m.output_tokens;

@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use slam::core::action::Action;
-use slam::core::event::{Event, StreamEvent};
-use slam::core::keymap::Keymap;
-use slam::core::metrics::median;
-use slam::core::reducer::update;
-use slam::core::state::{AppState, PickerItem};
+use slam::domain::metrics::median;
 use slam::tui::theme::Theme;
 use slam::tui::widgets::screen::Screen;
+use slam::tui_state::action::Action;
+use slam::tui_state::event::{Event, StreamEvent};
+use slam::tui_state::keymap::Keymap;
+use slam::tui_state::reducer::update;
+use slam::tui_state::state::{AppState, PickerItem};
 
 const DRAWS: usize = 200;
 

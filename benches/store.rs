@@ -4,10 +4,9 @@
 
 use std::time::Instant;
 
-use slam::core::leaderboard::{LeaderboardInput, RESAMPLES, ScoredAnswer, compute};
-use slam::core::metrics::percentile;
-use slam::core::rating::PairOutcome;
-use slam::core::stats::Outcome;
+use slam::analysis::leaderboard::{LeaderboardInput, RESAMPLES, ScoredAnswer, compute};
+use slam::domain::metrics::percentile;
+use slam::domain::rating::PairOutcome;
 use slam::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use slam::store::{NewRating, Store};
 
@@ -63,11 +62,11 @@ fn main() {
             let x = rng.usize(0..20);
             let y = (x + 1 + rng.usize(0..19)) % 20;
             let outcome = match rng.u8(0..10) {
-                0..=3 if x < y => Outcome::AWins,
-                0..=3 => Outcome::BWins,
-                4..=6 => Outcome::AWins,
-                7..=8 => Outcome::BWins,
-                _ => Outcome::Tie,
+                0..=3 if x < y => PairOutcome::A,
+                0..=3 => PairOutcome::B,
+                4..=6 => PairOutcome::A,
+                7..=8 => PairOutcome::B,
+                _ => PairOutcome::Tie,
             };
             (model(x), model(y), outcome)
         })

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::time::Instant;
 
-use slam::core::domain::{ChatMessage, GenParams, Role};
+use slam::domain::{ChatMessage, GenParams, Role};
 use slam::engine::openai::{OpenAiBackend, OpenAiOptions};
 use slam::engine::{Backend, GenEvent, GenRequest};
 use tokio_util::sync::CancellationToken;
@@ -88,8 +88,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rates.push(CHUNKS as f64 / secs);
         costs.push(cpu * 1e6 / CHUNKS as f64);
     }
-    let rate = slam::core::metrics::median(&rates).unwrap_or(0.0);
-    let cost = slam::core::metrics::median(&costs).unwrap_or(0.0);
+    let rate = slam::domain::metrics::median(&rates).unwrap_or(0.0);
+    let cost = slam::domain::metrics::median(&costs).unwrap_or(0.0);
     println!("\nOpenAI-compatible client, one stream of {CHUNKS} chunks, median of {RUNS} runs\n");
     println!("| chunks/s | client CPU µs/chunk (client + server process) | goal |");
     println!("|---:|---:|---|");

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Independent reference numbers for the tests of src/core/stats.rs.
+"""Independent reference numbers for the tests of src/analysis/stats.rs.
 
 This script was run once to produce the numbers written into the tests of
-src/core/stats.rs (they live in src/core/stats/tests.rs; the Rust code never
+src/analysis/stats.rs (they live in src/analysis/stats/tests.rs; the Rust code never
 calls this script). It uses scipy / scikit-learn, not the Rust implementation,
 so the tests compare against an independent source.
 

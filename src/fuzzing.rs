@@ -10,12 +10,12 @@ use std::task::{Context, Poll, Waker};
 use eventsource_stream::Eventsource;
 use futures_util::Stream;
 
-use crate::core::keymap::Keymap;
-use crate::core::recording::Recording;
+use crate::domain::recording::Recording;
 use crate::engine::gguf;
 use crate::engine::openai::stream::{Step, StreamState};
 use crate::store::Store;
 use crate::tui::theme::Theme;
+use crate::tui_state::keymap::Keymap;
 
 /// A fuzz target: arbitrary bytes in, a panic only when the parser breaks a promise.
 pub type Target = fn(&[u8]);

@@ -16,18 +16,18 @@ use slam::app::persist::{PersistOptions, Persistence};
 use slam::app::scripted::{Script, ScriptedFactory};
 use slam::cli::compare::{Show, compare};
 use slam::config::{Config, ResolvedModel};
-use slam::core::action::Action;
-use slam::core::domain::{GenParamsPatch, Prompt};
-use slam::core::event::Event;
-use slam::core::hardware::GpuSnapshot;
-use slam::core::memory::{Buffer, BufferKind, ModelMemory};
-use slam::core::reducer;
-use slam::core::state::{AppState, PaneStatus, PickerItem};
+use slam::domain::hardware::GpuSnapshot;
+use slam::domain::memory::{Buffer, BufferKind, ModelMemory};
+use slam::domain::{GenParamsPatch, Prompt};
 use slam::engine::EngineError;
 use slam::monitor::energy_meter::EnergyMeter;
 use slam::monitor::{GpuProbe, Sysfs};
 use slam::store::records::SessionRecord;
 use slam::tui::driver::Driver;
+use slam::tui_state::action::Action;
+use slam::tui_state::event::Event;
+use slam::tui_state::reducer;
+use slam::tui_state::state::{AppState, PaneStatus, PickerItem};
 
 const CONFIG: &str = "[[models]]\nname = \"alpha\"\nbackend = \"openai\"\nmodel = \"a\"\n\
                       [[models]]\nname = \"beta\"\nbackend = \"openai\"\nmodel = \"b\"\n\
@@ -160,7 +160,7 @@ async fn the_driver_streams_two_models_at_once_with_exact_metrics() {
             .position(|e| matches!(e, Event::Stream { pane: p, .. } if *p == pane) && pred(e))
             .unwrap()
     };
-    let first_delta = |e: &Event| matches!(e, Event::Stream { event, .. } if matches!(event, slam::core::event::StreamEvent::Delta { .. }));
+    let first_delta = |e: &Event| matches!(e, Event::Stream { event, .. } if matches!(event, slam::tui_state::event::StreamEvent::Delta { .. }));
     let finish = |e: &Event| matches!(e, Event::Stream { event, .. } if event.is_terminal());
     assert!(position(0, &first_delta) < position(1, &finish));
     assert!(position(1, &first_delta) < position(0, &finish));
@@ -307,7 +307,7 @@ async fn compare_streams_both_models_and_its_output_replays() {
     assert!(index(of(&lines, "beta", "delta")[0]) < index(done));
     // What compare wrote is a recording: it parses, with both models' answers.
     let text_out: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    let rec = slam::core::recording::Recording::parse(&text_out, "compare.jsonl").unwrap();
+    let rec = slam::domain::recording::Recording::parse(&text_out, "compare.jsonl").unwrap();
     assert_eq!(rec.models, ["alpha", "beta"]);
 }
 
@@ -381,7 +381,7 @@ async fn a_cancel_while_models_load_ends_every_stream_at_once() {
     );
     // Still a recording that replays.
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    assert!(slam::core::recording::Recording::parse(&text, "c.jsonl").is_ok());
+    assert!(slam::domain::recording::Recording::parse(&text, "c.jsonl").is_ok());
 }
 
 /// A thinking model's answer is stored apart from its thinking, and a parameter the server
@@ -389,7 +389,7 @@ async fn a_cancel_while_models_load_ends_every_stream_at_once() {
 #[tokio::test(start_paused = true)]
 async fn thinking_and_adaptations_are_stored_apart_from_the_answer() {
     use slam::app::scripted::Step;
-    use slam::core::domain::{FinishReason, ParamChange, Usage};
+    use slam::domain::{FinishReason, ParamChange, Usage};
 
     let change = ParamChange {
         param: "temperature".into(),

@@ -145,7 +145,7 @@ async fn the_llama_backend_decodes_the_conversation_as_the_template_renders_it()
     let model = &spec.models[0].model;
     let mut request = GenRequest::of(
         model.conversation(&spec.inputs[0].prompt),
-        slam::core::domain::GenParams {
+        slam::domain::GenParams {
             temperature: 0.0,
             max_tokens: 4,
             ..Default::default()

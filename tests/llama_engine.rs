@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{GEMMA3, SMOLLM2, model_path};
 use slam::app::Models;
-use slam::core::domain::{ChatMessage, FinishReason, GenParams, ResponseFormat, Role};
+use slam::domain::{ChatMessage, FinishReason, GenParams, ResponseFormat, Role};
 use slam::engine::chat_template::{JinjaTemplate, TemplateChoice};
 use slam::engine::llama::{self, LlamaOptions, LlamaSpec};
 use slam::engine::runner::Recorder;

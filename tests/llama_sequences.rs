@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{GEMMA3, SMOLLM2, model_path};
-use slam::core::domain::{ChatMessage, FinishReason, GenParams, Role};
+use slam::domain::{ChatMessage, FinishReason, GenParams, Role};
 use slam::engine::chat_template::TemplateChoice;
 use slam::engine::llama::{self, LlamaOptions, LlamaSpec, LocalModel};
 use slam::engine::runner::Recorder;

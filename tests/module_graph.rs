@@ -1,7 +1,7 @@
-//! The `use` graph of `src/` between top-level modules has no cycle, and the layers point the
-//! way DESIGN.md says: `core` is pure and imports no other room, `app` never imports a front
-//! end, and the front ends (`cli`, `tui`) never import each other's insides except `cli`
-//! starting the TUI.
+//! The `use` graph of `src/` between rooms (top-level modules) follows the map in `src/lib.rs`'s
+//! doc comment: a room imports only the rooms its row allows, every room is on the map, there is
+//! no cycle, and the pure rooms do no IO and read no clock. README.md carries the same map. A
+//! fixture tree with a forbidden edge proves the check fails when it should.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The module path of a file: src/core/reducer/rating.rs → [core, reducer, rating].
+/// The module path of a file: src/tui_state/reducer/rating.rs → [core, reducer, rating].
 fn module_path(src: &Path, file: &Path) -> Vec<String> {
     let rel = file.strip_prefix(src).unwrap().with_extension("");
     let mut parts: Vec<String> = rel
@@ -99,13 +99,15 @@ fn references(code: &str, path: &[String]) -> Vec<String> {
     out
 }
 
-fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+type Graph = BTreeMap<String, BTreeSet<String>>;
+
+/// The edges between the rooms of the source tree at `src`.
+fn graph_of(src: &Path) -> Graph {
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    rust_files(src, &mut files);
+    let mut edges: Graph = BTreeMap::new();
     for file in files {
-        let path = module_path(&src, &file);
+        let path = module_path(src, &file);
         let Some(top) = path.first().cloned() else {
             continue;
         };
@@ -122,6 +124,124 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         edges.entry(top).or_default();
     }
     edges
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// A room of the map: which rooms it may import, and whether it is pure.
+#[derive(Debug, PartialEq)]
+struct Room {
+    may_import: BTreeSet<String>,
+    pure: bool,
+}
+
+/// The map: the rows of the `| room | holds | may import |` table in `text` (a doc comment's
+/// `//! ` is taken off first). A row names its room in backticks, `(pure)` after it for a pure
+/// room, and the rooms it may import in backticks (`—` for none).
+fn map_of(text: &str) -> BTreeMap<String, Room> {
+    let mut map = BTreeMap::new();
+    let mut in_table = false;
+    for line in text.lines() {
+        let line = line.trim_start_matches("//!").trim();
+        if line.starts_with("| room |") {
+            in_table = true;
+            continue;
+        }
+        if !in_table || line.starts_with("|---") {
+            continue;
+        }
+        if !line.starts_with('|') {
+            if !map.is_empty() {
+                break;
+            }
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        assert_eq!(cells.len(), 3, "a map row has three cells: {line}");
+        let names = |cell: &str| -> Vec<String> {
+            cell.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect()
+        };
+        let room = names(cells[0]);
+        assert_eq!(room.len(), 1, "a map row names one room: {line}");
+        map.insert(
+            room[0].clone(),
+            Room {
+                may_import: names(cells[2]).into_iter().collect(),
+                pure: cells[0].contains("(pure)"),
+            },
+        );
+    }
+    map
+}
+
+fn lib_map() -> BTreeMap<String, Room> {
+    map_of(&std::fs::read_to_string(src().join("lib.rs")).unwrap())
+}
+
+/// What breaks the map: an edge it does not allow, a room not on it.
+fn violations(edges: &Graph, map: &BTreeMap<String, Room>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (room, targets) in edges {
+        let Some(row) = map.get(room) else {
+            out.push(format!("{room} is not on the map"));
+            continue;
+        };
+        for target in targets.difference(&row.may_import) {
+            out.push(format!("{room} imports {target}"));
+        }
+    }
+    out
+}
+
+/// Code a pure room must not hold: IO, a clock, threads, the terminal. Test modules (from
+/// `#[cfg(test)]` on, and `tests.rs` / `*_tests.rs` files) may.
+const IMPURE: [&str; 12] = [
+    "tokio",
+    "std::fs",
+    "fs::",
+    "std::net",
+    "std::process",
+    "std::env",
+    "std::thread",
+    "Instant::now",
+    "SystemTime::now",
+    "reqwest",
+    "rusqlite",
+    "crossterm",
+];
+
+fn impurities(src: &Path, room: &str) -> Vec<String> {
+    let mut files = Vec::new();
+    let dir = src.join(room);
+    if dir.is_dir() {
+        rust_files(&dir, &mut files);
+    }
+    let file = src.join(format!("{room}.rs"));
+    if file.exists() {
+        files.push(file);
+    }
+    let mut out = Vec::new();
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "tests.rs" || name.ends_with("_tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in code.lines().enumerate() {
+            let line = line.split("//").next().unwrap_or("");
+            for word in IMPURE.iter().filter(|w| line.contains(*w)) {
+                out.push(format!("{}:{}: {word}", file.display(), n + 1));
+            }
+        }
+    }
+    out
 }
 
 fn find_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
@@ -188,8 +308,29 @@ fn a_cycle_is_found_when_there_is_one() {
 }
 
 #[test]
+fn the_map_is_read_from_the_doc_comment() {
+    let map = map_of(
+        "//! prose\n//! | room | holds | may import |\n//! |---|---|---|\n\
+         //! | `a` (pure) | x | — |\n//! | `b` | y, `not` | `a`, `c` |\n//!\n//! | `z` | after | — |",
+    );
+    assert_eq!(map.len(), 2, "{map:?}");
+    assert!(map["a"].pure && map["a"].may_import.is_empty());
+    assert!(!map["b"].pure);
+    assert_eq!(map["b"].may_import, ["a", "c"].map(String::from).into());
+}
+
+#[test]
+fn the_readme_carries_the_same_map() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let (readme, lib) = (map_of(&readme), lib_map());
+    assert!(lib.len() >= 10, "the map in src/lib.rs: {lib:?}");
+    assert_eq!(readme, lib, "README.md's map differs from src/lib.rs's");
+}
+
+#[test]
 fn the_module_graph_has_no_cycle() {
-    let edges = graph();
+    let edges = graph_of(&src());
     println!("{edges:#?}");
     if let Some(cycle) = find_cycle(&edges) {
         panic!(
@@ -200,29 +341,65 @@ fn the_module_graph_has_no_cycle() {
 }
 
 #[test]
-fn the_layers_point_the_right_way() {
-    let edges = graph();
-    let imports = |m: &str| edges.get(m).cloned().unwrap_or_default();
+fn every_import_is_on_the_map() {
+    let (edges, map) = (graph_of(&src()), lib_map());
+    let bad = violations(&edges, &map);
     assert!(
-        imports("core").is_empty(),
-        "core is pure: {:?}",
-        imports("core")
+        bad.is_empty(),
+        "edges the map in src/lib.rs does not allow: {bad:#?}"
     );
-    assert!(
-        imports("engine").iter().all(|m| m == "core"),
-        "engine: {:?}",
-        imports("engine")
+    // Every room of the map exists (a renamed folder would make the check vacuous).
+    for room in map.keys() {
+        assert!(
+            edges.contains_key(room),
+            "{room} is on the map but not in src/"
+        );
+    }
+    // The map itself points one way: a room only imports rooms listed above it.
+    let order: Vec<&String> = {
+        let text = std::fs::read_to_string(src().join("lib.rs")).unwrap();
+        let mut rows: Vec<(usize, &String)> = map
+            .keys()
+            .map(|r| (text.find(&format!("| `{r}`")).unwrap(), r))
+            .collect();
+        rows.sort();
+        rows.into_iter().map(|(_, r)| r).collect()
+    };
+    for (i, room) in order.iter().enumerate() {
+        for target in &map[*room].may_import {
+            let at = order.iter().position(|r| *r == target);
+            assert!(
+                at.is_some_and(|at| at < i),
+                "{room} may import {target}, listed below it"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_pure_rooms_do_no_io() {
+    let map = lib_map();
+    let pure: Vec<&String> = map.iter().filter(|(_, r)| r.pure).map(|(n, _)| n).collect();
+    assert!(pure.len() >= 3, "pure rooms: {pure:?}");
+    for room in pure {
+        let bad = impurities(&src(), room);
+        assert!(bad.is_empty(), "{room} is pure but holds: {bad:#?}");
+    }
+}
+
+#[test]
+fn the_check_fails_on_a_forbidden_edge() {
+    // tests/data/module_graph/src: `domain` imports `tui`, which the map forbids, and a room that
+    // is not on the map; `domain` also reads the clock.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/module_graph/src");
+    let edges = graph_of(&fixture);
+    let bad = violations(&edges, &lib_map());
+    assert_eq!(
+        bad,
+        ["domain imports tui", "stray is not on the map"],
+        "{edges:#?}"
     );
-    for front in ["cli", "tui"] {
-        assert!(!imports("app").contains(front), "app imports {front}");
-        assert!(!imports("eval").contains(front), "eval imports {front}");
-        assert!(!imports("report").contains(front), "report imports {front}");
-    }
-    assert!(!imports("tui").contains("cli"), "tui imports cli");
-    // Every room exists in the graph (a renamed folder would make these checks vacuous).
-    for m in [
-        "app", "cli", "config", "core", "engine", "eval", "monitor", "report", "store", "tui",
-    ] {
-        assert!(edges.contains_key(m), "{m} missing from {edges:#?}");
-    }
+    let impure = impurities(&fixture, "domain");
+    assert_eq!(impure.len(), 1, "{impure:?}");
+    assert!(impure[0].ends_with("mod.rs:6: Instant::now"), "{impure:?}");
 }

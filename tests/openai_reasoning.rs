@@ -320,8 +320,8 @@ fn reasoning_field_is_thinking_apart_from_the_answer() {
 async fn an_adaptation_is_remembered_for_the_rest_of_the_run() {
     use slam::app::factory::{LoadOverrides, Models};
     use slam::app::run::{RunEvent, run_model};
-    use slam::core::domain::{GenParamsPatch, Prompt};
-    use slam::core::generation::GenEvent;
+    use slam::domain::generation::GenEvent;
+    use slam::domain::{GenParamsPatch, Prompt};
     use tokio_util::sync::CancellationToken;
 
     let fake = openai_reasoning_server(Duration::from_millis(10));

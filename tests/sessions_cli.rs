@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use common::{Sandbox, text};
 use serde_json::json;
-use slam::core::rating::{PairOutcome, Score, Tag};
+use slam::domain::rating::{PairOutcome, Score, Tag};
 use slam::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use slam::store::{NewRating, Store};
 

@@ -6,15 +6,15 @@ mod common;
 use std::time::Instant;
 
 use common::render::{draw, text};
-use slam::core::action::Action;
-use slam::core::event::Event;
-use slam::core::event::StreamEvent;
-use slam::core::hardware::{
+use slam::domain::hardware::{
     CoreSnapshot, CpuEnergy, GpuSnapshot, GpuVendor, HardwareSnapshot, Throttle,
 };
-use slam::core::memory::{Buffer, BufferKind, ModelMemory};
-use slam::core::reducer::update;
-use slam::core::state::{AppState, Mode, PickerItem};
+use slam::domain::memory::{Buffer, BufferKind, ModelMemory};
+use slam::tui_state::action::Action;
+use slam::tui_state::event::Event;
+use slam::tui_state::event::StreamEvent;
+use slam::tui_state::reducer::update;
+use slam::tui_state::state::{AppState, Mode, PickerItem};
 
 fn state(width: u16, height: u16) -> AppState {
     let item = |name: &str| PickerItem {

@@ -7,10 +7,10 @@ mod common;
 use std::time::Instant;
 
 use common::render::{draw, text};
-use slam::core::action::Action;
-use slam::core::event::Event;
-use slam::core::reducer::{pane_rows, update};
-use slam::core::state::{AppState, PickerItem};
+use slam::tui_state::action::Action;
+use slam::tui_state::event::Event;
+use slam::tui_state::reducer::{pane_rows, update};
+use slam::tui_state::state::{AppState, PickerItem};
 
 const SHORT: &str = "What is the capital of France?";
 

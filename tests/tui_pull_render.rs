@@ -7,11 +7,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::render::{draw, text};
-use slam::core::action::Action;
-use slam::core::event::{Event, HubEvent};
-use slam::core::reducer::update;
-use slam::core::state::pull::FileLine;
-use slam::core::state::{AppState, Mode, PickerItem};
+use slam::tui_state::action::Action;
+use slam::tui_state::event::{Event, HubEvent};
+use slam::tui_state::reducer::update;
+use slam::tui_state::state::pull::FileLine;
+use slam::tui_state::state::{AppState, Mode, PickerItem};
 
 #[test]
 fn the_pull_popup_lists_quantizations_and_shows_progress() {

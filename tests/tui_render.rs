@@ -9,15 +9,15 @@ use common::render::{draw, text};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use slam::core::action::Action;
-use slam::core::domain::{FinishReason, Usage};
-use slam::core::event::{Event, StreamEvent};
-use slam::core::generation::Failure;
-use slam::core::hardware::{GpuSnapshot, HardwareSnapshot};
-use slam::core::keymap::Keymap;
-use slam::core::reducer::update;
-use slam::core::state::{AppState, Mode, PickerItem};
+use slam::domain::generation::Failure;
+use slam::domain::hardware::{GpuSnapshot, HardwareSnapshot};
+use slam::domain::{FinishReason, Usage};
 use slam::tui::theme::Theme;
+use slam::tui_state::action::Action;
+use slam::tui_state::event::{Event, StreamEvent};
+use slam::tui_state::keymap::Keymap;
+use slam::tui_state::reducer::update;
+use slam::tui_state::state::{AppState, Mode, PickerItem};
 
 fn items() -> Vec<PickerItem> {
     vec![
@@ -213,7 +213,7 @@ fn focused_pane_border_and_gauges_use_their_theme_colours() {
     let buf = draw(&s);
     // Below the hardware bar and the prompt strip, the panes' top border: the focused (first)
     // pane in the focus colour.
-    let top = 1 + slam::core::state::prompt_view::prompt_strip_height(&s);
+    let top = 1 + slam::tui_state::state::prompt_view::prompt_strip_height(&s);
     assert_eq!(top, 3, "the prompt's title row and its one row");
     assert_eq!(buf[(0, top)].fg, theme.focused_border);
     assert_eq!(buf[(40, top)].fg, theme.border);
@@ -275,7 +275,7 @@ fn popups_and_an_error_pane() {
 fn rated(blind: bool, keys: &[Action], acked: u64) -> AppState {
     let t0 = Instant::now();
     let mut s = AppState::new(items(), 100, 16);
-    s.rating = slam::core::state::RatingState::new("ann".into(), blind, 5);
+    s.rating = slam::tui_state::state::RatingState::new("ann".into(), blind, 5);
     for c in "Capital of France?".chars() {
         update(&mut s, Event::Char(c), t0);
     }
@@ -335,8 +335,8 @@ fn ratings_show_saving_then_saved_and_blind_names_until_revealed() {
 
 #[test]
 fn the_leaderboard_screen() {
-    use slam::core::leaderboard::{LeaderboardInput, ScoredAnswer, compute};
-    use slam::core::stats::Outcome;
+    use slam::analysis::leaderboard::{LeaderboardInput, ScoredAnswer, compute};
+    use slam::domain::rating::PairOutcome;
     let t0 = Instant::now();
     let mut s = rated(false, &[], 0);
     update(&mut s, Event::Action(Action::OpenLeaderboard), t0);
@@ -354,10 +354,10 @@ fn the_leaderboard_screen() {
             answer("smollm2", 3.0),
         ],
         battles: vec![
-            battle("gpt-4", "smollm2", Outcome::AWins),
-            battle("smollm2", "gpt-4", Outcome::Tie),
-            battle("smollm2", "gpt-4", Outcome::AWins),
-            battle("gpt-4", "smollm2", Outcome::AWins),
+            battle("gpt-4", "smollm2", PairOutcome::A),
+            battle("smollm2", "gpt-4", PairOutcome::Tie),
+            battle("smollm2", "gpt-4", PairOutcome::A),
+            battle("gpt-4", "smollm2", PairOutcome::A),
         ],
         votes: Vec::new(),
     };
@@ -409,7 +409,7 @@ fn thinking(width: u16, height: u16) -> AppState {
         send(&mut s, pane, StreamEvent::Started { at: at(0) });
     }
     // The reasoning model on OpenAI's API: temperature left out, and why.
-    let change = slam::core::domain::ParamChange {
+    let change = slam::domain::ParamChange {
         param: "temperature".into(),
         replaced_by: None,
         reason: "gpt-5.2 is a reasoning model (litellm 1.110.2 model table)".into(),
@@ -494,7 +494,7 @@ fn thinking_expanded_collapsed_and_hidden() {
 
 #[test]
 fn the_eval_live_screen() {
-    use slam::core::metrics::GenerationMetrics;
+    use slam::domain::metrics::GenerationMetrics;
     use slam::eval::progress::LiveRun;
     use slam::eval::runner::{CellEvent, Progress, RunStart};
     use slam::tui::widgets::eval_live::EvalLive;

@@ -7,12 +7,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use common::render::{draw, text};
-use slam::core::action::Action;
-use slam::core::effect::Effect;
-use slam::core::event::Event;
-use slam::core::reducer::update;
-use slam::core::state::{AppState, Mode, PickerItem, ReportView, SessionLine};
 use slam::eval::cost::CostOptions;
+use slam::tui_state::action::Action;
+use slam::tui_state::effect::Effect;
+use slam::tui_state::event::Event;
+use slam::tui_state::reducer::update;
+use slam::tui_state::state::{AppState, Mode, PickerItem, ReportView, SessionLine};
 
 /// Relative paths: the snapshot shows the price file's name as given.
 fn example_view() -> ReportView {

@@ -8,18 +8,18 @@ use std::collections::HashMap;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::analysis::leaderboard::{self, RESAMPLES};
 use crate::config::ResolvedModel;
-use crate::core::domain::{EngineTimings, FinishReason, ParamChange};
-use crate::core::effect::StoreOp;
-use crate::core::event::{Event, LoadedAnswer, LoadedItem};
-use crate::core::generation::Failure;
-use crate::core::leaderboard::{self, RESAMPLES};
-use crate::core::metrics::GenerationMetrics;
-use crate::core::rating::{Score, Tag};
+use crate::domain::generation::Failure;
+use crate::domain::metrics::GenerationMetrics;
+use crate::domain::rating::{Score, Tag};
+use crate::domain::{EngineTimings, FinishReason, ParamChange};
 use crate::store::hashes::FileHashes;
 use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use crate::store::writer::{StoreWriter, WriterState};
 use crate::store::{Filter, Store, StoredItem, manifest};
+use crate::tui_state::effect::StoreOp;
+use crate::tui_state::event::{Event, LoadedAnswer, LoadedItem};
 
 /// Where ratings go, and what this TUI session is.
 pub struct Persistence {
@@ -178,7 +178,7 @@ impl Persistence {
                     .and_then(|input| Ok((input, judges?)))
                     .map(|(input, judges)| {
                         let humans = leaderboard::compute(&input, RESAMPLES, leaderboard::SEED);
-                        let judges = crate::core::judge::leaderboard_input(&judges);
+                        let judges = crate::analysis::judge::leaderboard_input(&judges);
                         leaderboard::with_judges(humans, &judges, RESAMPLES, leaderboard::SEED)
                     })
                     .map_err(|e| e.to_string());

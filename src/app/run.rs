@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::factory::BackendFactory;
 use super::generation::{Limits, Opened, now, run_one};
 use crate::config::ResolvedModel;
-use crate::core::domain::{FinishReason, Prompt, Usage};
+use crate::domain::{FinishReason, Prompt, Usage};
 use crate::engine::{EngineError, GenEvent, GenRequest};
 
 /// What one model's stream says: the model is open, then its generation's events — `Started`,

@@ -12,9 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::factory::BackendFactory;
 use crate::config::ResolvedModel;
-use crate::core::domain::{FinishReason, ParamChange, Usage};
-use crate::core::generation::GenEvent;
-use crate::core::memory::ModelMemory;
+use crate::domain::generation::GenEvent;
+use crate::domain::memory::ModelMemory;
+use crate::domain::{FinishReason, ParamChange, Usage};
 use crate::engine::{Backend, EngineError, GenRequest, GenStream};
 use crate::monitor::energy_meter::EnergyMeter;
 

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::{SamplingArgs, read_prompt};
 use crate::app::{BackendFactory, Limits, Models, RunEvent, merge, run_prompt};
 use crate::config::{Config, ResolvedModel};
-use crate::core::domain::Prompt;
+use crate::domain::Prompt;
 use crate::engine::runner::Recorder;
 use crate::report::events::{event_json, metrics_json};
 use crate::report::metrics::{TABLE_HEADER, render_table, table_row};

@@ -35,7 +35,7 @@ pub struct PricingArgs {
     #[arg(long, value_name = "MS")]
     pub p95_target: Option<f64>,
     /// Share of the measured throughput an instance is planned to carry.
-    #[arg(long, default_value_t = crate::core::cost::DEFAULT_UTILISATION)]
+    #[arg(long, default_value_t = crate::analysis::cost::DEFAULT_UTILISATION)]
     pub utilisation: f64,
 }
 

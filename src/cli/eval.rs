@@ -176,7 +176,7 @@ fn print_report(db: &Path, session: i64, json: bool) -> anyhow::Result<()> {
     write_report(&show::stored(&store, session)?, json)
 }
 
-fn write_report(report: &show::EvalReport, json: bool) -> anyhow::Result<()> {
+fn write_report(report: &crate::findings::eval::EvalReport, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string(report)?)?;

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::analysis::judge::JudgeMode;
 use crate::config::Config;
-use crate::core::judge::JudgeMode;
 use crate::eval::judge::{self, JudgeOptions};
 
 fn parse_mode(s: &str) -> Result<JudgeMode, String> {

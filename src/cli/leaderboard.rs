@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::core::leaderboard::{RESAMPLES, SEED, compute, with_judges};
+use crate::analysis::leaderboard::{RESAMPLES, SEED, compute, with_judges};
 use crate::report::leaderboard::{bar_lines, table_lines};
 use crate::store::{Filter, Store};
 
@@ -43,7 +43,7 @@ pub fn run(db: &Path, args: LeaderboardArgs) -> anyhow::Result<ExitCode> {
     let resamples = args.resamples as usize;
     let board = with_judges(
         compute(&store.leaderboard_input(&filter)?, resamples, args.seed),
-        &crate::core::judge::leaderboard_input(&store.verdicts_matching(&filter)?),
+        &crate::analysis::judge::leaderboard_input(&store.verdicts_matching(&filter)?),
         resamples,
         args.seed,
     );

@@ -25,7 +25,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
-use crate::core::domain::{GenParamsPatch, Prompt};
+use crate::domain::{GenParamsPatch, Prompt};
 
 /// Can a small language model replace GPT-4 behind your feature? Compare models live: quality,
 /// latency, consistency and cost.
@@ -169,7 +169,7 @@ pub(crate) fn parse_seconds(s: &str) -> Result<f64, String> {
 
 fn parse_max_tokens(s: &str) -> Result<u32, String> {
     match s.parse::<u32>() {
-        Ok(0) => Err(crate::core::domain::MAX_TOKENS_ZERO.to_owned()),
+        Ok(0) => Err(crate::domain::MAX_TOKENS_ZERO.to_owned()),
         Ok(n) => Ok(n),
         Err(e) => Err(format!("expected a whole number of tokens: {e}")),
     }

@@ -75,7 +75,7 @@ struct Row {
     quant: Option<String>,
     n_ctx_train: Option<u64>,
     status: String,
-    estimate: Option<crate::core::memory::MemoryEstimate>,
+    estimate: Option<crate::domain::memory::MemoryEstimate>,
 }
 
 fn describe(entry: ModelEntry, ctx: Option<u32>) -> Row {
@@ -121,7 +121,7 @@ fn describe(entry: ModelEntry, ctx: Option<u32>) -> Row {
     }
 }
 
-pub(super) use crate::core::memory::human_size;
+pub(super) use crate::domain::memory::human_size;
 
 pub fn run(config: &Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
     if let Some(ModelsAction::Rm { name }) = &args.action {

@@ -10,7 +10,7 @@ use crate::monitor::{SAMPLE_EVERY, Sampler};
 
 #[derive(Debug, Args)]
 pub struct MonitorArgs {
-    /// One JSON object per line (a `core::hardware::HardwareSnapshot` with `at`, RFC 3339).
+    /// One JSON object per line (a `domain::hardware::HardwareSnapshot` with `at`, RFC 3339).
     #[arg(long)]
     json: bool,
     /// Stop after this many samples.

@@ -13,11 +13,11 @@ use super::tui::{TuiLook, load_look};
 use crate::app::Models;
 use crate::app::persist::PersistOptions;
 use crate::config::Config;
-use crate::core::domain::Prompt;
-use crate::core::state::{RateItem, RateSession, RatingState};
+use crate::domain::Prompt;
 use crate::store::records::SessionRecord;
 use crate::store::{Store, manifest};
 use crate::tui::{self, TuiOptions};
+use crate::tui_state::state::{RateItem, RateSession, RatingState};
 
 #[derive(Debug, Args)]
 pub struct RateArgs {

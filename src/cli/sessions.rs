@@ -1,6 +1,6 @@
 //! `slam sessions list | show | export | import | delete`.
 
-use crate::core::rating::{RatingKind, RatingStatus};
+use crate::domain::rating::{RatingKind, RatingStatus};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -9,13 +9,13 @@ use clap::Args;
 use crate::app::Models;
 use crate::app::persist::PersistOptions;
 use crate::config::{Config, project_dirs};
-use crate::core::keymap::Keymap;
-use crate::core::recording::Recording;
-use crate::core::state::RatingState;
+use crate::domain::recording::Recording;
 use crate::store::Store;
 use crate::store::records::SessionRecord;
 use crate::tui::theme::Theme;
 use crate::tui::{self, TuiOptions};
+use crate::tui_state::keymap::Keymap;
+use crate::tui_state::state::RatingState;
 
 /// Options of every command that opens the TUI.
 #[derive(Debug, Default, Args)]

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 pub use models::{BackendKind, ModelEntry, ResolvedModel, builtin_models};
 
-use crate::core::domain::GenParamsPatch;
+use crate::domain::GenParamsPatch;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -111,7 +111,7 @@ impl Config {
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     let file: ConfigFile = toml::from_str(text).map_err(|e| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
-        let (line, column) = crate::core::source_pos::line_column(text, offset);
+        let (line, column) = crate::domain::source_pos::line_column(text, offset);
         let source_line = text.lines().nth(line - 1).unwrap_or("");
         ConfigError::Parse {
             path: path.to_path_buf(),

@@ -24,7 +24,7 @@ pub struct TableEntry {
     pub max_output_tokens: Option<u64>,
     /// Its prices per token (LiteLLM's field names).
     #[serde(flatten)]
-    pub price: crate::core::cost::Price,
+    pub price: crate::analysis::cost::Price,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{Config, cache_dir, model_table};
-use crate::core::domain::{GenParams, GenParamsPatch, Prompt};
+use crate::domain::{GenParams, GenParamsPatch, Prompt};
 use crate::engine::chat_template::TemplateChoice;
 use crate::engine::llama::{LlamaOptions, LlamaSpec};
 use crate::engine::openai::{Capabilities, OPENAI_BASE_URL, OpenAiOptions};

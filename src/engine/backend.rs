@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::EngineError;
-use crate::core::domain::{ChatMessage, GenParams, Prompt};
+use crate::domain::{ChatMessage, GenParams, Prompt};
 
 /// One generation asked of a backend: the conversation as it is sent (the model's default
 /// system prompt already in it), its tools and response format, and the sampling parameters.
@@ -39,8 +39,8 @@ impl GenRequest {
 
 /// The engine's events: typed failures, and every `at` stamped by the backend the moment the
 /// thing happened (a token sampled, a chunk received), never when a consumer got round to
-/// looking at it. The one event type of `core::generation`.
-pub type GenEvent = crate::core::generation::GenEvent<EngineError>;
+/// looking at it. The one event type of `domain::generation`.
+pub type GenEvent = crate::domain::generation::GenEvent<EngineError>;
 
 pub type GenStream = mpsc::UnboundedReceiver<GenEvent>;
 
@@ -50,7 +50,7 @@ pub trait Backend: Send + Sync {
     fn generate(&self, request: GenRequest, cancel: CancellationToken) -> GenStream;
 
     /// The memory the loaded model holds on this machine (local models only).
-    fn memory(&self) -> Option<crate::core::memory::ModelMemory> {
+    fn memory(&self) -> Option<crate::domain::memory::ModelMemory> {
         None
     }
 }

@@ -4,7 +4,7 @@
 use minijinja::{Environment, Error, ErrorKind, Value, context};
 use serde::{Deserialize, Serialize};
 
-use crate::core::domain::ChatMessage;
+use crate::domain::ChatMessage;
 
 /// How a model's prompt is built from chat messages (config key `template`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -141,7 +141,7 @@ pub fn render_raw(messages: &[ChatMessage]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::domain::Role;
+    use crate::domain::Role;
 
     #[test]
     fn tools_and_tool_turns_reach_the_template() {

@@ -74,12 +74,12 @@ impl GgufHeader {
 
     /// The KV cache's shape, for the memory estimate (head sizes default to embedding / heads,
     /// as llama.cpp does).
-    pub fn kv_shape(&self) -> Option<crate::core::memory::KvShape> {
+    pub fn kv_shape(&self) -> Option<crate::domain::memory::KvShape> {
         let arch = self.architecture()?;
         let key = |k: &str| self.uint(&format!("{arch}.{k}"));
         let n_head = key("attention.head_count")?.max(1);
         let head = key("embedding_length")? / n_head;
-        Some(crate::core::memory::KvShape {
+        Some(crate::domain::memory::KvShape {
             n_layer: key("block_count")?,
             n_head_kv: key("attention.head_count_kv").unwrap_or(n_head),
             key_length: key("attention.key_length").unwrap_or(head),
@@ -97,8 +97,8 @@ impl GgufHeader {
     }
 
     /// Weights and KV cache at `n_ctx` tokens.
-    pub fn memory_estimate(&self, n_ctx: u64) -> Option<crate::core::memory::MemoryEstimate> {
-        Some(crate::core::memory::MemoryEstimate::new(
+    pub fn memory_estimate(&self, n_ctx: u64) -> Option<crate::domain::memory::MemoryEstimate> {
+        Some(crate::domain::memory::MemoryEstimate::new(
             self.tensor_bytes,
             self.kv_shape()?,
             n_ctx,

@@ -1,7 +1,4 @@
-//! Folding an engine stream: the one accumulator of `core::generation`, with the engine's typed
+//! Folding an engine stream: the one accumulator of `domain::generation`, with the engine's typed
 //! failures. Running several models at once is the app layer's (`app::run`).
 
-use super::EngineError;
-
-/// One engine generation, folded event by event.
-pub type Recorder = crate::core::generation::Generation<EngineError>;
+pub use crate::domain::generation::Recorder;

@@ -4,8 +4,8 @@
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::core::judge::HumanVote;
-use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
+use crate::analysis::judge::HumanVote;
+use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
 use crate::store::Store;
 use crate::store::records::ExportLine;
 

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{Limits, Opened, run_one};
-use crate::core::domain::{ChatMessage, GenParams, Prompt, ResponseFormat, Role};
-use crate::core::generation::Failure;
+use crate::domain::generation::Failure;
+use crate::domain::{ChatMessage, GenParams, Prompt, ResponseFormat, Role};
 use crate::engine::GenRequest;
 use crate::store::manifest::sha256_hex;
 
@@ -21,7 +21,7 @@ pub(super) struct Asked<T> {
 #[derive(Clone)]
 struct Reply {
     text: Result<String, Failure>,
-    metrics: crate::core::metrics::GenerationMetrics,
+    metrics: crate::domain::metrics::GenerationMetrics,
 }
 
 impl<T> Asked<T> {
@@ -129,4 +129,11 @@ async fn generate(asker: &Asker, conversation: &Prompt) -> Reply {
         },
         metrics,
     }
+}
+
+/// The recipe a stored verdict was asked under (older verdicts name only the template's sha256).
+pub(super) fn recipe_of(v: &Value) -> Option<&str> {
+    v.get("recipe_sha256")
+        .or_else(|| v.get("template_sha256"))?
+        .as_str()
 }

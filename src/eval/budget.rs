@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::analysis::cost::{self, Price, Usage};
 use crate::config::ResolvedModel;
 use crate::config::model_table;
-use crate::core::cost::{self, Price, Usage};
-use crate::core::metrics::GenerationMetrics;
+use crate::domain::metrics::GenerationMetrics;
 
 /// The price an API model is billed at (None: self-hosted or unknown — not counted).
 pub fn api_price(model: &ResolvedModel) -> Option<Price> {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::{BackendKind, ResolvedModel};
-use crate::core::domain::{GenParams, Prompt};
+use crate::domain::{GenParams, Prompt};
 use crate::store::manifest::{sha256_hex, strip_credentials};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

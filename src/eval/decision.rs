@@ -5,123 +5,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::cost::{CostOptions, CostReport, ModelCost};
-use super::show::{EvalReport, utc_ms};
+use super::cost::CostOptions;
+use super::show::utc_ms;
+use crate::analysis::cost::monthly_volume;
+use crate::analysis::stats::{self, Interval, MeanCi};
 use crate::config::Config;
-use crate::core::consistency::Spread;
-use crate::core::cost::monthly_volume;
-use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
-use crate::core::stats::{self, Interval, MeanCi};
+use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
+use crate::findings::decision::*;
+use crate::findings::eval::EvalReport;
 use crate::store::records::ExportLine;
 use crate::store::records::RatingRecord;
-
-/// The daily volume the verdict lines and per-1k figures are quoted at.
-pub const QUOTED_PER_DAY: u64 = 10_000;
-
-/// The humans' pair votes between a candidate's answers and the baseline's.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HeadToHead {
-    pub votes: u32,
-    pub wins: u32,
-    /// Ties and "both bad".
-    pub ties: u32,
-    pub losses: u32,
-    /// (wins + ties / 2) / votes, Wilson 95%.
-    pub share: Option<Interval>,
-}
-
-/// A judge's pairwise figures for one candidate (all criteria pooled as the judge saw them).
-#[derive(Debug, Clone, PartialEq)]
-pub struct JudgeShare {
-    pub judge: String,
-    pub criterion: String,
-    pub pairs: usize,
-    /// (candidate wins + ties / 2) / pairs, Wilson 95%.
-    pub share: Option<Interval>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelFigures {
-    pub cells: usize,
-    pub errors: usize,
-    /// All check results pooled: passed / total, Wilson 95%.
-    pub checks: Option<(u64, u64, Interval)>,
-    /// Per check: name, rate.
-    pub per_check: Vec<(String, f64)>,
-    pub e2e_ms: Spread,
-    pub ttft_ms: Spread,
-    pub decode_tokens_per_s: Spread,
-    pub output_tokens_mean: Option<f64>,
-    /// The humans' 1–5 scores (t interval clipped to the scale).
-    pub scores: Option<MeanCi>,
-    /// Candidates only: against the baseline.
-    pub human: Option<HeadToHead>,
-    pub judges: Vec<JudgeShare>,
-    /// Mean similarity of its answers to the baseline's, t interval over the answers.
-    pub similarity: Option<MeanCi>,
-    pub p95_ratio: Option<f64>,
-    pub checks_ratio: Option<f64>,
-    pub cost: Option<ModelCost>,
-    /// Dollars per 1,000 requests and per million output tokens at `QUOTED_PER_DAY`.
-    pub per_1k: Option<f64>,
-    pub per_mtok: Option<f64>,
-}
-
-/// One answer in the side-by-side view.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnswerRow {
-    pub uid: String,
-    pub model: String,
-    pub repetition: i64,
-    pub text: String,
-    pub error: Option<String>,
-    pub checks: Option<(u64, u64)>,
-    /// Mean of the humans' active scores on it.
-    pub score: Option<f64>,
-    pub similarity: Option<f64>,
-    /// The judges' pairwise verdicts on it against the baseline's answer, both orders
-    /// combined: "gpt-4 (overall): won".
-    pub judged: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputAnswers {
-    pub item: String,
-    pub system: Option<String>,
-    pub user: String,
-    pub answers: Vec<AnswerRow>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
-    pub session: i64,
-    /// Where the run was read from: `session N` of the store, or the export file's path.
-    pub source: String,
-    pub name: String,
-    pub baseline: Option<String>,
-    /// Sorted by name.
-    pub models: BTreeMap<String, ModelFigures>,
-    /// Where the throughput was measured: each distinct hardware line of the manifests.
-    pub hardware: Vec<String>,
-    pub eval: EvalReport,
-    pub cost: CostReport,
-    /// Per model: (seconds since the run's first request, e2e ms) of each successful cell.
-    pub timeline: BTreeMap<String, Vec<(f64, f64)>>,
-    pub inputs: Vec<InputAnswers>,
-}
-
-impl Decision {
-    /// Each priced model's monthly cost at `QUOTED_PER_DAY`, by name.
-    pub fn quoted_monthly(&self) -> Vec<(&String, f64)> {
-        self.models
-            .iter()
-            .filter_map(|(m, f)| {
-                let cost = f.cost.as_ref()?;
-                Some((m, cost.monthly.get(&QUOTED_PER_DAY).copied().flatten()?))
-            })
-            .collect()
-    }
-}
 
 fn is_plain_cell(l: &ExportLine) -> bool {
     l.generation
@@ -345,7 +238,7 @@ pub fn gather(
 /// A candidate answer's pairwise verdicts, per judge, recipe and criterion: both orders
 /// combined as the judge reports combine them (a disagreement is a tie).
 fn judged(line: &ExportLine) -> Vec<String> {
-    use crate::core::judge::{Winner, combine};
+    use crate::analysis::judge::{Winner, combine};
     type Orders = [Option<Winner>; 2];
     let mut by: BTreeMap<(String, String, String), Orders> = BTreeMap::new();
     for v in &line.verdicts {
@@ -356,7 +249,7 @@ fn judged(line: &ExportLine) -> Vec<String> {
         let Some((w, first)) = super::judge::reading(j) else {
             continue;
         };
-        let recipe = super::judge::recipe_of(j).unwrap_or_default();
+        let recipe = super::ask::recipe_of(j).unwrap_or_default();
         let key = (
             v.judge.clone(),
             j["criterion"].as_str().unwrap_or("overall").to_owned(),
@@ -452,7 +345,7 @@ fn timeline(plain: &[&ExportLine]) -> BTreeMap<String, Vec<(f64, f64)>> {
 fn side_by_side(
     plain: &[&ExportLine],
     scores_of: &HashMap<&str, Vec<f64>>,
-    similarity: Option<&crate::core::similarity::SimilarityReport>,
+    similarity: Option<&crate::analysis::similarity::SimilarityReport>,
 ) -> Vec<InputAnswers> {
     let mut inputs: Vec<InputAnswers> = Vec::new();
     let mut at: HashMap<&str, usize> = HashMap::new();

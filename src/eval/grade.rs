@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
+use super::ask::recipe_of;
 use super::ask::{Asker, ask_with_repair};
-use super::judge::recipe_of;
-use crate::core::judge::{self, grade::GradeSummary};
-use crate::core::rating::{RatingKind, RatingStatus};
+use crate::analysis::judge::{self, grade::GradeSummary};
+use crate::domain::rating::{RatingKind, RatingStatus};
 use crate::store::eval::StoredVerdict;
 use crate::store::records::ExportLine;
 

@@ -8,19 +8,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use anyhow::bail;
-use serde::Serialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::ask::{Asker, ask_with_repair};
+use super::ask::{Asker, ask_with_repair, recipe_of};
 use super::{answers, grade};
+use crate::analysis::judge::{self, JudgeMode, JudgeSummary, JudgedOutcome, JudgedPair, Winner};
 use crate::app::{BackendFactory, Limits};
 use crate::config::{Config, ResolvedModel};
-use crate::core::domain::{GenParamsPatch, ResponseFormat};
-use crate::core::judge::grade::{GradeAgreement, GradeSummary};
-use crate::core::judge::{
-    self, HumanAgreement, JudgeMode, JudgeSummary, JudgedOutcome, JudgedPair, Winner,
-};
+use crate::domain::{GenParamsPatch, ResponseFormat};
+use crate::findings::judge::JudgeReport;
 use crate::store::Store;
 use crate::store::manifest::sha256_hex;
 use crate::store::records::ExportLine;
@@ -106,32 +103,6 @@ impl Task {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct JudgeReport {
-    pub judge: String,
-    pub baseline: String,
-    /// The judge is also one of the compared models: it may prefer its own answers.
-    pub self_preference_risk: bool,
-    pub asked: usize,
-    pub invalid: usize,
-    /// Per candidate model, per criterion ("overall" without criteria).
-    pub models: BTreeMap<String, BTreeMap<String, JudgeSummary>>,
-    /// Against the human pair votes on the same answers (overall verdicts).
-    pub humans: HumanAgreement,
-    pub mode: JudgeMode,
-    /// Grading: per model, per criterion.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub grades: BTreeMap<String, BTreeMap<String, GradeSummary>>,
-    /// Grading: against the humans' scores on the same answers (overall grades).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub human_scores: Option<GradeAgreement>,
-    /// What the judge wrote and read over its stored verdicts, and what that cost at the
-    /// bundled API price (None: not an API model with a price, or a reply without usage).
-    pub judge_tokens: u64,
-    pub judge_prompt_tokens: Option<u64>,
-    pub cost: Option<f64>,
-}
-
 /// The options' own faults: duplicate criteria, a template that hides an answer.
 pub fn check(opts: &JudgeOptions) -> Result<String, String> {
     let mut seen = HashSet::new();
@@ -208,12 +179,6 @@ pub(super) fn reading(v: &Value) -> Option<(Winner, bool)> {
     }
     let winner = serde_json::from_value(v["winner"].clone()).ok()?;
     Some((winner, v["candidate_first"].as_bool()?))
-}
-
-pub(super) fn recipe_of(v: &Value) -> Option<&str> {
-    v.get("recipe_sha256")
-        .or_else(|| v.get("template_sha256"))?
-        .as_str()
 }
 
 /// Judge `session`'s answers; `factory` opens the judge model (`Models` for real ones).
@@ -396,9 +361,9 @@ fn fill(
         let id = mine.first().and_then(|v| v["judge_model_id"].as_str());
         let table = crate::config::model_table::bundled();
         let price = super::cost::price_for(table, id, &report.judge)?;
-        crate::core::cost::api_cost(
+        crate::analysis::cost::api_cost(
             price,
-            &crate::core::cost::Usage {
+            &crate::analysis::cost::Usage {
                 prompt_tokens: prompt,
                 completion_tokens: report.judge_tokens,
                 ..Default::default()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::runner::Progress;
-use crate::core::metrics::percentile;
+use crate::domain::metrics::percentile;
 
 /// A median and a 95th percentile.
 pub type P50P95 = (Option<f64>, Option<f64>);
@@ -142,8 +142,8 @@ impl LiveRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::generation::Failure;
-    use crate::core::metrics::GenerationMetrics;
+    use crate::domain::generation::Failure;
+    use crate::domain::metrics::GenerationMetrics;
     use crate::eval::runner::{CellEvent, RunStart};
 
     fn cell(model: &str, e2e: f64, error: Option<&str>) -> Progress {

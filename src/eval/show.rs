@@ -3,65 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::core::checks::{CheckResult, PassRate};
-use crate::core::consistency::{self, Cell, Consistency};
-use crate::core::metrics::percentile;
+use crate::analysis::checks::{CheckResult, PassRate};
+use crate::analysis::consistency::{self, Cell};
+use crate::domain::metrics::percentile;
+use crate::findings::eval::{EnergySummary, EvalReport, SweepLevel};
 use crate::store::records::ExportLine;
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct EvalReport {
-    pub session: i64,
-    pub name: String,
-    pub spec_sha256: Option<String>,
-    pub consistency: Consistency,
-    /// Per model, per check.
-    pub checks: BTreeMap<String, Vec<PassRate>>,
-    /// Per model, per concurrency level (sweeps only).
-    pub sweep: BTreeMap<String, Vec<SweepLevel>>,
-    /// The judges' figures (from the store; none for a report read from a file).
-    #[serde(default, skip_deserializing, skip_serializing_if = "Vec::is_empty")]
-    pub judges: Vec<super::judge::JudgeReport>,
-    /// Similarity to the baseline by embedding (from the store).
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
-    pub similarity: Option<crate::core::similarity::SimilarityReport>,
-    /// Per model, the energy its answers used (local models on a machine that can say).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub energy: BTreeMap<String, EnergySummary>,
-    /// What the machine did while the run ran (from the store).
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
-    pub hardware: Option<crate::core::hardware::TimelineSummary>,
-}
-
-/// A model's energy over its answers.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct EnergySummary {
-    /// Answers with an energy figure, of those measured at all.
-    pub measured: usize,
-    pub answers: usize,
-    /// Total joules over total output tokens of the measured answers.
-    pub joules_per_token: Option<f64>,
-    pub estimated: bool,
-    pub shared: bool,
-    /// Why answers have no figure.
-    pub notes: Vec<String>,
-}
-
-/// One concurrency level of a sweep: what the model sustained.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepLevel {
-    pub concurrency: u32,
-    pub requests: usize,
-    pub errors: usize,
-    /// First request sent → last answer finished.
-    pub seconds: f64,
-    pub requests_per_s: Option<f64>,
-    pub output_tokens_per_s: Option<f64>,
-    pub e2e_p50_ms: Option<f64>,
-    pub e2e_p95_ms: Option<f64>,
-    pub ttft_p95_ms: Option<f64>,
-}
 
 /// The lines of a file written by `slam sessions export` (JSON lines); a bad line is an error
 /// naming the file and line.
@@ -100,7 +46,7 @@ pub fn stored(store: &crate::store::Store, session: i64) -> anyhow::Result<EvalR
         .into_iter()
         .map(|(_, s)| s)
         .collect();
-    report.hardware = crate::core::hardware::TimelineSummary::of(&samples);
+    report.hardware = crate::domain::hardware::TimelineSummary::of(&samples);
     Ok(report)
 }
 
@@ -186,7 +132,7 @@ pub fn report(session: i64, lines: &[ExportLine]) -> EvalReport {
 
 /// Per model: joules per output token over the answers that have an energy figure.
 fn energy(cells: &[&ExportLine]) -> BTreeMap<String, EnergySummary> {
-    use crate::core::energy::GenerationEnergy;
+    use crate::domain::energy::GenerationEnergy;
     let mut out: BTreeMap<String, (EnergySummary, f64, f64)> = BTreeMap::new();
     for l in cells {
         let Some(m) = l.generation.metrics.as_ref() else {

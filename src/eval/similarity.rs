@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::answers;
-use crate::core::similarity::{self, EmbeddedAnswer, SimilarityReport};
+use crate::analysis::similarity::{self, EmbeddedAnswer, SimilarityReport};
 use crate::engine::embed::Embedder;
 use crate::store::Store;
 

@@ -14,10 +14,10 @@ mod after;
 pub mod conversation;
 
 use super::inputs::{self, RawInput};
+use crate::analysis::checks::{Check, CheckSpec, Unit};
 use crate::config::{BackendKind, Config, ResolvedModel};
-use crate::core::checks::{Check, CheckSpec, Unit};
-use crate::core::domain::{GenParamsPatch, Prompt};
-use crate::core::source_pos::{line_column, toml_error};
+use crate::domain::source_pos::{line_column, toml_error};
+use crate::domain::{GenParamsPatch, Prompt};
 use crate::store::manifest::sha256_hex;
 use after::{JudgeSpec, SimilaritySpec, judge_options, similarity_options};
 

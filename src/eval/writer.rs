@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use crate::core::domain::Prompt;
+use crate::domain::Prompt;
 use crate::store::Store;
 use crate::store::records::{GenerationRecord, PromptRecord};
 
@@ -21,7 +21,7 @@ pub enum Stored {
     Cell(Box<StoredCell>),
     /// Stamped with the time it is stored (within milliseconds of the reading).
     Hardware {
-        sample: Box<crate::core::hardware::HardwareSnapshot>,
+        sample: Box<crate::domain::hardware::HardwareSnapshot>,
     },
 }
 

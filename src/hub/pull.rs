@@ -10,7 +10,7 @@ use super::api::Hub;
 use super::cache::HubCache;
 use super::download::{Fetch, Transfer, fetch};
 use super::quant::Candidate;
-use crate::core::memory::{FreeMemory, human_size};
+use crate::domain::memory::{FreeMemory, human_size};
 
 /// `ORG/REPO` or `ORG/REPO:QUANT`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +25,7 @@ impl Target {
             Some((r, q)) => (r, Some(q.to_owned()).filter(|q| !q.is_empty())),
             None => (text.trim(), None),
         };
-        if !crate::core::state::pull::is_repo_id(repo) {
+        if !crate::tui_state::state::pull::is_repo_id(repo) {
             bail!(
                 "{text:?}: expected ORG/REPO or ORG/REPO:QUANT, like bartowski/SmolLM2-135M-Instruct-GGUF:Q4_K_M"
             );

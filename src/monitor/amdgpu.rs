@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::gpu::GpuProbe;
 use super::sysfs::{self, Sysfs};
-use crate::core::hardware::{GpuSnapshot, GpuVendor};
+use crate::domain::hardware::{GpuSnapshot, GpuVendor};
 
 const AMD_VENDOR_ID: &str = "0x1002";
 

@@ -1,7 +1,7 @@
 //! Energy per generation: the GPUs' energy counter (NVML) or power (amdgpu) and the CPU
 //! package's RAPL counter, read when a generation starts and ends and every second between, so
 //! generations running at once share each second's energy by their time in it
-//! (`core::energy::share`). One meter per process: every engine's generations go through it.
+//! (`domain::energy::share`). One meter per process: every engine's generations go through it.
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::gpu::{AnyGpuProbe, GpuProbe};
 use super::rapl;
 use super::sysfs::Sysfs;
-use crate::core::energy::{EnergyPoint, GenerationEnergy, RunningCounter, share};
+use crate::domain::energy::{EnergyPoint, GenerationEnergy, RunningCounter, share};
 
 /// How often the meter reads while generations run.
 const TICK: Duration = Duration::from_secs(1);
@@ -193,8 +193,8 @@ impl EnergyMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::energy::EnergySource;
-    use crate::core::hardware::GpuSnapshot;
+    use crate::domain::energy::EnergySource;
+    use crate::domain::hardware::GpuSnapshot;
 
     /// GPUs whose energy counters advance by `step_mj` at each reading, drawing 100 W.
     struct Counting {

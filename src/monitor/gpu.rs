@@ -4,7 +4,7 @@ use nvml_wrapper::Nvml;
 use nvml_wrapper::bitmasks::device::ThrottleReasons;
 use nvml_wrapper::enum_wrappers::device::{Clock, TemperatureSensor};
 
-use crate::core::hardware::{GpuSnapshot, GpuVendor, Throttle};
+use crate::domain::hardware::{GpuSnapshot, GpuVendor, Throttle};
 
 pub trait GpuProbe {
     /// Current readings, or a short note on why there are none.

@@ -29,8 +29,8 @@ pub fn free_gpu_memory() -> Option<u64> {
 }
 
 /// What a model about to load can use.
-pub fn free_for_models() -> crate::core::memory::FreeMemory {
-    crate::core::memory::FreeMemory {
+pub fn free_for_models() -> crate::domain::memory::FreeMemory {
+    crate::domain::memory::FreeMemory {
         ram: free_memory(),
         gpu: free_gpu_memory(),
     }

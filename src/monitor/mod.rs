@@ -18,8 +18,8 @@ pub use amdgpu::AmdGpuProbe;
 pub use gpu::{AnyGpuProbe, GpuProbe, NvmlProbe};
 pub use sysfs::Sysfs;
 
-use crate::core::energy::counter_delta;
-use crate::core::hardware::{CoreSnapshot, CpuEnergy, HardwareSnapshot};
+use crate::domain::energy::counter_delta;
+use crate::domain::hardware::{CoreSnapshot, CpuEnergy, HardwareSnapshot};
 
 /// How often the UI samples the hardware.
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);

@@ -3,7 +3,7 @@
 //! file, never a guess.
 
 use super::sysfs::{self, Read, Sysfs};
-use crate::core::hardware::CpuEnergy;
+use crate::domain::hardware::CpuEnergy;
 
 /// The package counters, or why there are none.
 pub fn read(sys: &Sysfs) -> Result<CpuEnergy, String> {

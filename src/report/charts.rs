@@ -4,9 +4,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::core::cost::{DAILY_VOLUMES, SelfHosted, monthly_volume};
-use crate::eval::cost::Pricing;
-use crate::eval::decision::{Decision, QUOTED_PER_DAY};
+use crate::analysis::cost::{DAILY_VOLUMES, SelfHosted, monthly_volume};
+use crate::findings::cost::Pricing;
+use crate::findings::decision::{Decision, QUOTED_PER_DAY};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Charts {
@@ -23,7 +23,7 @@ const FONT: (&str, u32) = ("sans-serif", 13);
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 /// One figure of a sweep level (requests/s, p95).
-type LevelFigure = fn(&crate::eval::show::SweepLevel) -> Option<f64>;
+type LevelFigure = fn(&crate::findings::eval::SweepLevel) -> Option<f64>;
 
 pub fn all(d: &Decision) -> Charts {
     Charts {

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::metrics::render_table;
-use crate::core::cost::{Capacity, DAILY_VOLUMES};
-use crate::eval::cost::{CostReport, Pricing};
+use crate::analysis::cost::{Capacity, DAILY_VOLUMES};
+use crate::findings::cost::{CostReport, Pricing};
 
 pub(crate) fn dollars(v: f64) -> String {
     if v >= 100.0 {

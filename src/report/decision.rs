@@ -4,7 +4,7 @@
 
 use super::cost::per_day;
 use super::document::{Block, Span, count, interval, ratio, text, verbatim};
-use crate::eval::decision::{Decision, ModelFigures, QUOTED_PER_DAY};
+use crate::findings::decision::{Decision, ModelFigures, QUOTED_PER_DAY};
 
 mod answers;
 mod quality;
@@ -164,7 +164,7 @@ fn verdict(d: &Decision, model: &str, f: &ModelFigures) -> Vec<Span> {
 }
 
 /// Mean cosine similarity with its t interval.
-pub(super) fn similarity(model: &str, s: &crate::core::stats::MeanCi) -> Vec<Span> {
+pub(super) fn similarity(model: &str, s: &crate::analysis::stats::MeanCi) -> Vec<Span> {
     interval(
         &format!("similarity.{model}"),
         "mean",

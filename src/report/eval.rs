@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::metrics::render_table;
-use crate::core::consistency::Spread;
-use crate::eval::show::EvalReport;
+use crate::analysis::consistency::Spread;
+use crate::findings::eval::EvalReport;
 
 fn num(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "–".into(), |x| format!("{x:.digits$}"))
@@ -168,7 +168,7 @@ pub fn render(r: &EvalReport) -> String {
 }
 
 /// The run's hardware timeline in a few lines.
-fn hardware(h: &crate::core::hardware::TimelineSummary) -> String {
+fn hardware(h: &crate::domain::hardware::TimelineSummary) -> String {
     use super::hardware::gib;
     let mut out = format!(
         "hardware over the run ({} s sampled): CPU mean {:.0}% (max {:.0}%), RAM peak {} GiB, swap peak {} GiB, slam RSS peak {} MiB",

@@ -1,12 +1,15 @@
 //! Events as JSON lines: `generate --json` and `compare --json` write them, and the file they
-//! make is a recording (`core::recording` reads it back; the TUI replays it).
+//! make is a recording (`domain::recording` reads it back; the TUI replays it).
 
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::core::metrics::GenerationMetrics;
-use crate::engine::backend::GenEvent;
+use crate::domain::error::EngineError;
+use crate::domain::generation::GenEvent as Event;
+use crate::domain::metrics::GenerationMetrics;
+
+type GenEvent = Event<EngineError>;
 
 /// One JSON object for one event, with `t_ms` measured from `epoch`.
 pub fn event_json(model: &str, index: usize, event: &GenEvent, epoch: Instant) -> Value {

@@ -1,7 +1,7 @@
 //! A hardware sample as one line of text (`slam monitor`): what the hardware screen shows,
 //! without the history.
 
-use crate::core::hardware::HardwareSnapshot;
+use crate::domain::hardware::HardwareSnapshot;
 
 /// Bytes as GiB with one decimal: "23.5".
 pub fn gib(b: u64) -> String {

@@ -2,9 +2,9 @@
 //! length bias, and agreement with the human votes.
 
 use super::metrics::render_table;
-use crate::core::judge::JudgeMode;
-use crate::core::judge::grade::GradeAgreement;
-use crate::eval::judge::JudgeReport;
+use crate::analysis::judge::JudgeMode;
+use crate::analysis::judge::grade::GradeAgreement;
+use crate::findings::judge::JudgeReport;
 
 fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |x| format!("{:.0}%", x * 100.0))

@@ -2,7 +2,7 @@
 //! interval, Bradley–Terry with its bootstrap interval, Elo, tags) and a bar chart of strengths.
 //! `slam leaderboard` prints it; the TUI's leaderboard screen styles the same lines.
 
-use crate::core::leaderboard::Leaderboard;
+use crate::analysis::leaderboard::Leaderboard;
 
 fn interval(v: Option<(f64, f64, f64)>, digits: usize) -> String {
     v.map_or_else(
@@ -15,7 +15,7 @@ fn interval(v: Option<(f64, f64, f64)>, digits: usize) -> String {
 const FEW_BATTLES: u32 = 10;
 
 /// A mean of 1–5 scores with its t interval ("[n=1]" for a single score).
-fn mean_cell(scores: Option<&crate::core::stats::MeanCi>) -> String {
+fn mean_cell(scores: Option<&crate::analysis::stats::MeanCi>) -> String {
     let mean = scores.map(|m| {
         let (lo, hi) = m.interval.map_or((f64::NAN, f64::NAN), |i| (i.low, i.high));
         (m.mean, lo, hi)

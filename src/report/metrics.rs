@@ -1,7 +1,7 @@
 //! A generation's metrics as text: one line (`slam generate`) or a table row per model
 //! (`slam compare`), and the plain-text table they go into.
 
-use crate::engine::runner::Recorder;
+use crate::domain::generation::Recorder;
 
 fn opt(v: Option<f64>, unit: &str, digits: usize) -> String {
     v.map(|x| format!("{x:.digits$}{unit}"))
@@ -10,8 +10,8 @@ fn opt(v: Option<f64>, unit: &str, digits: usize) -> String {
 
 /// A generation's energy in words: joules per token and in all, by device and how measured,
 /// or why not.
-pub fn energy_text(e: &crate::core::energy::GenerationEnergy, tokens: u32) -> String {
-    use crate::core::energy::{EnergyFigure, EnergySource};
+pub fn energy_text(e: &crate::domain::energy::GenerationEnergy, tokens: u32) -> String {
+    use crate::domain::energy::{EnergyFigure, EnergySource};
     let part = |name: &str, f: &Option<EnergyFigure>| {
         f.map(|f| {
             let how = match f.source {

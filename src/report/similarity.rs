@@ -2,7 +2,7 @@
 //! across repetitions; and how far similarity's reading agrees with the human votes.
 
 use super::metrics::render_table;
-use crate::core::similarity::SimilarityReport;
+use crate::analysis::similarity::SimilarityReport;
 
 fn num(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |x| format!("{x:.3}"))

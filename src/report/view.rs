@@ -4,8 +4,8 @@
 use super::cost::per_day;
 use super::document::{Block, plain};
 use super::metrics::render_table;
-use crate::core::state::ReportView;
-use crate::eval::decision::{Decision, QUOTED_PER_DAY};
+use crate::findings::decision::{Decision, QUOTED_PER_DAY};
+use crate::tui_state::state::ReportView;
 
 fn lines_of(blocks: &[Block], out: &mut Vec<String>) {
     for b in blocks {

@@ -2,12 +2,12 @@
 //! back field for field), CSV (one row per generation with its score in force), and pairwise
 //! votes as Chatbot-Arena battle rows.
 
-use crate::core::rating::{RatingKind, RatingStatus};
+use crate::domain::rating::{RatingKind, RatingStatus};
 use std::io::Write;
 
 use super::records::ExportLine;
 use super::{Filter, Result, Store, StoreError};
-use crate::core::stats::Outcome;
+use crate::domain::rating::PairOutcome;
 
 pub fn write_jsonl(lines: &[ExportLine], out: &mut dyn Write) -> std::io::Result<()> {
     for line in lines {
@@ -96,10 +96,10 @@ impl Store {
                 model_a,
                 model_b,
                 winner: match outcome {
-                    Outcome::AWins => "model_a",
-                    Outcome::BWins => "model_b",
-                    Outcome::Tie => "tie",
-                    Outcome::BothBad => "tie (bothbad)",
+                    PairOutcome::A => "model_a",
+                    PairOutcome::B => "model_b",
+                    PairOutcome::Tie => "tie",
+                    PairOutcome::BothBad => "tie (bothbad)",
                 }
                 .into(),
             })

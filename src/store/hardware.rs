@@ -4,7 +4,7 @@
 use rusqlite::params;
 
 use super::{Result, Store};
-use crate::core::hardware::HardwareSnapshot;
+use crate::domain::hardware::HardwareSnapshot;
 
 impl Store {
     /// A sample, stamped now.

@@ -4,7 +4,7 @@
 //! pretty-printed object, an array of them or one per line; fields slam does not use are kept
 //! verbatim) and recordings (`slam compare --json`, as in sample-runs/).
 
-use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
+use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
 use std::time::Duration;
 
 use std::collections::HashMap;
@@ -16,8 +16,8 @@ use serde_json::Value;
 use super::records::{ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord};
 use super::write::{insert_generation, insert_prompt, insert_session};
 use super::{Result, Store, StoreError};
-use crate::core::generation::{Failure, Generation};
-use crate::core::recording::Recording;
+use crate::domain::generation::{Failure, Generation};
+use crate::domain::recording::Recording;
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ImportReport {

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::records::{ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord};
-use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
+use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
 
 /// Is this folder a SLaM human evaluation?
 pub fn is_human_eval(dir: &Path) -> bool {

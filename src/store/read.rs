@@ -9,10 +9,9 @@ use super::records::{
     ExportLine, GenerationRecord, PromptRecord, RatingRecord, SessionRecord, VerdictRecord,
 };
 use super::{Result, Store};
-use crate::core::domain::Prompt;
-use crate::core::leaderboard::{LeaderboardInput, ScoredAnswer};
-use crate::core::rating::{PairOutcome, Rating, RatingKind};
-use crate::core::stats::Outcome;
+use crate::analysis::leaderboard::{LeaderboardInput, ScoredAnswer};
+use crate::domain::Prompt;
+use crate::domain::rating::{PairOutcome, Rating, RatingKind};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionSummary {
@@ -249,7 +248,7 @@ impl Store {
         let _snapshot = self.snapshot()?;
         enum Counted {
             Score(ScoredAnswer),
-            Pair(Option<String>, Option<String>, Outcome),
+            Pair(Option<String>, Option<String>, PairOutcome),
             Best(Option<String>, Option<i64>, Option<i64>),
         }
         let sql = "SELECT r.kind, r.score, r.tags, g.model, ga.model, gb.model, r.outcome, r.ballot,
@@ -282,7 +281,7 @@ impl Store {
                     r.get(4)?,
                     r.get(5)?,
                     r.get::<_, Option<PairOutcome>>(6)?
-                        .map_or(Outcome::BothBad, PairOutcome::battle),
+                        .unwrap_or(PairOutcome::BothBad),
                 ),
                 RatingKind::Best => Counted::Best(r.get(7)?, r.get(8)?, r.get(9)?),
             })
@@ -329,7 +328,7 @@ impl Store {
         ballot: &[i64],
         best: Option<i64>,
         worst: Option<i64>,
-        battles: &mut Vec<(String, String, Outcome)>,
+        battles: &mut Vec<(String, String, PairOutcome)>,
     ) -> Result<()> {
         let mut answers: Vec<(i64, String)> = Vec::new();
         for id in ballot {
@@ -351,14 +350,14 @@ impl Store {
         if let Some(best_model) = best.and_then(model) {
             for (id, other) in &answers {
                 if Some(*id) != best && *other != best_model {
-                    battles.push((best_model.clone(), other.clone(), Outcome::AWins));
+                    battles.push((best_model.clone(), other.clone(), PairOutcome::A));
                 }
             }
         }
         if let Some(worst_model) = worst.and_then(model) {
             for (id, other) in &answers {
                 if Some(*id) != worst && Some(*id) != best && *other != worst_model {
-                    battles.push((other.clone(), worst_model.clone(), Outcome::AWins));
+                    battles.push((other.clone(), worst_model.clone(), PairOutcome::A));
                 }
             }
         }

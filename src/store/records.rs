@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::core::domain::Prompt;
-use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
+use crate::domain::Prompt;
+use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionRecord {

@@ -3,7 +3,7 @@
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-use crate::core::rating::{PairOutcome, RatingKind, RatingStatus};
+use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
 
 /// A closed set of words stored as TEXT.
 trait Word: Copy + 'static {

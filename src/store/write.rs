@@ -6,7 +6,7 @@ use super::records::{GenerationRecord, PromptRecord, SessionRecord};
 use rusqlite::Connection;
 
 use super::{NOW, Result, Store};
-use crate::core::rating::{PairOutcome, Rating, RatingKind, RatingStatus};
+use crate::domain::rating::{PairOutcome, Rating, RatingKind, RatingStatus};
 
 /// A new score or vote, about answers named by their generation id.
 pub type NewRating = Rating<i64>;

@@ -15,19 +15,19 @@ use std::sync::Arc;
 use crate::app::persist::Persistence;
 use crate::app::{self, BackendFactory, ModelRun, RunEvent};
 use crate::config::Config;
-use crate::core::effect::{Effect, HubRequest};
-use crate::core::event::{Event, HubEvent, StreamEvent};
-use crate::core::generation::Failure;
-use crate::core::recording::Recording;
+use crate::domain::generation::Failure;
+use crate::domain::recording::Recording;
 use crate::engine::runner::Recorder;
+use crate::tui_state::effect::{Effect, HubRequest};
+use crate::tui_state::event::{Event, HubEvent, StreamEvent};
 
 /// A generation the reducer asked for.
 struct Start {
     pane: usize,
     run: u64,
     model: String,
-    prompt: crate::core::domain::Prompt,
-    params: crate::core::domain::GenParamsPatch,
+    prompt: crate::domain::Prompt,
+    params: crate::domain::GenParamsPatch,
 }
 
 pub struct Driver {

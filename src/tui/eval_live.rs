@@ -10,9 +10,9 @@ use super::input::{Input, spawn_reader};
 use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::widgets::eval_live::EvalLive;
-use crate::core::keymap::{Key, KeyChord};
 use crate::eval::progress::LiveRun;
 use crate::eval::runner::Progress;
+use crate::tui_state::keymap::{Key, KeyChord};
 
 /// Draw the run from its progress events until they end; the final state is returned.
 pub async fn watch(

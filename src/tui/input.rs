@@ -7,7 +7,7 @@ use std::time::Duration;
 use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::core::keymap::{Key, KeyChord};
+use crate::tui_state::keymap::{Key, KeyChord};
 
 #[derive(Debug)]
 pub enum Input {

@@ -22,14 +22,14 @@ use std::sync::Arc;
 use crate::app::BackendFactory;
 use crate::app::persist::{PersistOptions, Persistence};
 use crate::config::{BackendKind, Config, ModelEntry};
-use crate::core::action::Action;
-use crate::core::event::Event;
-use crate::core::keymap::{Key, KeyChord, Keymap};
-use crate::core::recording::Recording;
-use crate::core::reducer;
-use crate::core::state::{AppState, Mode, PickerItem, RatingState, ReplayItem};
+use crate::domain::recording::Recording;
 use crate::engine::gguf;
 use crate::monitor::{SAMPLE_EVERY, Sampler};
+use crate::tui_state::action::Action;
+use crate::tui_state::event::Event;
+use crate::tui_state::keymap::{Key, KeyChord, Keymap};
+use crate::tui_state::reducer;
+use crate::tui_state::state::{AppState, Mode, PickerItem, RatingState, ReplayItem};
 use driver::Driver;
 use input::Input;
 use terminal::TerminalGuard;
@@ -115,7 +115,7 @@ const UI_NICE: libc::c_int = 10;
 /// A model's line in the picker; a local one says whether it fits in the memory free now — the
 /// GPUs' when the build offloads, else RAM — (weights and KV cache at the context it would
 /// load with, from its GGUF header).
-fn describe(m: &ModelEntry, free: crate::core::memory::FreeMemory) -> String {
+fn describe(m: &ModelEntry, free: crate::domain::memory::FreeMemory) -> String {
     match (m.backend, &m.path) {
         (BackendKind::Llama, Some(path)) => match gguf::read_header(path) {
             Ok(h) => {

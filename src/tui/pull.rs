@@ -7,12 +7,12 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::core::event::{Event, HubEvent};
-use crate::core::state::pull::RepoLine;
 use crate::hub::api::Hub;
 use crate::hub::cache::HubCache;
 use crate::hub::pull::{self, Fit, Progress};
 use crate::hub::quant::{Candidate, DEFAULT_QUANT, candidates};
+use crate::tui_state::event::{Event, HubEvent};
+use crate::tui_state::state::pull::RepoLine;
 
 /// Progress reaches the screen at most this often (a frame is ~30 ms; the rate needs no more).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::core::event::Event;
-use crate::core::leaderboard::{self, RESAMPLES};
-use crate::core::state::SessionLine;
+use crate::analysis::leaderboard::{self, RESAMPLES};
 use crate::eval::show;
 use crate::report::leaderboard::{bar_lines, table_lines};
 use crate::store::{Filter, Store};
+use crate::tui_state::event::Event;
+use crate::tui_state::state::SessionLine;
 
 pub fn load_sessions(db: Option<PathBuf>, request: u64, events: UnboundedSender<Event>) {
     std::thread::spawn(move || {
@@ -73,7 +73,7 @@ fn figures(db: &Path, session: i64, kind: &str) -> anyhow::Result<String> {
             RESAMPLES,
             leaderboard::SEED,
         ),
-        &crate::core::judge::leaderboard_input(&store.verdicts_matching(&filter)?),
+        &crate::analysis::judge::leaderboard_input(&store.verdicts_matching(&filter)?),
         RESAMPLES,
         leaderboard::SEED,
     );

@@ -1,7 +1,7 @@
 //! Colour themes from TOML: built-ins compiled in, user themes from `slam/themes/*.toml` in the
 //! config dir. A bad theme file is an error naming the file and the key.
 
-use crate::core::source_pos::toml_error;
+use crate::domain::source_pos::toml_error;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;

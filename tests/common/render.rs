@@ -3,10 +3,10 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use slam::core::keymap::Keymap;
-use slam::core::state::AppState;
 use slam::tui::theme::Theme;
 use slam::tui::widgets::screen::Screen;
+use slam::tui_state::keymap::Keymap;
+use slam::tui_state::state::AppState;
 
 pub fn draw(state: &AppState) -> Buffer {
     let backend = TestBackend::new(state.width, state.height);

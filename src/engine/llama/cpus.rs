@@ -1,13 +1,13 @@
 //! What the machine offers a decode step, read from the OS (Linux): the affinity mask, the
 //! cgroup's CPU quota, the CPU time other processes use on the CPUs this process may run on
 //! (sampled in the background), and how many of slam's models are decoding.
-//! `core::threads::choose_threads` turns it into a thread count.
+//! `engine::threads::choose_threads` turns it into a thread count.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::core::threads::CpuBudget;
+use crate::engine::threads::CpuBudget;
 
 /// How often the background sampler reads the CPU counters.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);

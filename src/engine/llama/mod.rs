@@ -81,7 +81,7 @@ pub struct LoadedInfo {
     pub prompt_format: String,
     pub load_ms: f64,
     /// Weights, KV cache and compute buffers per device, as llama.cpp logged them.
-    pub memory: crate::core::memory::ModelMemory,
+    pub memory: crate::domain::memory::ModelMemory,
 }
 
 enum Job {
@@ -180,7 +180,7 @@ impl Backend for LocalModel {
         stream
     }
 
-    fn memory(&self) -> Option<crate::core::memory::ModelMemory> {
+    fn memory(&self) -> Option<crate::domain::memory::ModelMemory> {
         (!self.info.memory.is_empty()).then(|| self.info.memory.clone())
     }
 }

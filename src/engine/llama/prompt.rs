@@ -2,7 +2,7 @@
 
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 
-use crate::core::domain::Prompt;
+use crate::domain::Prompt;
 use crate::engine::EngineError;
 use crate::engine::chat_template::{JinjaTemplate, TemplateChoice, render_raw};
 

@@ -4,7 +4,7 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::core::domain::{GenParams, ResponseFormat};
+use crate::domain::{GenParams, ResponseFormat};
 
 /// llama.cpp's "pick a random seed" value.
 const RANDOM_SEED: u32 = u32::MAX;
@@ -22,7 +22,7 @@ pub fn build(
     let n_vocab = model.n_vocab();
     let mut chain = Vec::with_capacity(7);
     if let Some(grammar) = format
-        .map(crate::core::grammar::for_format)
+        .map(crate::engine::grammar::for_format)
         .transpose()?
         .flatten()
     {

@@ -19,12 +19,12 @@ use tokio_util::sync::CancellationToken;
 use super::prompt::PromptFormat;
 use super::threads::ThreadChoice;
 use super::{cpus, sampler};
-use crate::core::domain::{EngineTimings, FinishReason, ResponseFormat, Usage};
-use crate::core::generation::TokenIds;
-use crate::core::stop::StopMatcher;
-use crate::core::thinking::{self, PartKind, Piece, ThinkingSplitter, ThinkingTags};
+use crate::domain::generation::TokenIds;
+use crate::domain::{EngineTimings, FinishReason, ResponseFormat, Usage};
 use crate::engine::EngineError;
 use crate::engine::backend::{GenEvent, GenRequest};
+use crate::engine::stop::StopMatcher;
+use crate::engine::thinking::{self, PartKind, Piece, ThinkingSplitter, ThinkingTags};
 use crate::engine::utf8::Utf8Stream;
 
 /// What a loaded model needs to turn requests into tokens.

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use llama_cpp_2::context::LlamaContext;
 
 use super::cpus;
-use crate::core::threads::choose_threads;
+use crate::engine::threads::choose_threads;
 
 /// How often a decoding model looks at the free CPUs again.
 const RECHECK: Duration = Duration::from_millis(250);

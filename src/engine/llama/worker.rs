@@ -11,7 +11,7 @@ use std::time::Instant;
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
 
-use crate::core::memory::ModelMemory;
+use crate::domain::memory::ModelMemory;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
@@ -24,10 +24,10 @@ use super::threads::ThreadChoice;
 use super::{
     DEFAULT_BATCH, DEFAULT_CTX_CAP, Job, LlamaSpec, LoadedInfo, MAX_PARALLEL, cpus, log_capture,
 };
-use crate::core::threads::choose_threads;
 use crate::engine::EngineError;
 use crate::engine::backend::GenEvent;
 use crate::engine::gguf::GgufHeader;
+use crate::engine::threads::choose_threads;
 
 /// llama.cpp's backend is initialised once per process; its log goes to tracing from then on.
 fn backend() -> Result<&'static LlamaBackend, EngineError> {

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::core::domain::EngineTimings;
+use crate::domain::EngineTimings;
 
 #[derive(Debug, Deserialize)]
 pub struct Chunk {

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::EngineError;
 use super::backend::{Backend, GenEvent, GenRequest, GenStream};
-use crate::core::domain::{FinishReason, ParamChange, Usage};
+use crate::domain::{FinishReason, ParamChange, Usage};
 
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_KEY_ENV: &str = "OPENAI_API_KEY";

@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 
 use super::OpenAiOptions;
-use crate::core::domain::ParamChange;
+use crate::domain::ParamChange;
 use crate::engine::backend::GenRequest;
 
 /// The body for `request`, and the parameters the capabilities left out.
@@ -199,7 +199,7 @@ fn named_replacement(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::domain::{GenParams, Prompt};
+    use crate::domain::{GenParams, Prompt};
     use crate::engine::openai::Capabilities;
 
     fn request(params: GenParams) -> GenRequest {

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::chunk::{Chunk, ChunkUsage};
-use crate::core::domain::{EngineTimings, FinishReason, Usage};
+use crate::domain::{EngineTimings, FinishReason, Usage};
 use crate::engine::EngineError;
 use crate::engine::backend::GenEvent;
 

@@ -2,7 +2,7 @@
 //! scale.
 
 use super::*;
-use crate::core::rating::RatingKind;
+use crate::domain::rating::RatingKind;
 
 fn vote(uid: &str, a: &str, b: &str, outcome: PairOutcome, status: RatingStatus) -> RatingRecord {
     RatingRecord {

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::config::Config;
-use crate::core::domain::GenParamsPatch;
+use crate::domain::GenParamsPatch;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,7 +70,7 @@ pub(super) fn judge_options(
         max_tokens: j.max_tokens.unwrap_or(160),
         mode: match &j.mode {
             Some(m) => m.parse().map_err(|e| format!("[judge]: {e}"))?,
-            None => crate::core::judge::JudgeMode::Pairwise,
+            None => crate::analysis::judge::JudgeMode::Pairwise,
         },
         rubric: j.rubric.clone(),
         reference: j.reference,

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::core::domain::{ChatMessage, Prompt, ResponseFormat, Role};
+use crate::domain::{ChatMessage, Prompt, ResponseFormat, Role};
 
 /// Fill `prompt` (the rendered system prompt and user message) from `vars`.
 pub fn read(vars: &Map<String, Value>, prompt: &mut Prompt) -> Result<(), String> {

@@ -1,6 +1,6 @@
 //! Every input's answers side by side, with their checks, scores and similarity.
 
-use crate::eval::decision::Decision;
+use crate::findings::decision::Decision;
 use crate::report::document::{Block, count, head, or_dash, share, text, verbatim};
 
 pub(super) fn answers(d: &Decision) -> Vec<Block> {

@@ -2,7 +2,7 @@
 //! the baseline and their scores, each judge, similarity to the baseline; each check's pass rate.
 
 use super::similarity;
-use crate::eval::decision::Decision;
+use crate::findings::decision::Decision;
 use crate::report::document::{
     Block, Cell, count, head, interval, or_dash, percent, share, text, verbatim,
 };

@@ -2,9 +2,9 @@
 //! break-even, every assumption and the hardware measured on.
 
 use super::push_chart;
-use crate::core::cost::{Capacity, DAILY_VOLUMES};
-use crate::eval::cost::Pricing;
-use crate::eval::decision::{Decision, QUOTED_PER_DAY};
+use crate::analysis::cost::{Capacity, DAILY_VOLUMES};
+use crate::findings::cost::Pricing;
+use crate::findings::decision::{Decision, QUOTED_PER_DAY};
 use crate::report::cost::per_day;
 use crate::report::document::{
     Block, Cell, Span, count, head, money, ms, or_dash, percent, ratio, text, verbatim, whole,

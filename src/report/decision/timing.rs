@@ -1,7 +1,7 @@
 //! Latency per model with its charts, and throughput and p95 against concurrency.
 
 use super::push_chart;
-use crate::eval::decision::Decision;
+use crate::findings::decision::Decision;
 use crate::report::document::{
     Block, count, head, ms, one_decimal, or_dash, ratio, share, text, verbatim,
 };

@@ -7,10 +7,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use crate::core::state::AppState;
-use crate::core::state::editor::{self, SYSTEM_TEXT_ROWS, field_width};
-use crate::core::text_layout::{self, Row};
 use crate::tui::theme::Theme;
+use crate::tui_state::state::AppState;
+use crate::tui_state::state::editor::{self, SYSTEM_TEXT_ROWS, field_width};
+use crate::tui_state::text_layout::{self, Row};
 
 pub struct Editor<'a> {
     pub state: &'a AppState,

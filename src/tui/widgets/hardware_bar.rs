@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::core::hardware::HardwareSnapshot;
+use crate::domain::hardware::HardwareSnapshot;
 use crate::report::hardware::gib;
 use crate::tui::theme::Theme;
 

@@ -9,10 +9,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Sparkline, Widget};
 
-use crate::core::hardware::{GpuSnapshot, HISTORY_SECONDS, HardwareHistory, HardwareSnapshot};
-use crate::core::state::AppState;
+use crate::domain::hardware::{GpuSnapshot, HISTORY_SECONDS, HardwareHistory, HardwareSnapshot};
 use crate::report::hardware::gib;
 use crate::tui::theme::Theme;
+use crate::tui_state::state::AppState;
 
 pub struct HardwareView<'a> {
     pub state: &'a AppState,

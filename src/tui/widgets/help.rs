@@ -8,9 +8,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-use crate::core::action::Action;
-use crate::core::keymap::KeyChord;
 use crate::tui::theme::Theme;
+use crate::tui_state::action::Action;
+use crate::tui_state::keymap::KeyChord;
 
 pub struct HelpOverlay<'a> {
     pub bindings: &'a [(KeyChord, Action)],

@@ -6,9 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::core::action::Action;
-use crate::core::keymap::KeyChord;
 use crate::tui::theme::Theme;
+use crate::tui_state::action::Action;
+use crate::tui_state::keymap::KeyChord;
 
 pub struct HintBar<'a> {
     pub bindings: &'a [(KeyChord, Action)],

@@ -8,9 +8,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use crate::core::state::AppState;
 use crate::report::leaderboard::{bar_lines, table_lines};
 use crate::tui::theme::Theme;
+use crate::tui_state::state::AppState;
 
 pub struct LeaderboardView<'a> {
     pub state: &'a AppState,

@@ -7,9 +7,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Widget, Wrap};
 
-use crate::core::metrics::GenerationMetrics;
-use crate::core::state::{PaneRow, PaneState, PaneStatus};
+use crate::domain::metrics::GenerationMetrics;
 use crate::tui::theme::Theme;
+use crate::tui_state::state::{PaneRow, PaneState, PaneStatus};
 
 pub struct PaneView<'a> {
     pub pane: &'a PaneState,

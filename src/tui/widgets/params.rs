@@ -7,9 +7,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-use crate::core::state::AppState;
-use crate::core::state::params::FIELDS;
 use crate::tui::theme::Theme;
+use crate::tui_state::state::AppState;
+use crate::tui_state::state::params::FIELDS;
 
 pub struct ParamsPopup<'a> {
     pub state: &'a AppState,

@@ -7,8 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use crate::core::state::{AppState, MAX_PANES, PickerRow};
 use crate::tui::theme::Theme;
+use crate::tui_state::state::{AppState, MAX_PANES, PickerRow};
 
 pub struct Picker<'a> {
     pub state: &'a AppState,

@@ -7,9 +7,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use crate::core::state::AppState;
-use crate::core::state::prompt_view::{prompt_rows, system_rows, visible_prompt_rows};
 use crate::tui::theme::Theme;
+use crate::tui_state::state::AppState;
+use crate::tui_state::state::prompt_view::{prompt_rows, system_rows, visible_prompt_rows};
 
 pub struct PromptStrip<'a> {
     pub state: &'a AppState,

@@ -8,10 +8,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Widget, Wrap};
 
-use crate::core::memory::human_size;
-use crate::core::state::AppState;
-use crate::core::state::pull::{Download, PullStage};
+use crate::domain::memory::human_size;
 use crate::tui::theme::Theme;
+use crate::tui_state::state::AppState;
+use crate::tui_state::state::pull::{Download, PullStage};
 
 pub struct PullPopup<'a> {
     pub state: &'a AppState,
@@ -42,7 +42,7 @@ pub fn progress_text(d: &Download) -> String {
 
 /// `text` as rows of at most `width` columns (word-wrapped), so the popup knows its height.
 fn wrapped(text: &str, width: u16) -> Vec<String> {
-    let mut w = crate::core::wrap::WrappedText::new(width);
+    let mut w = crate::tui_state::wrap::WrappedText::new(width);
     w.push_str(text);
     w.rows(0, w.row_count()).map(str::to_owned).collect()
 }
@@ -122,7 +122,7 @@ impl Widget for PullPopup<'_> {
                 lines.push(Line::from(Span::styled(repo.clone(), muted)));
                 let rows = files
                     .iter()
-                    .map(crate::core::state::pull::FileLine::describe)
+                    .map(crate::tui_state::state::pull::FileLine::describe)
                     .collect();
                 lines.extend(self.list(rows, room.saturating_sub(1)));
             }

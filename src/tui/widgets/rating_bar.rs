@@ -7,9 +7,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::core::rating::{Score, Vote, blind_name};
-use crate::core::state::{AppState, Rated, SaveState};
+use crate::domain::rating::{Score, Vote, blind_name};
 use crate::tui::theme::Theme;
+use crate::tui_state::state::{AppState, Rated, SaveState};
 
 pub struct RatingBar<'a> {
     pub state: &'a AppState,

@@ -9,8 +9,8 @@ use ratatui::widgets::{
     Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline, Widget, Wrap,
 };
 
-use crate::core::state::ReportView;
 use crate::tui::theme::Theme;
+use crate::tui_state::state::ReportView;
 
 pub struct ReportScreen<'a> {
     pub view: &'a ReportView,

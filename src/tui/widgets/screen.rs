@@ -13,9 +13,9 @@ use super::pane::PaneView;
 use super::params::ParamsPopup;
 use super::picker::Picker;
 use super::rating_bar::{RatingBar, pane_title, score_line};
-use crate::core::keymap::Keymap;
-use crate::core::state::{AppState, MIN_PANE_WIDTH, Mode};
 use crate::tui::theme::Theme;
+use crate::tui_state::keymap::Keymap;
+use crate::tui_state::state::{AppState, MIN_PANE_WIDTH, Mode};
 
 pub struct Screen<'a> {
     pub state: &'a AppState,
@@ -60,7 +60,7 @@ impl Screen<'_> {
                 frame.render_widget(super::sessions::SessionsView { state, theme }, body)
             }
             Mode::Compare => {
-                let strip = crate::core::state::prompt_view::prompt_strip_height(state);
+                let strip = crate::tui_state::state::prompt_view::prompt_strip_height(state);
                 let [prompt, body, bar] = Layout::vertical([
                     Constraint::Length(strip),
                     Constraint::Min(3),

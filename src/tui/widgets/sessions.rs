@@ -6,8 +6,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Widget};
 
-use crate::core::state::AppState;
 use crate::tui::theme::Theme;
+use crate::tui_state::state::AppState;
 
 pub struct SessionsView<'a> {
     pub state: &'a AppState,

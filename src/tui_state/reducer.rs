@@ -1,0 +1,623 @@
+//! The only place state changes: `update(state, event, now) -> effects`. Pure: it never spawns,
+//! sleeps, reads the clock or touches files; `now` is passed in.
+
+use std::time::Instant;
+
+use super::action::Action;
+use super::effect::{Effect, StoreOp};
+use super::event::{Event, StreamEvent};
+use super::state::{
+    AppState, MAX_PANES, Mode, PaneState, PaneStatus, PickerRow, pane_text_width, params,
+};
+use crate::domain::FinishReason;
+use crate::domain::generation::Failure;
+
+/// Rows of a pane that are not text: borders, title, metrics line.
+const PANE_CHROME_ROWS: u16 = 4;
+/// Rows of the screen outside the panes: hardware bar, rating bar, hint bar.
+const SCREEN_CHROME_ROWS: u16 = 3;
+
+pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
+    state.dirty = true;
+    match event {
+        Event::Action(action) => on_action(state, action),
+        Event::Char(c) => {
+            match state.mode {
+                Mode::Editor => editor::insert_char(state, c),
+                Mode::Params => state.params.edit(Some(c)),
+                Mode::PromptFile => state.prompt_file.push(c),
+                Mode::Note => state.rating.note.push(c),
+                Mode::Picker => {
+                    state.picker_filter.push(c);
+                    state.picker_cursor = 0;
+                }
+                Mode::Pull => pull::edit(state, Some(c)),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Event::Backspace => {
+            match state.mode {
+                Mode::Editor => editor::backspace(state),
+                Mode::Params => state.params.edit(None),
+                Mode::PromptFile => {
+                    state.prompt_file.pop();
+                }
+                Mode::Note => {
+                    state.rating.note.pop();
+                }
+                Mode::Picker => {
+                    state.picker_filter.pop();
+                    state.picker_cursor = 0;
+                }
+                Mode::Pull => pull::edit(state, None),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Event::Paste(text) => {
+            if state.mode == Mode::Editor {
+                editor::insert_text(state, &text);
+                return Vec::new();
+            }
+            // One-line fields take the text on one line.
+            let mut effects = Vec::new();
+            for c in text.chars().filter(|c| !c.is_control()) {
+                effects.extend(update(state, Event::Char(c), now));
+            }
+            effects
+        }
+        Event::EditedExternally { system, result } => {
+            editor::on_edited_externally(state, system, result);
+            Vec::new()
+        }
+        Event::PromptLoaded(result) => {
+            match result {
+                Ok(text) => {
+                    editor::replace_field(state, false, &text);
+                    state.notice = None;
+                }
+                Err(e) => state.notice = Some(e),
+            }
+            state.mode = Mode::Editor;
+            Vec::new()
+        }
+        Event::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            let w = state.pane_text_width();
+            for pane in &mut state.panes {
+                pane.set_text_width(w);
+            }
+            editor::keep_cursor_visible(state);
+            Vec::new()
+        }
+        Event::Stream { pane, run, event } => on_stream(state, pane, run, event),
+        Event::Hub(event) => pull::on_event(state, event, now),
+        Event::Hardware(sample) => {
+            let slowed = sample.throttling();
+            if !slowed.is_empty() {
+                // Local models only (their memory is known): a server's answer is not slowed
+                // by this machine.
+                for pane in state.panes.iter_mut().filter(|p| p.status.is_active()) {
+                    if pane.generation.started.is_some() && pane.generation.memory.is_some() {
+                        let since = pane.generation.since_start(now);
+                        pane.mark_throttled(since, slowed.join(", "));
+                    }
+                }
+            }
+            state.hardware_history.push(sample.clone());
+            state.hardware = Some(sample);
+            Vec::new()
+        }
+        Event::Tick => {
+            // Live figures (elapsed, tok/s) move only while something runs.
+            state.dirty = false;
+            for pane in state.panes.iter_mut().filter(|p| p.status.is_active()) {
+                pane.refresh_metrics(now);
+                state.dirty = true;
+            }
+            Vec::new()
+        }
+        Event::Saved { seq } => {
+            rating::on_saved(state, seq);
+            Vec::new()
+        }
+        Event::SaveFailed { seq, message } => {
+            rating::on_save_failed(state, seq, message);
+            Vec::new()
+        }
+        Event::ItemLoaded { index, result } => rating::on_item_loaded(state, index, result),
+        Event::SessionsLoaded { request, result } => {
+            sessions::on_sessions_loaded(state, request, result);
+            Vec::new()
+        }
+        Event::FiguresLoaded { request, result } => {
+            sessions::on_figures_loaded(state, request, result);
+            Vec::new()
+        }
+        Event::ReportLoaded { request, result } => {
+            sessions::on_report_loaded(state, request, result);
+            Vec::new()
+        }
+        Event::LeaderboardLoaded { request, result } => {
+            if request == state.rating.leaderboard_request {
+                state.rating.leaderboard = Some(result);
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Open a rating session (`slam rate`) at its first item not rated yet.
+pub fn start_rating_session(state: &mut AppState) -> Vec<Effect> {
+    let first = state
+        .rating
+        .session
+        .as_ref()
+        .map_or(0, |s| s.first_unrated());
+    state.mode = Mode::Compare;
+    rating::go_to_item(state, first)
+}
+
+/// Text rows visible in the focused pane (the prompt strip above the panes taken off, and the
+/// row of throttle marks the pane shows once the hardware was throttled).
+pub fn pane_rows(state: &AppState) -> usize {
+    let strip = crate::tui_state::state::prompt_view::prompt_strip_height(state);
+    let marks = state
+        .panes
+        .get(state.focus)
+        .map_or(0, |p| u16::from(!p.throttled.is_empty()));
+    usize::from(
+        state
+            .height
+            .saturating_sub(SCREEN_CHROME_ROWS + PANE_CHROME_ROWS + strip + marks)
+            .max(1),
+    )
+}
+
+fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    if state.mode == Mode::Sessions
+        && !state.help
+        && let Some(effects) = sessions::on_action(state, action)
+    {
+        return effects;
+    }
+    if state.mode == Mode::Pull
+        && !state.help
+        && let Some(effects) = pull::on_action(state, action)
+    {
+        return effects;
+    }
+    if state.mode == Mode::Editor
+        && !state.help
+        && let Some(effects) = editor::on_action(state, action)
+    {
+        return effects;
+    }
+    match action {
+        Action::OpenSessions => return sessions::open(state),
+        Action::OpenHardware => {
+            if state.mode == Mode::Hardware {
+                state.mode = state.hardware_return;
+            } else {
+                state.hardware_return = state.mode;
+                state.mode = Mode::Hardware;
+            }
+        }
+        Action::Quit => {
+            let mut effects = cancel_panes(state, None);
+            effects.push(Effect::Quit);
+            return effects;
+        }
+        Action::ToggleHelp => state.help = !state.help,
+        Action::Back => {
+            if state.help {
+                state.help = false;
+            } else if state.mode == Mode::Params {
+                close_params(state);
+            } else {
+                state.mode = match state.mode {
+                    Mode::Note => Mode::Compare,
+                    Mode::Leaderboard | Mode::Sessions => state.previous_mode,
+                    Mode::Hardware => state.hardware_return,
+                    Mode::Pull => Mode::Picker,
+                    // A rating session lives in its panes: there is no prompt to edit.
+                    Mode::Compare if state.rating.session.is_some() => Mode::Compare,
+                    Mode::Compare | Mode::Picker | Mode::PromptFile => Mode::Editor,
+                    Mode::Editor | Mode::Params => Mode::Picker,
+                };
+            }
+        }
+        Action::OpenParams => {
+            if state.mode != Mode::Params {
+                state.previous_mode = state.mode;
+                state.mode = Mode::Params;
+            }
+        }
+        Action::ParamUp => state.params.cursor = state.params.cursor.saturating_sub(1),
+        Action::ParamDown => {
+            state.params.cursor = (state.params.cursor + 1).min(params::FIELDS.len() - 1)
+        }
+        Action::OpenPromptFile => {
+            state.prompt_file.clear();
+            state.mode = Mode::PromptFile;
+        }
+        Action::RerunFocused => return rerun_pane(state, state.focus),
+        Action::OpenPicker => state.mode = Mode::Picker,
+        Action::OpenPull => pull::open(state),
+        Action::OpenEditor => state.mode = Mode::Editor,
+        Action::PickerUp => state.picker_cursor = state.picker_cursor.saturating_sub(1),
+        Action::PickerDown => {
+            let last = state.picker_rows().len().saturating_sub(1);
+            state.picker_cursor = (state.picker_cursor + 1).min(last)
+        }
+        Action::PickerToggle => {
+            let chosen = state.picker.iter().filter(|p| p.selected).count();
+            if let Some(PickerRow::Model(i)) = state.picker_rows().get(state.picker_cursor).copied()
+                && let Some(item) = state.picker.get_mut(i)
+                && (item.selected || chosen < MAX_PANES)
+            {
+                item.selected = !item.selected;
+            }
+        }
+        Action::PickerConfirm => {
+            if let Some(PickerRow::Replay(replay)) =
+                state.picker_rows().get(state.picker_cursor).copied()
+            {
+                return start_replay(state, replay);
+            }
+            if state.picker.iter().any(|p| p.selected) {
+                state.mode = Mode::Editor;
+            }
+        }
+        Action::Submit => match state.mode {
+            Mode::Params => close_params(state),
+            Mode::Note => return rating::on_note_submit(state),
+            Mode::PromptFile => {
+                let path = state.prompt_file.trim().to_owned();
+                state.mode = Mode::Editor;
+                if !path.is_empty() {
+                    return vec![Effect::LoadPromptFile(path)];
+                }
+            }
+            _ => return submit(state),
+        },
+        Action::RerunAll => {
+            if let Some(last) = state.history.last().cloned() {
+                state.prompt = last;
+                return submit(state);
+            }
+        }
+        Action::FocusNext | Action::FocusPrev => {
+            let n = state.panes.len();
+            if n > 0 {
+                state.focus = if action == Action::FocusNext {
+                    (state.focus + 1) % n
+                } else {
+                    (state.focus + n - 1) % n
+                };
+            }
+        }
+        Action::ScrollUp
+        | Action::ScrollDown
+        | Action::PageUp
+        | Action::PageDown
+        | Action::ScrollTop
+        | Action::FollowTail => scroll(state, action),
+        Action::CancelFocused => return cancel_panes(state, Some(state.focus)),
+        Action::CancelAll => return cancel_panes(state, None),
+        Action::CopyFocused => {
+            if let Some(pane) = state.panes.get(state.focus) {
+                return vec![Effect::CopyToClipboard(pane.text.text().to_owned())];
+            }
+        }
+        Action::TogglePrompt => {
+            state.prompt_view.collapsed = !state.prompt_view.collapsed;
+            state.prompt_view.scroll = 0;
+        }
+        Action::PromptScrollUp => {
+            state.prompt_view.scroll = state.prompt_view.scroll.saturating_sub(1);
+        }
+        Action::PromptScrollDown => {
+            let rows = crate::tui_state::state::prompt_view::prompt_rows(state).len();
+            let shown = usize::from(crate::tui_state::state::prompt_view::visible_prompt_rows(
+                state,
+            ));
+            state.prompt_view.scroll =
+                (state.prompt_view.scroll + 1).min(rows.saturating_sub(shown));
+        }
+        Action::ToggleThinking => {
+            // All panes together, so thinking models compare side by side.
+            let show = !state
+                .panes
+                .get(state.focus)
+                .is_some_and(|p| p.show_thinking);
+            for pane in &mut state.panes {
+                pane.show_thinking = show;
+            }
+        }
+        _ => return rating::on_action(state, action),
+    }
+    Vec::new()
+}
+
+/// Close the parameters popup unless a value is invalid (then say which).
+fn close_params(state: &mut AppState) {
+    match state.params.patch() {
+        Ok(_) => state.mode = state.previous_mode,
+        Err(e) => state.params.error = Some(e),
+    }
+}
+
+/// Start pane `index` again with the last prompt, the other panes untouched.
+fn rerun_pane(state: &mut AppState, index: usize) -> Vec<Effect> {
+    let (Some(prompt), Ok(params)) = (state.history.last().cloned(), state.params.patch()) else {
+        return Vec::new();
+    };
+    let width = state.pane_text_width();
+    let run = state.next_run;
+    let Some(pane) = state.panes.get_mut(index) else {
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    if pane.status.is_active() {
+        effects.push(Effect::Cancel {
+            pane: index,
+            run: pane.run,
+        });
+    }
+    state.next_run += 1;
+    let show_thinking = pane.show_thinking;
+    *pane = PaneState::new(pane.model.clone(), run, width);
+    pane.show_thinking = show_thinking;
+    // The ratings shown were of the old answer (they stay saved against it).
+    if let Some(score) = state.rating.scores.get_mut(index) {
+        *score = None;
+    }
+    state.rating.vote = None;
+    state.rating.undo.clear();
+    effects.push(Effect::StartGeneration {
+        pane: index,
+        run,
+        model: pane.model.clone(),
+        prompt,
+        params,
+    });
+    effects
+}
+
+fn submit(state: &mut AppState) -> Vec<Effect> {
+    let models = state.selected_models();
+    if state.prompt.user_text().trim().is_empty() || models.is_empty() {
+        return Vec::new();
+    }
+    let params = match state.params.patch() {
+        Ok(p) => p,
+        Err(e) => {
+            state.notice = Some(e);
+            return Vec::new();
+        }
+    };
+    let mut effects = cancel_panes(state, None);
+    if state.history.last() != Some(&state.prompt) {
+        state.history.push(state.prompt.clone());
+    }
+    state.history_cursor = None;
+    state.prompt_view.scroll = 0;
+    let width = pane_text_width(state.width, models.len());
+    let session = state.rating.session.as_ref();
+    let item = session.and_then(|s| s.items.get(s.cursor).map(|i| i.key.clone()));
+    let item_index = session.map_or(state.rating.round, |s| s.cursor as u64);
+    let order = rating::new_round(state, models.len(), item_index);
+    let models: Vec<String> = order
+        .iter()
+        .filter_map(|&i| models.get(i).cloned())
+        .collect();
+    effects.push(Effect::Store(StoreOp::Prompt {
+        round: state.rating.round,
+        prompt: state.prompt.clone(),
+        pane_models: models.clone(),
+        item,
+    }));
+    state.panes = models
+        .into_iter()
+        .enumerate()
+        .map(|(pane, model)| {
+            let run = state.next_run;
+            state.next_run += 1;
+            effects.push(Effect::StartGeneration {
+                pane,
+                run,
+                model: model.clone(),
+                prompt: state.prompt.clone(),
+                params: params.clone(),
+            });
+            state.new_pane(model, run, width)
+        })
+        .collect();
+    state.focus = 0;
+    state.mode = Mode::Compare;
+    effects
+}
+
+fn start_replay(state: &mut AppState, replay: usize) -> Vec<Effect> {
+    let Some(item) = state.replays.get(replay).cloned() else {
+        return Vec::new();
+    };
+    let mut effects = cancel_panes(state, None);
+    let width = pane_text_width(state.width, item.models.len());
+    let mut runs = Vec::new();
+    // Replays keep their recorded order: the recording's panes are fixed.
+    let blind = std::mem::replace(&mut state.rating.blind, false);
+    rating::new_round(state, item.models.len(), 0);
+    state.rating.blind = blind;
+    effects.push(Effect::Store(StoreOp::Prompt {
+        round: state.rating.round,
+        prompt: item.prompt.clone(),
+        pane_models: item.models.clone(),
+        item: None,
+    }));
+    state.panes = item
+        .models
+        .iter()
+        .map(|model| {
+            let run = state.next_run;
+            state.next_run += 1;
+            runs.push(run);
+            state.new_pane(model.clone(), run, width)
+        })
+        .collect();
+    state.prompt = item.prompt;
+    state.focus = 0;
+    state.mode = Mode::Compare;
+    effects.push(Effect::Replay { replay, runs });
+    effects
+}
+
+/// Cancel one pane (`Some(i)`) or all active panes.
+fn cancel_panes(state: &mut AppState, only: Option<usize>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for (i, pane) in state.panes.iter_mut().enumerate() {
+        if only.is_some_and(|o| o != i) || !pane.status.is_active() {
+            continue;
+        }
+        pane.status = PaneStatus::Cancelled;
+        effects.push(Effect::Cancel {
+            pane: i,
+            run: pane.run,
+        });
+    }
+    effects
+}
+
+fn scroll(state: &mut AppState, action: Action) {
+    let rows = pane_rows(state);
+    let Some(pane) = state.panes.get_mut(state.focus) else {
+        return;
+    };
+    let top = pane.first_visible_row(rows);
+    let max = pane.row_count().saturating_sub(rows);
+    let target = match action {
+        Action::ScrollUp => top.saturating_sub(1),
+        Action::ScrollDown => top + 1,
+        Action::PageUp => top.saturating_sub(rows),
+        Action::PageDown => top + rows,
+        Action::ScrollTop => 0,
+        _ => max,
+    };
+    pane.scroll = target.min(max);
+    // Reaching the bottom (or asking for it) re-attaches to the tail.
+    pane.follow = action == Action::FollowTail || pane.scroll >= max && action != Action::ScrollTop;
+}
+
+fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) -> Vec<Effect> {
+    let round = state.rating.round;
+    let Some(pane) = state.panes.get_mut(index) else {
+        return Vec::new();
+    };
+    if pane.run != run {
+        return Vec::new(); // a stale event from an earlier run of this pane
+    }
+    let cancelled = pane.status == PaneStatus::Cancelled;
+    if cancelled
+        && matches!(
+            event,
+            StreamEvent::Delta { .. } | StreamEvent::Thinking { .. }
+        )
+    {
+        return Vec::new();
+    }
+    pane.generation.on_event(&event);
+    match event {
+        StreamEvent::Started { .. } => {
+            if !cancelled {
+                pane.status = PaneStatus::Prefill;
+            }
+        }
+        StreamEvent::Delta { text, n_tokens, at } => {
+            if text.is_empty() {
+                return Vec::new();
+            }
+            let since = pane.generation.since_start(at);
+            pane.record_rate(since, n_tokens);
+            pane.text.push_str(&text);
+            pane.status = PaneStatus::Streaming;
+        }
+        StreamEvent::Thinking { text, n_tokens, at } => {
+            if text.is_empty() {
+                return Vec::new();
+            }
+            let since = pane.generation.since_start(at);
+            pane.record_rate(since, n_tokens);
+            pane.thinking.push_str(&text);
+            pane.status = PaneStatus::Streaming;
+        }
+        StreamEvent::Adapted { change, .. } => pane.add_note(&change),
+        StreamEvent::Measured { .. } => {}
+        StreamEvent::Finished {
+            finish_reason, at, ..
+        } => {
+            pane.status = if cancelled || finish_reason == FinishReason::Cancelled {
+                PaneStatus::Cancelled
+            } else {
+                PaneStatus::Done(finish_reason)
+            };
+            pane.refresh_metrics(at);
+            let reason = if pane.status == PaneStatus::Cancelled {
+                FinishReason::Cancelled
+            } else {
+                finish_reason
+            };
+            return vec![save_generation(pane, index, round, Some(reason), None)];
+        }
+        StreamEvent::Failed { error, at } => {
+            let saved = Some(error.clone());
+            if !cancelled {
+                pane.status = PaneStatus::Error {
+                    kind: error.kind,
+                    message: error.message,
+                };
+            }
+            pane.refresh_metrics(at);
+            return vec![save_generation(pane, index, round, None, saved)];
+        }
+    }
+    Vec::new()
+}
+
+/// Every finished answer is kept, so it can be rated and exported.
+fn save_generation(
+    pane: &PaneState,
+    index: usize,
+    round: u64,
+    finish_reason: Option<FinishReason>,
+    error: Option<Failure>,
+) -> Effect {
+    Effect::Store(StoreOp::Generation {
+        round,
+        run: pane.run,
+        pane: index,
+        model: pane.model.clone(),
+        text: pane.text.text().to_owned(),
+        thinking: pane.thinking.text().to_owned(),
+        adaptations: pane.generation.adaptations.clone(),
+        metrics: Box::new(pane.live.clone()),
+        timings: pane.generation.timings,
+        finish_reason,
+        error,
+    })
+}
+
+pub mod editor;
+#[cfg(test)]
+mod editor_tests;
+mod pull;
+#[cfg(test)]
+mod pull_tests;
+mod rating;
+#[cfg(test)]
+mod rating_tests;
+mod sessions;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,3 @@
+pub fn stray() -> bool {
+    crate::tui::ok()
+}
