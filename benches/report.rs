@@ -101,7 +101,9 @@ fn main() {
     for _ in 0..5 {
         let t0 = Instant::now();
         let eval = slam::eval::show::report(1, &lines);
-        let d = slam::eval::decision::gather(&config, eval, &lines, Some("gpt-4"), &opts)
+        // The price table is read in the timed part, as gather read it before it was passed in.
+        let prices = opts.prices().expect("the bundled price table");
+        let d = slam::eval::decision::gather(&config, &prices, eval, &lines, Some("gpt-4"), &opts)
             .expect("a decision");
         let t1 = Instant::now();
         let html = slam::report::decision::html(&d);

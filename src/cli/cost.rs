@@ -63,7 +63,8 @@ pub fn run(config: &Config, db: &Path, args: CostArgs) -> anyhow::Result<ExitCod
     let baseline =
         crate::eval::answers::baseline(&store, args.session, args.pricing.baseline.as_deref()).ok();
     let opts = args.pricing.options();
-    let costs = cost::report(config, &report, &lines, baseline.as_deref(), &opts)?;
+    let prices = opts.prices()?;
+    let costs = cost::report(config, &prices, &report, &lines, baseline.as_deref(), &opts)?;
     if args.json {
         println!("{}", serde_json::to_string(&costs)?);
     } else {

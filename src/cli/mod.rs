@@ -5,6 +5,7 @@
 pub mod compare;
 mod cost;
 mod eval;
+mod files;
 mod generate;
 mod judge;
 mod leaderboard;

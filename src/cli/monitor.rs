@@ -48,5 +48,5 @@ fn now_rfc3339() -> String {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    crate::store::import_human_eval::utc_time(since.as_secs_f64())
+    crate::domain::time::utc_time(since.as_secs_f64())
 }

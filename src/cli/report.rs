@@ -1,10 +1,10 @@
 //! `slam report ID|FILE -o report.html|report.md`: the decision report of an eval run.
 
-use std::io::Write as _;
+use super::files::{Access, write_atomically};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 
 use crate::config::Config;
@@ -44,27 +44,6 @@ pub fn format_of(path: &Path) -> anyhow::Result<Format> {
     }
 }
 
-/// Writes beside the target and renames: a reader never sees half a report.
-fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .context("the output needs a file name")?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        bail!("{}: {e}", path.display());
-    }
-    Ok(())
-}
-
 pub fn run(config: &Config, db: &Path, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output)?;
     let opts = args.pricing.options();
@@ -80,7 +59,7 @@ pub fn run(config: &Config, db: &Path, args: ReportArgs) -> anyhow::Result<ExitC
         Format::Html => crate::report::decision::html(&d),
         Format::Markdown => crate::report::decision::markdown(&d),
     };
-    write_whole(&args.output, &text)?;
+    write_atomically(&args.output, text.as_bytes(), Access::Shared)?;
     eprintln!("wrote {}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }

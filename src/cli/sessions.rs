@@ -1,5 +1,6 @@
 //! `slam sessions list | show | export | import | delete`.
 
+use super::files::{Access, write_atomically};
 use crate::domain::rating::{RatingKind, RatingStatus};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -232,7 +233,7 @@ fn export_session(
         }
     }
     match output {
-        Some(path) => write_atomically(&path, &buffer)?,
+        Some(path) => write_atomically(&path, &buffer, Access::Private)?,
         None => std::io::stdout().write_all(&buffer)?,
     }
     Ok(ExitCode::SUCCESS)
@@ -246,36 +247,10 @@ fn export_slam(
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let files = crate::store::export_slam::slam_files(lines);
     for (name, text) in &files {
-        write_atomically(&dir.join(name), text.as_bytes())?;
+        write_atomically(&dir.join(name), text.as_bytes(), Access::Private)?;
     }
     eprintln!("{}: {} SLaM data files", dir.display(), files.len());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Write beside the target, sync, then rename: a failed export never leaves half a file. The
-/// file is private (0600) like the database it comes from.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        std::fs::File::open(dir.unwrap_or(Path::new(".")))?.sync_all()
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        bail!("{}: {e}", path.display());
-    }
-    Ok(())
 }
 
 /// The `.json` and `.jsonl` files of a folder, by name: (path, text).

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod rating;
 pub mod recording;
 pub mod source_pos;
+pub mod time;
 
 use serde::{Deserialize, Serialize};
 

@@ -87,13 +87,12 @@ impl GgufHeader {
         })
     }
 
-    /// The context slam loads the model with: the one asked for, else its training context
-    /// up to `DEFAULT_CTX_CAP` (as the llama engine does).
+    /// The context per sequence slam loads the model with (`llama::ctx_per_seq`, the engine's rule).
     pub fn load_ctx(&self, asked: Option<u32>) -> u64 {
-        let cap = u64::from(crate::engine::llama::DEFAULT_CTX_CAP);
-        asked
-            .map(u64::from)
-            .unwrap_or_else(|| self.context_length().unwrap_or(cap).min(cap))
+        let trained = self
+            .context_length()
+            .map(|c| u32::try_from(c).unwrap_or(u32::MAX));
+        u64::from(crate::engine::llama::ctx_per_seq(asked, trained))
     }
 
     /// Weights and KV cache at `n_ctx` tokens.

@@ -27,6 +27,25 @@ pub struct CostOptions {
     pub utilisation: f64,
 }
 
+impl CostOptions {
+    /// The options' own faults, before any file is read.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if !(self.utilisation > 0.0 && self.utilisation <= 1.0) {
+            anyhow::bail!(
+                "utilisation {}: expected a share above 0 and at most 1",
+                self.utilisation
+            );
+        }
+        Ok(())
+    }
+
+    /// The price table these options name (checked first).
+    pub fn prices(&self) -> anyhow::Result<ModelTable> {
+        self.check()?;
+        price_table(self.prices.as_deref())
+    }
+}
+
 impl Default for CostOptions {
     fn default() -> Self {
         Self {
@@ -137,18 +156,13 @@ fn self_hosted_capacity(report: &EvalReport, model: &str, target: Option<f64>) -
 
 pub fn report(
     config: &Config,
+    table: &ModelTable,
     report: &EvalReport,
     lines: &[ExportLine],
     baseline: Option<&str>,
     opts: &CostOptions,
 ) -> anyhow::Result<CostReport> {
-    if !(opts.utilisation > 0.0 && opts.utilisation <= 1.0) {
-        anyhow::bail!(
-            "utilisation {}: expected a share above 0 and at most 1",
-            opts.utilisation
-        );
-    }
-    let table = price_table(opts.prices.as_deref())?;
+    opts.check()?;
     let plain = answers::plain(lines);
     let target = target(report, baseline, opts);
     let mut models: BTreeMap<String, Pricing> = BTreeMap::new();
@@ -171,7 +185,7 @@ pub fn report(
             },
             None => {
                 let id = entry.as_ref().and_then(|e| e.model.clone());
-                let price = price_for(&table, id.as_deref(), name);
+                let price = price_for(table, id.as_deref(), name);
                 match (price, entry.as_ref().map(|e| e.backend)) {
                     (Some(p), _) => api_pricing(p, &mine),
                     (None, Some(BackendKind::Llama)) => Pricing::Unknown {
@@ -256,7 +270,7 @@ pub fn report(
         .collect();
     Ok(CostReport {
         baseline: baseline.map(str::to_owned),
-        price_source: table.source,
+        price_source: table.source.clone(),
         p95_target_ms: target,
         utilisation: opts.utilisation,
         hours_per_month: HOURS_PER_MONTH,

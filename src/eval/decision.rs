@@ -6,11 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::cost::CostOptions;
-use super::show::utc_ms;
 use crate::analysis::cost::monthly_volume;
 use crate::analysis::stats::{self, Interval, MeanCi};
 use crate::config::Config;
+use crate::config::model_table::ModelTable;
 use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
+use crate::domain::time::utc_ms;
 use crate::findings::decision::*;
 use crate::findings::eval::EvalReport;
 use crate::store::records::ExportLine;
@@ -104,12 +105,13 @@ fn judge_shares(eval: &EvalReport, model: &str) -> Vec<JudgeShare> {
 /// similarity come with `eval`; a report read from a file has none).
 pub fn gather(
     config: &Config,
+    prices: &ModelTable,
     eval: EvalReport,
     lines: &[ExportLine],
     baseline: Option<&str>,
     opts: &CostOptions,
 ) -> anyhow::Result<Decision> {
-    let cost = super::cost::report(config, &eval, lines, baseline, opts)?;
+    let cost = super::cost::report(config, prices, &eval, lines, baseline, opts)?;
     let plain: Vec<&ExportLine> = lines.iter().filter(|l| is_plain_cell(l)).collect();
     let model_of: HashMap<&str, &str> = lines
         .iter()
@@ -400,15 +402,6 @@ fn side_by_side(
     inputs
 }
 
-/// The baseline of an exported run: the one given, else the one its spec file (the session's
-/// `prompt_set`, when it can be read) marks.
-fn file_baseline(lines: &[ExportLine], given: Option<&str>) -> Option<String> {
-    given.map(str::to_owned).or_else(|| {
-        let spec = lines.first()?.session.prompt_set.as_ref()?;
-        super::answers::spec_baseline(std::fs::read_to_string(spec).ok().as_deref())
-    })
-}
-
 /// A stored run's decision (judges and similarity included).
 pub fn from_store(
     config: &Config,
@@ -437,7 +430,7 @@ fn with_automatic_judges(
     let mut eval = super::show::report(session, lines);
     eval.judges = super::judge::reports(lines);
     eval.similarity = baseline.and_then(|b| super::similarity::from_lines(lines, b));
-    gather(config, eval, lines, baseline, opts)
+    gather(config, &opts.prices()?, eval, lines, baseline, opts)
 }
 
 /// An exported run's decision, from its file (no judges or similarity: they live in a store).
@@ -451,7 +444,11 @@ pub fn from_file(
     if !lines.iter().any(|l| l.generation.cell.is_some()) {
         anyhow::bail!("{}: no eval cells in this file", path.display());
     }
-    let baseline = file_baseline(&lines, baseline);
+    // Else the baseline its spec file (the session's `prompt_set`, when it can be read) marks.
+    let baseline = baseline.map(str::to_owned).or_else(|| {
+        let spec = lines.first()?.session.prompt_set.as_ref()?;
+        super::answers::spec_baseline(std::fs::read_to_string(spec).ok().as_deref())
+    });
     let mut d = with_automatic_judges(config, 0, &lines, baseline.as_deref(), opts)?;
     d.source = path.display().to_string();
     Ok(d)

@@ -185,7 +185,7 @@ fn consistency_cell(l: &ExportLine) -> Cell {
         tpot_ms: metric(l, "tpot_ms"),
         decode_tokens_per_s: metric(l, "decode_tokens_per_s"),
         error_kind: l.generation.error_kind.clone(),
-        finished_ms: utc_ms(&l.generation.created_at).unwrap_or(0),
+        finished_ms: crate::domain::time::utc_ms(&l.generation.created_at).unwrap_or(0),
     }
 }
 
@@ -199,7 +199,7 @@ fn sweep_level(concurrency: u32, lines: &[&ExportLine]) -> SweepLevel {
     let ends: Vec<(i64, f64)> = lines
         .iter()
         .filter_map(|l| {
-            let end = utc_ms(&l.generation.created_at)?;
+            let end = crate::domain::time::utc_ms(&l.generation.created_at)?;
             Some((end, metric(l, "e2e_ms").unwrap_or(0.0)))
         })
         .collect();
@@ -236,43 +236,5 @@ fn sweep_level(concurrency: u32, lines: &[&ExportLine]) -> SweepLevel {
         e2e_p50_ms: percentile(&e2e, 50.0),
         e2e_p95_ms: percentile(&e2e, 95.0),
         ttft_p95_ms: percentile(&ttft, 95.0),
-    }
-}
-
-/// Milliseconds since the epoch of a stored `YYYY-MM-DDTHH:MM:SS[.mmm]Z` time.
-pub fn utc_ms(s: &str) -> Option<i64> {
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let ms = match s.get(19..20) {
-        Some(".") => {
-            let digits: String = s[20..].chars().take_while(char::is_ascii_digit).collect();
-            let padded = format!("{digits:0<3}");
-            padded.get(..3)?.parse::<i64>().ok()?
-        }
-        _ => 0,
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utc_times_by_hand() {
-        assert_eq!(utc_ms("1970-01-01T00:00:00.000Z"), Some(0));
-        // date -u -d 2026-11-29T11:23:32.123Z +%s%3N
-        assert_eq!(utc_ms("2026-11-29T11:23:32.123Z"), Some(1_795_951_412_123));
-        assert_eq!(utc_ms("2024-02-29T23:59:59Z"), Some(1_709_251_199_000));
-        assert_eq!(utc_ms("garbage"), None);
     }
 }

@@ -43,28 +43,6 @@ fn short_hash(parts: &[&str]) -> String {
         .collect()
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` of Unix seconds (Howard Hinnant's civil-from-days).
-pub fn utc_time(seconds: f64) -> String {
-    let ms = (seconds * 1000.0).round() as i64;
-    let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        in_day / 3_600_000,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
-        in_day % 1000
-    )
-}
-
 fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
     v.as_object()
         .ok_or_else(|| format!("{what}: expected a JSON object"))
@@ -290,7 +268,10 @@ fn vote(
         ));
     };
     let result = &eval["result"];
-    let created_at = eval["time"].as_f64().map(utc_time).unwrap_or_default();
+    let created_at = eval["time"]
+        .as_f64()
+        .map(crate::domain::time::utc_time)
+        .unwrap_or_default();
     let rating = |outcome: PairOutcome, criterion: Option<&str>| RatingRecord {
         uid: uid(criterion.unwrap_or("overall")),
         kind: RatingKind::Pair,

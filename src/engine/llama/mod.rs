@@ -48,6 +48,15 @@ pub struct LlamaOptions {
 pub const MAX_PARALLEL: u32 = 64;
 
 pub const DEFAULT_CTX_CAP: u32 = 4096;
+
+/// The context per sequence a local model is loaded with, the one rule for loading it and for
+/// estimating its memory before: the one asked for, else its training context up to
+/// `DEFAULT_CTX_CAP` (the cap when the model does not say), and at least 16 tokens.
+pub fn ctx_per_seq(asked: Option<u32>, n_ctx_train: Option<u32>) -> u32 {
+    asked
+        .unwrap_or_else(|| n_ctx_train.unwrap_or(DEFAULT_CTX_CAP).min(DEFAULT_CTX_CAP))
+        .max(16)
+}
 pub const DEFAULT_BATCH: u32 = 512;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -203,4 +212,18 @@ pub fn load(spec: &LlamaSpec) -> Result<Arc<LocalModel>, EngineError> {
 /// Physical cores, which is what llama.cpp's own tools default to.
 pub fn default_threads() -> u32 {
     u32::try_from(num_cpus::get_physical().max(1)).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod ctx_tests {
+    use super::ctx_per_seq;
+
+    #[test]
+    fn the_context_rule_by_hand() {
+        assert_eq!(ctx_per_seq(None, Some(131_072)), 4096);
+        assert_eq!(ctx_per_seq(None, Some(2048)), 2048);
+        assert_eq!(ctx_per_seq(None, None), 4096);
+        assert_eq!(ctx_per_seq(Some(8192), Some(2048)), 8192);
+        assert_eq!(ctx_per_seq(Some(8), None), 16);
+    }
 }

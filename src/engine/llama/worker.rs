@@ -21,9 +21,7 @@ use llama_cpp_2::{LogOptions, send_logs_to_tracing};
 use super::prompt::PromptFormat;
 use super::scheduler::{Cached, Model, Pending, run_until_idle};
 use super::threads::ThreadChoice;
-use super::{
-    DEFAULT_BATCH, DEFAULT_CTX_CAP, Job, LlamaSpec, LoadedInfo, MAX_PARALLEL, cpus, log_capture,
-};
+use super::{DEFAULT_BATCH, Job, LlamaSpec, LoadedInfo, MAX_PARALLEL, cpus, log_capture};
 use crate::engine::EngineError;
 use crate::engine::backend::GenEvent;
 use crate::engine::gguf::GgufHeader;
@@ -90,10 +88,7 @@ fn serve(
     };
     let opts = &spec.options;
     let n_ctx_train = loaded.n_ctx_train();
-    let n_ctx_seq = opts
-        .n_ctx
-        .unwrap_or(n_ctx_train.min(DEFAULT_CTX_CAP))
-        .max(16);
+    let n_ctx_seq = super::ctx_per_seq(opts.n_ctx, Some(n_ctx_train));
     let parallel = opts.parallel.unwrap_or(1).clamp(1, MAX_PARALLEL);
     let prompt_cache = opts.prompt_cache.unwrap_or(true);
     // Every decoding sequence adds a token to each step's batch.
