@@ -3,6 +3,7 @@
 //! and a self-hosted model's hourly price turned into a price per request at the throughput it
 //! sustained, with the break-even volume between the two.
 
+use crate::domain::metrics::GenerationMetrics;
 use serde::Deserialize;
 
 /// Hours in the month every monthly figure uses (365 × 24 / 12).
@@ -56,15 +57,30 @@ impl Price {
     }
 }
 
-/// An answer's token counts as the server reported them. `completion_tokens` are the answer's
-/// own; thinking tokens are billed as output on top.
+/// An answer's tokens as a provider bills them: answer and thinking apart (`completion_tokens`
+/// are the answer's own, thinking is billed as output on top). Not a second usage: the one usage
+/// of an answer is `domain::Usage` / `GenerationMetrics`, where thinking is part of the output;
+/// `Billed::of` is the one place that splits it off.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Usage {
+pub struct Billed {
     pub prompt_tokens: u64,
     /// Of the prompt tokens, how many were read from the provider's cache.
     pub cached_prompt_tokens: u64,
     pub completion_tokens: u64,
     pub thinking_tokens: u64,
+}
+
+impl Billed {
+    /// What an answer's metrics bill: None without a prompt token count.
+    pub fn of(m: &GenerationMetrics) -> Option<Billed> {
+        let thinking = u64::from(m.thinking_tokens.unwrap_or(0));
+        Some(Billed {
+            prompt_tokens: u64::from(m.prompt_tokens?),
+            cached_prompt_tokens: u64::from(m.cached_prompt_tokens.unwrap_or(0)),
+            completion_tokens: u64::from(m.output_tokens).saturating_sub(thinking),
+            thinking_tokens: thinking,
+        })
+    }
 }
 
 /// A price the answer needs that the table does not give.
@@ -73,7 +89,7 @@ pub struct Usage {
 pub struct MissingPrice(pub &'static str);
 
 /// The API cost of one answer, in dollars.
-pub fn api_cost(price: &Price, usage: &Usage) -> Result<f64, MissingPrice> {
+pub fn api_cost(price: &Price, usage: &Billed) -> Result<f64, MissingPrice> {
     let need = |p: Option<f64>, what| p.ok_or(MissingPrice(what));
     let cached = usage.cached_prompt_tokens.min(usage.prompt_tokens);
     let fresh = usage.prompt_tokens - cached;
@@ -245,10 +261,10 @@ mod tests {
     #[test]
     fn gpt4_a_thousand_requests_a_day_for_thirty_days() {
         // 1,000 × (1,000 × $0.03/1k + 1,000 × $0.06/1k) = $90 a day; × 30 = $2,700.
-        let usage = Usage {
+        let usage = Billed {
             prompt_tokens: 1000,
             completion_tokens: 1000,
-            ..Usage::default()
+            ..Billed::default()
         };
         let per_request = api_cost(&gpt4(), &usage).unwrap();
         assert!((per_request - 0.09).abs() < 1e-12);
@@ -265,7 +281,7 @@ mod tests {
         };
         // 1,000 prompt tokens of which 600 cached, 100 answer and 300 thinking tokens:
         // 400 × 2e-6 + 600 × 5e-7 + (100 + 300) × 8e-6 = 0.0008 + 0.0003 + 0.0032 = 0.0043.
-        let usage = Usage {
+        let usage = Billed {
             prompt_tokens: 1000,
             cached_prompt_tokens: 600,
             completion_tokens: 100,
@@ -288,10 +304,10 @@ mod tests {
 
     #[test]
     fn a_missing_price_is_unknown_and_zero_is_a_price() {
-        let usage = Usage {
+        let usage = Billed {
             prompt_tokens: 10,
             completion_tokens: 5,
-            ..Usage::default()
+            ..Billed::default()
         };
         let no_output = Price {
             input_cost_per_token: Some(1e-6),

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub mod grade;
+pub mod verdict;
+
+pub use verdict::{Verdict, leaderboard_input};
 
 /// Pairwise against the baseline, or each answer graded alone from 1 to 5.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -560,114 +563,5 @@ mod human_tests {
             (a.longer_won_humans, a.longer_won_judge),
             (Some(0.5), Some(0.5))
         );
-    }
-}
-
-/// The judges' stored verdicts as leaderboard input, apart from the humans': each pair's
-/// overall verdict (both orders combined; one order alone is not counted) is a battle between
-/// the candidate's model and the baseline's, each overall grade a score. Verdicts are JSON as
-/// stored; `recipe` tells one judge's template (and rubric) from another's.
-pub fn leaderboard_input(
-    verdicts: &[(String, Value)],
-) -> crate::analysis::leaderboard::LeaderboardInput {
-    use crate::analysis::leaderboard::{LeaderboardInput, ScoredAnswer};
-    use crate::domain::rating::PairOutcome;
-    let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
-    let mut input = LeaderboardInput::default();
-    // (judge, recipe, candidate, baseline) → (models, both orders' winners).
-    type Pair = ((String, String), [Option<Winner>; 2]);
-    let mut pairs: BTreeMap<(String, String, String, String), Pair> = BTreeMap::new();
-    for (judge, v) in verdicts {
-        if v["status"] != "ok" || !v["criterion"].is_null() {
-            continue;
-        }
-        let recipe = v
-            .get("recipe_sha256")
-            .or_else(|| v.get("template_sha256"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if v["mode"] == "grade" {
-            input.answers.push(ScoredAnswer {
-                model: text(v, "candidate_model"),
-                score: v["score"].as_f64(),
-                tags: Vec::new(),
-            });
-            continue;
-        }
-        let (Ok(w), Some(first)) = (
-            serde_json::from_value::<Winner>(v["winner"].clone()),
-            v["candidate_first"].as_bool(),
-        ) else {
-            continue;
-        };
-        let key = (
-            judge.clone(),
-            recipe,
-            text(v, "candidate"),
-            text(v, "baseline"),
-        );
-        let entry = pairs.entry(key).or_insert_with(|| {
-            (
-                (text(v, "candidate_model"), text(v, "baseline_model")),
-                [None, None],
-            )
-        });
-        entry.1[usize::from(!first)] = Some(w);
-    }
-    for ((candidate, baseline), orders) in pairs.into_values() {
-        let [Some(a), Some(b)] = orders else {
-            continue;
-        };
-        let outcome = match combine(a, b).0 {
-            Winner::Candidate => PairOutcome::A,
-            Winner::Baseline => PairOutcome::B,
-            Winner::Tie => PairOutcome::Tie,
-        };
-        input.battles.push((candidate, baseline, outcome));
-    }
-    input
-}
-
-#[cfg(test)]
-mod leaderboard_tests {
-    use super::*;
-    use crate::domain::rating::PairOutcome;
-
-    #[test]
-    fn both_orders_make_one_battle_and_overall_grades_are_scores() {
-        let pair = |c: &str, first: bool, w: &str| {
-            json!({"mode": "pairwise", "status": "ok", "criterion": null, "candidate": c,
-                "baseline": format!("b-{c}"), "candidate_model": "slm", "baseline_model": "gpt",
-                "candidate_first": first, "winner": w, "recipe_sha256": "r"})
-        };
-        let j = |v: Value| ("judge".to_string(), v);
-        let verdicts = vec![
-            j(pair("c1", true, "candidate")),
-            j(pair("c1", false, "candidate")), // agreed: slm wins
-            j(pair("c2", true, "candidate")),
-            j(pair("c2", false, "baseline")), // disagreed: tie
-            j(pair("c3", true, "baseline")),  // one order only: not counted
-            j(
-                json!({"mode": "pairwise", "status": "ok", "criterion": "clarity",
-                "candidate": "c4", "candidate_first": true, "winner": "candidate"}),
-            ),
-            j(json!({"mode": "grade", "status": "ok", "criterion": null,
-                "candidate_model": "slm", "score": 4})),
-            j(
-                json!({"mode": "grade", "status": "invalid", "criterion": null,
-                "candidate_model": "slm"}),
-            ),
-        ];
-        let input = leaderboard_input(&verdicts);
-        assert_eq!(
-            input.battles,
-            [
-                ("slm".into(), "gpt".into(), PairOutcome::A),
-                ("slm".into(), "gpt".into(), PairOutcome::Tie),
-            ]
-        );
-        assert_eq!(input.answers.len(), 1);
-        assert_eq!(input.answers[0].score, Some(4.0));
     }
 }

@@ -8,6 +8,7 @@ pub mod energy;
 pub mod error;
 pub mod generation;
 pub mod hardware;
+pub mod lenient;
 pub mod memory;
 pub mod metrics;
 pub mod rating;

@@ -2,7 +2,6 @@
 //! cells), its baseline, and the humans' pair votes on them.
 
 use anyhow::Context;
-use serde_json::Value;
 
 use crate::analysis::judge::HumanVote;
 use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
@@ -13,13 +12,7 @@ use crate::store::records::ExportLine;
 pub fn plain(lines: &[ExportLine]) -> Vec<&ExportLine> {
     lines
         .iter()
-        .filter(|l| {
-            l.generation.error_kind.is_none()
-                && l.generation
-                    .cell
-                    .as_ref()
-                    .is_none_or(|c| c.get("level").is_none_or(Value::is_null))
-        })
+        .filter(|l| l.generation.error_kind.is_none() && !l.generation.is_sweep())
         .collect()
 }
 
@@ -33,13 +26,27 @@ pub fn baseline(store: &Store, session: i64, given: Option<&str>) -> anyhow::Res
 
 /// The baseline named in a stored spec (`baseline = true`), if any.
 pub fn spec_baseline(spec: Option<&str>) -> Option<String> {
-    let value: toml::Value = toml::from_str(spec?).ok()?;
-    value
-        .get("models")?
-        .as_array()?
-        .iter()
-        .find(|m| m.get("baseline").and_then(toml::Value::as_bool) == Some(true))
-        .and_then(|m| m.get("name")?.as_str().map(str::to_owned))
+    use crate::domain::lenient::lenient;
+    /// The part of a stored spec that names the baseline, read leniently: a field of another
+    /// type is no mark.
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        #[serde(default, deserialize_with = "lenient")]
+        models: Option<Vec<Model>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Model {
+        #[serde(default, deserialize_with = "lenient")]
+        name: Option<String>,
+        #[serde(default, deserialize_with = "lenient")]
+        baseline: Option<bool>,
+    }
+    let stored: Stored = toml::from_str(spec?).ok()?;
+    stored
+        .models?
+        .into_iter()
+        .find(|m| m.baseline == Some(true))
+        .and_then(|m| m.name)
 }
 
 /// The humans' pair votes in force on the session's answers (every rater's vote an item).
@@ -61,4 +68,19 @@ pub fn human_votes(lines: &[ExportLine]) -> Vec<HumanVote> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spec_baseline;
+
+    #[test]
+    fn the_baseline_a_stored_spec_marks() {
+        let spec = "name = \"x\"\n[[models]]\nname = \"slm\"\n[[models]]\nname = \"gpt-4\"\nbaseline = true\n";
+        assert_eq!(spec_baseline(Some(spec)).as_deref(), Some("gpt-4"));
+        let unmarked = "[[models]]\nname = \"gpt-4\"\nbaseline = \"yes\"\n";
+        assert_eq!(spec_baseline(Some(unmarked)), None);
+        assert_eq!(spec_baseline(Some("not = [toml")), None);
+        assert_eq!(spec_baseline(None), None);
+    }
 }

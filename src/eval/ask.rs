@@ -130,10 +130,3 @@ async fn generate(asker: &Asker, conversation: &Prompt) -> Reply {
         metrics,
     }
 }
-
-/// The recipe a stored verdict was asked under (older verdicts name only the template's sha256).
-pub(super) fn recipe_of(v: &Value) -> Option<&str> {
-    v.get("recipe_sha256")
-        .or_else(|| v.get("template_sha256"))?
-        .as_str()
-}

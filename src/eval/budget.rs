@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::analysis::cost::{self, Price, Usage};
+use crate::analysis::cost::{self, Billed, Price};
 use crate::config::ResolvedModel;
 use crate::config::model_table;
 use crate::domain::metrics::GenerationMetrics;
@@ -29,10 +29,10 @@ pub fn api_price(model: &ResolvedModel) -> Option<Price> {
 pub fn worst_case(price: &Price, prompt_chars: usize, max_tokens: u32) -> Option<f64> {
     cost::api_cost(
         price,
-        &Usage {
+        &Billed {
             prompt_tokens: (prompt_chars / 4).max(1) as u64,
             completion_tokens: u64::from(max_tokens),
-            ..Usage::default()
+            ..Billed::default()
         },
     )
     .ok()
@@ -40,7 +40,7 @@ pub fn worst_case(price: &Price, prompt_chars: usize, max_tokens: u32) -> Option
 
 /// What a finished cell cost, from its reported usage (None without a prompt token count).
 pub fn spent(price: &Price, m: &GenerationMetrics) -> Option<f64> {
-    cost::api_cost(price, &super::cost::usage(m)?).ok()
+    cost::api_cost(price, &Billed::of(m)?).ok()
 }
 
 #[derive(Debug, Default)]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::answers;
 use crate::analysis::cost::{
-    self, Capacity, DAILY_VOLUMES, HOURS_PER_MONTH, Price, SelfHosted, SweepPoint, Usage,
+    self, Billed, Capacity, DAILY_VOLUMES, HOURS_PER_MONTH, Price, SelfHosted, SweepPoint,
 };
 use crate::config::model_table::{self, ModelTable};
 use crate::config::{BackendKind, Config};
@@ -79,17 +79,6 @@ pub fn price_for<'a>(table: &'a ModelTable, id: Option<&str>, name: &str) -> Opt
         .filter(|p| p.is_known())
 }
 
-/// The API usage of one answer from its stored metrics (None without a prompt token count).
-pub fn usage(m: &GenerationMetrics) -> Option<Usage> {
-    let thinking = u64::from(m.thinking_tokens.unwrap_or(0));
-    Some(Usage {
-        prompt_tokens: u64::from(m.prompt_tokens?),
-        cached_prompt_tokens: u64::from(m.cached_prompt_tokens.unwrap_or(0)),
-        completion_tokens: u64::from(m.output_tokens).saturating_sub(thinking),
-        thinking_tokens: thinking,
-    })
-}
-
 fn api_pricing(price: &Price, answers: &[&ExportLine]) -> Pricing {
     let mut costs = Vec::new();
     let mut unpriced = 0;
@@ -101,7 +90,7 @@ fn api_pricing(price: &Price, answers: &[&ExportLine]) -> Pricing {
             .and_then(|v| serde_json::from_value::<GenerationMetrics>(v).ok());
         match m
             .as_ref()
-            .and_then(usage)
+            .and_then(Billed::of)
             .map(|u| cost::api_cost(price, &u))
         {
             Some(Ok(c)) => costs.push(c),

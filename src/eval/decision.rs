@@ -18,14 +18,11 @@ use crate::store::records::ExportLine;
 use crate::store::records::RatingRecord;
 
 fn is_plain_cell(l: &ExportLine) -> bool {
-    l.generation
-        .cell
-        .as_ref()
-        .is_some_and(|c| c.get("level").is_none_or(serde_json::Value::is_null))
+    l.generation.cell.is_some() && !l.generation.is_sweep()
 }
 
 fn metric(l: &ExportLine, name: &str) -> Option<f64> {
-    l.generation.metrics.as_ref()?.get(name)?.as_f64()
+    l.generation.metric(name)
 }
 
 /// Every active rating once (a pair vote travels on both answers' lines).
@@ -244,18 +241,17 @@ fn judged(line: &ExportLine) -> Vec<String> {
     type Orders = [Option<Winner>; 2];
     let mut by: BTreeMap<(String, String, String), Orders> = BTreeMap::new();
     for v in &line.verdicts {
-        let j = &v.verdict;
-        if j["mode"] != "pairwise" {
+        let j = v.read();
+        if !j.is_pairwise() {
             continue;
         }
-        let Some((w, first)) = super::judge::reading(j) else {
+        let Some((w, first)) = j.reading() else {
             continue;
         };
-        let recipe = super::ask::recipe_of(j).unwrap_or_default();
         let key = (
             v.judge.clone(),
-            j["criterion"].as_str().unwrap_or("overall").to_owned(),
-            recipe.to_owned(),
+            j.criterion_or_overall().to_owned(),
+            j.recipe().unwrap_or_default().to_owned(),
         );
         by.entry(key).or_default()[usize::from(!first)] = Some(w);
     }
@@ -277,40 +273,29 @@ fn judged(line: &ExportLine) -> Vec<String> {
 fn hardware(plain: &[&ExportLine]) -> Vec<String> {
     let mut seen = BTreeSet::new();
     for l in plain {
-        let Some(h) = l
-            .generation
-            .manifest
-            .as_ref()
-            .and_then(|m| m.get("hardware"))
-        else {
+        let Some(h) = l.generation.machine() else {
             continue;
         };
-        let s = |k: &str| h.get(k).map(|v| v.to_string().trim_matches('"').to_owned());
         let gpus = h
-            .get("gpus")
-            .and_then(serde_json::Value::as_array)
+            .gpus
+            .as_ref()
             .filter(|g| !g.is_empty())
             .map(|g| {
                 g.iter()
-                    .map(|x| {
-                        x.get("name")
-                            .map_or_else(|| x.to_string(), |n| n.to_string())
-                    })
+                    .map(|x| x.name().replace('"', ""))
                     .collect::<Vec<_>>()
                     .join(", ")
-                    .replace('"', "")
             })
             .unwrap_or_else(|| "no GPU".into());
         let ram_gib = h
-            .get("ram_bytes")
-            .and_then(serde_json::Value::as_f64)
+            .ram_bytes
             .map(|b| format!("{:.0} GiB RAM", b / f64::from(1u32 << 30)));
         let line = [
-            s("cpu"),
-            s("logical_cpus").map(|n| format!("{n} logical CPUs")),
+            h.cpu,
+            h.logical_cpus.map(|n| format!("{n} logical CPUs")),
             ram_gib,
             Some(gpus),
-            s("os").zip(s("arch")).map(|(o, a)| format!("{o}/{a}")),
+            h.os.zip(h.arch).map(|(o, a)| format!("{o}/{a}")),
         ]
         .into_iter()
         .flatten()
@@ -365,18 +350,7 @@ fn side_by_side(
             });
             inputs.len() - 1
         });
-        let checks = l
-            .generation
-            .checks
-            .as_ref()
-            .and_then(|c| c.as_array())
-            .map(|results| {
-                let passed = results
-                    .iter()
-                    .filter(|r| r.get("passed").and_then(serde_json::Value::as_bool) == Some(true))
-                    .count();
-                (passed as u64, results.len() as u64)
-            });
+        let checks = l.generation.checks_passed();
         let uid = l.generation.uid.as_str();
         inputs[i].answers.push(AnswerRow {
             uid: uid.to_owned(),

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
-use super::ask::recipe_of;
 use super::ask::{Asker, ask_with_repair};
 use crate::analysis::judge::{self, grade::GradeSummary};
 use crate::domain::rating::{RatingKind, RatingStatus};
@@ -127,18 +126,18 @@ pub fn summaries(
     let mut scores: BTreeMap<(String, String), Vec<u8>> = BTreeMap::new();
     let mut overall = BTreeMap::new();
     for v in verdicts.iter().filter(|v| v.judge == judge_name) {
-        let j = &v.verdict;
-        if j["mode"] != "grade" || recipe_of(j) != Some(recipe) || j["status"] != "ok" {
+        let j = &v.read;
+        if !j.is_grade() || j.recipe() != Some(recipe) || !j.is_ok() {
             continue;
         }
-        let Some(score) = j["score"].as_u64().and_then(|s| u8::try_from(s).ok()) else {
+        let Some(score) = j.grade() else {
             continue;
         };
-        let criterion = j["criterion"].as_str().unwrap_or("overall").to_owned();
+        let criterion = j.criterion_or_overall().to_owned();
         if criterion == "overall" {
             overall.insert(v.generation.clone(), score);
         }
-        let model = j["candidate_model"].as_str().unwrap_or_default().to_owned();
+        let model = j.candidate_model.clone().unwrap_or_default();
         scores.entry((model, criterion)).or_default().push(score);
     }
     let mut out: Grades = BTreeMap::new();

@@ -11,9 +11,11 @@ use anyhow::bail;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::ask::{Asker, ask_with_repair, recipe_of};
+use super::ask::{Asker, ask_with_repair};
 use super::{answers, grade};
-use crate::analysis::judge::{self, JudgeMode, JudgeSummary, JudgedOutcome, JudgedPair, Winner};
+use crate::analysis::judge::{
+    self, JudgeMode, JudgeSummary, JudgedOutcome, JudgedPair, Verdict, Winner,
+};
 use crate::app::{BackendFactory, Limits};
 use crate::config::{Config, ResolvedModel};
 use crate::domain::{GenParamsPatch, ResponseFormat};
@@ -171,16 +173,6 @@ fn recipe(opts: &JudgeOptions, template_sha: &str) -> String {
     }
 }
 
-/// A stored verdict's recipe (verdicts stored before recipes: the template's sha256).
-/// A pairwise verdict that was read: who won, and whether the candidate was shown first.
-pub(super) fn reading(v: &Value) -> Option<(Winner, bool)> {
-    if v["status"] != "ok" {
-        return None;
-    }
-    let winner = serde_json::from_value(v["winner"].clone()).ok()?;
-    Some((winner, v["candidate_first"].as_bool()?))
-}
-
 /// Judge `session`'s answers; `factory` opens the judge model (`Models` for real ones).
 pub async fn run(
     config: &Config,
@@ -234,7 +226,7 @@ pub async fn run(
     let done: HashSet<String> = store
         .verdicts(session)?
         .into_iter()
-        .filter_map(|v| v.verdict.get("key")?.as_str().map(str::to_owned))
+        .filter_map(|v| v.read.key)
         .collect();
     let ids = store.generation_ids(session)?;
     let opened = crate::app::run::open(factory, model.clone())
@@ -269,7 +261,7 @@ pub async fn run(
             }
         };
         report.asked += 1;
-        report.invalid += usize::from(verdict["status"] == "invalid");
+        report.invalid += usize::from(Verdict::of(&verdict).is_invalid());
         let Some(id) = ids.get(job.answer()) else {
             continue;
         };
@@ -295,18 +287,18 @@ pub fn reports(lines: &[ExportLine]) -> Vec<JudgeReport> {
     let verdicts: Vec<crate::store::eval::StoredVerdict> = lines
         .iter()
         .flat_map(|l| {
-            l.verdicts
-                .iter()
-                .map(|v| crate::store::eval::StoredVerdict {
-                    generation: l.generation.uid.clone(),
-                    judge: v.judge.clone(),
-                    verdict: v.verdict.clone(),
-                })
+            l.verdicts.iter().map(|v| {
+                crate::store::eval::StoredVerdict::new(
+                    l.generation.uid.clone(),
+                    v.judge.clone(),
+                    v.verdict.clone(),
+                )
+            })
         })
         .collect();
     let mut judges: Vec<(String, String)> = verdicts
         .iter()
-        .filter_map(|v| Some((v.judge.clone(), recipe_of(&v.verdict)?.to_owned())))
+        .filter_map(|v| Some((v.judge.clone(), v.read.recipe()?.to_owned())))
         .collect();
     judges.sort();
     judges.dedup();
@@ -315,24 +307,20 @@ pub fn reports(lines: &[ExportLine]) -> Vec<JudgeReport> {
         .map(|(name, sha)| {
             let mine: Vec<&crate::store::eval::StoredVerdict> = verdicts
                 .iter()
-                .filter(|v| v.judge == name && recipe_of(&v.verdict) == Some(sha.as_str()))
+                .filter(|v| v.judge == name && v.read.recipe() == Some(sha.as_str()))
                 .collect();
             let mode = mine
                 .first()
-                .and_then(|v| serde_json::from_value(v.verdict["mode"].clone()).ok())
+                .map(|v| v.read.judge_mode())
                 .unwrap_or_default();
             let mut report = JudgeReport {
                 self_preference_risk: lines.iter().any(|l| l.generation.model == name),
                 baseline: mine
                     .first()
-                    .and_then(|v| v.verdict["baseline_model"].as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
+                    .and_then(|v| v.read.baseline_model.clone())
+                    .unwrap_or_default(),
                 asked: mine.len(),
-                invalid: mine
-                    .iter()
-                    .filter(|v| v.verdict["status"] == "invalid")
-                    .count(),
+                invalid: mine.iter().filter(|v| v.read.is_invalid()).count(),
                 mode,
                 judge: name,
                 ..JudgeReport::default()
@@ -350,20 +338,22 @@ fn fill(
     lines: &[ExportLine],
     recipe: &str,
 ) {
-    let mine: Vec<&Value> = verdicts
+    let mine: Vec<&Verdict> = verdicts
         .iter()
-        .filter(|v| v.judge == report.judge && recipe_of(&v.verdict) == Some(recipe))
-        .map(|v| &v.verdict)
+        .filter(|v| v.judge == report.judge && v.read.recipe() == Some(recipe))
+        .map(|v| &v.read)
         .collect();
-    report.judge_tokens = mine.iter().filter_map(|v| v["judge_tokens"].as_u64()).sum();
-    report.judge_prompt_tokens = mine.iter().map(|v| v["judge_prompt_tokens"].as_u64()).sum();
+    report.judge_tokens = mine.iter().filter_map(|v| v.judge_tokens).sum();
+    report.judge_prompt_tokens = mine.iter().map(|v| v.judge_prompt_tokens).sum();
     report.cost = report.judge_prompt_tokens.and_then(|prompt| {
-        let id = mine.first().and_then(|v| v["judge_model_id"].as_str());
+        let id = mine.first().and_then(|v| v.judge_model_id.as_deref());
         let table = crate::config::model_table::bundled();
         let price = super::cost::price_for(table, id, &report.judge)?;
         crate::analysis::cost::api_cost(
             price,
-            &crate::analysis::cost::Usage {
+            // A stored verdict keeps the judge's output tokens whole: its thinking, if any, is
+            // billed at the output price.
+            &crate::analysis::cost::Billed {
                 prompt_tokens: prompt,
                 completion_tokens: report.judge_tokens,
                 ..Default::default()
@@ -486,22 +476,23 @@ fn summaries(
     type Reading = (Winner, usize, usize);
     let mut pairs: BTreeMap<PairKey, [Option<Reading>; 2]> = BTreeMap::new();
     for v in verdicts.iter().filter(|v| v.judge == judge_name) {
-        let j = &v.verdict;
-        if recipe_of(j) != Some(recipe) {
+        let j = &v.read;
+        if j.recipe() != Some(recipe) {
             continue;
         }
-        let Some((w, first)) = reading(j) else {
+        let Some((w, first)) = j.reading() else {
             continue;
         };
+        let text = |t: &Option<String>| t.clone().unwrap_or_default();
         let key = (
-            j["candidate_model"].as_str().unwrap_or_default().to_owned(),
-            j["criterion"].as_str().unwrap_or("overall").to_owned(),
-            j["candidate"].as_str().unwrap_or_default().to_owned(),
-            j["baseline"].as_str().unwrap_or_default().to_owned(),
+            text(&j.candidate_model),
+            j.criterion_or_overall().to_owned(),
+            text(&j.candidate),
+            text(&j.baseline),
         );
         let lengths = (
-            j["candidate_chars"].as_u64().unwrap_or(0) as usize,
-            j["baseline_chars"].as_u64().unwrap_or(0) as usize,
+            j.candidate_chars.unwrap_or(0) as usize,
+            j.baseline_chars.unwrap_or(0) as usize,
         );
         pairs.entry(key).or_default()[usize::from(!first)] = Some((w, lengths.0, lengths.1));
     }

@@ -55,13 +55,7 @@ pub fn report(session: i64, lines: &[ExportLine]) -> EvalReport {
         .iter()
         .filter(|l| l.generation.cell.is_some())
         .collect();
-    let level = |l: &ExportLine| {
-        l.generation
-            .cell
-            .as_ref()
-            .and_then(|c| c.get("level"))
-            .and_then(serde_json::Value::as_u64)
-    };
+    let level = |l: &ExportLine| l.generation.level();
     // Consistency over the plain run; a sweep's levels are reported on their own.
     let plain: Vec<Cell> = cells
         .iter()
@@ -132,22 +126,12 @@ pub fn report(session: i64, lines: &[ExportLine]) -> EvalReport {
 
 /// Per model: joules per output token over the answers that have an energy figure.
 fn energy(cells: &[&ExportLine]) -> BTreeMap<String, EnergySummary> {
-    use crate::domain::energy::GenerationEnergy;
     let mut out: BTreeMap<String, (EnergySummary, f64, f64)> = BTreeMap::new();
     for l in cells {
-        let Some(m) = l.generation.metrics.as_ref() else {
+        let Some(e) = l.generation.energy() else {
             continue;
         };
-        let Some(e) = m
-            .get("energy")
-            .and_then(|e| serde_json::from_value::<GenerationEnergy>(e.clone()).ok())
-        else {
-            continue;
-        };
-        let tokens = m
-            .get("output_tokens")
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or(0.0);
+        let tokens = l.generation.metric("output_tokens").unwrap_or(0.0);
         let (summary, joules, toks) = out.entry(l.generation.model.clone()).or_default();
         summary.answers += 1;
         if let Some(j) = e.joules() {
@@ -172,7 +156,7 @@ fn energy(cells: &[&ExportLine]) -> BTreeMap<String, EnergySummary> {
 }
 
 fn metric(l: &ExportLine, name: &str) -> Option<f64> {
-    l.generation.metrics.as_ref()?.get(name)?.as_f64()
+    l.generation.metric(name)
 }
 
 fn consistency_cell(l: &ExportLine) -> Cell {

@@ -1,6 +1,7 @@
 //! What an evaluation run needs of the store beyond answers: its session by name, the spec it
 //! ran, and its prompts by input id.
 
+use crate::analysis::judge::Verdict;
 use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, params};
@@ -121,12 +122,26 @@ mod tests {
     }
 }
 
-/// A judge's verdict as stored: the answer it is about (its uid), the judge, the verdict JSON.
+/// A judge's verdict as stored: the answer it is about (its uid), the judge, the verdict JSON as
+/// stored and as read (`read`, typed: what every reader uses).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredVerdict {
     pub generation: String,
     pub judge: String,
     pub verdict: serde_json::Value,
+    pub read: Verdict,
+}
+
+impl StoredVerdict {
+    pub fn new(generation: String, judge: String, verdict: serde_json::Value) -> Self {
+        let read = Verdict::of(&verdict);
+        Self {
+            generation,
+            judge,
+            verdict,
+            read,
+        }
+    }
 }
 
 impl Store {
@@ -162,10 +177,7 @@ impl Store {
 
     /// The judges' verdicts in the sessions a leaderboard filter selects (its rater is a
     /// human's: it does not apply), as (judge, verdict).
-    pub fn verdicts_matching(
-        &self,
-        filter: &super::Filter,
-    ) -> Result<Vec<(String, serde_json::Value)>> {
+    pub fn verdicts_matching(&self, filter: &super::Filter) -> Result<Vec<(String, Verdict)>> {
         self.query(
             "SELECT v.judge, v.verdict FROM judge_verdicts v
              JOIN generations g ON v.generation_id = g.id JOIN prompts p ON g.prompt_id = p.id
@@ -175,10 +187,8 @@ impl Store {
             params![filter.session, filter.prompt_set],
             |r| {
                 let text: String = r.get(1)?;
-                Ok((
-                    r.get(0)?,
-                    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-                ))
+                let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+                Ok((r.get(0)?, Verdict::of(&value)))
             },
         )
     }
@@ -216,11 +226,11 @@ impl Store {
             [session],
             |r| {
                 let text: String = r.get(2)?;
-                Ok(StoredVerdict {
-                    generation: r.get(0)?,
-                    judge: r.get(1)?,
-                    verdict: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-                })
+                Ok(StoredVerdict::new(
+                    r.get(0)?,
+                    r.get(1)?,
+                    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+                ))
             },
         )
     }

@@ -12,12 +12,7 @@ use super::records::ExportLine;
 pub fn slam_files(lines: &[ExportLine]) -> Vec<(String, String)> {
     let mut prompts: Vec<(&ExportLine, Map<String, Value>)> = Vec::new();
     for l in lines {
-        let sweep = l
-            .generation
-            .cell
-            .as_ref()
-            .is_some_and(|c| c.get("level").is_some_and(|v| !v.is_null()));
-        if l.generation.error_kind.is_some() || sweep {
+        if l.generation.error_kind.is_some() || l.generation.is_sweep() {
             continue;
         }
         let at = match prompts

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::Prompt;
+use crate::domain::lenient::lenient;
 use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,12 +138,53 @@ pub struct ExportLine {
     pub embeddings: std::collections::BTreeMap<String, Vec<f32>>,
 }
 
+/// The machine in a model's manifest (`monitor::machine::summary`), read back typed.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct MachineRecord {
+    #[serde(deserialize_with = "lenient")]
+    pub cpu: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub logical_cpus: Option<u64>,
+    #[serde(deserialize_with = "lenient")]
+    pub ram_bytes: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
+    pub gpus: Option<Vec<GpuName>>,
+    #[serde(deserialize_with = "lenient")]
+    pub os: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub arch: Option<String>,
+}
+
+/// A GPU as a manifest names it: its name, or an object with one.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum GpuName {
+    Name(String),
+    Object { name: String },
+}
+
+impl GpuName {
+    pub fn name(&self) -> &str {
+        match self {
+            GpuName::Name(n) | GpuName::Object { name: n } => n,
+        }
+    }
+}
+
 /// One judge verdict as it travels in exports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerdictRecord {
     pub judge: String,
     pub verdict: Value,
     pub created_at: String,
+}
+
+impl VerdictRecord {
+    /// The verdict as read (typed; the JSON travels as stored).
+    pub fn read(&self) -> crate::analysis::judge::Verdict {
+        crate::analysis::judge::Verdict::of(&self.verdict)
+    }
 }
 
 impl SessionRecord {
@@ -196,6 +238,44 @@ impl PromptRecord {
 }
 
 impl GenerationRecord {
+    /// A sweep cell (its concurrency level set), not a cell of the plain run.
+    pub fn is_sweep(&self) -> bool {
+        self.cell
+            .as_ref()
+            .is_some_and(|c| c.get("level").is_some_and(|v| !v.is_null()))
+    }
+
+    /// A sweep cell's concurrency level.
+    pub fn level(&self) -> Option<u64> {
+        self.cell.as_ref()?.get("level")?.as_u64()
+    }
+
+    /// One figure of the stored metrics (`domain::metrics` names them).
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics.as_ref()?.get(name)?.as_f64()
+    }
+
+    /// The energy the stored metrics carry.
+    pub fn energy(&self) -> Option<crate::domain::energy::GenerationEnergy> {
+        serde_json::from_value(self.metrics.as_ref()?.get("energy")?.clone()).ok()
+    }
+
+    /// The checks' results: (passed, total), when the answer was checked.
+    pub fn checks_passed(&self) -> Option<(u64, u64)> {
+        let results = self.checks.as_ref()?.as_array()?;
+        let passed = results
+            .iter()
+            .filter(|r| r.get("passed").and_then(Value::as_bool) == Some(true))
+            .count();
+        Some((passed as u64, results.len() as u64))
+    }
+
+    /// The machine its manifest names.
+    pub fn machine(&self) -> Option<MachineRecord> {
+        let hardware = self.manifest.as_ref()?.get("hardware")?;
+        Some(MachineRecord::deserialize(hardware).unwrap_or_default())
+    }
+
     /// An answer with nothing known but its model and text.
     pub fn new(model: &str, text: String) -> Self {
         Self {
