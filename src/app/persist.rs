@@ -3,6 +3,7 @@
 //! transaction has committed. An answer becomes a record with the manifest of what produced
 //! it (`generation_record`).
 
+pub use crate::domain::answer::Answer;
 use std::collections::HashMap;
 
 use serde_json::Value;
@@ -10,10 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::analysis::leaderboard::{self, RESAMPLES};
 use crate::config::ResolvedModel;
-use crate::domain::generation::Failure;
-use crate::domain::metrics::GenerationMetrics;
 use crate::domain::rating::{Score, Tag};
-use crate::domain::{EngineTimings, FinishReason, ParamChange};
 use crate::store::hashes::FileHashes;
 use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use crate::store::writer::{StoreWriter, WriterState};
@@ -237,37 +235,14 @@ fn execute(
                 .map_err(err)?;
             w.prompts.insert(round, id);
         }
-        StoreOp::Generation {
-            round,
-            run,
-            pane,
-            model,
-            text,
-            thinking,
-            adaptations,
-            metrics,
-            timings,
-            finish_reason,
-            error,
-        } => {
+        StoreOp::Generation { round, run, answer } => {
             let prompt = prompt_of(w, round)?;
             let (params, resolved, sha) = run_info.unwrap_or((Value::Null, None, None));
             let sha = match (sha, resolved.as_ref().and_then(|m| m.entry.path.as_deref())) {
                 (None, Some(path)) => w.store.cached_sha256(path).map_err(err)?,
                 (sha, _) => sha,
             };
-            let answer = Answer {
-                model,
-                position: pane,
-                text,
-                thinking,
-                adaptations,
-                metrics: *metrics,
-                timings,
-                finish_reason,
-                error,
-            };
-            let record = generation_record(answer, params, resolved.as_ref(), sha, hardware);
+            let record = generation_record(*answer, params, resolved.as_ref(), sha, hardware);
             // A pane run again is another repetition of the same prompt, not a second answer.
             let record = GenerationRecord {
                 repetition: w
@@ -313,22 +288,6 @@ fn execute(
         }
     }
     Ok(())
-}
-
-/// A finished answer, as the session that produced it saw it.
-pub struct Answer {
-    pub model: String,
-    /// The pane it was shown in (0 = left).
-    pub position: usize,
-    pub text: String,
-    /// The thinking, kept apart from the answer.
-    pub thinking: String,
-    /// Parameters not sent as asked; part of the manifest of what produced the answer.
-    pub adaptations: Vec<ParamChange>,
-    pub metrics: GenerationMetrics,
-    pub timings: Option<EngineTimings>,
-    pub finish_reason: Option<FinishReason>,
-    pub error: Option<Failure>,
 }
 
 /// An answer as the store keeps it: with the manifest of what produced it (the resolved model,

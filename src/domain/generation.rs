@@ -161,7 +161,8 @@ impl<E, T: Copy> GenEvent<E, T> {
     }
 }
 
-/// Everything one generation produced, built up event by event.
+/// Everything one generation produced, built up event by event — the in-memory member of the
+/// answer family while it streams (`domain::answer`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generation<E = Failure, T = Instant> {
     pub started: Option<T>,

@@ -3,6 +3,7 @@
 //! and their one accumulator, its metrics, energy and memory), the machine it ran on, ratings as
 //! the user gives them and recorded sessions. `domain` imports no other room.
 
+pub mod answer;
 pub mod conversation;
 pub mod energy;
 pub mod error;

@@ -12,7 +12,10 @@ use crate::config::Config;
 use crate::config::model_table::ModelTable;
 use crate::domain::rating::{PairOutcome, RatingKind, RatingStatus};
 use crate::domain::time::utc_ms;
-use crate::findings::decision::*;
+use crate::findings::cost::CostReport;
+use crate::findings::decision::{
+    AnswerRow, Decision, HeadToHead, InputAnswers, JudgeShare, ModelFigures, QUOTED_PER_DAY,
+};
 use crate::findings::eval::EvalReport;
 use crate::store::records::ExportLine;
 use crate::store::records::RatingRecord;
@@ -125,100 +128,11 @@ pub fn gather(
     let names: BTreeSet<&str> = plain.iter().map(|l| l.generation.model.as_str()).collect();
     let mut models = BTreeMap::new();
     for name in &names {
-        let mine: Vec<&&ExportLine> = plain
-            .iter()
-            .filter(|l| l.generation.model == *name)
-            .collect();
-        let latency = eval
-            .consistency
-            .models
-            .get(*name)
-            .map(|m| m.latency.clone())
-            .unwrap_or_default();
-        let pass = eval.checks.get(*name);
-        let (passed, total) = pass
-            .into_iter()
-            .flatten()
-            .fold((0, 0), |(p, t), r| (p + r.passed, t + r.total));
-        let checks =
-            stats::wilson(passed as f64, total as f64, stats::Z95).map(|i| (passed, total, i));
-        let outputs: Vec<f64> = mine
-            .iter()
-            .filter(|l| l.generation.error_kind.is_none())
-            .filter_map(|l| metric(l, "output_tokens"))
-            .collect();
-        let output_tokens_mean =
-            (!outputs.is_empty()).then(|| outputs.iter().sum::<f64>() / outputs.len() as f64);
-        let my_scores: Vec<f64> = mine
-            .iter()
-            .flat_map(|l| {
-                scores_of
-                    .get(l.generation.uid.as_str())
-                    .into_iter()
-                    .flatten()
-            })
-            .copied()
-            .collect();
-        let model_cost = cost.models.get(*name).cloned();
-        let per_1k = model_cost
-            .as_ref()
-            .and_then(|c| c.monthly.get(&QUOTED_PER_DAY).copied().flatten())
-            .map(|m| m / monthly_volume(QUOTED_PER_DAY as f64) * 1000.0);
-        let per_mtok = per_1k
-            .zip(output_tokens_mean.filter(|t| *t > 0.0))
-            .map(|(k, t)| k / 1000.0 / t * 1e6);
-        let figures = ModelFigures {
-            cells: mine.len(),
-            errors: mine
-                .iter()
-                .filter(|l| l.generation.error_kind.is_some())
-                .count(),
-            checks,
-            per_check: pass
-                .into_iter()
-                .flatten()
-                .filter_map(|r| Some((r.check.clone(), r.rate?)))
-                .collect(),
-            e2e_ms: latency.e2e_ms,
-            ttft_ms: latency.ttft_ms,
-            decode_tokens_per_s: latency.decode_tokens_per_s,
-            output_tokens_mean,
-            scores: clipped_scores(&my_scores),
-            human: None,
-            judges: judge_shares(&eval, name),
-            similarity: similarity.and_then(|s| {
-                let mine: Vec<f64> = mine
-                    .iter()
-                    .filter_map(|l| s.per_answer.get(&l.generation.uid).copied())
-                    .collect();
-                stats::mean_ci(&mine)
-            }),
-            p95_ratio: None,
-            checks_ratio: None,
-            cost: model_cost,
-            per_1k,
-            per_mtok,
-        };
+        let figures = model_figures(name, &plain, &eval, &cost, &scores_of);
         models.insert((*name).to_owned(), figures);
     }
     if let Some(b) = baseline {
-        let (base_p95, base_checks) = models
-            .get(b)
-            .map(|m| (m.e2e_ms.p95, m.checks.map(|c| c.2.estimate)))
-            .unwrap_or_default();
-        for (name, m) in models.iter_mut().filter(|(n, _)| n.as_str() != b) {
-            m.human = Some(head_to_head(&ratings, &model_of, name, b));
-            m.p95_ratio = m
-                .e2e_ms
-                .p95
-                .zip(base_p95.filter(|p| *p > 0.0))
-                .map(|(m, b)| m / b);
-            m.checks_ratio = m
-                .checks
-                .map(|c| c.2.estimate)
-                .zip(base_checks.filter(|r| *r > 0.0))
-                .map(|(m, b)| m / b);
-        }
+        against_baseline(&mut models, b, &ratings, &model_of);
     }
     Ok(Decision {
         session: eval.session,
@@ -232,6 +146,117 @@ pub fn gather(
         eval,
         cost,
     })
+}
+
+/// One model's figures over its plain cells (the baseline comparison comes after).
+fn model_figures(
+    name: &str,
+    plain: &[&ExportLine],
+    eval: &EvalReport,
+    cost: &CostReport,
+    scores_of: &HashMap<&str, Vec<f64>>,
+) -> ModelFigures {
+    let similarity = eval.similarity.as_ref();
+    let mine: Vec<&&ExportLine> = plain
+        .iter()
+        .filter(|l| l.generation.model == name)
+        .collect();
+    let latency = eval
+        .consistency
+        .models
+        .get(name)
+        .map(|m| m.latency.clone())
+        .unwrap_or_default();
+    let pass = eval.checks.get(name);
+    let (passed, total) = pass
+        .into_iter()
+        .flatten()
+        .fold((0, 0), |(p, t), r| (p + r.passed, t + r.total));
+    let checks = stats::wilson(passed as f64, total as f64, stats::Z95).map(|i| (passed, total, i));
+    let outputs: Vec<f64> = mine
+        .iter()
+        .filter(|l| l.generation.error_kind.is_none())
+        .filter_map(|l| metric(l, "output_tokens"))
+        .collect();
+    let output_tokens_mean =
+        (!outputs.is_empty()).then(|| outputs.iter().sum::<f64>() / outputs.len() as f64);
+    let my_scores: Vec<f64> = mine
+        .iter()
+        .flat_map(|l| {
+            scores_of
+                .get(l.generation.uid.as_str())
+                .into_iter()
+                .flatten()
+        })
+        .copied()
+        .collect();
+    let model_cost = cost.models.get(name).cloned();
+    let per_1k = model_cost
+        .as_ref()
+        .and_then(|c| c.monthly.get(&QUOTED_PER_DAY).copied().flatten())
+        .map(|m| m / monthly_volume(QUOTED_PER_DAY as f64) * 1000.0);
+    let per_mtok = per_1k
+        .zip(output_tokens_mean.filter(|t| *t > 0.0))
+        .map(|(k, t)| k / 1000.0 / t * 1e6);
+    ModelFigures {
+        cells: mine.len(),
+        errors: mine
+            .iter()
+            .filter(|l| l.generation.error_kind.is_some())
+            .count(),
+        checks,
+        per_check: pass
+            .into_iter()
+            .flatten()
+            .filter_map(|r| Some((r.check.clone(), r.rate?)))
+            .collect(),
+        e2e_ms: latency.e2e_ms,
+        ttft_ms: latency.ttft_ms,
+        decode_tokens_per_s: latency.decode_tokens_per_s,
+        output_tokens_mean,
+        scores: clipped_scores(&my_scores),
+        human: None,
+        judges: judge_shares(eval, name),
+        similarity: similarity.and_then(|s| {
+            let mine: Vec<f64> = mine
+                .iter()
+                .filter_map(|l| s.per_answer.get(&l.generation.uid).copied())
+                .collect();
+            stats::mean_ci(&mine)
+        }),
+        p95_ratio: None,
+        checks_ratio: None,
+        cost: model_cost,
+        per_1k,
+        per_mtok,
+    }
+}
+
+/// Each candidate against the baseline: the humans' votes, p95 latency and checks as ratios.
+fn against_baseline(
+    models: &mut BTreeMap<String, ModelFigures>,
+    baseline: &str,
+    ratings: &[&RatingRecord],
+    model_of: &HashMap<&str, &str>,
+) {
+    let b = baseline;
+    let (base_p95, base_checks) = models
+        .get(b)
+        .map(|m| (m.e2e_ms.p95, m.checks.map(|c| c.2.estimate)))
+        .unwrap_or_default();
+    for (name, m) in models.iter_mut().filter(|(n, _)| n.as_str() != b) {
+        m.human = Some(head_to_head(ratings, model_of, name, b));
+        m.p95_ratio = m
+            .e2e_ms
+            .p95
+            .zip(base_p95.filter(|p| *p > 0.0))
+            .map(|(m, b)| m / b);
+        m.checks_ratio = m
+            .checks
+            .map(|c| c.2.estimate)
+            .zip(base_checks.filter(|r| *r > 0.0))
+            .map(|(m, b)| m / b);
+    }
 }
 
 /// A candidate answer's pairwise verdicts, per judge, recipe and criterion: both orders

@@ -19,10 +19,11 @@ use super::spec::EvalSpec;
 use super::writer::{CellWriter, Stored, StoredCell};
 use crate::analysis::checks::CheckResult;
 use crate::analysis::cost::Price;
-use crate::app::persist::{Answer, generation_record};
+use crate::app::persist::generation_record;
 use crate::app::{BackendFactory, Limits, LoadOverrides, Models, Opened, run_one};
 use crate::config::ResolvedModel;
 use crate::domain::FinishReason;
+use crate::domain::answer::Answer;
 use crate::domain::generation::Failure;
 use crate::domain::metrics::GenerationMetrics;
 use crate::engine::GenRequest;
@@ -107,32 +108,11 @@ pub async fn run(
         opts.sweep.iter().map(|l| Some(*l)).collect()
     };
     let plan = Plan::new(&spec, &shas, &levels);
-
     let existing = match opts.fresh {
         true => None,
         false => store.latest_eval_session(&spec.name)?,
     };
-    let stored = match existing {
-        Some(session) => plan.stored(&store.export_lines(session)?),
-        None => HashMap::new(),
-    };
-    let mismatched = plan.mismatches(&stored);
-    if !mismatched.is_empty() {
-        bail!(
-            "{}: {} stored cell(s) of the run {:?} no longer match the spec — {}.\n\
-             Run with --fresh to start a new run (the old one is kept), or restore the spec.",
-            spec.path.display(),
-            mismatched.len(),
-            spec.name,
-            super::plan::describe(&mismatched)
-        );
-    }
-    let todo: Vec<PlannedCell> = plan
-        .cells
-        .iter()
-        .filter(|c| !stored.contains_key(&c.coordinates()))
-        .cloned()
-        .collect();
+    let todo = cells_left(&spec, &plan, &store, existing)?;
     let session = match existing {
         Some(id) => id,
         None => {
@@ -150,13 +130,91 @@ pub async fn run(
         .enumerate()
         .filter_map(|(i, m)| Some((i, budget::api_price(&m.model)?)))
         .collect();
+    let start = run_start(&spec, &plan, &todo, &prices, session, existing.is_some());
+    let _ = progress.send(Progress::Start(start));
+
+    let writer = CellWriter::spawn(store, session)?;
+    let timeline = record_hardware(writer.sender(), cancel.child_token());
+    let run = Run {
+        budget: spec.max_cost.map(|max| Arc::new(Budget::new(max))),
+        hardware: crate::monitor::machine::summary(),
+        spec,
+        shas,
+        prices,
+        writer: writer.sender(),
+        progress,
+        cancel: cancel.clone(),
+    };
+    let mut outcome = Outcome {
+        session,
+        stored_before: plan.cells.len() - todo.len(),
+        ..Outcome::default()
+    };
+    for level in levels {
+        if cancel.is_cancelled() {
+            break;
+        }
+        outcome.ran += run.level(level, &todo, &opts).await;
+    }
+    timeline.cancel();
+    outcome.cancelled = cancel.is_cancelled();
+    outcome.spent = run.budget.as_ref().map(|b| b.state());
+    // The writer finishes once every sender is gone.
+    drop(run);
+    outcome.store_errors = tokio::task::spawn_blocking(move || writer.finish())
+        .await
+        .unwrap_or_else(|e| vec![format!("the store writer stopped: {e}")]);
+    Ok(outcome)
+}
+
+/// The planned cells not yet stored in the run being resumed (all of them for a new run); an
+/// error when stored cells no longer match the spec.
+fn cells_left(
+    spec: &EvalSpec,
+    plan: &Plan,
+    store: &Store,
+    existing: Option<i64>,
+) -> anyhow::Result<Vec<PlannedCell>> {
+    let stored = match existing {
+        Some(session) => plan.stored(&store.export_lines(session)?),
+        None => HashMap::new(),
+    };
+    let mismatched = plan.mismatches(&stored);
+    if !mismatched.is_empty() {
+        bail!(
+            "{}: {} stored cell(s) of the run {:?} no longer match the spec — {}.\n\
+             Run with --fresh to start a new run (the old one is kept), or restore the spec.",
+            spec.path.display(),
+            mismatched.len(),
+            spec.name,
+            super::plan::describe(&mismatched)
+        );
+    }
+    Ok(plan
+        .cells
+        .iter()
+        .filter(|c| !stored.contains_key(&c.coordinates()))
+        .cloned()
+        .collect())
+}
+
+/// What the run announces before its first cell: the worst-case cost of what is left, the
+/// models without a price, and per model the cells to run and those already stored.
+fn run_start(
+    spec: &EvalSpec,
+    plan: &Plan,
+    todo: &[PlannedCell],
+    prices: &HashMap<usize, Price>,
+    session: i64,
+    resumed: bool,
+) -> RunStart {
     let estimated_cost = (!prices.is_empty()).then(|| {
         todo.iter()
             .filter_map(|c| {
                 let m = &spec.models[c.model].model;
                 budget::worst_case(
                     prices.get(&c.model)?,
-                    prompt_chars(&spec, c),
+                    prompt_chars(spec, c),
                     m.params.max_tokens,
                 )
             })
@@ -173,13 +231,12 @@ pub async fn run(
         })
         .map(|(_, m)| m.model.name.clone())
         .collect();
-    let budget = spec.max_cost.map(|max| Arc::new(Budget::new(max)));
-    let _ = progress.send(Progress::Start(RunStart {
+    RunStart {
         estimated_cost,
         unpriced,
         max_cost: spec.max_cost,
         session,
-        resumed: existing.is_some(),
+        resumed,
         models: spec
             .models
             .iter()
@@ -190,20 +247,25 @@ pub async fn run(
                 (m.model.name.clone(), now, before)
             })
             .collect(),
-    }));
+    }
+}
 
-    let writer = CellWriter::spawn(store, session)?;
-    let hardware = crate::monitor::machine::summary();
-    let timeline = record_hardware(writer.sender(), cancel.child_token());
-    let mut outcome = Outcome {
-        session,
-        stored_before: plan.cells.len() - todo.len(),
-        ..Outcome::default()
-    };
-    for level in levels {
-        if cancel.is_cancelled() {
-            break;
-        }
+/// What every concurrency level of a run shares.
+struct Run {
+    spec: Arc<EvalSpec>,
+    shas: HashMap<usize, String>,
+    prices: HashMap<usize, Price>,
+    budget: Option<Arc<Budget>>,
+    hardware: serde_json::Value,
+    writer: std::sync::mpsc::Sender<Stored>,
+    progress: mpsc::UnboundedSender<Progress>,
+    cancel: CancellationToken,
+}
+
+impl Run {
+    /// One concurrency level's cells (`None`: the plain run); how many ran.
+    async fn level(&self, level: Option<u32>, todo: &[PlannedCell], opts: &RunOptions) -> usize {
+        let spec = &self.spec;
         let factory: Arc<dyn BackendFactory> = match &opts.factory {
             Some(factory) => factory.clone(),
             None => Arc::new(Models::new(LoadOverrides {
@@ -236,13 +298,13 @@ pub async fn run(
                 index,
                 concurrency,
                 limiter: Arc::new(Limiter::new(m.requests_per_minute, m.tokens_per_minute)),
-                sha: shas.get(&index).cloned(),
-                hardware: hardware.clone(),
-                writer: writer.sender(),
-                progress: progress.clone(),
-                cancel: cancel.clone(),
-                price: prices.get(&index).cloned(),
-                budget: budget.clone(),
+                sha: self.shas.get(&index).cloned(),
+                hardware: self.hardware.clone(),
+                writer: self.writer.clone(),
+                progress: self.progress.clone(),
+                cancel: self.cancel.clone(),
+                price: self.prices.get(&index).cloned(),
+                budget: self.budget.clone(),
             };
             let run = ctx.run(factory.clone(), cells);
             if level.is_some() || m.model.entry.path.is_some() {
@@ -258,17 +320,12 @@ pub async fn run(
             }
             ran
         });
-        while let Some(ran) = together.join_next().await {
-            outcome.ran += ran.unwrap_or(0);
+        let mut ran = 0;
+        while let Some(n) = together.join_next().await {
+            ran += n.unwrap_or(0);
         }
+        ran
     }
-    timeline.cancel();
-    outcome.cancelled = cancel.is_cancelled();
-    outcome.spent = budget.map(|b| b.state());
-    outcome.store_errors = tokio::task::spawn_blocking(move || writer.finish())
-        .await
-        .unwrap_or_else(|e| vec![format!("the store writer stopped: {e}")]);
-    Ok(outcome)
 }
 
 /// The machine's readings, one a second, into the run's session until `stop` fires (the

@@ -62,7 +62,7 @@ pub struct ModelFigures {
     pub per_mtok: Option<f64>,
 }
 
-/// One answer in the side-by-side view.
+/// One answer in the report's side-by-side view (a view of an exported answer).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerRow {
     pub uid: String,

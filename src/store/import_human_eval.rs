@@ -97,6 +97,57 @@ pub fn lines(dir: &Path) -> Result<(Vec<Placed<ExportLine>>, Notes), String> {
             .cloned()
             .unwrap_or_default()
     };
+    let hv_method = &config["hv_method"];
+    let (models, mut generations, index) = answers(
+        by_prompt,
+        responses,
+        &info_of,
+        hv_method,
+        (&session_uid, &name),
+        &by_prompt_path,
+    )?;
+    let mut session = SessionRecord::new("import", name);
+    session.uid = session_uid.clone();
+    session.prompt_set = Some(dir.display().to_string());
+    session.models = models;
+    session.blind = true;
+    for g in &mut generations {
+        g.session = session.clone();
+    }
+    let criteria: Vec<String> = config["criterias"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["Criteria"].as_str())
+        .filter(|c| *c != "overall")
+        .map(str::to_owned)
+        .collect();
+    let bad = attach_votes(dir, &session_uid, &criteria, &index, &mut generations)?;
+    let mut out: Vec<Placed<ExportLine>> = generations
+        .into_iter()
+        .map(|g| (origin.clone(), Ok(g)))
+        .collect();
+    out.extend(bad.into_iter().map(|(at, why)| (at, Err(why))));
+    let mut notes = Notes::new();
+    if !criteria.is_empty() {
+        notes.push(format!(
+            "votes per criterion ({}): slam leaderboard --criterion NAME",
+            criteria.join(", ")
+        ));
+    }
+    Ok((out, notes))
+}
+
+/// Every response of the evaluation as an answer line, by prompt and model: the models in
+/// order of appearance, the lines, and each response id's line.
+fn answers(
+    by_prompt: &Map<String, Value>,
+    responses: &Map<String, Value>,
+    info_of: &dyn Fn(&str) -> Map<String, Value>,
+    hv_method: &Value,
+    (session_uid, name): (&str, &str),
+    by_prompt_path: &Path,
+) -> Result<Answers, String> {
     let mut models: Vec<String> = Vec::new();
     let mut generations: Vec<ExportLine> = Vec::new();
     // Response id → index into `generations`.
@@ -107,9 +158,9 @@ pub fn lines(dir: &Path) -> Result<(Vec<Placed<ExportLine>>, Notes), String> {
             Some(Value::String(p)) => p,
             _ => prompt_id.clone(),
         };
-        extra.insert("hv_method".into(), config["hv_method"].clone());
+        extra.insert("hv_method".into(), hv_method.clone());
         let prompt = PromptRecord {
-            uid: format!("slam-he-{}", short_hash(&[&session_uid, prompt_id])),
+            uid: format!("slam-he-{}", short_hash(&[session_uid, prompt_id])),
             item: Some(prompt_id.clone()),
             extra: Some(Value::Object(extra)),
             ..PromptRecord::new(user)
@@ -132,7 +183,7 @@ pub fn lines(dir: &Path) -> Result<(Vec<Placed<ExportLine>>, Notes), String> {
                 };
                 index.insert(id.to_owned(), generations.len());
                 generations.push(ExportLine {
-                    session: SessionRecord::new("import", name.clone()),
+                    session: SessionRecord::new("import", name.to_owned()),
                     prompt: prompt.clone(),
                     generation: GenerationRecord {
                         uid: format!("slam-{id}"),
@@ -147,24 +198,23 @@ pub fn lines(dir: &Path) -> Result<(Vec<Placed<ExportLine>>, Notes), String> {
             }
         }
     }
-    let mut session = SessionRecord::new("import", name);
-    session.uid = session_uid.clone();
-    session.prompt_set = Some(dir.display().to_string());
-    session.models = models;
-    session.blind = true;
-    for g in &mut generations {
-        g.session = session.clone();
-    }
+    Ok((models, generations, index))
+}
+
+/// The models in order of appearance, the answer lines, and each response id's line.
+type Answers = (Vec<String>, Vec<ExportLine>, BTreeMap<String, usize>);
+
+/// The votes, each on the line of its first response; the votes that name a response the
+/// evaluation does not have, with where they were read.
+fn attach_votes(
+    dir: &Path,
+    session_uid: &str,
+    criteria: &[String],
+    index: &BTreeMap<String, usize>,
+    generations: &mut [ExportLine],
+) -> Result<Vec<(String, String)>, String> {
     let mut bad: Vec<(String, String)> = Vec::new();
-    let criteria: Vec<String> = config["criterias"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c["Criteria"].as_str())
-        .filter(|c| *c != "overall")
-        .map(str::to_owned)
-        .collect();
-    for (at, vote) in votes(dir, &session_uid, &criteria)? {
+    for (at, vote) in votes(dir, session_uid, criteria)? {
         let vote = vote.and_then(|(ratings, first_id)| {
             let owner = index.get(&first_id).copied().ok_or_else(|| {
                 format!("response {first_id:?} is not in the evaluation's responses.json")
@@ -186,19 +236,7 @@ pub fn lines(dir: &Path) -> Result<(Vec<Placed<ExportLine>>, Notes), String> {
             Err(why) => bad.push((at, why)),
         }
     }
-    let mut out: Vec<Placed<ExportLine>> = generations
-        .into_iter()
-        .map(|g| (origin.clone(), Ok(g)))
-        .collect();
-    out.extend(bad.into_iter().map(|(at, why)| (at, Err(why))));
-    let mut notes = Notes::new();
-    if !criteria.is_empty() {
-        notes.push(format!(
-            "votes per criterion ({}): slam leaderboard --criterion NAME",
-            criteria.join(", ")
-        ));
-    }
-    Ok((out, notes))
+    Ok(bad)
 }
 
 /// Every vote of `results/*.json` — the overall one and one per criterion — as pair ratings

@@ -33,7 +33,7 @@ pub struct Filter {
     pub criterion: Option<String>,
 }
 
-/// A stored answer, ready to show in a pane for rating.
+/// A stored answer, ready to show in a pane for rating (a view of a `GenerationRecord`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAnswer {
     pub generation: i64,

@@ -45,6 +45,8 @@ pub struct PromptRecord {
     pub previous: Option<String>,
 }
 
+/// An answer as stored (a `generations` row) — the stored member of the answer family
+/// (`domain::answer` lists them all): built from an `Answer` by `app::persist::generation_record`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerationRecord {
     pub uid: String,
@@ -120,7 +122,8 @@ impl RatingRecord {
     }
 }
 
-/// One line of `slam sessions export`: a generation with its session, prompt and ratings.
+/// One line of `slam sessions export`: a generation with its session, prompt and ratings — the
+/// exported member of the answer family (`domain::answer`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportLine {
     pub session: SessionRecord,

@@ -1,10 +1,11 @@
 //! What the reducer asks the driver to do. Effects are data: the reducer never performs them.
 
-use crate::domain::generation::Failure;
-use crate::domain::metrics::GenerationMetrics;
+use crate::domain::answer::Answer;
 use crate::domain::rating::Rating;
-use crate::domain::{EngineTimings, FinishReason, GenParamsPatch, ParamChange, Prompt};
+use crate::domain::{GenParamsPatch, Prompt};
 
+// A few effects per event at human pace: their size costs nothing, boxing would cost clarity.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Start generation `run` for pane `pane` with model `model`.
@@ -103,6 +104,7 @@ pub enum HubRequest {
 
 /// A write to the store. Prompts are numbered by round, answers by run; the writer maps them
 /// to rows. Saves with a `seq` report back as `Event::Saved` once committed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreOp {
     Prompt {
@@ -112,20 +114,11 @@ pub enum StoreOp {
         pane_models: Vec<String>,
         item: Option<String>,
     },
+    /// A finished answer of pane `answer.position`, generation `run`, to prompt `round`.
     Generation {
         round: u64,
         run: u64,
-        pane: usize,
-        model: String,
-        text: String,
-        /// The thinking, apart from the answer.
-        thinking: String,
-        /// Parameters not sent as asked (recorded in the answer's manifest).
-        adaptations: Vec<ParamChange>,
-        metrics: Box<GenerationMetrics>,
-        timings: Option<EngineTimings>,
-        finish_reason: Option<FinishReason>,
-        error: Option<Failure>,
+        answer: Box<Answer>,
     },
     /// Stored answers shown for rating: round → the stored prompt, run → the stored answer.
     Bind {

@@ -1,6 +1,7 @@
 //! The only place state changes: `update(state, event, now) -> effects`. Pure: it never spawns,
 //! sleeps, reads the clock or touches files; `now` is passed in.
 
+use crate::domain::answer::Answer;
 use std::time::Instant;
 
 use super::action::Action;
@@ -597,15 +598,17 @@ fn save_generation(
     Effect::Store(StoreOp::Generation {
         round,
         run: pane.run,
-        pane: index,
-        model: pane.model.clone(),
-        text: pane.text.text().to_owned(),
-        thinking: pane.thinking.text().to_owned(),
-        adaptations: pane.generation.adaptations.clone(),
-        metrics: Box::new(pane.live.clone()),
-        timings: pane.generation.timings,
-        finish_reason,
-        error,
+        answer: Box::new(Answer {
+            model: pane.model.clone(),
+            position: index,
+            text: pane.text.text().to_owned(),
+            thinking: pane.thinking.text().to_owned(),
+            adaptations: pane.generation.adaptations.clone(),
+            metrics: pane.live.clone(),
+            timings: pane.generation.timings,
+            finish_reason,
+            error,
+        }),
     })
 }
 

@@ -21,7 +21,9 @@ use llama_cpp_2::{LogOptions, send_logs_to_tracing};
 use super::prompt::PromptFormat;
 use super::scheduler::{Cached, Model, Pending, run_until_idle};
 use super::threads::ThreadChoice;
-use super::{DEFAULT_BATCH, Job, LlamaSpec, LoadedInfo, MAX_PARALLEL, cpus, log_capture};
+use super::{
+    DEFAULT_BATCH, Job, LlamaOptions, LlamaSpec, LoadedInfo, MAX_PARALLEL, cpus, log_capture,
+};
 use crate::engine::EngineError;
 use crate::engine::backend::GenEvent;
 use crate::engine::gguf::GgufHeader;
@@ -88,37 +90,15 @@ fn serve(
     };
     let opts = &spec.options;
     let n_ctx_train = loaded.n_ctx_train();
-    let n_ctx_seq = super::ctx_per_seq(opts.n_ctx, Some(n_ctx_train));
-    let parallel = opts.parallel.unwrap_or(1).clamp(1, MAX_PARALLEL);
-    let prompt_cache = opts.prompt_cache.unwrap_or(true);
-    // Every decoding sequence adds a token to each step's batch.
-    let n_batch = opts
-        .n_batch
-        .unwrap_or(DEFAULT_BATCH)
-        .clamp(1, n_ctx_seq)
-        .max(parallel);
-    let n_threads = opts
-        .n_threads
-        .unwrap_or_else(|| choose_threads(&cpus::budget()))
-        .max(1);
-    let threads = i32::try_from(n_threads).unwrap_or(i32::MAX);
-    let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(n_ctx_seq.saturating_mul(parallel)))
-        .with_n_seq_max(parallel)
-        // Each sequence gets its own part of the cache, n_ctx tokens long. A shared cache lets
-        // llama.cpp put more into one compute, but then a sequence's attention runs over the
-        // others' cells too and its greedy answer changes with what else runs (measured: a
-        // different answer after ~25 tokens); separate caches keep every answer the same as it
-        // would be alone, at the price of a step splitting when the running slots' ids are
-        // not consecutive or prefill and decode mix.
-        .with_kv_unified(false)
-        // A full-size sliding-window cache, so a cached prefix can always be cut and reused.
-        .with_swa_full(prompt_cache)
-        .with_n_batch(n_batch)
-        .with_n_ubatch(n_batch)
-        .with_n_threads(threads)
-        .with_n_threads_batch(threads)
-        .with_no_perf(false);
+    let sizes = Sizes::of(opts, n_ctx_train);
+    let Sizes {
+        parallel,
+        prompt_cache,
+        n_batch,
+        n_threads,
+        ..
+    } = sizes;
+    let params = sizes.context_params();
     let Ok(backend) = backend() else { return };
     log_capture::clear();
     let mut ctx = match loaded.new_context(backend, params) {
@@ -129,18 +109,13 @@ fn serve(
             return;
         }
     };
-    let vocab = loaded.vocab();
-    let piece =
-        |t: LlamaToken| String::from_utf8_lossy(&vocab.token_to_piece(t, true, None)).into_owned();
-    let (bos, eos) = (piece(vocab.bos()), piece(vocab.eos()));
-    let format =
-        match PromptFormat::choose(&loaded, &opts.template, header.chat_template(), &bos, &eos) {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = ready.send(Err(e));
-                return;
-            }
-        };
+    let (format, bos) = match prompt_format(&loaded, opts, &header) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
     let memory = ModelMemory::from_log(
         log_capture::take_thread_capture()
             .iter()
@@ -182,57 +157,138 @@ fn serve(
         if queue.is_empty() {
             continue;
         }
-        // Generations run on a short-lived thread: llama.cpp's OpenMP thread team belongs to
-        // the thread that computes and ends with it, so a model that sits idle keeps no team
-        // alive (idle teams made the running model decode up to 40% slower: libgomp throttles
-        // its spinning when teams outnumber the cores). It serves every request that arrives
-        // until the model is idle again.
-        let spawned = std::thread::scope(|scope| {
-            let (model, ctx, threads, slots, queue, inbox) = (
-                &model,
-                &mut ctx,
-                &mut threads,
-                &mut slots,
-                &mut queue,
-                &mut inbox,
-            );
-            let decode = std::thread::Builder::new()
-                .name("llama decode".into())
-                .spawn_scoped(scope, move || {
-                    serve_busy(model, ctx, threads, slots, queue, inbox)
-                });
-            match decode {
-                Ok(handle) => {
-                    if handle.join().is_err() {
-                        tracing::error!("the decode thread panicked; its requests end as failed");
-                    }
-                    true
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "no decode thread: decoding on the model's own");
-                    false
-                }
-            }
-        });
-        if !spawned {
-            serve_busy(
-                &model,
-                &mut ctx,
-                &mut threads,
-                &mut slots,
-                &mut queue,
-                &mut inbox,
-            );
+        serve_on_own_thread(
+            &model,
+            &mut ctx,
+            &mut threads,
+            &mut slots,
+            &mut queue,
+            &mut inbox,
+        );
+    }
+}
+
+/// How prompts are written for the model (its template, or the one asked for) and its BOS text.
+fn prompt_format(
+    loaded: &LlamaModel,
+    opts: &LlamaOptions,
+    header: &GgufHeader,
+) -> Result<(PromptFormat, String), EngineError> {
+    let vocab = loaded.vocab();
+    let piece =
+        |t: LlamaToken| String::from_utf8_lossy(&vocab.token_to_piece(t, true, None)).into_owned();
+    let (bos, eos) = (piece(vocab.bos()), piece(vocab.eos()));
+    let format = PromptFormat::choose(loaded, &opts.template, header.chat_template(), &bos, &eos)?;
+    Ok((format, bos))
+}
+
+/// How a model's context is sized: per sequence, sequences, batch and threads.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    n_ctx_seq: u32,
+    parallel: u32,
+    prompt_cache: bool,
+    n_batch: u32,
+    n_threads: u32,
+}
+
+impl Sizes {
+    fn of(opts: &LlamaOptions, n_ctx_train: u32) -> Sizes {
+        let n_ctx_seq = super::ctx_per_seq(opts.n_ctx, Some(n_ctx_train));
+        let parallel = opts.parallel.unwrap_or(1).clamp(1, MAX_PARALLEL);
+        // Every decoding sequence adds a token to each step's batch.
+        let n_batch = opts
+            .n_batch
+            .unwrap_or(DEFAULT_BATCH)
+            .clamp(1, n_ctx_seq)
+            .max(parallel);
+        let n_threads = opts
+            .n_threads
+            .unwrap_or_else(|| choose_threads(&cpus::budget()))
+            .max(1);
+        Sizes {
+            n_ctx_seq,
+            parallel,
+            prompt_cache: opts.prompt_cache.unwrap_or(true),
+            n_batch,
+            n_threads,
         }
-        // After a panic the queue may still hold requests nobody will serve: they fail now.
-        for p in queue.drain(..) {
-            let _ = p.events.send(GenEvent::Failed {
-                error: EngineError::Internal {
-                    reason: "the model's decode thread stopped".into(),
-                },
-                at: Instant::now(),
+    }
+
+    fn context_params(&self) -> LlamaContextParams {
+        let threads = i32::try_from(self.n_threads).unwrap_or(i32::MAX);
+        LlamaContextParams::default()
+            .with_n_ctx(NonZeroU32::new(
+                self.n_ctx_seq.saturating_mul(self.parallel),
+            ))
+            .with_n_seq_max(self.parallel)
+            // Each sequence gets its own part of the cache, n_ctx tokens long. A shared cache
+            // lets llama.cpp put more into one compute, but then a sequence's attention runs
+            // over the others' cells too and its greedy answer changes with what else runs
+            // (measured: a different answer after ~25 tokens); separate caches keep every
+            // answer the same as it would be alone, at the price of a step splitting when the
+            // running slots' ids are not consecutive or prefill and decode mix.
+            .with_kv_unified(false)
+            // A full-size sliding-window cache, so a cached prefix can always be cut and reused.
+            .with_swa_full(self.prompt_cache)
+            .with_n_batch(self.n_batch)
+            .with_n_ubatch(self.n_batch)
+            .with_n_threads(threads)
+            .with_n_threads_batch(threads)
+            .with_no_perf(false)
+    }
+}
+
+/// Serve until the model is idle on a short-lived thread: llama.cpp's OpenMP thread team
+/// belongs to the thread that computes and ends with it, so a model that sits idle keeps no
+/// team alive (idle teams made the running model decode up to 40% slower: libgomp throttles its
+/// spinning when teams outnumber the cores). It serves every request that arrives until the
+/// model is idle again.
+fn serve_on_own_thread(
+    model: &Model<'_>,
+    ctx: &mut LlamaContext<'_>,
+    threads: &mut ThreadChoice,
+    slots: &mut [Cached],
+    queue: &mut VecDeque<Pending>,
+    inbox: &mut Option<mpsc::Receiver<Job>>,
+) {
+    let spawned = std::thread::scope(|scope| {
+        let (ctx, threads, slots, queue, inbox) = (
+            &mut *ctx,
+            &mut *threads,
+            &mut *slots,
+            &mut *queue,
+            &mut *inbox,
+        );
+        let decode = std::thread::Builder::new()
+            .name("llama decode".into())
+            .spawn_scoped(scope, move || {
+                serve_busy(model, ctx, threads, slots, queue, inbox)
             });
+        match decode {
+            Ok(handle) => {
+                if handle.join().is_err() {
+                    tracing::error!("the decode thread panicked; its requests end as failed");
+                }
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no decode thread: decoding on the model's own");
+                false
+            }
         }
+    });
+    if !spawned {
+        serve_busy(model, ctx, threads, slots, queue, inbox);
+    }
+    // After a panic the queue may still hold requests nobody will serve: they fail now.
+    for p in queue.drain(..) {
+        let _ = p.events.send(GenEvent::Failed {
+            error: EngineError::Internal {
+                reason: "the model's decode thread stopped".into(),
+            },
+            at: Instant::now(),
+        });
     }
 }
 

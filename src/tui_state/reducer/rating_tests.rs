@@ -77,25 +77,15 @@ fn saved(s: &mut AppState, seq: u64) {
 fn a_finished_answer_is_saved_with_its_text_and_metrics() {
     let mut s = submitted("hi");
     let effects = finish(&mut s, 0, "Hello!");
-    let [
-        Effect::Store(StoreOp::Generation {
-            run,
-            text,
-            model,
-            finish_reason,
-            metrics,
-            ..
-        }),
-    ] = effects.as_slice()
-    else {
+    let [Effect::Store(StoreOp::Generation { run, answer, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(
-        (*run, text.as_str(), model.as_str()),
+        (*run, answer.text.as_str(), answer.model.as_str()),
         (s.panes[0].run, "Hello!", "smollm2")
     );
-    assert_eq!(*finish_reason, Some(FinishReason::Stop));
-    assert_eq!(metrics.chunks, 1);
+    assert_eq!(answer.finish_reason, Some(FinishReason::Stop));
+    assert_eq!(answer.metrics.chunks, 1);
 }
 
 #[test]
