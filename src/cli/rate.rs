@@ -86,30 +86,25 @@ impl PromptLine {
     }
 }
 
-/// Read a prompt file; a bad line is an error naming the file and line.
+/// Read a prompt file (JSON lines, or CSV by its extension) through the eval inputs' reader; a
+/// bad line is an error naming the file and line. A prompt's default id is its line.
 pub fn read_prompt_file(path: &Path) -> anyhow::Result<(Vec<RateItem>, String)> {
     let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
     let mut items = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        if raw.trim().is_empty() {
-            continue;
-        }
-        let at = || format!("{}:{}", path.display(), i + 1);
-        let line: PromptLine = serde_json::from_str(raw).map_err(|e| {
+    for input in crate::eval::inputs::parse(path, &text).map_err(anyhow::Error::msg)? {
+        let at = &input.origin;
+        let line = PromptLine::deserialize(serde_json::Value::Object(input.vars)).map_err(|e| {
             anyhow::anyhow!(
-                "{}: expected {{\"prompt\": \"…\"}} (optional \"id\", \"system\", \
-                 \"messages\", \"tools\", \"tool_choice\", \"response_format\"): {e}",
-                at()
+                "{at}: expected {{\"prompt\": \"…\"}} (optional \"id\", \"system\", \
+                 \"messages\", \"tools\", \"tool_choice\", \"response_format\"): {e}"
             )
         })?;
         let key = match &line.id {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(v) if !v.is_null() => v.to_string(),
-            _ => (i + 1).to_string(),
+            _ => input.line.to_string(),
         };
-        let prompt = line
-            .prompt()
-            .map_err(|e| anyhow::anyhow!("{}: {e}", at()))?;
+        let prompt = line.prompt().map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
         items.push(RateItem { key, prompt });
     }
     if items.is_empty() {
@@ -257,5 +252,30 @@ mod tests {
             err.ends_with("p.jsonl:1: \"tools\": expected a list of tool definitions (objects)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_prompt_file_is_jsonl_or_csv_and_an_id_defaults_to_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let jsonl = dir.path().join("p.jsonl");
+        std::fs::write(
+            &jsonl,
+            "{\"prompt\": \"a\"}\n\n{\"prompt\": \"b\", \"id\": 7}\n{\"prompt\": \"c\"}\n",
+        )
+        .unwrap();
+        let (items, _) = read_prompt_file(&jsonl).unwrap();
+        let keys: Vec<&str> = items.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["1", "7", "4"]);
+        let csv = dir.path().join("p.csv");
+        std::fs::write(&csv, "id,prompt,system\nq1,\"Hi, there\",Be brief.\n").unwrap();
+        let (items, _) = read_prompt_file(&csv).unwrap();
+        assert_eq!(items[0].key, "q1");
+        assert_eq!(
+            items[0].prompt,
+            Prompt::new(Some("Be brief.".to_owned()), "Hi, there")
+        );
+        std::fs::write(&csv, "id,question\nq1,Hi\n").unwrap();
+        let err = read_prompt_file(&csv).unwrap_err().to_string();
+        assert!(err.contains("p.csv:2: expected {\"prompt\""), "{err}");
     }
 }

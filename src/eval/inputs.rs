@@ -1,5 +1,7 @@
-//! An eval's inputs from a file: JSON lines (one object per line) or CSV (a header row, then one
-//! input per row). Columns are template variables; `id` and `reference` are optional.
+//! The one reader of prompt files: JSON lines (one object per line) or CSV (a header row, then one
+//! input per row), each input an object with where it came from. An eval's inputs are template
+//! variables (`id` and `reference` optional); `slam rate --prompts` reads the same objects as
+//! prompt lines.
 
 use std::path::Path;
 
@@ -10,23 +12,31 @@ use serde_json::{Map, Value};
 pub struct RawInput {
     pub vars: Map<String, Value>,
     pub origin: String,
+    /// The line of the file it was read from (a prompt's default id in `slam rate`).
+    pub line: usize,
 }
 
 pub fn read(path: &Path) -> Result<Vec<RawInput>, String> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-    let csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let inputs = if csv {
-        parse_csv(&text, &name)?
-    } else {
-        parse_jsonl(&text, &name)?
-    };
+    let inputs = parse(path, &text)?;
     if inputs.is_empty() {
         return Err(format!("{name}: no inputs in the file"));
     }
     Ok(inputs)
+}
+
+/// The inputs in `text`, read from `path`: CSV when its extension says so, else JSON lines.
+pub fn parse(path: &Path, text: &str) -> Result<Vec<RawInput>, String> {
+    let name = path.display().to_string();
+    let csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if csv {
+        parse_csv(text, &name)
+    } else {
+        parse_jsonl(text, &name)
+    }
 }
 
 pub fn parse_jsonl(text: &str, name: &str) -> Result<Vec<RawInput>, String> {
@@ -37,7 +47,11 @@ pub fn parse_jsonl(text: &str, name: &str) -> Result<Vec<RawInput>, String> {
         }
         let origin = format!("{name}:{}", i + 1);
         match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(vars)) => out.push(RawInput { vars, origin }),
+            Ok(Value::Object(vars)) => out.push(RawInput {
+                vars,
+                origin,
+                line: i + 1,
+            }),
             Ok(_) => {
                 return Err(format!(
                     "{origin}: expected a JSON object (one input a line)"
@@ -85,7 +99,11 @@ pub fn parse_csv(text: &str, name: &str) -> Result<Vec<RawInput>, String> {
             .zip(record.iter())
             .map(|(k, v)| (k.clone(), Value::String(v.to_owned())))
             .collect();
-        out.push(RawInput { vars, origin });
+        out.push(RawInput {
+            vars,
+            origin,
+            line: line as usize,
+        });
     }
     Ok(out)
 }

@@ -157,9 +157,13 @@ impl EvalSpec {
             (None, false) => file
                 .input
                 .iter()
-                .map(|i| RawInput {
-                    vars: i.get_ref().clone(),
-                    origin: format!("{origin}:{}", line_column(text, i.span().start).0),
+                .map(|i| {
+                    let line = line_column(text, i.span().start).0;
+                    RawInput {
+                        vars: i.get_ref().clone(),
+                        origin: format!("{origin}:{line}"),
+                        line,
+                    }
                 })
                 .collect(),
             (Some(f), false) => {
