@@ -163,33 +163,7 @@ pub fn report(
             .filter(|l| l.generation.model == name)
             .copied()
             .collect();
-        let entry = config
-            .resolve(name, &Default::default())
-            .ok()
-            .map(|r| r.entry);
-        let pricing = match entry.as_ref().and_then(|e| e.cost_per_hour) {
-            Some(cost_per_hour) => Pricing::SelfHosted {
-                cost_per_hour,
-                capacity: self_hosted_capacity(report, name, target),
-            },
-            None => {
-                let id = entry.as_ref().and_then(|e| e.model.clone());
-                let price = price_for(table, id.as_deref(), name);
-                match (price, entry.as_ref().map(|e| e.backend)) {
-                    (Some(p), _) => api_pricing(p, &mine),
-                    (None, Some(BackendKind::Llama)) => Pricing::Unknown {
-                        why: format!("self-hosted: set cost_per_hour for {name} in the config"),
-                    },
-                    (None, _) => Pricing::Unknown {
-                        why: format!(
-                            "no price for {} in {} (set cost_per_hour if you host it, or give --prices FILE)",
-                            id.as_deref().unwrap_or(name),
-                            table.source
-                        ),
-                    },
-                }
-            }
-        };
+        let pricing = pricing_of(config, table, report, name, &mine, target);
         models.insert(name.to_owned(), pricing);
     }
     let monthly_of = |p: &Pricing, per_day: u64| -> Option<f64> {
@@ -265,4 +239,43 @@ pub fn report(
         hours_per_month: HOURS_PER_MONTH,
         models: out,
     })
+}
+
+/// How `name` is priced: its hourly price from the config (self-hosted), else the price table's
+/// per-token price applied to its answers (`mine`), else why there is none.
+fn pricing_of(
+    config: &Config,
+    table: &ModelTable,
+    report: &EvalReport,
+    name: &str,
+    mine: &[&ExportLine],
+    target: Option<f64>,
+) -> Pricing {
+    let entry = config
+        .resolve(name, &Default::default())
+        .ok()
+        .map(|r| r.entry);
+    match entry.as_ref().and_then(|e| e.cost_per_hour) {
+        Some(cost_per_hour) => Pricing::SelfHosted {
+            cost_per_hour,
+            capacity: self_hosted_capacity(report, name, target),
+        },
+        None => {
+            let id = entry.as_ref().and_then(|e| e.model.clone());
+            let price = price_for(table, id.as_deref(), name);
+            match (price, entry.as_ref().map(|e| e.backend)) {
+                (Some(p), _) => api_pricing(p, mine),
+                (None, Some(BackendKind::Llama)) => Pricing::Unknown {
+                    why: format!("self-hosted: set cost_per_hour for {name} in the config"),
+                },
+                (None, _) => Pricing::Unknown {
+                    why: format!(
+                        "no price for {} in {} (set cost_per_hour if you host it, or give --prices FILE)",
+                        id.as_deref().unwrap_or(name),
+                        table.source
+                    ),
+                },
+            }
+        }
+    }
 }
