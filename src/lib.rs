@@ -19,7 +19,7 @@
 //! | `logging` | the log file | `config`, `engine` |
 //! | `store` | SQLite sessions: records, ratings, imports, exports | `domain`, `analysis`, `config`, `engine` |
 //! | `app` | running and keeping generations for every front end (the one run path) | `domain`, `analysis`, `tui_state`, `engine`, `monitor`, `config`, `store` |
-//! | `hub` | pulls from the Hugging Face Hub | `domain`, `tui_state`, `engine`, `config`, `store` |
+//! | `hub` | pulls from the Hugging Face Hub | `domain`, `engine`, `config`, `store` |
 //! | `eval` | evaluation runs, judges, similarity, cost and the decision, built from the store | `domain`, `analysis`, `findings`, `engine`, `monitor`, `config`, `store`, `app` |
 //! | `report` | output formats: pure functions from findings to text, JSON, HTML | `domain`, `analysis`, `findings`, `tui_state` |
 //! | `tui` | the interactive terminal UI: drawing, the driver that performs effects | `domain`, `analysis`, `findings`, `tui_state`, `engine`, `monitor`, `config`, `store`, `app`, `hub`, `eval`, `report` |

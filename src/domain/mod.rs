@@ -9,6 +9,7 @@ pub mod energy;
 pub mod error;
 pub mod generation;
 pub mod hardware;
+pub mod hub_file;
 pub mod lenient;
 pub mod memory;
 pub mod metrics;

@@ -25,7 +25,7 @@ impl Target {
             Some((r, q)) => (r, Some(q.to_owned()).filter(|q| !q.is_empty())),
             None => (text.trim(), None),
         };
-        if !crate::tui_state::state::pull::is_repo_id(repo) {
+        if !crate::domain::hub_file::is_repo_id(repo) {
             bail!(
                 "{text:?}: expected ORG/REPO or ORG/REPO:QUANT, like bartowski/SmolLM2-135M-Instruct-GGUF:Q4_K_M"
             );

@@ -34,8 +34,8 @@ impl Candidate {
     }
 
     /// As the CLI and the TUI list it.
-    pub fn line(&self) -> crate::tui_state::state::pull::FileLine {
-        crate::tui_state::state::pull::FileLine {
+    pub fn line(&self) -> crate::domain::hub_file::FileLine {
+        crate::domain::hub_file::FileLine {
             label: self.label.clone().unwrap_or_else(|| "–".into()),
             path: self.path().to_owned(),
             size: self.size(),

@@ -26,6 +26,34 @@ pub fn render(r: &EvalReport) -> String {
         id => writeln!(out, "eval {:?} (session {id})\n", r.name),
     }
     .ok();
+    out.push_str(&consistency(r));
+    if !r.checks.is_empty() {
+        out.push_str(&checks(r));
+    }
+    for judge in &r.judges {
+        out.push('\n');
+        out.push_str(&super::judge::render(judge));
+    }
+    if let Some(similarity) = &r.similarity {
+        out.push('\n');
+        out.push_str(&super::similarity::render(similarity));
+    }
+    if !r.energy.is_empty() {
+        out.push_str(&energy(r));
+    }
+    if let Some(h) = &r.hardware {
+        out.push('\n');
+        out.push_str(&hardware(h));
+    }
+    if !r.sweep.is_empty() {
+        out.push_str(&sweep(r));
+    }
+    out
+}
+
+/// Per model: cells, errors, latency spread and answer stability over the plain run.
+fn consistency(r: &EvalReport) -> String {
+    let mut out = String::new();
     let header = [
         "model",
         "cells ok",
@@ -69,101 +97,101 @@ pub fn render(r: &EvalReport) -> String {
     } else {
         out.push_str(&render_table(&header, &rows));
     }
-    if !r.checks.is_empty() {
-        let _ = writeln!(out, "\nchecks (pass rate, Wilson 95% interval)");
-        let rows: Vec<Vec<String>> = r
-            .checks
-            .iter()
-            .flat_map(|(model, rates)| {
-                rates.iter().map(move |c| {
-                    vec![
-                        model.clone(),
-                        c.check.clone(),
-                        format!("{}/{}", c.passed, c.total),
-                        pct(c.rate),
-                        format!("{}–{}", pct(c.low), pct(c.high)),
-                    ]
-                })
-            })
-            .collect();
-        out.push_str(&render_table(
-            &["model", "check", "passed", "rate", "95% CI"],
-            &rows,
-        ));
-    }
-    for judge in &r.judges {
-        out.push('\n');
-        out.push_str(&super::judge::render(judge));
-    }
-    if let Some(similarity) = &r.similarity {
-        out.push('\n');
-        out.push_str(&super::similarity::render(similarity));
-    }
-    if !r.energy.is_empty() {
-        let _ = writeln!(out, "\nenergy (local models)");
-        let rows: Vec<Vec<String>> = r
-            .energy
-            .iter()
-            .map(|(model, e)| {
-                let jpt = e.joules_per_token.map_or("n/a".to_owned(), |j| {
-                    format!("{}{j:.3}", if e.estimated { "~" } else { "" })
-                });
+    out
+}
+
+/// The checks' pass rates per model, with Wilson intervals.
+fn checks(r: &EvalReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nchecks (pass rate, Wilson 95% interval)");
+    let rows: Vec<Vec<String>> = r
+        .checks
+        .iter()
+        .flat_map(|(model, rates)| {
+            rates.iter().map(move |c| {
                 vec![
                     model.clone(),
-                    format!("{}/{}", e.measured, e.answers),
-                    jpt,
-                    if e.shared { "shared" } else { "–" }.to_owned(),
-                    e.notes.join("; "),
+                    c.check.clone(),
+                    format!("{}/{}", c.passed, c.total),
+                    pct(c.rate),
+                    format!("{}–{}", pct(c.low), pct(c.high)),
                 ]
             })
-            .collect();
-        out.push_str(&render_table(
-            &[
-                "model",
-                "measured",
-                "J/token",
-                "with others",
-                "why not measured",
-            ],
-            &rows,
-        ));
-    }
-    if let Some(h) = &r.hardware {
-        out.push('\n');
-        out.push_str(&hardware(h));
-    }
-    if !r.sweep.is_empty() {
-        let _ = writeln!(out, "\nsweep (throughput per concurrency)");
-        let rows: Vec<Vec<String>> = r
-            .sweep
-            .iter()
-            .flat_map(|(model, levels)| {
-                levels.iter().map(move |l| {
-                    vec![
-                        model.clone(),
-                        l.concurrency.to_string(),
-                        format!("{}", l.requests),
-                        l.errors.to_string(),
-                        num(l.requests_per_s, 2),
-                        num(l.output_tokens_per_s, 1),
-                        format!("{} / {}", num(l.e2e_p50_ms, 0), num(l.e2e_p95_ms, 0)),
-                    ]
-                })
+        })
+        .collect();
+    out.push_str(&render_table(
+        &["model", "check", "passed", "rate", "95% CI"],
+        &rows,
+    ));
+    out
+}
+
+/// Energy per token of the local models' answers.
+fn energy(r: &EvalReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nenergy (local models)");
+    let rows: Vec<Vec<String>> = r
+        .energy
+        .iter()
+        .map(|(model, e)| {
+            let jpt = e.joules_per_token.map_or("n/a".to_owned(), |j| {
+                format!("{}{j:.3}", if e.estimated { "~" } else { "" })
+            });
+            vec![
+                model.clone(),
+                format!("{}/{}", e.measured, e.answers),
+                jpt,
+                if e.shared { "shared" } else { "–" }.to_owned(),
+                e.notes.join("; "),
+            ]
+        })
+        .collect();
+    out.push_str(&render_table(
+        &[
+            "model",
+            "measured",
+            "J/token",
+            "with others",
+            "why not measured",
+        ],
+        &rows,
+    ));
+    out
+}
+
+/// A sweep's throughput per concurrency level.
+fn sweep(r: &EvalReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nsweep (throughput per concurrency)");
+    let rows: Vec<Vec<String>> = r
+        .sweep
+        .iter()
+        .flat_map(|(model, levels)| {
+            levels.iter().map(move |l| {
+                vec![
+                    model.clone(),
+                    l.concurrency.to_string(),
+                    format!("{}", l.requests),
+                    l.errors.to_string(),
+                    num(l.requests_per_s, 2),
+                    num(l.output_tokens_per_s, 1),
+                    format!("{} / {}", num(l.e2e_p50_ms, 0), num(l.e2e_p95_ms, 0)),
+                ]
             })
-            .collect();
-        out.push_str(&render_table(
-            &[
-                "model",
-                "concurrency",
-                "requests",
-                "errors",
-                "req/s",
-                "output tok/s",
-                "e2e p50/p95 ms",
-            ],
-            &rows,
-        ));
-    }
+        })
+        .collect();
+    out.push_str(&render_table(
+        &[
+            "model",
+            "concurrency",
+            "requests",
+            "errors",
+            "req/s",
+            "output tok/s",
+            "e2e p50/p95 ms",
+        ],
+        &rows,
+    ));
     out
 }
 

@@ -2,7 +2,7 @@
 //! the baseline and their scores, each judge, similarity to the baseline; each check's pass rate.
 
 use super::similarity;
-use crate::findings::decision::Decision;
+use crate::findings::decision::{Decision, ModelFigures};
 use crate::report::document::{
     Block, Cell, count, head, interval, or_dash, percent, share, text, verbatim,
 };
@@ -15,20 +15,7 @@ pub(super) fn quality(d: &Decision) -> Vec<Block> {
         "votes",
         "human score [low, high]",
     ]);
-    let judges: Vec<(String, String)> = {
-        let mut j: Vec<(String, String)> = d
-            .models
-            .values()
-            .flat_map(|f| {
-                f.judges
-                    .iter()
-                    .map(|j| (j.judge.clone(), j.criterion.clone()))
-            })
-            .collect();
-        j.sort();
-        j.dedup();
-        j
-    };
+    let judges = judge_columns(d);
     for (judge, criterion) in &judges {
         header.push(vec![
             text("judge "),
@@ -45,86 +32,7 @@ pub(super) fn quality(d: &Decision) -> Vec<Block> {
     let rows = d
         .models
         .iter()
-        .map(|(m, f)| {
-            let mut row: Vec<Cell> = vec![vec![verbatim(m.clone())]];
-            row.push(match f.checks {
-                Some((passed, total, i)) => {
-                    let mut c = interval(
-                        &format!("checks.{m}"),
-                        "rate",
-                        i.estimate,
-                        Some((i.low, i.high)),
-                    );
-                    c.extend([
-                        text(", "),
-                        count(format!("checks.{m}.passed"), passed),
-                        text(" of "),
-                        count(format!("checks.{m}.total"), total),
-                    ]);
-                    c
-                }
-                None => vec![text("–")],
-            });
-            match f.human.as_ref() {
-                Some(h) => {
-                    row.push(match h.share {
-                        Some(i) => interval(
-                            &format!("human.{m}"),
-                            "share",
-                            i.estimate,
-                            Some((i.low, i.high)),
-                        ),
-                        None => vec![text("–")],
-                    });
-                    row.push(vec![
-                        count(format!("human.{m}.wins"), u64::from(h.wins)),
-                        text(" won, "),
-                        count(format!("human.{m}.ties"), u64::from(h.ties)),
-                        text(" tied, "),
-                        count(format!("human.{m}.losses"), u64::from(h.losses)),
-                        text(" lost of "),
-                        count(format!("human.{m}.votes"), u64::from(h.votes)),
-                    ]);
-                }
-                None if d.baseline.as_deref() == Some(m.as_str()) => {
-                    row.extend([vec![text("baseline")], vec![text("–")]])
-                }
-                None => row.extend([vec![text("–")], vec![text("–")]]),
-            }
-            row.push(match &f.scores {
-                Some(s) => {
-                    let mut c = interval(
-                        &format!("score.{m}"),
-                        "mean",
-                        s.mean,
-                        s.interval.map(|i| (i.low, i.high)),
-                    );
-                    c.extend([text(", n "), count(format!("score.{m}.n"), s.n as u64)]);
-                    c
-                }
-                None => vec![text("–")],
-            });
-            for (judge, criterion) in &judges {
-                let j = f
-                    .judges
-                    .iter()
-                    .find(|j| &j.judge == judge && &j.criterion == criterion);
-                row.push(match j.and_then(|j| j.share) {
-                    Some(i) => {
-                        let key = format!("judge.{judge}.{m}.{criterion}");
-                        interval(&key, "share", i.estimate, Some((i.low, i.high)))
-                    }
-                    None => vec![text("–")],
-                });
-            }
-            if has_similarity {
-                row.push(match &f.similarity {
-                    Some(s) => similarity(m, s),
-                    None => vec![text("–")],
-                });
-            }
-            row
-        })
+        .map(|(m, f)| model_row(d, m, f, &judges, has_similarity))
         .collect();
     let mut out = vec![
         Block::Heading(2, "Quality".into()),
@@ -137,6 +45,116 @@ pub(super) fn quality(d: &Decision) -> Vec<Block> {
         ]),
         Block::Table { header, rows },
     ];
+    out.extend(per_check(d));
+    out
+}
+
+/// Every (judge, criterion) any model was judged by, sorted.
+fn judge_columns(d: &Decision) -> Vec<(String, String)> {
+    let mut j: Vec<(String, String)> = d
+        .models
+        .values()
+        .flat_map(|f| {
+            f.judges
+                .iter()
+                .map(|j| (j.judge.clone(), j.criterion.clone()))
+        })
+        .collect();
+    j.sort();
+    j.dedup();
+    j
+}
+
+/// One model's row: checks, the humans against the baseline, scores, each judge, similarity.
+fn model_row(
+    d: &Decision,
+    m: &str,
+    f: &ModelFigures,
+    judges: &[(String, String)],
+    has_similarity: bool,
+) -> Vec<Cell> {
+    let mut row: Vec<Cell> = vec![vec![verbatim(m.to_owned())]];
+    row.push(match f.checks {
+        Some((passed, total, i)) => {
+            let mut c = interval(
+                &format!("checks.{m}"),
+                "rate",
+                i.estimate,
+                Some((i.low, i.high)),
+            );
+            c.extend([
+                text(", "),
+                count(format!("checks.{m}.passed"), passed),
+                text(" of "),
+                count(format!("checks.{m}.total"), total),
+            ]);
+            c
+        }
+        None => vec![text("–")],
+    });
+    match f.human.as_ref() {
+        Some(h) => {
+            row.push(match h.share {
+                Some(i) => interval(
+                    &format!("human.{m}"),
+                    "share",
+                    i.estimate,
+                    Some((i.low, i.high)),
+                ),
+                None => vec![text("–")],
+            });
+            row.push(vec![
+                count(format!("human.{m}.wins"), u64::from(h.wins)),
+                text(" won, "),
+                count(format!("human.{m}.ties"), u64::from(h.ties)),
+                text(" tied, "),
+                count(format!("human.{m}.losses"), u64::from(h.losses)),
+                text(" lost of "),
+                count(format!("human.{m}.votes"), u64::from(h.votes)),
+            ]);
+        }
+        None if d.baseline.as_deref() == Some(m) => {
+            row.extend([vec![text("baseline")], vec![text("–")]])
+        }
+        None => row.extend([vec![text("–")], vec![text("–")]]),
+    }
+    row.push(match &f.scores {
+        Some(s) => {
+            let mut c = interval(
+                &format!("score.{m}"),
+                "mean",
+                s.mean,
+                s.interval.map(|i| (i.low, i.high)),
+            );
+            c.extend([text(", n "), count(format!("score.{m}.n"), s.n as u64)]);
+            c
+        }
+        None => vec![text("–")],
+    });
+    for (judge, criterion) in judges {
+        let j = f
+            .judges
+            .iter()
+            .find(|j| &j.judge == judge && &j.criterion == criterion);
+        row.push(match j.and_then(|j| j.share) {
+            Some(i) => {
+                let key = format!("judge.{judge}.{m}.{criterion}");
+                interval(&key, "share", i.estimate, Some((i.low, i.high)))
+            }
+            None => vec![text("–")],
+        });
+    }
+    if has_similarity {
+        row.push(match &f.similarity {
+            Some(s) => similarity(m, s),
+            None => vec![text("–")],
+        });
+    }
+    row
+}
+
+/// The pass rate of each check per model, when the run had checks.
+fn per_check(d: &Decision) -> Vec<Block> {
     let checks: Vec<String> = {
         let mut c: Vec<String> = d
             .models
@@ -147,26 +165,28 @@ pub(super) fn quality(d: &Decision) -> Vec<Block> {
         c.dedup();
         c
     };
-    if !checks.is_empty() {
-        let mut header = head(&["check"]);
-        header.extend(d.models.keys().map(|m| vec![verbatim(m.clone())]));
-        let rows = checks
-            .iter()
-            .map(|c| {
-                let mut row = vec![vec![verbatim(c.clone())]];
-                for (m, f) in &d.models {
-                    let rate = f.per_check.iter().find(|(n, _)| n == c).map(|x| x.1);
-                    row.push(vec![or_dash(
-                        rate.map(|r| share(format!("check.{m}.{c}.rate"), r)),
-                    )]);
-                }
-                row
-            })
-            .collect();
-        out.push(Block::Para(vec![text(
-            "Pass rate of each check (share of answers that passed):",
-        )]));
-        out.push(Block::Table { header, rows });
+    if checks.is_empty() {
+        return Vec::new();
     }
-    out
+    let mut header = head(&["check"]);
+    header.extend(d.models.keys().map(|m| vec![verbatim(m.clone())]));
+    let rows = checks
+        .iter()
+        .map(|c| {
+            let mut row = vec![vec![verbatim(c.clone())]];
+            for (m, f) in &d.models {
+                let rate = f.per_check.iter().find(|(n, _)| n == c).map(|x| x.1);
+                row.push(vec![or_dash(
+                    rate.map(|r| share(format!("check.{m}.{c}.rate"), r)),
+                )]);
+            }
+            row
+        })
+        .collect();
+    vec![
+        Block::Para(vec![text(
+            "Pass rate of each check (share of answers that passed):",
+        )]),
+        Block::Table { header, rows },
+    ]
 }
