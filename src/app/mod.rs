@@ -9,7 +9,8 @@
 //!
 //! It ends where presentation begins: it never prints or draws. `cli` (compare, generate,
 //! rate) and `tui` (the driver) call it and never import each other; it calls `engine`,
-//! `config`, `store` and `monitor`, and speaks `core`'s types.
+//! `config`, `store` and `monitor`, speaks `domain`'s types and performs `tui_state`'s store
+//! operations.
 
 pub mod factory;
 pub mod generation;

@@ -99,8 +99,10 @@ pub fn read_prompt_file(path: &Path) -> anyhow::Result<(Vec<RateItem>, String)> 
                  \"messages\", \"tools\", \"tool_choice\", \"response_format\"): {e}"
             )
         })?;
+        // An empty id (a CSV's empty cell) is no id: the line tells the prompts apart.
         let key = match &line.id {
-            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            Some(serde_json::Value::String(_)) => input.line.to_string(),
             Some(v) if !v.is_null() => v.to_string(),
             _ => input.line.to_string(),
         };
@@ -274,6 +276,10 @@ mod tests {
             items[0].prompt,
             Prompt::new(Some("Be brief.".to_owned()), "Hi, there")
         );
+        std::fs::write(&csv, "id,prompt\n,a\n,b\n").unwrap();
+        let (items, _) = read_prompt_file(&csv).unwrap();
+        let keys: Vec<&str> = items.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["2", "3"], "an empty id cell is no id");
         std::fs::write(&csv, "id,question\nq1,Hi\n").unwrap();
         let err = read_prompt_file(&csv).unwrap_err().to_string();
         assert!(err.contains("p.csv:2: expected {\"prompt\""), "{err}");

@@ -159,11 +159,18 @@ pub async fn run(
     timeline.cancel();
     outcome.cancelled = cancel.is_cancelled();
     outcome.spent = run.budget.as_ref().map(|b| b.state());
-    // The writer finishes once every sender is gone.
-    drop(run);
+    // The writer finishes once every sender is gone; the progress channel stays open until it
+    // has, so the live view ends after the last cell is saved.
+    let Run {
+        writer: sender,
+        progress,
+        ..
+    } = run;
+    drop(sender);
     outcome.store_errors = tokio::task::spawn_blocking(move || writer.finish())
         .await
         .unwrap_or_else(|e| vec![format!("the store writer stopped: {e}")]);
+    drop(progress);
     Ok(outcome)
 }
 
