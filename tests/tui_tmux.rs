@@ -212,9 +212,10 @@ fn with_no_model_at_all_a_recorded_session_replays() {
         40,
         &format!("{env} {slam}; echo SLAM_EXIT=$?; sleep 600"),
     );
+    // The whole offer, not the first line of a frame still being drawn.
     let picker = tmux.wait_for(
-        "the offer",
-        |s| s.contains("No local model found"),
+        "the offer with its recordings",
+        |s| s.contains("No local model found") && s.contains("▶ replay capital"),
         Duration::from_secs(20),
     );
     assert!(picker.contains("▶ replay sky-blue"), "{picker}");
