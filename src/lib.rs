@@ -15,7 +15,7 @@
 //! | `tui_state` (pure) | the TUI's state machine: state, actions, events, the reducer, effects, keymaps, text layout | `domain`, `analysis` |
 //! | `engine` | backends: llama.cpp in-process and OpenAI-compatible servers, grammars, stop strings, thinking, threads | `domain` |
 //! | `monitor` | hardware sampling and the energy meter | `domain` |
-//! | `config` | models, the config file, discovery, the price table | `domain`, `analysis`, `engine` |
+//! | `config` | models and how one is named and identified (name, server id, cell identity), the config file, discovery, the price table | `domain`, `analysis`, `engine` |
 //! | `logging` | the log file | `config`, `engine` |
 //! | `store` | SQLite sessions: records, ratings, imports, exports | `domain`, `analysis`, `config`, `engine` |
 //! | `app` | running and keeping generations for every front end (the one run path) | `domain`, `analysis`, `tui_state`, `engine`, `monitor`, `config`, `store` |

@@ -93,7 +93,7 @@ impl BackendFactory for Models {
                 let Some(mut spec) = model.llama_spec() else {
                     return Err(config_error(format!(
                         "model {:?}: a llama model needs `path`",
-                        model.name
+                        model.name()
                     )));
                 };
                 if self.overrides.threads.is_some() {
@@ -115,10 +115,10 @@ impl BackendFactory for Models {
                 let Some(opts) = model.openai_options() else {
                     return Err(config_error(format!(
                         "model {:?}: an openai model needs `model` (the id the server knows)",
-                        model.name
+                        model.name()
                     )));
                 };
-                let backend: Arc<dyn Backend> = self.remote(&model.name, opts)?;
+                let backend: Arc<dyn Backend> = self.remote(model.name(), opts)?;
                 Ok(backend)
             }
         }

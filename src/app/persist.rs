@@ -13,9 +13,10 @@ use crate::analysis::leaderboard::{self, RESAMPLES};
 use crate::config::ResolvedModel;
 use crate::domain::rating::{Score, Tag};
 use crate::store::hashes::FileHashes;
+use crate::store::manifest::Manifest;
 use crate::store::records::{GenerationRecord, PromptRecord, SessionRecord};
 use crate::store::writer::{StoreWriter, WriterState};
-use crate::store::{Filter, Store, StoredItem, manifest};
+use crate::store::{Filter, Store, StoredItem};
 use crate::tui_state::effect::StoreOp;
 use crate::tui_state::event::{Event, LoadedAnswer, LoadedItem};
 
@@ -302,16 +303,13 @@ pub fn generation_record(
     let (error_kind, error_message) = answer.error.map(|f| (f.kind, f.message)).unzip();
     GenerationRecord {
         manifest: resolved.map(|m| {
-            let mut manifest = manifest::manifest(m, gguf_sha256, hardware);
-            // What the engine chose for this answer (a local model's decode threads).
-            if let Some(n) = answer.metrics.threads {
-                manifest["n_threads"] = n.into();
+            let adaptations = Some(&answer.adaptations).filter(|a| !a.is_empty());
+            Manifest {
+                n_threads: answer.metrics.threads,
+                adaptations: adaptations.and_then(|a| serde_json::to_value(a).ok()),
+                ..Manifest::of(m, gguf_sha256, hardware)
             }
-            if !answer.adaptations.is_empty() {
-                manifest["adaptations"] =
-                    serde_json::to_value(&answer.adaptations).unwrap_or(Value::Null);
-            }
-            manifest
+            .to_value()
         }),
         position: answer.position as i64,
         params: Some(params).filter(|p| !p.is_null()),

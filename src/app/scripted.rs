@@ -201,13 +201,13 @@ impl BackendFactory for ScriptedFactory {
     }
 
     fn open(&self, model: &ResolvedModel) -> Result<Arc<dyn Backend>, EngineError> {
-        let script = self
-            .scripts
-            .get(&model.name)
-            .cloned()
-            .ok_or_else(|| EngineError::Config {
-                reason: format!("no script for model {:?}", model.name),
-            })?;
+        let script =
+            self.scripts
+                .get(model.name())
+                .cloned()
+                .ok_or_else(|| EngineError::Config {
+                    reason: format!("no script for model {:?}", model.name()),
+                })?;
         std::thread::sleep(script.load);
         Ok(Arc::new(ScriptedBackend::new(script)))
     }

@@ -76,7 +76,7 @@ pub async fn compare(
     out: &mut dyn Write,
 ) -> anyhow::Result<bool> {
     let epoch = Instant::now();
-    let names: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
+    let names: Vec<String> = models.iter().map(|m| m.name().to_owned()).collect();
     if show.json {
         // The first line makes the output a replayable recording (`slam tui --replay FILE`).
         let mut line =

@@ -32,7 +32,7 @@ pub struct GenerateArgs {
 pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let prompt = read_prompt(&args.prompt, args.sampling.system.as_ref())?;
     let model = config.resolve(&args.model, &args.sampling.patch())?;
-    let name = model.name.clone();
+    let name = model.name().to_owned();
     let cancel = super::cancel_on_ctrl_c();
     let factory = Arc::new(Models::new(args.sampling.load_overrides()));
     let limits = args.sampling.limits();

@@ -4,6 +4,7 @@
 //! name to a `ResolvedModel`; opening it is the app layer's job.
 
 pub mod discover;
+mod identity;
 pub mod model_table;
 mod models;
 
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
+pub use identity::{ModelIdentity, strip_credentials};
 pub use models::{BackendKind, ModelEntry, ResolvedModel, builtin_models};
 
 use crate::domain::GenParamsPatch;

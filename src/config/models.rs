@@ -180,12 +180,16 @@ pub fn builtin_models() -> Vec<ModelEntry> {
 /// A model ready to be started: how to reach it and its effective parameters.
 #[derive(Debug, Clone)]
 pub struct ResolvedModel {
-    pub name: String,
     pub entry: ModelEntry,
     pub params: GenParams,
 }
 
 impl ResolvedModel {
+    /// The model's name: the config entry's (what panes, records and reports show).
+    pub fn name(&self) -> &str {
+        &self.entry.name
+    }
+
     pub fn openai_options(&self) -> Option<OpenAiOptions> {
         let e = &self.entry;
         let d = OpenAiOptions::default();
@@ -195,7 +199,7 @@ impl ResolvedModel {
                 .unwrap_or(default)
         };
         let base_url = e.base_url.clone().unwrap_or(d.base_url);
-        let model = e.model.clone()?;
+        let model = e.server_id()?.to_owned();
         let caps = self.capabilities(&base_url, &model);
         Some(OpenAiOptions {
             base_url,
@@ -342,11 +346,7 @@ impl Config {
         params.apply(&self.file.params);
         params.apply(&entry.params);
         params.apply(overrides);
-        Ok(ResolvedModel {
-            name: entry.name.clone(),
-            entry,
-            params,
-        })
+        Ok(ResolvedModel { entry, params })
     }
 }
 

@@ -19,8 +19,8 @@ pub fn api_price(model: &ResolvedModel) -> Option<Price> {
     }
     super::cost::price_for(
         model_table::bundled(),
-        model.entry.model.as_deref(),
-        &model.name,
+        model.entry.server_id(),
+        model.name(),
     )
     .cloned()
 }

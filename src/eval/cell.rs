@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::config::{BackendKind, ResolvedModel};
+use crate::config::ModelIdentity;
 use crate::domain::{GenParams, Prompt};
-use crate::store::manifest::{sha256_hex, strip_credentials};
+use crate::store::manifest::sha256_hex;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellIdentity {
@@ -27,13 +27,13 @@ impl CellIdentity {
     pub fn new(
         conversation: &Prompt,
         params: &GenParams,
-        model: &Value,
+        model: &ModelIdentity,
         level: Option<u32>,
     ) -> Self {
         let hash = |v: &Value| sha256_hex(v.to_string().as_bytes());
         let prompt = hash(&conversation.identity());
         let params = hash(&json!(params));
-        let model = hash(model);
+        let model = hash(&json!(model));
         let key = hash(&json!([prompt, params, model, level]));
         Self {
             key,
@@ -60,26 +60,6 @@ impl CellIdentity {
     }
 }
 
-/// What identifies a model's answers: the file's content or the server's model, and what
-/// shapes the prompt it sees — never the machine or slam's version.
-pub fn model_identity(model: &ResolvedModel, gguf_sha256: Option<&str>) -> Value {
-    let e = &model.entry;
-    match e.backend {
-        BackendKind::Llama => json!({
-            "backend": "llama.cpp",
-            "gguf_sha256": gguf_sha256,
-            "template": e.template,
-            "n_ctx": e.n_ctx,
-            "prompt_cache": e.prompt_cache,
-        }),
-        BackendKind::Openai => json!({
-            "backend": "openai",
-            "base_url": e.base_url.as_deref().and_then(strip_credentials),
-            "model_id": e.model,
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,7 +68,10 @@ mod tests {
     fn each_part_changes_the_key_and_is_named() {
         let m = Prompt::user("Hi Ana");
         let p = GenParams::default();
-        let model = json!({"backend": "openai", "model_id": "gpt-4"});
+        let model = ModelIdentity::Openai {
+            base_url: None,
+            model_id: Some("gpt-4".into()),
+        };
         let a = CellIdentity::new(&m, &p, &model, None);
         assert_eq!(a, CellIdentity::new(&m, &p, &model, None), "deterministic");
         let other_prompt = CellIdentity::new(&Prompt::user("Hi Bo"), &p, &model, None);

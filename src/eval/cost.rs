@@ -261,8 +261,8 @@ fn pricing_of(
             capacity: self_hosted_capacity(report, name, target),
         },
         None => {
-            let id = entry.as_ref().and_then(|e| e.model.clone());
-            let price = price_for(table, id.as_deref(), name);
+            let id = entry.as_ref().and_then(|e| e.server_id());
+            let price = price_for(table, id, name);
             match (price, entry.as_ref().map(|e| e.backend)) {
                 (Some(p), _) => api_pricing(p, mine),
                 (None, Some(BackendKind::Llama)) => Pricing::Unknown {
@@ -271,7 +271,7 @@ fn pricing_of(
                 (None, _) => Pricing::Unknown {
                     why: format!(
                         "no price for {} in {} (set cost_per_hour if you host it, or give --prices FILE)",
-                        id.as_deref().unwrap_or(name),
+                        id.unwrap_or(name),
                         table.source
                     ),
                 },

@@ -231,7 +231,7 @@ pub async fn run(
     let ids = store.generation_ids(session)?;
     let opened = crate::app::run::open(factory, model.clone())
         .await
-        .map_err(|e| anyhow::anyhow!("the judge {}: {e}", model.name))?;
+        .map_err(|e| anyhow::anyhow!("the judge {}: {e}", model.name()))?;
     let asker = Asker {
         model: opened,
         params: model.params.clone(),
@@ -239,8 +239,8 @@ pub async fn run(
         limits: Limits::timeout(opts.timeout),
     };
     let mut report = JudgeReport {
-        judge: model.name.clone(),
-        self_preference_risk: lines.iter().any(|l| l.generation.model == model.name),
+        judge: model.name().to_owned(),
+        self_preference_risk: lines.iter().any(|l| l.generation.model == model.name()),
         baseline: baseline.clone(),
         mode: opts.mode,
         ..JudgeReport::default()
@@ -249,7 +249,7 @@ pub async fn run(
         if cancel.is_cancelled() {
             break;
         }
-        let key = job.key(&model.name, &recipe);
+        let key = job.key(model.name(), &recipe);
         if done.contains(&key) {
             continue;
         }
@@ -268,8 +268,8 @@ pub async fn run(
         let mut stored = verdict;
         stored["key"] = json!(key);
         stored["recipe_sha256"] = json!(recipe);
-        stored["judge_model_id"] = json!(model.entry.model);
-        store.insert_verdict(*id, &model.name, &stored)?;
+        stored["judge_model_id"] = json!(model.entry.server_id());
+        store.insert_verdict(*id, model.name(), &stored)?;
     }
     fill(&mut report, &store.verdicts(session)?, &lines, &recipe);
     Ok(report)

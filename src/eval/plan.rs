@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::cell::{CellIdentity, model_identity};
+use super::cell::CellIdentity;
 use super::spec::EvalSpec;
 use crate::store::records::ExportLine;
 
@@ -49,14 +49,14 @@ impl Plan {
                         let identity = CellIdentity::new(
                             &r.conversation(&input.prompt),
                             &params,
-                            &model_identity(r, shas.get(&m).map(String::as_str)),
+                            &r.identity(shas.get(&m).map(String::as_str)),
                             *level,
                         );
                         cells.push(PlannedCell {
                             input: i,
                             item: input.id.clone(),
                             model: m,
-                            model_name: r.name.clone(),
+                            model_name: r.name().to_owned(),
                             repetition,
                             level: *level,
                             identity,

@@ -119,7 +119,11 @@ pub async fn run(
             let mut record = SessionRecord::new("eval", spec.name.clone());
             record.prompt_set = Some(spec.path.display().to_string());
             record.prompt_set_hash = Some(spec.sha256.clone());
-            record.models = spec.models.iter().map(|m| m.model.name.clone()).collect();
+            record.models = spec
+                .models
+                .iter()
+                .map(|m| m.model.name().to_owned())
+                .collect();
             store.insert_session(&record)?
         }
     };
@@ -236,7 +240,7 @@ fn run_start(
                 && m.model.entry.path.is_none()
                 && m.model.entry.cost_per_hour.is_none()
         })
-        .map(|(_, m)| m.model.name.clone())
+        .map(|(_, m)| m.model.name().to_owned())
         .collect();
     RunStart {
         estimated_cost,
@@ -248,10 +252,10 @@ fn run_start(
             .models
             .iter()
             .map(|m| {
-                let of = |c: &PlannedCell| c.model_name == m.model.name;
+                let of = |c: &PlannedCell| c.model_name == m.model.name();
                 let now = todo.iter().filter(|c| of(c)).count();
                 let before = plan.cells.iter().filter(|c| of(c)).count() - now;
-                (m.model.name.clone(), now, before)
+                (m.model.name().to_owned(), now, before)
             })
             .collect(),
     }
@@ -433,7 +437,7 @@ impl ModelRun {
             Ok(o) => o,
             Err(e) => {
                 let _ = self.progress.send(Progress::ModelFailed {
-                    model: self.model.name.clone(),
+                    model: self.model.name().to_owned(),
                     error: Failure {
                         kind: e.kind().to_owned(),
                         message: e.to_string(),
@@ -471,7 +475,7 @@ impl ModelRun {
                         this.model.params.max_tokens,
                     )
                     .unwrap_or(0.0);
-                    match budget.admit(&this.model.name, worst) {
+                    match budget.admit(this.model.name(), worst) {
                         Some(r) => Some(r),
                         None => break,
                     }
@@ -482,7 +486,7 @@ impl ModelRun {
             running.spawn(async move {
                 let (done, cost) = this.run_cell(&opened, &cell).await;
                 if let (Some(budget), Some(r)) = (&this.budget, reserved) {
-                    budget.settle(&this.model.name, r, cost);
+                    budget.settle(this.model.name(), r, cost);
                 }
                 drop(permit);
                 done
@@ -542,7 +546,7 @@ impl ModelRun {
                 .collect(),
         };
         let answer = Answer {
-            model: self.model.name.clone(),
+            model: self.model.name().to_owned(),
             position: self.index,
             text: rec.text.clone(),
             thinking: rec.thinking.clone(),
@@ -570,7 +574,7 @@ impl ModelRun {
             record,
         })));
         let _ = self.progress.send(Progress::Cell(Box::new(CellEvent {
-            model: self.model.name.clone(),
+            model: self.model.name().to_owned(),
             input: input.id.clone(),
             repetition: cell.repetition,
             concurrency: cell.level,

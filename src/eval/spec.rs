@@ -116,7 +116,7 @@ pub struct EvalSpec {
 
 impl std::fmt::Debug for EvalSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let models: Vec<&str> = self.models.iter().map(|m| m.model.name.as_str()).collect();
+        let models: Vec<&str> = self.models.iter().map(|m| m.model.name()).collect();
         f.debug_struct("EvalSpec")
             .field("name", &self.name)
             .field("path", &self.path)

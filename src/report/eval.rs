@@ -102,8 +102,6 @@ fn consistency(r: &EvalReport) -> String {
 
 /// The checks' pass rates per model, with Wilson intervals.
 fn checks(r: &EvalReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "\nchecks (pass rate, Wilson 95% interval)");
     let rows: Vec<Vec<String>> = r
         .checks
         .iter()
@@ -119,17 +117,15 @@ fn checks(r: &EvalReport) -> String {
             })
         })
         .collect();
-    out.push_str(&render_table(
+    titled_table(
+        "checks (pass rate, Wilson 95% interval)",
         &["model", "check", "passed", "rate", "95% CI"],
         &rows,
-    ));
-    out
+    )
 }
 
 /// Energy per token of the local models' answers.
 fn energy(r: &EvalReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "\nenergy (local models)");
     let rows: Vec<Vec<String>> = r
         .energy
         .iter()
@@ -146,7 +142,8 @@ fn energy(r: &EvalReport) -> String {
             ]
         })
         .collect();
-    out.push_str(&render_table(
+    titled_table(
+        "energy (local models)",
         &[
             "model",
             "measured",
@@ -155,14 +152,11 @@ fn energy(r: &EvalReport) -> String {
             "why not measured",
         ],
         &rows,
-    ));
-    out
+    )
 }
 
 /// A sweep's throughput per concurrency level.
 fn sweep(r: &EvalReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "\nsweep (throughput per concurrency)");
     let rows: Vec<Vec<String>> = r
         .sweep
         .iter()
@@ -180,7 +174,8 @@ fn sweep(r: &EvalReport) -> String {
             })
         })
         .collect();
-    out.push_str(&render_table(
+    titled_table(
+        "sweep (throughput per concurrency)",
         &[
             "model",
             "concurrency",
@@ -191,8 +186,12 @@ fn sweep(r: &EvalReport) -> String {
             "e2e p50/p95 ms",
         ],
         &rows,
-    ));
-    out
+    )
+}
+
+/// A section of the report: a blank line, its title, its table.
+fn titled_table(title: &str, header: &[&str], rows: &[Vec<String>]) -> String {
+    format!("\n{title}\n{}", render_table(header, rows))
 }
 
 /// The run's hardware timeline in a few lines.

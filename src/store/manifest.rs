@@ -4,11 +4,12 @@
 use std::path::Path;
 
 use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::Store;
-use crate::config::{BackendKind, ResolvedModel};
+use crate::config::{BackendKind, ResolvedModel, strip_credentials};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
@@ -18,47 +19,89 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The manifest of a resolved model; `gguf_sha256` is null until the file has been hashed.
-pub fn manifest(model: &ResolvedModel, gguf_sha256: Option<String>, hardware: &Value) -> Value {
-    let e = &model.entry;
-    let mut m = json!({
-        "name": model.name,
-        "backend": match e.backend { BackendKind::Llama => "llama.cpp", BackendKind::Openai => "openai" },
-        "slam_version": env!("CARGO_PKG_VERSION"),
-        "hardware": hardware,
-    });
-    match e.backend {
-        BackendKind::Llama => {
-            let path = e.path.as_deref();
-            let header = path.and_then(|p| crate::engine::gguf::read_header(p).ok());
-            m["gguf_path"] = json!(path.map(|p| p.display().to_string()));
-            m["gguf_sha256"] = json!(gguf_sha256);
-            m["quantization"] = json!(header.as_ref().and_then(|h| h.quantization()));
-            m["size_bytes"] = json!(header.as_ref().map(|h| h.file_size));
-            m["llama_cpp_2_version"] = json!(LLAMA_CPP_2_VERSION);
-            m["n_gpu_layers"] = json!(e.n_gpu_layers);
-        }
-        BackendKind::Openai => {
-            m["base_url"] = json!(e.base_url.as_deref().and_then(strip_credentials));
-            m["model_id"] = json!(e.model.as_deref().unwrap_or(&model.name));
+/// What produced a generation, as stored in its model's row (`models.manifest`). Its JSON is
+/// also the row's identity (`manifest_sha`): the keys keep this order so that a model already
+/// stored gets the same row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest<'a> {
+    pub name: &'a str,
+    pub backend: &'static str,
+    pub slam_version: &'static str,
+    pub hardware: &'a Value,
+    #[serde(flatten)]
+    pub served_by: ServedBy,
+    /// What the engine chose for this answer (a local model's decode threads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_threads: Option<u32>,
+    /// What was adapted to the server's limits for this answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adaptations: Option<Value>,
+}
+
+/// The backend's part of a manifest.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ServedBy {
+    Llama {
+        gguf_path: Option<String>,
+        /// Null until the file has been hashed (`Store::remember_sha256` fills it in).
+        gguf_sha256: Option<String>,
+        quantization: Option<&'static str>,
+        size_bytes: Option<u64>,
+        llama_cpp_2_version: &'static str,
+        n_gpu_layers: Option<u32>,
+    },
+    Openai {
+        base_url: Option<String>,
+        model_id: String,
+    },
+}
+
+impl<'a> Manifest<'a> {
+    /// The manifest of a resolved model; `gguf_sha256` is none until the file has been hashed.
+    pub fn of(model: &'a ResolvedModel, gguf_sha256: Option<String>, hardware: &'a Value) -> Self {
+        let e = &model.entry;
+        let (backend, served_by) = match e.backend {
+            BackendKind::Llama => {
+                let path = e.path.as_deref();
+                let header = path.and_then(|p| crate::engine::gguf::read_header(p).ok());
+                let served_by = ServedBy::Llama {
+                    gguf_path: path.map(|p| p.display().to_string()),
+                    gguf_sha256,
+                    quantization: header.as_ref().and_then(|h| h.quantization()),
+                    size_bytes: header.as_ref().map(|h| h.file_size),
+                    llama_cpp_2_version: LLAMA_CPP_2_VERSION,
+                    n_gpu_layers: e.n_gpu_layers,
+                };
+                ("llama.cpp", served_by)
+            }
+            BackendKind::Openai => {
+                let served_by = ServedBy::Openai {
+                    base_url: e.base_url.as_deref().and_then(strip_credentials),
+                    model_id: e.server_id_or_name().to_owned(),
+                };
+                ("openai", served_by)
+            }
+        };
+        Self {
+            name: model.name(),
+            backend,
+            slam_version: env!("CARGO_PKG_VERSION"),
+            hardware,
+            served_by,
+            n_threads: None,
+            adaptations: None,
         }
     }
-    m
+
+    /// The JSON stored (a manifest has no value serde cannot write).
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
 }
 
 /// The llama-cpp-2 crate slam is built with (pinned in Cargo.toml, which also pins llama.cpp).
 pub const LLAMA_CPP_2_VERSION: &str = "0.1.160";
-
-/// A base URL without user, password, query or fragment (where keys sometimes travel); `None`
-/// when it does not parse, so nothing unparsed is ever stored.
-pub fn strip_credentials(url: &str) -> Option<String> {
-    let mut url = reqwest::Url::parse(url).ok()?;
-    url.set_username("").ok()?;
-    url.set_password(None).ok()?;
-    url.set_query(None);
-    url.set_fragment(None);
-    Some(url.to_string())
-}
 
 /// What identifies a file's content cheaply: path, size, modification time.
 fn file_key(path: &Path) -> Option<(String, i64, i64)> {
@@ -164,11 +207,46 @@ mod tests {
             ..Default::default()
         };
         let model = config.resolve("remote", &Default::default()).unwrap();
-        let m = manifest(&model, None, &json!({})).to_string();
+        let m = Manifest::of(&model, None, &json!({}))
+            .to_value()
+            .to_string();
         assert!(!m.contains("sk-"), "{m}");
         assert!(
             m.contains("https://llm.example.com/v1") && m.contains("gpt-4o"),
             "{m}"
+        );
+    }
+
+    /// The stored text, written by hand as releases before the typed manifest wrote it: its
+    /// sha256 is the model row's identity, so the same model must keep the same text.
+    #[test]
+    fn a_manifest_keeps_the_text_stored_models_were_keyed_by() {
+        let text = "[[models]]\nname = \"l\"\nbackend = \"llama\"\npath = \"/nowhere.gguf\"\n\
+                    [[models]]\nname = \"r\"\nbackend = \"openai\"\nbase_url = \"http://h/v1\"\n";
+        let file = crate::config::parse(text, Path::new("c.toml")).unwrap();
+        let config = crate::config::Config {
+            file,
+            ..Default::default()
+        };
+        let v = env!("CARGO_PKG_VERSION");
+        let hw = json!({"cpu": "x"});
+        let local = config.resolve("l", &Default::default()).unwrap();
+        let threaded = Manifest {
+            n_threads: Some(2),
+            ..Manifest::of(&local, Some("ab".into()), &hw)
+        };
+        assert_eq!(
+            threaded.to_value().to_string(),
+            format!(
+                r#"{{"name":"l","backend":"llama.cpp","slam_version":"{v}","hardware":{{"cpu":"x"}},"gguf_path":"/nowhere.gguf","gguf_sha256":"ab","quantization":null,"size_bytes":null,"llama_cpp_2_version":"0.1.160","n_gpu_layers":null,"n_threads":2}}"#
+            )
+        );
+        let remote = config.resolve("r", &Default::default()).unwrap();
+        assert_eq!(
+            Manifest::of(&remote, None, &hw).to_value().to_string(),
+            format!(
+                r#"{{"name":"r","backend":"openai","slam_version":"{v}","hardware":{{"cpu":"x"}},"base_url":"http://h/v1","model_id":"r"}}"#
+            )
         );
     }
 
@@ -206,21 +284,5 @@ mod tests {
         assert_eq!(models, 1, "the manifest without the hash is gone");
         let stop = std::sync::atomic::AtomicBool::new(true);
         assert_eq!(hash_file(&gguf, &stop), None, "a raised stop ends hashing");
-    }
-
-    #[test]
-    fn base_urls_lose_credentials_and_queries() {
-        let strip = |u| strip_credentials(u).unwrap_or_default();
-        assert_eq!(
-            strip("https://user:sk-secret@api.example.com/v1?key=sk-2#sk-3"),
-            "https://api.example.com/v1"
-        );
-        // A password with a slash makes no valid URL: nothing is stored rather than it.
-        assert_eq!(strip_credentials("https://u:pa/ss@host/v1"), None);
-        assert_eq!(
-            strip("http://127.0.0.1:8080/v1"),
-            "http://127.0.0.1:8080/v1"
-        );
-        assert_eq!(strip_credentials("not a url sk-4"), None);
     }
 }

@@ -157,14 +157,14 @@ fn serve(
         if queue.is_empty() {
             continue;
         }
-        serve_on_own_thread(
-            &model,
-            &mut ctx,
-            &mut threads,
-            &mut slots,
-            &mut queue,
-            &mut inbox,
-        );
+        serve_on_own_thread(Serving {
+            model: &model,
+            ctx: &mut ctx,
+            threads: &mut threads,
+            slots: &mut slots,
+            queue: &mut queue,
+            inbox: &mut inbox,
+        });
     }
 }
 
@@ -239,32 +239,28 @@ impl Sizes {
     }
 }
 
+/// What a loaded model serves with: its context, thread choice, cached slots, the queue of
+/// requests and the inbox they arrive through.
+struct Serving<'s, 'm, 'c> {
+    model: &'s Model<'m>,
+    ctx: &'s mut LlamaContext<'c>,
+    threads: &'s mut ThreadChoice,
+    slots: &'s mut [Cached],
+    queue: &'s mut VecDeque<Pending>,
+    inbox: &'s mut Option<mpsc::Receiver<Job>>,
+}
+
 /// Serve until the model is idle on a short-lived thread: llama.cpp's OpenMP thread team
 /// belongs to the thread that computes and ends with it, so a model that sits idle keeps no
 /// team alive (idle teams made the running model decode up to 40% slower: libgomp throttles its
 /// spinning when teams outnumber the cores). It serves every request that arrives until the
 /// model is idle again.
-fn serve_on_own_thread(
-    model: &Model<'_>,
-    ctx: &mut LlamaContext<'_>,
-    threads: &mut ThreadChoice,
-    slots: &mut [Cached],
-    queue: &mut VecDeque<Pending>,
-    inbox: &mut Option<mpsc::Receiver<Job>>,
-) {
+fn serve_on_own_thread(mut serving: Serving<'_, '_, '_>) {
     let spawned = std::thread::scope(|scope| {
-        let (ctx, threads, slots, queue, inbox) = (
-            &mut *ctx,
-            &mut *threads,
-            &mut *slots,
-            &mut *queue,
-            &mut *inbox,
-        );
+        let on_thread = &mut serving;
         let decode = std::thread::Builder::new()
             .name("llama decode".into())
-            .spawn_scoped(scope, move || {
-                serve_busy(model, ctx, threads, slots, queue, inbox)
-            });
+            .spawn_scoped(scope, move || serve_busy(on_thread));
         match decode {
             Ok(handle) => {
                 if handle.join().is_err() {
@@ -279,10 +275,10 @@ fn serve_on_own_thread(
         }
     });
     if !spawned {
-        serve_busy(model, ctx, threads, slots, queue, inbox);
+        serve_busy(&mut serving);
     }
     // After a panic the queue may still hold requests nobody will serve: they fail now.
-    for p in queue.drain(..) {
+    for p in serving.queue.drain(..) {
         let _ = p.events.send(GenEvent::Failed {
             error: EngineError::Internal {
                 reason: "the model's decode thread stopped".into(),
@@ -293,15 +289,9 @@ fn serve_on_own_thread(
 }
 
 /// Decode until the model is idle, taking the requests that arrive meanwhile.
-fn serve_busy(
-    model: &Model<'_>,
-    ctx: &mut LlamaContext<'_>,
-    threads: &mut ThreadChoice,
-    slots: &mut [Cached],
-    queue: &mut VecDeque<Pending>,
-    inbox: &mut Option<mpsc::Receiver<Job>>,
-) {
-    run_until_idle(model, ctx, threads, slots, queue, |queue| {
+fn serve_busy(s: &mut Serving<'_, '_, '_>) {
+    let (model, inbox) = (s.model, &mut *s.inbox);
+    run_until_idle(model, s.ctx, s.threads, s.slots, s.queue, |queue| {
         while let Some(job) = inbox.as_ref().and_then(|i| i.try_recv().ok()) {
             answer(job, model.model, queue);
         }

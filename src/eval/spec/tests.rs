@@ -26,7 +26,7 @@ fn a_spec_with_inline_inputs_renders_every_prompt() {
         (s.inputs[1].id.as_str(), s.inputs[1].reference.as_deref()),
         ("2", Some("ok"))
     );
-    assert_eq!(s.baseline().map(|m| m.model.name.as_str()), Some("gpt-4"));
+    assert_eq!(s.baseline().map(|m| m.model.name()), Some("gpt-4"));
     // The check's value is the input's name.
     assert!(s.compiled[1][0].1.run("Hello Bo").is_ok());
     assert!(s.compiled[1][0].1.run("Hello Ana").is_err());
