@@ -29,7 +29,7 @@ fn state_with_tokens(tokens: usize) -> AppState {
         .collect();
     let mut s = AppState::new(items, 200, 50);
     update(&mut s, Event::Char('x'), t0);
-    update(&mut s, Event::Action(Action::Submit), t0);
+    update(&mut s, Event::Action(Action::Confirm), t0);
     for pane in 0..2 {
         let run = s.panes[pane].run;
         update(

@@ -118,7 +118,7 @@ impl Tui {
         for c in prompt.chars() {
             self.apply(Event::Char(c));
         }
-        self.apply(Event::Action(Action::Submit));
+        self.apply(Event::Action(Action::Confirm));
     }
 
     /// Feed events from the driver into the reducer until `done` holds.
@@ -651,4 +651,57 @@ async fn eval(spec: &str, db: &Path, factory: ScriptedFactory) -> i64 {
         outcome.store_errors
     );
     outcome.session
+}
+
+/// A session of the interactive TUI reads back in its session browser: Enter on it shows its
+/// prompt and each model's answer, as they were stored.
+#[tokio::test]
+async fn a_tui_sessions_prompts_and_answers_open_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("slam.db");
+    let store = slam::store::Store::open(&db).map_err(|e| e.to_string());
+    let mut tui = Tui::with_store(factory(), &["alpha", "beta"], store);
+    tui.submit("Capital of France?");
+    tui.until(all_finished).await;
+    // The store writer is a thread of its own: wait for both answers.
+    let reader = slam::store::Store::open_read(&db).unwrap();
+    for _ in 0..500 {
+        let stored = reader
+            .sessions()
+            .unwrap()
+            .first()
+            .map_or(0, |s| s.generations);
+        if stored == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    tui.apply(Event::Action(Action::OpenSessions));
+    tui.until(|s| s.sessions.rows.is_some()).await;
+    let row = tui
+        .state
+        .sessions
+        .selected()
+        .cloned()
+        .expect("the session is listed");
+    assert_eq!((row.kind.as_str(), row.answers), ("tui", 2));
+    tui.apply(Event::Action(Action::Confirm));
+    tui.until(|s| matches!(&s.sessions.figures, Some((_, Some(_)))))
+        .await;
+    let Some((_, Some(Ok(figures)))) = &tui.state.sessions.figures else {
+        panic!("{:?}", tui.state.sessions.figures);
+    };
+    let lines: Vec<&str> = figures.lines().map(str::trim_end).collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| *l == needle)
+            .unwrap_or_else(|| panic!("{needle:?} in\n{figures}"))
+    };
+    let prompt = at("prompt: Capital of France?");
+    // Each answer under its model, whole.
+    let (alpha, beta) = (at("  alpha"), at("  beta"));
+    assert!(prompt < alpha && prompt < beta, "{figures}");
+    assert_eq!(lines[alpha + 1], "    Paris is the capital.");
+    assert_eq!(lines[beta + 1], "    Lyon is not.");
 }

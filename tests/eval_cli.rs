@@ -513,6 +513,10 @@ fn the_live_screen_shows_progress_and_q_stops_cleanly() {
         eval.path("slam.db").display(),
         spec.display()
     );
+    // The live screen takes the TUI's keymap: a key the user bound to stopping stops it.
+    let keymap = eval.sandbox.dir.path().join("config").join("slam");
+    std::fs::create_dir_all(&keymap).unwrap();
+    std::fs::write(keymap.join("keymap.toml"), "[eval]\n\"s\" = \"quit\"\n").unwrap();
     tmux.session(120, 20, &command);
     let screen = tmux.wait_for(
         "cells finishing on the live screen",
@@ -520,10 +524,10 @@ fn the_live_screen_shows_progress_and_q_stops_cleanly() {
         Duration::from_secs(30),
     );
     assert!(
-        screen.contains("TTFT p50/p95") && screen.contains("q stop"),
+        screen.contains("TTFT p50/p95") && screen.contains("q s <Ctrl-c> stop"),
         "{screen}"
     );
-    tmux.keys(&["q"]);
+    tmux.keys(&["s"]);
     let after = tmux.wait_for(
         "slam to stop",
         |s| s.contains("SLAM_EXIT="),

@@ -1,7 +1,7 @@
 //! Ratings are the user's labour: the real binary in tmux, rated by keys and killed with
 //! SIGKILL right after a rating is shown as saved. Reopened, every rating shown as saved is
 //! in the database and the file passes `PRAGMA integrity_check`. Also: blind mode hides the
-//! names until the vote is saved.
+//! names until the vote is saved, and Esc walks back the screens the way they were opened.
 
 mod common;
 
@@ -345,4 +345,62 @@ fn rating_a_prompt_file_with_live_models_resumes_where_it_stopped() {
         "left is the first -m model"
     );
     assert!(!vote.blind);
+}
+
+/// Every screen is left by Esc to the one it was opened from: in `slam rate`, the editor and
+/// the picker go back to the same item, and a walk through four screens comes back the way it
+/// went.
+#[test]
+fn esc_goes_back_to_where_each_screen_was_opened() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.dir.path().join("ratings.db");
+    import_study(&sandbox, &db);
+    let tmux = Tmux::new("stack");
+    start_rating(&tmux, &sandbox, &db, "--session 1 --rater walker");
+    let on_item = |n: usize| move |s: &str| s.contains(&format!("item {n}/"));
+    tmux.wait_for("item 1", on_item(1), Duration::from_secs(20));
+    tmux.keys(&["n"]);
+    tmux.wait_for("item 2", on_item(2), Duration::from_secs(20));
+    let editor = |s: &str| s.contains("prompt →");
+    let picker = |s: &str| s.contains("of at most 4 chosen");
+    for (key, name, shown) in [
+        ("e", "the editor", &editor as &dyn Fn(&str) -> bool),
+        ("m", "the picker", &picker),
+    ] {
+        tmux.keys(&[key]);
+        tmux.wait_for(name, shown, Duration::from_secs(10));
+        tmux.keys(&["Escape"]);
+        let back = tmux.wait_for("item 2 again", on_item(2), Duration::from_secs(10));
+        assert!(!shown(&back), "{name} is gone:\n{back}");
+    }
+    // Compare → leaderboard → hardware → sessions, then back down the same way.
+    let leaderboard = |s: &str| s.contains(" leaderboard · ");
+    let hardware = |s: &str| s.contains(" hardware · last ");
+    let sessions = |s: &str| s.contains(" sessions, newest first");
+    tmux.keys(&["L"]);
+    tmux.wait_for("the leaderboard", leaderboard, Duration::from_secs(10));
+    tmux.keys(&["C-g"]);
+    tmux.wait_for("the hardware screen", hardware, Duration::from_secs(10));
+    tmux.keys(&["C-e"]);
+    tmux.wait_for("the sessions", sessions, Duration::from_secs(10));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(
+        "the hardware screen again",
+        hardware,
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(
+        "the leaderboard again",
+        leaderboard,
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("item 2 at the bottom", on_item(2), Duration::from_secs(10));
+    // The first screen stays: Esc there leaves the rating where it is.
+    tmux.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let still = tmux.wait_for("still item 2", on_item(2), Duration::from_secs(10));
+    assert!(!leaderboard(&still) && !editor(&still), "{still}");
+    tmux.keys(&["q"]);
 }

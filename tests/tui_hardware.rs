@@ -107,7 +107,7 @@ fn hardware_screen(width: u16, height: u16, sample: fn(u32) -> HardwareSnapshot)
     for c in "Hi".chars() {
         update(&mut s, Event::Char(c), Instant::now());
     }
-    update(&mut s, Event::Action(Action::Submit), Instant::now());
+    update(&mut s, Event::Action(Action::Confirm), Instant::now());
     for (pane, (weights, kv)) in [(92.1, 5.62), (235.2, 90.0)].into_iter().enumerate() {
         let buffer = |kind, mib| Buffer {
             device: "CPU".into(),
@@ -144,7 +144,7 @@ fn hardware_screen(width: u16, height: u16, sample: fn(u32) -> HardwareSnapshot)
         update(&mut s, Event::Hardware(sample(i)), Instant::now());
     }
     update(&mut s, Event::Action(Action::OpenHardware), Instant::now());
-    assert_eq!(s.mode, Mode::Hardware);
+    assert_eq!(s.mode(), Mode::Hardware);
     s
 }
 
@@ -198,11 +198,11 @@ fn the_hardware_screen_opens_from_any_screen_and_goes_back_there() {
         (Action::OpenSessions, Mode::Sessions),
     ] {
         update(&mut s, Event::Action(from), now);
-        assert_eq!(s.mode, mode);
+        assert_eq!(s.mode(), mode);
         update(&mut s, Event::Action(Action::OpenHardware), now);
-        assert_eq!(s.mode, Mode::Hardware);
+        assert_eq!(s.mode(), Mode::Hardware);
         update(&mut s, Event::Action(Action::Back), now);
-        assert_eq!(s.mode, mode, "back where it was opened");
+        assert_eq!(s.mode(), mode, "back where it was opened");
     }
     // Before the first sample.
     update(&mut s, Event::Action(Action::OpenHardware), now);
@@ -217,7 +217,7 @@ fn throttling_during_a_generation_is_marked_under_its_sparkline() {
     for c in "Hi".chars() {
         update(&mut s, Event::Char(c), t0);
     }
-    update(&mut s, Event::Action(Action::Submit), t0);
+    update(&mut s, Event::Action(Action::Confirm), t0);
     let run = s.panes[0].run;
     let send = |s: &mut AppState, event: StreamEvent, now| {
         update(

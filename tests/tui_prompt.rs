@@ -34,7 +34,7 @@ fn comparing(width: u16, height: u16, prompt: &str, blind: bool) -> AppState {
     s.rating.blind = blind;
     s.prompt.system = Some("You write one short, warm message. No lists.".into());
     *s.prompt.user_text_mut() = prompt.into();
-    update(&mut s, Event::Action(Action::Submit), t0);
+    update(&mut s, Event::Action(Action::Confirm), t0);
     s
 }
 

@@ -141,7 +141,8 @@ fn search_choose_stop_resume_and_run_a_model_from_the_hub() {
     tmux.keys(&["Enter"]);
     tmux.wait_for(
         "the editor with three models",
-        |s| s.contains(&format!("prompt → smollm2, gemma3-base, {name}")),
+        // A model found on disk is listed before the built-in ones.
+        |s| s.contains(&format!("prompt → {name}, smollm2, gemma3-base")),
         Duration::from_secs(10),
     );
     tmux.keys(&["-l", "Hi"]);

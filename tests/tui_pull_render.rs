@@ -22,13 +22,13 @@ fn the_pull_popup_lists_quantizations_and_shows_progress() {
         selected: false,
     };
     let mut s = AppState::new(vec![item("smollm2"), item("gemma3-base")], 80, 24);
-    assert_eq!(s.mode, Mode::Picker);
+    assert_eq!(s.mode(), Mode::Picker);
     let act = |s: &mut AppState, a| update(s, Event::Action(a), t0);
     act(&mut s, Action::OpenPull);
     for c in "test-org/Tiny-GGUF".chars() {
         update(&mut s, Event::Char(c), t0);
     }
-    act(&mut s, Action::PullConfirm);
+    act(&mut s, Action::Confirm);
     let file = |label: &str, size: u64, parts| FileLine {
         label: label.into(),
         path: format!("Tiny-{label}.gguf"),
@@ -59,8 +59,8 @@ fn the_pull_popup_lists_quantizations_and_shows_progress() {
     );
     insta::assert_snapshot!("pull_files_80x24", screen);
 
-    act(&mut s, Action::PickerUp);
-    act(&mut s, Action::PullConfirm);
+    act(&mut s, Action::MoveUp);
+    act(&mut s, Action::Confirm);
     hub(
         &mut s,
         HubEvent::Fit {

@@ -66,7 +66,7 @@ fn comparing(width: u16, height: u16) -> AppState {
     for c in "What is the capital of France?".chars() {
         update(&mut s, Event::Char(c), t0);
     }
-    update(&mut s, Event::Action(Action::Submit), t0);
+    update(&mut s, Event::Action(Action::Confirm), t0);
     let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
     let send = |s: &mut AppState, pane: usize, event: StreamEvent| {
         update(
@@ -158,36 +158,15 @@ fn comparison_250x70_and_narrow_stacked_lay_out_without_overlap() {
 fn picker_editor_and_help() {
     let mut s = AppState::new(items(), 80, 24);
     update(&mut s, Event::Action(Action::OpenPicker), Instant::now());
-    assert_eq!(s.mode, Mode::Picker);
+    assert_eq!(s.mode(), Mode::Picker);
     insta::assert_snapshot!("picker", text(&draw(&s)));
-    update(&mut s, Event::Action(Action::PickerConfirm), Instant::now());
+    update(&mut s, Event::Action(Action::Confirm), Instant::now());
     for c in "Hello".chars() {
         update(&mut s, Event::Char(c), Instant::now());
     }
     insta::assert_snapshot!("editor", text(&draw(&s)));
     update(&mut s, Event::Action(Action::ToggleHelp), Instant::now());
-    // At 80×24 the editor's keys do not fit one column: every key is still shown, each
-    // description whole or cut with "…"; on a larger screen all of them whole.
-    let help = text(&draw(&s));
-    insta::assert_snapshot!("editor_help_80x24", help);
-    let bindings = Keymap::defaults().bindings(Mode::Editor);
-    for (key, action) in &bindings {
-        let key = key.to_string();
-        let description = action.description();
-        let row = help
-            .lines()
-            .find(|l| l.contains(&format!("{key} ")) || l.contains(&format!(" {key}")))
-            .unwrap_or_else(|| panic!("{key} missing from help:\n{help}"));
-        let shown = description
-            .char_indices()
-            .map(|(i, _)| &description[..i])
-            .filter(|prefix| prefix.len() >= 6)
-            .any(|prefix| row.contains(&format!("{prefix}…")));
-        assert!(
-            row.contains(description) || shown,
-            "{description:?} neither whole nor cut on the row of {key}:\n{help}"
-        );
-    }
+    insta::assert_snapshot!("editor_help_80x24", text(&draw(&s)));
     update(
         &mut s,
         Event::Resize {
@@ -197,11 +176,58 @@ fn picker_editor_and_help() {
         Instant::now(),
     );
     let help = text(&draw(&s));
-    for (_, action) in &bindings {
+    for (_, action) in Keymap::defaults().bindings(Mode::Editor) {
+        let description = action.description_on(Mode::Editor);
         assert!(
-            help.contains(action.description()),
-            "{} missing from help at 120×40:\n{help}",
-            action.description()
+            help.contains(description),
+            "{description} missing from help at 120×40:\n{help}"
+        );
+    }
+}
+
+/// Every page of the help overlay, scrolled with Down until its last row shows.
+fn help_pages(s: &mut AppState) -> Vec<String> {
+    let mut pages = vec![text(&draw(s))];
+    for _ in 0..100 {
+        let page = pages.last().unwrap();
+        let Some(at) = page.find(" keys ").filter(|_| page.contains(" of ")) else {
+            break; // everything fits: no scrolling
+        };
+        let title: String = page[at..].chars().take_while(|c| *c != '\n').collect();
+        let (shown, total) = title
+            .split_once(" of ")
+            .map(|(a, b)| {
+                let last = a.rsplit('–').next().unwrap_or("").trim().to_owned();
+                let total: String = b.chars().take_while(char::is_ascii_digit).collect();
+                (last, total)
+            })
+            .unwrap();
+        if shown == total {
+            break;
+        }
+        update(s, Event::Action(Action::MoveDown), Instant::now());
+        pages.push(text(&draw(s)));
+    }
+    pages
+}
+
+#[test]
+fn help_at_80x24_shows_every_description_whole() {
+    let mut s = comparing(80, 24);
+    update(&mut s, Event::Action(Action::ToggleHelp), Instant::now());
+    let pages = help_pages(&mut s);
+    assert!(
+        pages.len() > 1,
+        "the comparison's keys need scrolling at 80×24"
+    );
+    let all = pages.join("\n");
+    assert!(!all.contains('…'), "a description was cut:\n{all}");
+    for (key, action) in Keymap::defaults().bindings(Mode::Compare) {
+        let description = action.description_on(Mode::Compare);
+        assert!(
+            all.lines()
+                .any(|l| l.contains(&key.to_string()) && l.contains(description)),
+            "{key} {description:?} is not shown whole:\n{all}"
         );
     }
 }
@@ -261,7 +287,7 @@ fn popups_and_an_error_pane() {
     update(&mut s, Event::Action(Action::OpenParams), t0);
     update(&mut s, Event::Char('0'), t0);
     insta::assert_snapshot!("params_popup", text(&draw(&s)));
-    update(&mut s, Event::Action(Action::Submit), t0);
+    update(&mut s, Event::Action(Action::Confirm), t0);
 
     update(&mut s, Event::Action(Action::OpenEditor), t0);
     update(&mut s, Event::Action(Action::OpenPromptFile), t0);
@@ -279,7 +305,7 @@ fn rated(blind: bool, keys: &[Action], acked: u64) -> AppState {
     for c in "Capital of France?".chars() {
         update(&mut s, Event::Char(c), t0);
     }
-    update(&mut s, Event::Action(Action::Submit), t0);
+    update(&mut s, Event::Action(Action::Confirm), t0);
     for (pane, answer) in ["Paris.", "Lyon, of course."].iter().enumerate() {
         let run = s.panes[pane].run;
         let events = [
@@ -386,7 +412,7 @@ fn thinking(width: u16, height: u16) -> AppState {
     for c in "Capital of France?".chars() {
         update(&mut s, Event::Char(c), t0);
     }
-    update(&mut s, Event::Action(Action::Submit), t0);
+    update(&mut s, Event::Action(Action::Confirm), t0);
     let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
     let send = |s: &mut AppState, pane: usize, event: StreamEvent| {
         let run = runs[pane];
@@ -546,6 +572,7 @@ fn the_eval_live_screen() {
                     name: "daily-motivation",
                     theme: &theme,
                     now: t0 + Duration::from_secs(4),
+                    stop_keys: "q <Ctrl-c>",
                 },
                 f.area(),
             )
@@ -576,7 +603,7 @@ fn the_editor_draws_its_cursor_where_it_edits_and_scrolls_a_long_prompt() {
         Event::Paste("first line\nsecond line\nthird line".into()),
         now,
     );
-    update(&mut s, Event::Action(Action::CursorUp), now);
+    update(&mut s, Event::Action(Action::MoveUp), now);
     update(&mut s, Event::Action(Action::LineStart), now);
     let buf = draw(&s);
     // Hardware bar, the system prompt's four rows, the prompt's top border: its text from row 6.
@@ -596,7 +623,7 @@ fn the_editor_draws_its_cursor_where_it_edits_and_scrolls_a_long_prompt() {
     );
 
     // Forty lines in a 16-row box: the cursor's row stays in view and the border says where.
-    update(&mut s, Event::Action(Action::CursorDown), now);
+    update(&mut s, Event::Action(Action::MoveDown), now);
     let lines: Vec<String> = (1..=40).map(|i| format!("\nline {i}")).collect();
     update(&mut s, Event::Paste(lines.concat()), now);
     let buf = draw(&s);
@@ -605,4 +632,44 @@ fn the_editor_draws_its_cursor_where_it_edits_and_scrolls_a_long_prompt() {
     assert!(screen.contains("rows 28–43 of 43"), "{screen}");
     let (_, y) = reversed_cells(&buf)[0];
     assert_eq!(y, 21, "the last text row of the box");
+}
+
+/// The comparison screen says which parameters its answers were asked with: the config's own
+/// values (none typed), then a value typed in the popup over them. The popup shows the same
+/// values, marked as defaults, rather than "model default".
+#[test]
+fn the_parameters_in_force_are_shown_with_their_real_values() {
+    let text_config = "[params]\ntemperature = 0.3\nmax_tokens = 64\nseed = 7\n";
+    let config = slam::config::Config {
+        file: slam::config::parse(text_config, std::path::Path::new("config.toml")).unwrap(),
+        ..Default::default()
+    };
+    let mut s = AppState::new(items(), 120, 30);
+    s.model_params = slam::tui::model_params(&config);
+    update(&mut s, Event::Action(Action::OpenParams), Instant::now());
+    let popup = text(&draw(&s));
+    assert!(
+        popup.contains("0.3 (default)") && popup.contains("64 (default)"),
+        "{popup}"
+    );
+    assert!(!popup.contains("model default"), "{popup}");
+    update(&mut s, Event::Action(Action::Back), Instant::now());
+    for c in "Hi".chars() {
+        update(&mut s, Event::Char(c), Instant::now());
+    }
+    update(&mut s, Event::Action(Action::Confirm), Instant::now());
+    let screen = text(&draw(&s));
+    assert!(
+        screen.contains("temp 0.3 · max 64 · seed 7 · top_p 0.95"),
+        "{screen}"
+    );
+    update(&mut s, Event::Action(Action::OpenParams), Instant::now());
+    update(&mut s, Event::Action(Action::MoveDown), Instant::now());
+    for c in "300".chars() {
+        update(&mut s, Event::Char(c), Instant::now());
+    }
+    update(&mut s, Event::Action(Action::Confirm), Instant::now());
+    update(&mut s, Event::Action(Action::RerunAll), Instant::now());
+    let screen = text(&draw(&s));
+    assert!(screen.contains("temp 0.3 · max 300 · seed 7"), "{screen}");
 }

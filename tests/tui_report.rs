@@ -81,7 +81,7 @@ fn reporting(width: u16, height: u16) -> AppState {
         },
         now,
     );
-    assert_eq!(s.mode, Mode::Sessions);
+    assert_eq!(s.mode(), Mode::Sessions);
     s
 }
 

@@ -345,3 +345,96 @@ fn paste_three_lines_edit_the_middle_one_and_use_the_external_editor() {
     );
     assert!(after.contains("SLAM_EXIT=0"), "{after}");
 }
+
+/// What the user set and asked is there at the next start: the parameters typed in the popup
+/// and the prompt history. The first start greets a new user; the second does not.
+#[test]
+fn parameters_and_history_are_kept_across_two_starts() {
+    let sandbox = Sandbox::new();
+    let slam = env!("CARGO_BIN_EXE_slam");
+    let config = sandbox.dir.path().join("config");
+    std::fs::create_dir_all(config.join("slam")).unwrap();
+    std::fs::write(
+        config.join("slam").join("config.toml"),
+        "[params]\ntemperature = 0\nmax_tokens = 8\n",
+    )
+    .unwrap();
+    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
+    let env = slam_env(&sandbox, &cache_home);
+    let editor = |s: &str| s.contains("prompt → smollm2, gemma3-base");
+    let popup = |s: &str| s.contains("parameters (empty: the model's own)");
+    let max_tokens_row = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("max tokens"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    let tmux = Tmux::new("keep1");
+    tmux.session(
+        140,
+        40,
+        &format!("{env} {slam}; echo SLAM_EXIT=$?; sleep 600"),
+    );
+    let first = tmux.wait_for("the editor", editor, Duration::from_secs(20));
+    assert!(first.contains("Welcome to slam"), "a first start:\n{first}");
+    tmux.keys(&["C-t"]);
+    let shown = tmux.wait_for("the parameters", popup, Duration::from_secs(10));
+    assert!(max_tokens_row(&shown).contains("8 (default)"), "{shown}");
+    tmux.keys(&["Down", "1", "2", "Enter"]);
+    tmux.wait_for(
+        "the editor again",
+        |s| editor(s) && !popup(s),
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["-l", "Name a colour."]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        "both answers",
+        |s| s.contains("smollm2 done") && s.contains("gemma3-base done"),
+        Duration::from_secs(120),
+    );
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for(
+        "exit",
+        |s| s.contains("SLAM_EXIT="),
+        Duration::from_secs(30),
+    );
+    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+    drop(tmux);
+
+    let tmux = Tmux::new("keep2");
+    tmux.session(
+        140,
+        40,
+        &format!("{env} {slam}; echo SLAM_EXIT=$?; sleep 600"),
+    );
+    let second = tmux.wait_for("the editor", editor, Duration::from_secs(20));
+    assert!(
+        !second.contains("Welcome to slam"),
+        "not a first start:\n{second}"
+    );
+    tmux.keys(&["C-t"]);
+    let shown = tmux.wait_for("the parameters", popup, Duration::from_secs(10));
+    let row = max_tokens_row(&shown);
+    assert!(row.contains("12") && !row.contains("(default)"), "{shown}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(
+        "the editor again",
+        |s| editor(s) && !popup(s),
+        Duration::from_secs(10),
+    );
+    // Up on the prompt's first row recalls the earlier prompt, as shells do.
+    tmux.keys(&["Up"]);
+    tmux.wait_for(
+        "the prompt of the first start",
+        |s| s.contains("Name a colour."),
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["C-c"]);
+    tmux.wait_for(
+        "exit",
+        |s| s.contains("SLAM_EXIT="),
+        Duration::from_secs(30),
+    );
+}

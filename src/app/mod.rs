@@ -13,6 +13,7 @@
 //! operations.
 
 pub mod factory;
+pub mod files;
 pub mod generation;
 pub mod persist;
 pub mod run;

@@ -80,13 +80,17 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
         sweep: args.sweep.clone(),
         factory: None,
     };
-    let task = tokio::spawn(runner::run(spec, opts, cancel.clone(), tx));
     let live = !args.json
         && !args.no_tui
         && std::io::stdout().is_terminal()
         && std::io::stderr().is_terminal();
-    if live {
-        crate::tui::eval_live::watch(&name, rx, cancel.clone()).await?;
+    // The TUI's theme and keymap, read before the run starts (a bad keymap file stops here).
+    let look = live
+        .then(|| super::tui::load_look(config, &Default::default()))
+        .transpose()?;
+    let task = tokio::spawn(runner::run(spec, opts, cancel.clone(), tx));
+    if let Some(look) = look {
+        crate::tui::eval_live::watch(&name, rx, cancel.clone(), &look.theme, &look.keymap).await?;
     } else {
         let mut display = Display::new(args.json);
         while let Some(p) = rx.recv().await {

@@ -5,7 +5,6 @@
 pub mod compare;
 mod cost;
 mod eval;
-mod files;
 mod generate;
 mod judge;
 mod leaderboard;

@@ -213,6 +213,7 @@ pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<Ex
             rating,
             factory: std::sync::Arc::new(Models::default()),
             limits: args.look.limits(),
+            memory: Some(tui::memory::path()),
             persist: PersistOptions {
                 store: Ok(store),
                 session_id: Some(session_id),

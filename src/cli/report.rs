@@ -1,6 +1,6 @@
 //! `slam report ID|FILE -o report.html|report.md`: the decision report of an eval run.
 
-use super::files::{Access, write_atomically};
+use crate::app::files::{Access, write_atomically};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

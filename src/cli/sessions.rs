@@ -1,6 +1,6 @@
 //! `slam sessions list | show | export | import | delete`.
 
-use super::files::{Access, write_atomically};
+use crate::app::files::{Access, write_atomically};
 use crate::domain::rating::{RatingKind, RatingStatus};
 use std::io::Write;
 use std::path::{Path, PathBuf};

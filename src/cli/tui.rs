@@ -125,6 +125,7 @@ pub async fn run(config: Config, db: &Path, args: TuiArgs) -> anyhow::Result<Exi
             rating: RatingState::new(rater.clone(), args.blind, fastrand::u64(..)),
             factory: std::sync::Arc::new(Models::default()),
             limits: args.look.limits(),
+            memory: Some(tui::memory::path()),
             persist: PersistOptions {
                 store,
                 session_id: None,

@@ -11,8 +11,17 @@ fn interval(v: Option<(f64, f64, f64)>, digits: usize) -> String {
     )
 }
 
-/// Below this many battles a bootstrap interval is too narrow to trust (it can be one point).
-const FEW_BATTLES: u32 = 10;
+/// Below this many battles a model's bootstrap interval is too narrow to trust (with two it
+/// is one point): its strength is shown without one.
+pub const FEW_BATTLES: u32 = 10;
+
+/// A Bradley–Terry strength with its interval, or with the word that it has none yet.
+fn strength_cell(s: Option<&crate::analysis::stats::Interval>, battles: u32) -> String {
+    match s {
+        Some(s) if battles < FEW_BATTLES => format!("{:.0} [too few battles]", s.estimate),
+        s => interval(s.map(|s| (s.estimate, s.low, s.high)), 0),
+    }
+}
 
 /// A mean of 1–5 scores with its t interval ("[n=1]" for a single score).
 fn mean_cell(scores: Option<&crate::analysis::stats::MeanCi>) -> String {
@@ -62,7 +71,7 @@ pub fn table_lines(board: &Leaderboard) -> Vec<String> {
             mean_cell(row.scores.as_ref()),
             format!("{}/{}/{}", row.wins, row.ties + row.both_bad, row.losses),
             interval(row.win_rate.map(|w| (w.estimate, w.low, w.high)), 2),
-            interval(row.strength.map(|s| (s.estimate, s.low, s.high)), 0),
+            strength_cell(row.strength.as_ref(), row.battles()),
             row.elo.map_or_else(|| "–".into(), |e| format!("{e:.1}")),
         ];
         if judged {
@@ -77,10 +86,9 @@ pub fn table_lines(board: &Leaderboard) -> Vec<String> {
                         .map(|w| (w.estimate, w.low, w.high)),
                     2,
                 ),
-                interval(
-                    j.and_then(|j| j.strength)
-                        .map(|s| (s.estimate, s.low, s.high)),
-                    0,
+                strength_cell(
+                    j.and_then(|j| j.strength.as_ref()),
+                    j.map_or(0, |j| j.wins + j.ties + j.losses),
                 ),
                 match j.and_then(|j| j.grades.as_ref()) {
                     Some(g) => mean_cell(Some(g)),
@@ -123,7 +131,7 @@ pub fn table_lines(board: &Leaderboard) -> Vec<String> {
         .any(|r| r.battles() > 0 && r.battles() < FEW_BATTLES)
     {
         lines.push(format!(
-            "some models have fewer than {FEW_BATTLES} battles: their intervals understate the uncertainty"
+            "too few battles for an interval: Bradley–Terry needs {FEW_BATTLES} a model"
         ));
     }
     lines
@@ -181,4 +189,49 @@ pub fn bar_lines(board: &Leaderboard, width: usize) -> Vec<String> {
         ));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::leaderboard::{LeaderboardInput, compute};
+    use crate::domain::rating::PairOutcome;
+
+    #[test]
+    fn too_few_battles_get_no_interval_instead_of_a_point() {
+        let two = LeaderboardInput {
+            battles: vec![
+                ("a".into(), "b".into(), PairOutcome::A),
+                ("a".into(), "b".into(), PairOutcome::B),
+            ],
+            ..Default::default()
+        };
+        let lines = table_lines(&compute(&two, 200, 1));
+        let row = |m: &str| lines.iter().find(|l| l.starts_with(m)).cloned().unwrap();
+        // Two split battles: both at the scale's centre, by hand.
+        assert!(row("a ").contains("1000 [too few battles]"), "{lines:#?}");
+        assert!(!row("a ").contains("[1000, 1000]"), "{lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("too few battles for an interval")
+                    && l.contains(&FEW_BATTLES.to_string())),
+            "{lines:#?}"
+        );
+        let many = LeaderboardInput {
+            battles: (0..12)
+                .map(|i| {
+                    let won = if i % 3 == 0 {
+                        PairOutcome::B
+                    } else {
+                        PairOutcome::A
+                    };
+                    ("a".to_owned(), "b".to_owned(), won)
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let lines = table_lines(&compute(&many, 200, 1));
+        assert!(!lines.iter().any(|l| l.contains("too few")), "{lines:#?}");
+    }
 }

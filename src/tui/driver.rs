@@ -45,6 +45,8 @@ pub struct Driver {
     pull: Option<CancellationToken>,
     /// What each generation may take (`--timeout`).
     limits: app::Limits,
+    /// The TUI's memory file (parameters, prompt history).
+    memory: Option<std::path::PathBuf>,
 }
 
 impl Driver {
@@ -67,7 +69,14 @@ impl Driver {
             external_edit: None,
             pull: None,
             limits: app::Limits::default(),
+            memory: None,
         }
+    }
+
+    /// Keep the parameters and the prompt history in this file.
+    pub fn with_memory(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.memory = path;
+        self
     }
 
     /// Every generation started from now on gets these limits.
@@ -145,6 +154,13 @@ impl Driver {
                     session,
                     self.events.clone(),
                 ),
+                Effect::Remember(kept) => {
+                    if let Some(path) = &self.memory
+                        && let Err(e) = super::memory::save(path, &kept)
+                    {
+                        tracing::warn!(error = %e, "the parameters and history were not kept");
+                    }
+                }
                 Effect::Hub(request) => self.hub(request),
                 Effect::Quit => self.quit = true,
             }

@@ -7,6 +7,7 @@ pub mod driver;
 pub mod eval_live;
 mod external_editor;
 pub mod input;
+pub mod memory;
 mod pull;
 pub mod sessions;
 pub mod terminal;
@@ -36,7 +37,7 @@ use terminal::TerminalGuard;
 use theme::Theme;
 use widgets::screen::Screen;
 
-const FRAME: Duration = Duration::from_millis(16);
+pub(crate) const FRAME: Duration = Duration::from_millis(16);
 /// While models stream, frames (and the wake-ups that fold tokens into the state) come at
 /// most 20 times a second: every wake-up of the UI thread can take a core from a decode thread
 /// (measured on 2 cores: each pane then decodes as fast as headless, where at 60 frames a second
@@ -61,6 +62,8 @@ pub struct TuiOptions {
     pub factory: Arc<dyn BackendFactory>,
     /// What each generation may take.
     pub limits: crate::app::Limits,
+    /// Where the parameters and the prompt history are kept between starts (none: not kept).
+    pub memory: Option<std::path::PathBuf>,
 }
 
 /// The recorded sessions shipped in `sample-runs/`, compiled in.
@@ -81,15 +84,67 @@ pub fn sample_runs() -> Vec<(String, Recording)> {
         .collect()
 }
 
+/// The picker's models, grouped: the config's own first, then the files found on this
+/// machine, then the built-in test models, then the built-in API models.
 pub fn picker_items(config: &Config, selected: &[String]) -> Vec<PickerItem> {
     let free = crate::monitor::machine::free_for_models();
-    config
+    let mut models: Vec<(ModelGroup, ModelEntry)> = config
         .models()
         .into_iter()
-        .map(|m| PickerItem {
-            detail: describe(&m, free),
+        .map(|m| (ModelGroup::of(config, &m), m))
+        .collect();
+    models.sort_by_key(|(group, _)| *group);
+    models
+        .into_iter()
+        .map(|(group, m)| PickerItem {
+            detail: format!("{} · {}", group.label(), describe(&m, free)),
             selected: selected.contains(&m.name),
             name: m.name,
+        })
+        .collect()
+}
+
+/// Where a model of the picker comes from, in the order the picker lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ModelGroup {
+    Config,
+    Found,
+    BuiltinLocal,
+    BuiltinApi,
+}
+
+impl ModelGroup {
+    fn of(config: &Config, m: &ModelEntry) -> Self {
+        if config.file.models.iter().any(|u| u.name == m.name) {
+            ModelGroup::Config
+        } else if config.discovered.iter().any(|d| d.name == m.name) {
+            ModelGroup::Found
+        } else if m.backend == BackendKind::Llama {
+            ModelGroup::BuiltinLocal
+        } else {
+            ModelGroup::BuiltinApi
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            ModelGroup::Config => "config",
+            ModelGroup::Found => "found",
+            ModelGroup::BuiltinLocal | ModelGroup::BuiltinApi => "built-in",
+        }
+    }
+}
+
+/// Each model's own parameters (the config's defaults, then its entry's).
+pub fn model_params(
+    config: &Config,
+) -> std::collections::HashMap<String, crate::domain::GenParams> {
+    config
+        .models()
+        .iter()
+        .filter_map(|m| {
+            let resolved = config.resolve(&m.name, &Default::default()).ok()?;
+            Some((m.name.clone(), resolved.params))
         })
         .collect()
 }
@@ -145,6 +200,7 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
         .iter()
         .any(|m| m.backend == BackendKind::Llama && m.path.as_ref().is_some_and(|p| p.exists()));
     let mut state = AppState::new(items, size.width, size.height);
+    state.model_params = model_params(&config);
     state.rating = options.rating;
     state.replays = options
         .recordings
@@ -156,11 +212,18 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
         })
         .collect();
     if !runnable {
-        state.mode = Mode::Picker;
+        state.screens.reset(Mode::Picker);
         state.picker_cursor = state.picker.len();
-        state.notice = Some(
-            "No local model found: Ctrl-d gets one from the Hugging Face Hub; or replay a recorded session below, or run `make run` to fetch the test models.".into(),
+        state.say_lasting(
+            "No local model found: Ctrl-d gets one from the Hugging Face Hub; or replay a recorded session below, or run `make run` to fetch the test models.",
         );
+    }
+    if let Some(path) = &options.memory {
+        match memory::load(path) {
+            Ok(Some(kept)) => kept.restore(&mut state),
+            Ok(None) => state.first_start = true,
+            Err(e) => state.say(e),
+        }
     }
     let recordings: Vec<Recording> = options.recordings.into_iter().map(|(_, r)| r).collect();
 
@@ -171,7 +234,7 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
     spawn_hardware_sampler(events_tx.clone());
     let store = Persistence::new(options.persist, events_tx.clone());
     if let Some(why) = store.unavailable() {
-        state.notice = Some(format!("Ratings cannot be saved: {why}"));
+        state.say_lasting(format!("Ratings cannot be saved: {why}"));
     }
     let mut driver = Driver::new(
         config,
@@ -180,17 +243,14 @@ pub async fn run(config: Config, options: TuiOptions) -> anyhow::Result<()> {
         store,
         events_tx.clone(),
     )
-    .with_limits(options.limits);
+    .with_limits(options.limits)
+    .with_memory(options.memory.clone());
     if state.rating.session.is_some() {
         let effects = reducer::start_rating_session(&mut state);
         driver.run(effects);
     } else if let Some(replay) = options.replay_now {
         state.picker_cursor = state.picker.len() + replay;
-        let effects = reducer::update(
-            &mut state,
-            Event::Action(Action::PickerConfirm),
-            Instant::now(),
-        );
+        let effects = reducer::update(&mut state, Event::Action(Action::Confirm), Instant::now());
         driver.run(effects);
     }
     let mut ticks = tokio::time::interval(TICK);
@@ -268,7 +328,7 @@ fn input_event(keymap: &Keymap, state: &AppState, input: Input) -> Option<Event>
             let mode = if state.help {
                 Mode::Compare
             } else {
-                state.mode
+                state.mode()
             };
             if let Some(action) = keymap.lookup(mode, &chord) {
                 return Some(Event::Action(action));
@@ -280,7 +340,7 @@ fn input_event(keymap: &Keymap, state: &AppState, input: Input) -> Option<Event>
 
 fn editor_text(state: &AppState, chord: KeyChord) -> Option<Event> {
     let typing = matches!(
-        state.mode,
+        state.mode(),
         Mode::Editor | Mode::Params | Mode::PromptFile | Mode::Picker | Mode::Note | Mode::Pull
     );
     if !typing || chord.ctrl || chord.alt {
@@ -323,5 +383,38 @@ mod tests {
             assert_eq!(r.models, ["smollm2", "gemma3-base"], "{name}");
             assert!(r.events.len() > 10, "{name}");
         }
+    }
+
+    #[test]
+    fn the_configs_own_models_come_first_then_the_built_ins_grouped() {
+        let text = "[[models]]\nname = \"my-server\"\nbackend = \"openai\"\n\
+                    base_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\n\
+                    [[models]]\nname = \"my-gguf\"\nbackend = \"llama\"\npath = \"/m.gguf\"\n";
+        let config = Config {
+            file: crate::config::parse(text, std::path::Path::new("c.toml")).unwrap(),
+            ..Default::default()
+        };
+        let items = picker_items(&config, &[]);
+        let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(
+            names[..4],
+            ["my-server", "my-gguf", "smollm2", "gemma3-base"]
+        );
+        assert!(names[4..].contains(&"gpt-4"), "{names:?}");
+        assert!(
+            items[0].detail.starts_with("config · "),
+            "{}",
+            items[0].detail
+        );
+        assert!(
+            items[2].detail.starts_with("built-in · "),
+            "{}",
+            items[2].detail
+        );
+        assert!(
+            items[4..]
+                .iter()
+                .all(|i| i.detail.starts_with("built-in · openai"))
+        );
     }
 }

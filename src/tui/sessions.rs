@@ -8,6 +8,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::analysis::leaderboard::{self, RESAMPLES};
 use crate::eval::show;
 use crate::report::leaderboard::{bar_lines, table_lines};
+use crate::store::records::ExportLine;
 use crate::store::{Filter, Store};
 use crate::tui_state::event::Event;
 use crate::tui_state::state::SessionLine;
@@ -56,13 +57,63 @@ pub fn load_figures(
     });
 }
 
-/// An eval's consistency, checks, sweep, judges and similarity; any other session's
-/// leaderboard (the judges' columns beside).
+/// A session's figures, then its prompts and answers: an eval's consistency, checks, sweep,
+/// judges and similarity; any other session's leaderboard (the judges' columns beside).
 fn figures(db: &Path, session: i64, kind: &str) -> anyhow::Result<String> {
     let store = Store::open_read(db)?;
-    if kind == "eval" {
-        return Ok(crate::report::eval::render(&show::stored(&store, session)?));
+    let mut text = if kind == "eval" {
+        crate::report::eval::render(&show::stored(&store, session)?)
+    } else {
+        leaderboard_text(&store, session)?
+    };
+    for line in transcript(&store.export_lines(session)?) {
+        text.push('\n');
+        text.push_str(&line);
     }
+    Ok(text)
+}
+
+/// Every prompt of a session with its answers, in the order they were stored: the model, the
+/// scores given, and the answer's text (or its error).
+fn transcript(lines: &[ExportLine]) -> Vec<String> {
+    let mut out = vec![
+        String::new(),
+        format!("prompts and answers ({})", lines.len()),
+    ];
+    let mut prompt = None;
+    for line in lines {
+        if prompt != Some(&line.prompt.uid) {
+            prompt = Some(&line.prompt.uid);
+            out.push(String::new());
+            if let Some(system) = line.prompt.system.as_deref().filter(|s| !s.is_empty()) {
+                out.extend(system.lines().map(|l| format!("system: {l}")));
+            }
+            out.extend(line.prompt.user.lines().map(|l| format!("prompt: {l}")));
+        }
+        let g = &line.generation;
+        let scores: Vec<String> = line
+            .ratings
+            .iter()
+            .filter_map(|r| r.score)
+            .map(|s| s.to_string())
+            .collect();
+        let scored = if scores.is_empty() {
+            String::new()
+        } else {
+            format!(" · scored {}", scores.join(", "))
+        };
+        out.push(format!("  {}{scored}", g.model));
+        match (&g.error_message, g.text.is_empty()) {
+            (Some(e), _) => out.push(format!("    error: {e}")),
+            (None, true) => out.push("    (no text)".to_owned()),
+            (None, false) => out.extend(g.text.lines().map(|l| format!("    {l}"))),
+        }
+    }
+    out
+}
+
+/// The leaderboard of a session's ratings (judges' columns beside), or why there is none.
+fn leaderboard_text(store: &Store, session: i64) -> anyhow::Result<String> {
     let filter = Filter {
         session: Some(session),
         ..Filter::default()
@@ -78,7 +129,9 @@ fn figures(db: &Path, session: i64, kind: &str) -> anyhow::Result<String> {
         leaderboard::SEED,
     );
     if board.rows.is_empty() {
-        return Ok("no ratings in this session yet (rate it with slam rate --session ID)".into());
+        return Ok(format!(
+            "no ratings in this session yet (rate it with slam rate --session {session})"
+        ));
     }
     let mut lines = table_lines(&board);
     lines.push(String::new());

@@ -3,25 +3,25 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::state::Mode;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Quit,
     ToggleHelp,
     Back,
+    /// Enter: what the screen shown does with it (run the prompt, use the models, apply the
+    /// parameters, open the session, …; `description_on` says which).
+    #[serde(alias = "submit", alias = "picker-confirm", alias = "pull-confirm")]
+    Confirm,
     // Model picker.
     OpenPicker,
-    PickerUp,
-    PickerDown,
     PickerToggle,
-    PickerConfirm,
     /// The picker's "get a model" popup (the Hugging Face Hub).
     OpenPull,
-    /// In that popup: search, choose, download.
-    PullConfirm,
     // Prompt editor.
     OpenEditor,
-    Submit,
     NewLine,
     HistoryPrev,
     HistoryNext,
@@ -29,8 +29,23 @@ pub enum Action {
     // Comparison panes.
     FocusNext,
     FocusPrev,
-    ScrollUp,
-    ScrollDown,
+    /// Up the list, the field or the text shown (the picker's cursor, the parameters, a
+    /// pane's text, the editor's row — on its first row, the earlier prompt in history).
+    #[serde(
+        alias = "picker-up",
+        alias = "param-up",
+        alias = "scroll-up",
+        alias = "cursor-up"
+    )]
+    MoveUp,
+    /// Down the list, the field or the text shown.
+    #[serde(
+        alias = "picker-down",
+        alias = "param-down",
+        alias = "scroll-down",
+        alias = "cursor-down"
+    )]
+    MoveDown,
     PageUp,
     PageDown,
     ScrollTop,
@@ -50,8 +65,6 @@ pub enum Action {
     OpenReport,
     // Parameters popup.
     OpenParams,
-    ParamUp,
-    ParamDown,
     // Load the prompt from a file.
     OpenPromptFile,
     // Rating the focused answer.
@@ -92,10 +105,6 @@ pub enum Action {
     WordRight,
     LineStart,
     LineEnd,
-    /// Up a screen row; on the first row, the earlier prompt in history.
-    CursorUp,
-    /// Down a screen row; on the last row, the later prompt in history.
-    CursorDown,
     DeleteForward,
     DeleteWordBack,
     DeleteToLineEnd,
@@ -109,27 +118,23 @@ pub enum Action {
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 75] = [
+    pub const ALL: [Action; 67] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
+        Action::Confirm,
         Action::OpenPicker,
-        Action::PickerUp,
-        Action::PickerDown,
         Action::PickerToggle,
-        Action::PickerConfirm,
         Action::OpenPull,
-        Action::PullConfirm,
         Action::OpenEditor,
-        Action::Submit,
         Action::NewLine,
         Action::HistoryPrev,
         Action::HistoryNext,
         Action::ToggleSystemPrompt,
         Action::FocusNext,
         Action::FocusPrev,
-        Action::ScrollUp,
-        Action::ScrollDown,
+        Action::MoveUp,
+        Action::MoveDown,
         Action::PageUp,
         Action::PageDown,
         Action::ScrollTop,
@@ -146,8 +151,6 @@ impl Action {
         Action::OpenSessions,
         Action::OpenReport,
         Action::OpenParams,
-        Action::ParamUp,
-        Action::ParamDown,
         Action::OpenPromptFile,
         Action::Score1,
         Action::Score2,
@@ -176,8 +179,6 @@ impl Action {
         Action::WordRight,
         Action::LineStart,
         Action::LineEnd,
-        Action::CursorUp,
-        Action::CursorDown,
         Action::DeleteForward,
         Action::DeleteWordBack,
         Action::DeleteToLineEnd,
@@ -187,29 +188,55 @@ impl Action {
         Action::OpenHardware,
     ];
 
-    /// One line for the help overlay and the hint bar.
+    /// One line for the help overlay and the hint bar, as it reads on screen `mode`: the
+    /// generic actions say what they do there.
+    pub fn description_on(self, mode: Mode) -> &'static str {
+        match (self, mode) {
+            (Action::Confirm, Mode::Editor) => "run the prompt on every model",
+            (Action::Confirm, Mode::Picker) => "use the selected models",
+            (Action::Confirm, Mode::Pull) => {
+                "search / choose / download (again: pull one that won't fit)"
+            }
+            (Action::Confirm, Mode::Params) => "apply the parameters",
+            (Action::Confirm, Mode::PromptFile) => "load the file",
+            (Action::Confirm, Mode::Note) => "save the note",
+            (Action::Confirm, Mode::Sessions) => "open the session",
+            (Action::MoveUp, Mode::Editor) => "up a row (on the first: earlier prompt)",
+            (Action::MoveDown, Mode::Editor) => "down a row (on the last: later prompt)",
+            (Action::MoveUp, Mode::Params) => "previous parameter",
+            (Action::MoveDown, Mode::Params) => "next parameter",
+            (Action::MoveUp, Mode::Picker | Mode::Pull | Mode::Sessions) => "up the list",
+            (Action::MoveDown, Mode::Picker | Mode::Pull | Mode::Sessions) => "down the list",
+            (Action::MoveUp, Mode::Compare) => "scroll up",
+            (Action::MoveDown, Mode::Compare) => "scroll down",
+            (Action::Back, Mode::Note) => "cancel the note",
+            (Action::Back, Mode::Params) => "apply the parameters and close",
+            (Action::Quit, Mode::Eval) => {
+                "stop (finished cells are kept; run the same command again to go on)"
+            }
+            _ => self.description(),
+        }
+    }
+
+    /// One line for the help overlay and the hint bar, whatever the screen.
     pub fn description(self) -> &'static str {
         match self {
             Action::Quit => "quit",
             Action::ToggleHelp => "help",
             Action::Back => "back",
+            Action::MoveUp => "up",
+            Action::MoveDown => "down",
+            Action::Confirm => "confirm",
             Action::OpenPicker => "choose models",
-            Action::PickerUp => "up the list",
-            Action::PickerDown => "down the list",
             Action::PickerToggle => "select / unselect model",
-            Action::PickerConfirm => "use the selected models",
             Action::OpenPull => "get a model from the Hugging Face Hub",
-            Action::PullConfirm => "search / choose / download (again: pull one that won't fit)",
             Action::OpenEditor => "edit the prompt",
-            Action::Submit => "run the prompt on every model",
             Action::NewLine => "new line",
             Action::HistoryPrev => "earlier prompt",
             Action::HistoryNext => "later prompt",
             Action::ToggleSystemPrompt => "edit system prompt / user prompt",
             Action::FocusNext => "next pane",
             Action::FocusPrev => "previous pane",
-            Action::ScrollUp => "scroll up",
-            Action::ScrollDown => "scroll down",
             Action::PageUp => "page up",
             Action::PageDown => "page down",
             Action::ScrollTop => "to the top",
@@ -226,8 +253,6 @@ impl Action {
             Action::OpenSessions => "stored sessions and their figures",
             Action::OpenReport => "the eval run's report: verdicts, quality, latency, cost",
             Action::OpenParams => "parameters (temperature, max tokens, seed, top_p)",
-            Action::ParamUp => "previous parameter",
-            Action::ParamDown => "next parameter",
             Action::OpenPromptFile => "load the prompt from a file",
             Action::Score1 => "score this answer 1 (bad)",
             Action::Score2 => "score 2",
@@ -256,8 +281,6 @@ impl Action {
             Action::WordRight => "word right",
             Action::LineStart => "start of the line",
             Action::LineEnd => "end of the line",
-            Action::CursorUp => "up a row (on the first: earlier prompt)",
-            Action::CursorDown => "down a row (on the last: later prompt)",
             Action::DeleteForward => "delete the character under the cursor",
             Action::DeleteWordBack => "delete the word before the cursor",
             Action::DeleteToLineEnd => "delete to the end of the line",

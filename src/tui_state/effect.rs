@@ -67,6 +67,8 @@ pub enum Effect {
         request: u64,
         session: i64,
     },
+    /// Keep the parameters and the prompt history for the next start.
+    Remember(crate::tui_state::state::remembered::Remembered),
     /// Ask the Hugging Face Hub; answers come back as `Event::Hub`.
     Hub(HubRequest),
     Quit,

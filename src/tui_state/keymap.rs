@@ -141,7 +141,7 @@ impl fmt::Display for KeyChord {
 }
 
 /// Sections of a keymap file: `global` applies in every mode unless the mode rebinds the key.
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "global",
     "picker",
     "pull",
@@ -153,6 +153,7 @@ const SECTIONS: [&str; 11] = [
     "leaderboard",
     "sessions",
     "hardware",
+    "eval",
 ];
 
 fn section(mode: Mode) -> &'static str {
@@ -167,6 +168,7 @@ fn section(mode: Mode) -> &'static str {
         Mode::Sessions => "sessions",
         Mode::Hardware => "hardware",
         Mode::Pull => "pull",
+        Mode::Eval => "eval",
     }
 }
 
@@ -240,6 +242,40 @@ impl Keymap {
     }
 }
 
+impl Keymap {
+    /// What the footer lists on screen `mode`: one key per action, help and quit first (on a
+    /// narrow terminal they are what must stay visible), then the actions in their declared
+    /// order (moving about before rating), one score key standing for the five.
+    pub fn footer(&self, mode: Mode) -> Vec<(KeyChord, Action)> {
+        let mut ordered: Vec<(KeyChord, Action)> = self
+            .bindings(mode)
+            .into_iter()
+            .filter(|(_, a)| {
+                !matches!(
+                    a,
+                    Action::Score2 | Action::Score3 | Action::Score4 | Action::Score5
+                )
+            })
+            .collect();
+        // Stable: for one action, the mode's own key (listed first) wins over a global one.
+        ordered.sort_by_key(|(_, a)| {
+            let first = match a {
+                Action::ToggleHelp => 0,
+                Action::Quit => 1,
+                _ => 2,
+            };
+            (first, *a)
+        });
+        let mut seen = Vec::new();
+        ordered.retain(|(_, a)| {
+            let new = !seen.contains(a);
+            seen.push(*a);
+            new
+        });
+        ordered
+    }
+}
+
 fn serde_plain(action: Action) -> String {
     serde_json::to_value(action)
         .ok()
@@ -294,7 +330,7 @@ mod tests {
         assert_eq!(k.lookup(Mode::Editor, &key("<Ctrl-c>")), Some(Action::Quit));
         assert_eq!(
             k.lookup(Mode::Editor, &key("<Enter>")),
-            Some(Action::Submit)
+            Some(Action::Confirm)
         );
         assert_eq!(
             k.lookup(Mode::Compare, &key("x")),
@@ -335,6 +371,52 @@ mod tests {
         for action in Action::ALL {
             assert!(bound.contains(&action), "{action:?} has no key");
         }
+    }
+
+    /// A keymap file written for the first release (its default map, action names of then:
+    /// `picker-up`, `param-down`, `submit`, …) still loads, and every key it binds does what
+    /// it did: the same action, now under its generic name.
+    #[test]
+    fn a_keymap_written_for_the_first_release_still_binds_the_same_keys() {
+        let old_text = include_str!("../../tests/data/keymaps/release-0.1.toml");
+        let old = Keymap::parse(old_text, "release-0.1.toml").unwrap();
+        let now = Keymap::defaults();
+        // The renames, by hand.
+        fn renamed(name: &str) -> &str {
+            match name {
+                "picker-up" | "param-up" | "scroll-up" | "cursor-up" => "move-up",
+                "picker-down" | "param-down" | "scroll-down" | "cursor-down" => "move-down",
+                "submit" | "picker-confirm" | "pull-confirm" => "confirm",
+                other => other,
+            }
+        }
+        let raw: BTreeMap<String, BTreeMap<String, String>> = toml::from_str(old_text).unwrap();
+        let mut checked = 0;
+        for (section, bindings) in &raw {
+            let mode = [
+                Mode::Picker,
+                Mode::Pull,
+                Mode::Editor,
+                Mode::Compare,
+                Mode::Params,
+                Mode::PromptFile,
+                Mode::Note,
+                Mode::Leaderboard,
+                Mode::Sessions,
+                Mode::Hardware,
+            ]
+            .into_iter()
+            .find(|m| super::section(*m) == section)
+            .unwrap_or(Mode::Editor);
+            for (key, name) in bindings {
+                let chord = KeyChord::parse(key).unwrap();
+                let action = old.lookup(mode, &chord).unwrap();
+                assert_eq!(serde_plain(action), renamed(name), "[{section}] {key}");
+                assert_eq!(now.lookup(mode, &chord), Some(action), "[{section}] {key}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 80, "{checked} bindings");
     }
 
     #[test]

@@ -7,8 +7,10 @@ use std::time::Instant;
 use super::action::Action;
 use super::effect::{Effect, StoreOp};
 use super::event::{Event, StreamEvent};
+use super::state::remembered::Remembered;
 use super::state::{
-    AppState, MAX_PANES, Mode, PaneState, PaneStatus, PickerRow, pane_text_width, params,
+    AppState, MAX_PANES, Mode, NOTICE_SECONDS, PaneState, PaneStatus, PickerRow, pane_text_width,
+    params,
 };
 use crate::domain::FinishReason;
 use crate::domain::generation::Failure;
@@ -23,7 +25,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
     match event {
         Event::Action(action) => on_action(state, action),
         Event::Char(c) => {
-            match state.mode {
+            match state.mode() {
                 Mode::Editor => editor::insert_char(state, c),
                 Mode::Params => state.params.edit(Some(c)),
                 Mode::PromptFile => state.prompt_file.push(c),
@@ -38,7 +40,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Event::Backspace => {
-            match state.mode {
+            match state.mode() {
                 Mode::Editor => editor::backspace(state),
                 Mode::Params => state.params.edit(None),
                 Mode::PromptFile => {
@@ -57,7 +59,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Event::Paste(text) => {
-            if state.mode == Mode::Editor {
+            if state.mode() == Mode::Editor {
                 editor::insert_text(state, &text);
                 return Vec::new();
             }
@@ -78,9 +80,9 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
                     editor::replace_field(state, false, &text);
                     state.notice = None;
                 }
-                Err(e) => state.notice = Some(e),
+                Err(e) => state.say(e),
             }
-            state.mode = Mode::Editor;
+            state.screens.open(Mode::Editor);
             Vec::new()
         }
         Event::Resize { width, height } => {
@@ -113,7 +115,7 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
         }
         Event::Tick => {
             // Live figures (elapsed, tok/s) move only while something runs.
-            state.dirty = false;
+            state.dirty = expire_notice(state, now);
             for pane in state.panes.iter_mut().filter(|p| p.status.is_active()) {
                 pane.refresh_metrics(now);
                 state.dirty = true;
@@ -150,6 +152,20 @@ pub fn update(state: &mut AppState, event: Event, now: Instant) -> Vec<Effect> {
     }
 }
 
+/// Start a message's time on its first tick; drop it once its time is up. True when it went.
+fn expire_notice(state: &mut AppState, now: Instant) -> bool {
+    let Some(notice) = state.notice.as_mut().filter(|n| !n.lasting) else {
+        return false;
+    };
+    let shown = *notice.shown_at.get_or_insert(now);
+    let expired =
+        now.saturating_duration_since(shown) >= std::time::Duration::from_secs(NOTICE_SECONDS);
+    if expired {
+        state.notice = None;
+    }
+    expired
+}
+
 /// Open a rating session (`slam rate`) at its first item not rated yet.
 pub fn start_rating_session(state: &mut AppState) -> Vec<Effect> {
     let first = state
@@ -157,8 +173,51 @@ pub fn start_rating_session(state: &mut AppState) -> Vec<Effect> {
         .session
         .as_ref()
         .map_or(0, |s| s.first_unrated());
-    state.mode = Mode::Compare;
+    state.screens.reset(Mode::Compare);
     rating::go_to_item(state, first)
+}
+
+/// Whether `action` does anything on the screen shown now: the footer lists only those (a key
+/// that would do nothing is not offered). Help lists every key regardless.
+pub fn available(state: &AppState, action: Action) -> bool {
+    let answers = !state.panes.is_empty();
+    let running = state.panes.iter().any(|p| p.status.is_active());
+    let rating_session = state.rating.session.is_some();
+    match action {
+        Action::NextItem | Action::PrevItem => rating_session,
+        Action::CancelFocused | Action::CancelAll => running,
+        Action::RerunAll | Action::RerunFocused => !state.history.is_empty() && answers,
+        Action::VoteA | Action::VoteB | Action::VoteTie | Action::VoteBothBad => {
+            state.panes.len() == 2 && !running
+        }
+        Action::VoteBest | Action::VoteWorst => state.panes.len() > 2 && !running,
+        // Rating waits for the answers to finish.
+        Action::Score1
+        | Action::Score2
+        | Action::Score3
+        | Action::Score4
+        | Action::Score5
+        | Action::TagHallucination
+        | Action::TagRefusal
+        | Action::TagWrongFormat
+        | Action::OpenNote => answers && !running,
+        Action::UndoRating => !state.rating.undo.is_empty(),
+        Action::Undo => !state.editor.undo.is_empty(),
+        Action::Redo => !state.editor.redo.is_empty(),
+        Action::HistoryPrev => !state.history.is_empty(),
+        Action::HistoryNext => state.history_cursor.is_some(),
+        Action::MoveUp | Action::MoveDown if state.mode() == Mode::Pull => state.pull.lines() > 0,
+        Action::FocusNext | Action::FocusPrev | Action::CopyFocused | Action::ToggleThinking => {
+            answers
+        }
+        Action::TogglePrompt => !state.prompt.user_text().trim().is_empty(),
+        Action::PromptScrollUp | Action::PromptScrollDown => {
+            use crate::tui_state::state::prompt_view::{prompt_rows, visible_prompt_rows};
+            !state.prompt_view.collapsed
+                && prompt_rows(state).len() > usize::from(visible_prompt_rows(state))
+        }
+        _ => true,
+    }
 }
 
 /// Text rows visible in the focused pane (the prompt strip above the panes taken off, and the
@@ -178,19 +237,22 @@ pub fn pane_rows(state: &AppState) -> usize {
 }
 
 fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
-    if state.mode == Mode::Sessions
+    if state.help && scroll_help(state, action) {
+        return Vec::new();
+    }
+    if state.mode() == Mode::Sessions
         && !state.help
         && let Some(effects) = sessions::on_action(state, action)
     {
         return effects;
     }
-    if state.mode == Mode::Pull
+    if state.mode() == Mode::Pull
         && !state.help
         && let Some(effects) = pull::on_action(state, action)
     {
         return effects;
     }
-    if state.mode == Mode::Editor
+    if state.mode() == Mode::Editor
         && !state.help
         && let Some(effects) = editor::on_action(state, action)
     {
@@ -199,11 +261,10 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::OpenSessions => return sessions::open(state),
         Action::OpenHardware => {
-            if state.mode == Mode::Hardware {
-                state.mode = state.hardware_return;
+            if state.mode() == Mode::Hardware {
+                state.screens.back();
             } else {
-                state.hardware_return = state.mode;
-                state.mode = Mode::Hardware;
+                state.screens.open(Mode::Hardware);
             }
         }
         Action::Quit => {
@@ -211,48 +272,34 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             effects.push(Effect::Quit);
             return effects;
         }
-        Action::ToggleHelp => state.help = !state.help,
+        Action::ToggleHelp => {
+            state.help = !state.help;
+            state.help_scroll = 0;
+        }
         Action::Back => {
             if state.help {
                 state.help = false;
-            } else if state.mode == Mode::Params {
-                close_params(state);
+            } else if state.mode() == Mode::Params {
+                return close_params(state);
             } else {
-                state.mode = match state.mode {
-                    Mode::Note => Mode::Compare,
-                    Mode::Leaderboard | Mode::Sessions => state.previous_mode,
-                    Mode::Hardware => state.hardware_return,
-                    Mode::Pull => Mode::Picker,
-                    // A rating session lives in its panes: there is no prompt to edit.
-                    Mode::Compare if state.rating.session.is_some() => Mode::Compare,
-                    Mode::Compare | Mode::Picker | Mode::PromptFile => Mode::Editor,
-                    Mode::Editor | Mode::Params => Mode::Picker,
-                };
+                // Back where this screen was opened from; the first screen stays.
+                state.screens.back();
             }
         }
         Action::OpenParams => {
-            if state.mode != Mode::Params {
-                state.previous_mode = state.mode;
-                state.mode = Mode::Params;
-            }
+            // On its first field, whatever was edited last time.
+            state.params.cursor = 0;
+            state.screens.open(Mode::Params);
         }
-        Action::ParamUp => state.params.cursor = state.params.cursor.saturating_sub(1),
-        Action::ParamDown => {
-            state.params.cursor = (state.params.cursor + 1).min(params::FIELDS.len() - 1)
-        }
+        Action::MoveUp | Action::MoveDown => move_on(state, action == Action::MoveDown),
         Action::OpenPromptFile => {
             state.prompt_file.clear();
-            state.mode = Mode::PromptFile;
+            state.screens.open(Mode::PromptFile);
         }
         Action::RerunFocused => return rerun_pane(state, state.focus),
-        Action::OpenPicker => state.mode = Mode::Picker,
+        Action::OpenPicker => state.screens.open(Mode::Picker),
         Action::OpenPull => pull::open(state),
-        Action::OpenEditor => state.mode = Mode::Editor,
-        Action::PickerUp => state.picker_cursor = state.picker_cursor.saturating_sub(1),
-        Action::PickerDown => {
-            let last = state.picker_rows().len().saturating_sub(1);
-            state.picker_cursor = (state.picker_cursor + 1).min(last)
-        }
+        Action::OpenEditor => state.screens.open(Mode::Editor),
         Action::PickerToggle => {
             let chosen = state.picker.iter().filter(|p| p.selected).count();
             if let Some(PickerRow::Model(i)) = state.picker_rows().get(state.picker_cursor).copied()
@@ -262,22 +309,13 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 item.selected = !item.selected;
             }
         }
-        Action::PickerConfirm => {
-            if let Some(PickerRow::Replay(replay)) =
-                state.picker_rows().get(state.picker_cursor).copied()
-            {
-                return start_replay(state, replay);
-            }
-            if state.picker.iter().any(|p| p.selected) {
-                state.mode = Mode::Editor;
-            }
-        }
-        Action::Submit => match state.mode {
-            Mode::Params => close_params(state),
+        Action::Confirm => match state.mode() {
+            Mode::Picker => return picker_confirm(state),
+            Mode::Params => return close_params(state),
             Mode::Note => return rating::on_note_submit(state),
             Mode::PromptFile => {
                 let path = state.prompt_file.trim().to_owned();
-                state.mode = Mode::Editor;
+                state.screens.close(Mode::PromptFile);
                 if !path.is_empty() {
                     return vec![Effect::LoadPromptFile(path)];
                 }
@@ -300,12 +338,9 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 };
             }
         }
-        Action::ScrollUp
-        | Action::ScrollDown
-        | Action::PageUp
-        | Action::PageDown
-        | Action::ScrollTop
-        | Action::FollowTail => scroll(state, action),
+        Action::PageUp | Action::PageDown | Action::ScrollTop | Action::FollowTail => {
+            scroll(state, action)
+        }
         Action::CancelFocused => return cancel_panes(state, Some(state.focus)),
         Action::CancelAll => return cancel_panes(state, None),
         Action::CopyFocused => {
@@ -343,11 +378,75 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Close the parameters popup unless a value is invalid (then say which).
-fn close_params(state: &mut AppState) {
+/// Movement while the help overlay is open scrolls it. True when the action was that.
+fn scroll_help(state: &mut AppState, action: Action) -> bool {
+    // More rows than any keymap's help has: the overlay clamps to its own height.
+    const MOST: usize = 500;
+    let page = usize::from(state.height.saturating_sub(4)).max(1);
+    let at = state.help_scroll;
+    state.help_scroll = match action {
+        Action::MoveUp => at.saturating_sub(1),
+        Action::MoveDown => (at + 1).min(MOST),
+        Action::PageUp => at.saturating_sub(page),
+        Action::PageDown => (at + page).min(MOST),
+        _ => return false,
+    };
+    true
+}
+
+/// Up or down whatever the screen shown lists or scrolls.
+fn move_on(state: &mut AppState, down: bool) {
+    let step = |at: usize, last: usize| {
+        if down {
+            (at + 1).min(last)
+        } else {
+            at.saturating_sub(1)
+        }
+    };
+    match state.mode() {
+        Mode::Picker => {
+            let last = state.picker_rows().len().saturating_sub(1);
+            state.picker_cursor = step(state.picker_cursor, last);
+        }
+        Mode::Params => {
+            state.params.cursor = step(state.params.cursor, params::FIELDS.len() - 1);
+        }
+        Mode::Compare => scroll(
+            state,
+            if down {
+                Action::MoveDown
+            } else {
+                Action::MoveUp
+            },
+        ),
+        _ => {}
+    }
+}
+
+/// Enter on the picker: replay the recorded session under the cursor, or go write a prompt
+/// for the models selected.
+fn picker_confirm(state: &mut AppState) -> Vec<Effect> {
+    if let Some(PickerRow::Replay(replay)) = state.picker_rows().get(state.picker_cursor).copied() {
+        return start_replay(state, replay);
+    }
+    if state.picker.iter().any(|p| p.selected) {
+        state.screens.open(Mode::Editor);
+    }
+    Vec::new()
+}
+
+/// Close the parameters popup unless a value is invalid (then say which); kept for the next
+/// start.
+fn close_params(state: &mut AppState) -> Vec<Effect> {
     match state.params.patch() {
-        Ok(_) => state.mode = state.previous_mode,
-        Err(e) => state.params.error = Some(e),
+        Ok(_) => {
+            state.screens.close(Mode::Params);
+            vec![Effect::Remember(Remembered::of(state))]
+        }
+        Err(e) => {
+            state.params.error = Some(e);
+            Vec::new()
+        }
     }
 }
 
@@ -390,13 +489,18 @@ fn rerun_pane(state: &mut AppState, index: usize) -> Vec<Effect> {
 
 fn submit(state: &mut AppState) -> Vec<Effect> {
     let models = state.selected_models();
-    if state.prompt.user_text().trim().is_empty() || models.is_empty() {
+    if models.is_empty() {
+        state.say("Nothing ran: no model is selected (Ctrl-p chooses models).");
+        return Vec::new();
+    }
+    if state.prompt.user_text().trim().is_empty() {
+        state.say("Nothing ran: the prompt is empty — type it first.");
         return Vec::new();
     }
     let params = match state.params.patch() {
         Ok(p) => p,
         Err(e) => {
-            state.notice = Some(e);
+            state.say(e);
             return Vec::new();
         }
     };
@@ -405,6 +509,11 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
         state.history.push(state.prompt.clone());
     }
     state.history_cursor = None;
+    state.first_start = false;
+    // Known when every model's own parameters are (the TUI reads them from the config).
+    let own = state.selected_params();
+    state.shown_params = (own.len() == models.len()).then(|| state.params.line(&own));
+    effects.push(Effect::Remember(Remembered::of(state)));
     state.prompt_view.scroll = 0;
     let width = pane_text_width(state.width, models.len());
     let session = state.rating.session.as_ref();
@@ -438,7 +547,7 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
         })
         .collect();
     state.focus = 0;
-    state.mode = Mode::Compare;
+    state.screens.open(Mode::Compare);
     effects
 }
 
@@ -451,6 +560,7 @@ fn start_replay(state: &mut AppState, replay: usize) -> Vec<Effect> {
     let mut runs = Vec::new();
     // Replays keep their recorded order: the recording's panes are fixed.
     let blind = std::mem::replace(&mut state.rating.blind, false);
+    state.shown_params = None;
     rating::new_round(state, item.models.len(), 0);
     state.rating.blind = blind;
     effects.push(Effect::Store(StoreOp::Prompt {
@@ -471,7 +581,7 @@ fn start_replay(state: &mut AppState, replay: usize) -> Vec<Effect> {
         .collect();
     state.prompt = item.prompt;
     state.focus = 0;
-    state.mode = Mode::Compare;
+    state.screens.open(Mode::Compare);
     effects.push(Effect::Replay { replay, runs });
     effects
 }
@@ -500,8 +610,8 @@ fn scroll(state: &mut AppState, action: Action) {
     let top = pane.first_visible_row(rows);
     let max = pane.row_count().saturating_sub(rows);
     let target = match action {
-        Action::ScrollUp => top.saturating_sub(1),
-        Action::ScrollDown => top + 1,
+        Action::MoveUp => top.saturating_sub(1),
+        Action::MoveDown => top + 1,
         Action::PageUp => top.saturating_sub(rows),
         Action::PageDown => top + rows,
         Action::ScrollTop => 0,

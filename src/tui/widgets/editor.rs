@@ -25,7 +25,7 @@ impl Widget for Editor<'_> {
             Layout::vertical([Constraint::Length(SYSTEM_TEXT_ROWS + 2), Constraint::Min(3)])
                 .areas(area);
         let models = s.selected_models().join(", ");
-        let title = match &s.notice {
+        let title = match s.notice_here() {
             Some(notice) => format!(" prompt → {models} · {notice} "),
             None => format!(" prompt → {models} "),
         };
@@ -33,6 +33,7 @@ impl Widget for Editor<'_> {
         Field {
             title: " system prompt ",
             text: system,
+            hint: None,
             active: s.editing_system,
             state: s,
             theme: t,
@@ -41,6 +42,11 @@ impl Widget for Editor<'_> {
         Field {
             title: &title,
             text: s.prompt.user_text(),
+            hint: Some(if s.first_start {
+                FIRST_START_HINT
+            } else {
+                EMPTY_HINT
+            }),
             active: !s.editing_system,
             state: s,
             theme: t,
@@ -49,9 +55,18 @@ impl Widget for Editor<'_> {
     }
 }
 
+/// In the empty prompt of a first start: what to do, and where every key is listed.
+const FIRST_START_HINT: &str = "Welcome to slam. Type a prompt and press Enter: every selected \
+model answers it side by side, with its speed. Ctrl-p chooses the models, Ctrl-t sets the \
+parameters, F1 lists every key.";
+/// In an empty prompt afterwards.
+const EMPTY_HINT: &str = "type a prompt · Enter runs it on every selected model · F1 keys";
+
 struct Field<'a> {
     title: &'a str,
     text: &'a str,
+    /// Shown, muted, while the field is empty.
+    hint: Option<&'a str>,
     active: bool,
     state: &'a AppState,
     theme: &'a Theme,
@@ -70,6 +85,7 @@ impl Widget for Field<'_> {
         let height = usize::from(area.height.saturating_sub(2));
         // A prompt replaced from elsewhere (a rerun, a recall) may be shorter than the scroll.
         let scroll = scroll.min(rows.len().saturating_sub(height));
+        let width = field_width(self.state);
         let lines: Vec<Line> = rows
             .iter()
             .enumerate()
@@ -80,6 +96,10 @@ impl Widget for Field<'_> {
                 row_line(self.text, row, here, t)
             })
             .collect();
+        let lines = match self.hint.filter(|_| self.text.is_empty()) {
+            Some(hint) => hint_lines(hint, width, cursor.is_some(), t),
+            None => lines,
+        };
         let more = rows.len().saturating_sub(scroll + height);
         let mut block = Block::default()
             .borders(Borders::ALL)
@@ -102,6 +122,24 @@ impl Widget for Field<'_> {
             .block(block)
             .render(area, buf);
     }
+}
+
+/// A muted hint in an empty field, wrapped to its width, after the cursor.
+fn hint_lines(hint: &str, width: usize, cursor: bool, t: &Theme) -> Vec<Line<'static>> {
+    let muted = Style::default().fg(t.muted);
+    text_layout::rows(hint, width.saturating_sub(1))
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let text = Span::styled(hint[row.range.clone()].to_owned(), muted);
+            if i == 0 && cursor {
+                let at = Style::default().fg(t.text).add_modifier(Modifier::REVERSED);
+                Line::from(vec![Span::styled(" ", at), text])
+            } else {
+                Line::from(vec![Span::raw(" "), text])
+            }
+        })
+        .collect()
 }
 
 /// One row, the character under the cursor in reverse video (a reversed space after the

@@ -10,12 +10,16 @@ use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Row, Table, Widget};
 
 use crate::eval::progress::LiveRun;
 use crate::tui::theme::Theme;
+use crate::tui_state::action::Action;
+use crate::tui_state::state::Mode;
 
 pub struct EvalLive<'a> {
     pub run: &'a LiveRun,
     pub name: &'a str,
     pub theme: &'a Theme,
     pub now: Instant,
+    /// The keys that stop the run, from the keymap (its `[eval]` section and `[global]`).
+    pub stop_keys: &'a str,
 }
 
 fn num(v: Option<f64>, digits: usize) -> String {
@@ -128,9 +132,11 @@ impl Widget for EvalLive<'_> {
         {
             lines.push(Line::from(format!(" {cost}")));
         }
-        lines.push(Line::from(
-            " q stop (finished cells are kept; run the same command again to go on)",
-        ));
+        lines.push(Line::from(format!(
+            " {} {}",
+            self.stop_keys,
+            Action::Quit.description_on(Mode::Eval)
+        )));
         Paragraph::new(lines)
             .style(Style::default().fg(t.muted))
             .render(hint_area, buf);

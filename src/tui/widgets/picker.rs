@@ -20,7 +20,7 @@ impl Widget for Picker<'_> {
         let t = self.theme;
         let s = self.state;
         let mut lines = Vec::new();
-        if let Some(notice) = &s.notice {
+        if let Some(notice) = s.notice_here() {
             lines.push(Line::from(Span::styled(
                 format!(" {notice}"),
                 Style::default().fg(t.warning),

@@ -38,10 +38,24 @@ impl Widget for PromptStrip<'_> {
             ),
             (false, false) => " prompt · P folds ".to_owned(),
         };
-        let block = Block::default()
+        let title_width = title.chars().count();
+        let mut block = Block::default()
             .borders(Borders::TOP)
             .border_style(Style::default().fg(t.border))
             .title(Line::styled(title, Style::default().fg(t.muted)));
+        // The parameters the answers below were asked with, as many as fit beside the title.
+        if let Some(params) = s.shown_params.as_deref() {
+            let room = usize::from(area.width).saturating_sub(title_width + 4);
+            let mut parts: Vec<&str> = params.split(" · ").collect();
+            while !parts.is_empty() && parts.join(" · ").chars().count() + 2 > room {
+                parts.pop();
+            }
+            if !parts.is_empty() {
+                let shown = format!(" {} ", parts.join(" · "));
+                block =
+                    block.title(Line::styled(shown, Style::default().fg(t.muted)).right_aligned());
+            }
+        }
         let system_rows = system_rows(s);
         let lines: Vec<Line> = rows
             .iter()

@@ -128,11 +128,14 @@ impl Widget for RatingBar<'_> {
             };
             spans.push(Span::styled(hint, Style::default().fg(t.muted)));
         }
-        if let Some(notice) = &state.notice {
+        if let Some(notice) = state.notice_here() {
             if !spans.is_empty() {
                 spans.push(sep());
             }
-            spans.push(Span::styled(notice.clone(), Style::default().fg(t.warning)));
+            spans.push(Span::styled(
+                notice.to_owned(),
+                Style::default().fg(t.warning),
+            ));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }

@@ -41,16 +41,13 @@ impl Screen<'_> {
             top,
         );
         let state = self.state;
-        let underneath = match state.mode {
-            Mode::Params => state.previous_mode,
-            Mode::PromptFile => Mode::Editor,
-            Mode::Note => Mode::Compare,
-            other => other,
-        };
-        match underneath {
-            Mode::Picker | Mode::Params | Mode::PromptFile | Mode::Note | Mode::Pull => {
-                frame.render_widget(Picker { state, theme }, body)
-            }
+        match state.screens.underneath() {
+            Mode::Picker
+            | Mode::Params
+            | Mode::PromptFile
+            | Mode::Note
+            | Mode::Pull
+            | Mode::Eval => frame.render_widget(Picker { state, theme }, body),
             Mode::Editor => frame.render_widget(Editor { state, theme }, body),
             Mode::Leaderboard => frame.render_widget(LeaderboardView { state, theme }, body),
             Mode::Hardware => {
@@ -94,7 +91,7 @@ impl Screen<'_> {
                 }
             }
         }
-        match state.mode {
+        match state.mode() {
             Mode::Params => frame.render_widget(ParamsPopup { state, theme }, body),
             Mode::Pull => frame.render_widget(super::pull::PullPopup { state, theme }, body),
             Mode::PromptFile => frame.render_widget(
@@ -115,10 +112,13 @@ impl Screen<'_> {
             ),
             _ => {}
         }
-        let bindings = self.keymap.bindings(state.mode);
+        let bindings = self.keymap.bindings(state.mode());
+        let mut footer = self.keymap.footer(state.mode());
+        footer.retain(|(_, action)| crate::tui_state::reducer::available(state, *action));
         frame.render_widget(
             HintBar {
-                bindings: &bindings,
+                entries: &footer,
+                mode: state.mode(),
                 theme,
             },
             bottom,
@@ -127,6 +127,8 @@ impl Screen<'_> {
             frame.render_widget(
                 HelpOverlay {
                     bindings: &bindings,
+                    mode: state.mode(),
+                    scroll: state.help_scroll,
                     theme,
                 },
                 body,

@@ -113,7 +113,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
         Action::WordRight => move_to(state, te::word_right(text, at)),
         Action::LineStart => move_to(state, te::line_start(text, at)),
         Action::LineEnd => move_to(state, te::line_end(text, at)),
-        Action::CursorUp | Action::CursorDown => vertical(state, action == Action::CursorUp),
+        Action::MoveUp | Action::MoveDown => vertical(state, action == Action::MoveUp),
         Action::HistoryPrev => browse_history(state, true),
         Action::HistoryNext => browse_history(state, false),
         Action::NewLine => insert_text(state, "\n"),
@@ -235,7 +235,7 @@ pub fn on_edited_externally(state: &mut AppState, system: bool, result: Result<S
     let text = match result {
         Ok(text) => text,
         Err(e) => {
-            state.notice = Some(e);
+            state.say(e);
             return;
         }
     };

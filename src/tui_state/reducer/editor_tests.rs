@@ -77,7 +77,7 @@ fn words_are_jumped_and_deleted() {
 fn delete_to_the_end_of_a_line_joins_it_with_the_next_when_at_its_end() {
     let mut s = state();
     paste(&mut s, "one\ntwo");
-    acts(&mut s, Action::CursorUp, 1);
+    acts(&mut s, Action::MoveUp, 1);
     act(&mut s, Action::LineEnd);
     act(&mut s, Action::DeleteToLineEnd);
     assert_eq!(s.prompt.user_text(), "onetwo");
@@ -88,8 +88,8 @@ fn a_pasted_text_is_inserted_whole_and_edited_in_its_middle_line() {
     let mut s = state();
     paste(&mut s, "first line\r\nsecond line\r\nthird line");
     assert_eq!(s.prompt.user_text(), "first line\nsecond line\nthird line");
-    assert_eq!(s.mode, Mode::Editor, "the newlines were not Enter");
-    act(&mut s, Action::CursorUp);
+    assert_eq!(s.mode(), Mode::Editor, "the newlines were not Enter");
+    act(&mut s, Action::MoveUp);
     assert_eq!(cursor(&s), 21, "same column on the middle line");
     act(&mut s, Action::LineEnd);
     type_text(&mut s, " (edited)");
@@ -164,12 +164,12 @@ fn up_and_down_keep_the_column_across_short_lines() {
     paste(&mut s, "a long first line\nab\nanother long line");
     act(&mut s, Action::LineStart);
     acts(&mut s, Action::CursorRight, 10);
-    act(&mut s, Action::CursorUp);
+    act(&mut s, Action::MoveUp);
     assert_eq!(cursor(&s), 20, "end of \"ab\": column 2");
-    act(&mut s, Action::CursorUp);
+    act(&mut s, Action::MoveUp);
     assert_eq!(cursor(&s), 10, "back at column 10");
-    act(&mut s, Action::CursorDown);
-    act(&mut s, Action::CursorDown);
+    act(&mut s, Action::MoveDown);
+    act(&mut s, Action::MoveDown);
     assert_eq!(cursor(&s), 31);
 }
 
@@ -180,9 +180,9 @@ fn up_and_down_move_by_screen_row_in_a_wrapped_line() {
     let words = "word ".repeat(20); // 100 columns: rows of 75 and 25
     paste(&mut s, &words);
     assert_eq!(cursor(&s), 100);
-    act(&mut s, Action::CursorUp);
+    act(&mut s, Action::MoveUp);
     assert_eq!(cursor(&s), 25, "column 25 of the first row");
-    act(&mut s, Action::CursorDown);
+    act(&mut s, Action::MoveDown);
     assert_eq!(cursor(&s), 100);
 }
 
@@ -190,24 +190,24 @@ fn up_and_down_move_by_screen_row_in_a_wrapped_line() {
 fn history_is_walked_from_the_first_and_last_row_and_the_draft_comes_back() {
     let mut s = state();
     type_text(&mut s, "earlier");
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     act(&mut s, Action::OpenEditor);
     s.prompt = Prompt::default();
     paste(&mut s, "draft one\ndraft two");
-    act(&mut s, Action::CursorUp);
+    act(&mut s, Action::MoveUp);
     assert_eq!(
         s.prompt.user_text(),
         "draft one\ndraft two",
         "up a line first"
     );
-    act(&mut s, Action::CursorUp);
+    act(&mut s, Action::MoveUp);
     assert_eq!(
         s.prompt.user_text(),
         "earlier",
         "from the first row: history"
     );
     assert_eq!(cursor(&s), 7, "at the end");
-    act(&mut s, Action::CursorDown);
+    act(&mut s, Action::MoveDown);
     assert_eq!(
         s.prompt.user_text(),
         "draft one\ndraft two",
@@ -230,7 +230,7 @@ fn a_long_prompt_scrolls_to_keep_the_cursor_in_view() {
     let lines: Vec<String> = (1..=40).map(|i| format!("line {i}")).collect();
     paste(&mut s, &lines.join("\n"));
     assert_eq!(s.editor.scroll, 24, "the last row, line 40, at the bottom");
-    acts(&mut s, Action::CursorUp, 30);
+    acts(&mut s, Action::MoveUp, 30);
     assert_eq!(s.editor.scroll, 9, "line 10 at the top");
     update(
         &mut s,
@@ -274,7 +274,7 @@ fn the_external_editor_replaces_the_field_in_one_undo_step() {
     assert_eq!(cursor(&s), 15);
     back(&mut s, Err("vi exited with exit status: 1".into()));
     assert_eq!(s.prompt.user_text(), "a longer\nprompt");
-    assert_eq!(s.notice.as_deref(), Some("vi exited with exit status: 1"));
+    assert_eq!(s.notice_here(), Some("vi exited with exit status: 1"));
     act(&mut s, Action::Undo);
     assert_eq!(s.prompt.user_text(), "draft");
 }

@@ -12,7 +12,7 @@ use super::super::state::{AppState, MAX_PANES, Mode, PickerItem, PickerRow};
 use crate::domain::memory::human_size;
 
 pub fn open(state: &mut AppState) {
-    state.mode = Mode::Pull;
+    state.screens.open(Mode::Pull);
     if !matches!(state.pull.stage, PullStage::Downloading(_)) {
         state.pull.message = None;
     }
@@ -41,9 +41,9 @@ pub fn edit(state: &mut AppState, c: Option<char>) {
 pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let pull = &mut state.pull;
     match action {
-        Action::PickerUp => pull.cursor = pull.cursor.saturating_sub(1),
-        Action::PickerDown => pull.cursor = (pull.cursor + 1).min(pull.lines().saturating_sub(1)),
-        Action::PullConfirm => return Some(confirm(pull)),
+        Action::MoveUp => pull.cursor = pull.cursor.saturating_sub(1),
+        Action::MoveDown => pull.cursor = (pull.cursor + 1).min(pull.lines().saturating_sub(1)),
+        Action::Confirm => return Some(confirm(pull)),
         Action::Back => return Some(back(state)),
         _ => return None,
     }
@@ -203,7 +203,7 @@ fn back(state: &mut AppState) -> Vec<Effect> {
                 .unwrap_or_default();
             back_to_repos(pull, &on);
         }
-        PullStage::Repos(_) | PullStage::Query => state.mode = Mode::Picker,
+        PullStage::Repos(_) | PullStage::Query => state.screens.close(Mode::Pull),
     }
     Vec::new()
 }
@@ -323,7 +323,7 @@ fn fail(pull: &mut PullState, error: String) {
 /// another screen meanwhile stays there, told by a notice; nothing is selected for them.
 fn refresh(state: &mut AppState, items: Vec<PickerItem>, select: &str) {
     let kept: Vec<String> = state.selected_models();
-    let waiting = state.mode == Mode::Pull;
+    let waiting = state.mode() == Mode::Pull;
     let room = waiting && kept.len() < MAX_PANES;
     state.picker = items
         .into_iter()
@@ -340,7 +340,11 @@ fn refresh(state: &mut AppState, items: Vec<PickerItem>, select: &str) {
     {
         state.picker_cursor = row;
     }
-    state.notice = Some(format!(
+    if waiting {
+        state.screens.close(Mode::Pull);
+    }
+    // Said on the screen the user is on now.
+    state.say(format!(
         "{select} is here{}",
         if room {
             " and selected — Enter to write a prompt"
@@ -348,7 +352,4 @@ fn refresh(state: &mut AppState, items: Vec<PickerItem>, select: &str) {
             " — the picker lists it"
         }
     ));
-    if waiting {
-        state.mode = Mode::Picker;
-    }
 }

@@ -28,11 +28,11 @@ fn files() -> Vec<FileLine> {
 /// The popup open at the files of `org/m` (listed for request `request`).
 fn at_files(query: &str) -> (AppState, u64) {
     let mut s = state();
-    s.mode = Mode::Picker;
+    s.screens.reset(Mode::Picker);
     act(&mut s, Action::OpenPull);
-    assert_eq!(s.mode, Mode::Pull);
+    assert_eq!(s.mode(), Mode::Pull);
     type_text(&mut s, query);
-    let effects = act(&mut s, Action::PullConfirm);
+    let effects = act(&mut s, Action::Confirm);
     let [
         Effect::Hub(HubRequest::List {
             request,
@@ -66,7 +66,7 @@ fn at_files(query: &str) -> (AppState, u64) {
 
 /// Enter on a file: the pull's request number.
 fn confirm_pull(s: &mut AppState) -> u64 {
-    let effects = act(s, Action::PullConfirm);
+    let effects = act(s, Action::Confirm);
     let [Effect::Hub(HubRequest::Pull { request, .. })] = effects.as_slice() else {
         panic!("{effects:?}");
     };
@@ -76,10 +76,10 @@ fn confirm_pull(s: &mut AppState) -> u64 {
 #[test]
 fn a_search_lists_repositories_and_then_their_quantizations() {
     let mut s = state();
-    s.mode = Mode::Picker;
+    s.screens.reset(Mode::Picker);
     act(&mut s, Action::OpenPull);
     type_text(&mut s, "smol");
-    let effects = act(&mut s, Action::PullConfirm);
+    let effects = act(&mut s, Action::Confirm);
     assert_eq!(
         effects,
         vec![Effect::Hub(HubRequest::Search {
@@ -106,10 +106,10 @@ fn a_search_lists_repositories_and_then_their_quantizations() {
         Instant::now(),
     );
     assert_eq!(s.pull.stage, PullStage::Repos(repos.clone()));
-    act(&mut s, Action::PickerDown);
-    act(&mut s, Action::PickerDown);
+    act(&mut s, Action::MoveDown);
+    act(&mut s, Action::MoveDown);
     assert_eq!(s.pull.cursor, 1, "the cursor stops at the last line");
-    let effects = act(&mut s, Action::PullConfirm);
+    let effects = act(&mut s, Action::Confirm);
     assert_eq!(
         effects,
         vec![Effect::Hub(HubRequest::List {
@@ -131,11 +131,11 @@ fn a_search_lists_repositories_and_then_their_quantizations() {
     // Esc: back to the repositories found, on the one chosen; again: back to the picker.
     act(&mut s, Action::Back);
     assert_eq!(
-        (s.pull.stage.clone(), s.pull.cursor, s.mode),
+        (s.pull.stage.clone(), s.pull.cursor, s.mode()),
         (PullStage::Repos(repos), 1, Mode::Pull)
     );
     act(&mut s, Action::Back);
-    assert_eq!(s.mode, Mode::Picker);
+    assert_eq!(s.mode(), Mode::Picker);
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn the_cursor_starts_on_the_quant_asked_for_and_progress_gives_rate_and_eta() {
     assert_eq!(s.pull.cursor, 2);
     let (mut s, _) = at_files("org/m");
     assert_eq!(s.pull.cursor, 1, "Q4_K_M by default");
-    let effects = act(&mut s, Action::PullConfirm);
+    let effects = act(&mut s, Action::Confirm);
     let [
         Effect::Hub(HubRequest::Pull {
             request,
@@ -224,7 +224,7 @@ fn the_cursor_starts_on_the_quant_asked_for_and_progress_gives_rate_and_eta() {
         },
         t0,
     );
-    assert_eq!(s.mode, Mode::Picker);
+    assert_eq!(s.mode(), Mode::Picker);
     assert_eq!(
         s.selected_models(),
         ["smollm2", "org/m/m-Q4_K_M", "gemma3-base"],
@@ -274,7 +274,7 @@ fn esc_stops_a_download_and_enter_resumes_it() {
             .unwrap_or("")
             .starts_with("stopped")
     );
-    let effects = act(&mut s, Action::PullConfirm);
+    let effects = act(&mut s, Action::Confirm);
     assert!(
         matches!(effects.as_slice(), [Effect::Hub(HubRequest::Pull { path, force: false, .. })] if path == "m-Q4_K_M.gguf"),
         "{effects:?}"
@@ -284,7 +284,7 @@ fn esc_stops_a_download_and_enter_resumes_it() {
 #[test]
 fn a_model_that_does_not_fit_asks_before_pulling_and_a_failure_says_why() {
     let (mut s, _) = at_files("org/m");
-    act(&mut s, Action::PickerDown);
+    act(&mut s, Action::MoveDown);
     let request = &confirm_pull(&mut s);
     let why = "needs ~2.0 GiB at ctx 4096: does NOT fit in 1.0 GiB free RAM";
     hub(
@@ -300,7 +300,7 @@ fn a_model_that_does_not_fit_asks_before_pulling_and_a_failure_says_why() {
         panic!("{:?}", s.pull.stage);
     };
     assert_eq!(shown, why);
-    let effects = act(&mut s, Action::PullConfirm);
+    let effects = act(&mut s, Action::Confirm);
     let [
         Effect::Hub(HubRequest::Pull {
             request,
@@ -337,10 +337,10 @@ fn a_model_that_does_not_fit_asks_before_pulling_and_a_failure_says_why() {
 #[test]
 fn esc_from_a_listing_goes_back_to_the_search_and_a_bad_name_is_refused() {
     let mut s = state();
-    s.mode = Mode::Picker;
+    s.screens.reset(Mode::Picker);
     act(&mut s, Action::OpenPull);
     type_text(&mut s, "org/m/x");
-    assert!(act(&mut s, Action::PullConfirm).is_empty());
+    assert!(act(&mut s, Action::Confirm).is_empty());
     assert!(
         s.pull
             .message
@@ -354,7 +354,7 @@ fn esc_from_a_listing_goes_back_to_the_search_and_a_bad_name_is_refused() {
         update(&mut s, Event::Backspace, Instant::now());
     }
     type_text(&mut s, "m");
-    act(&mut s, Action::PullConfirm);
+    act(&mut s, Action::Confirm);
     let repo = |id: &str| RepoLine {
         id: id.into(),
         downloads: 1,
@@ -368,9 +368,9 @@ fn esc_from_a_listing_goes_back_to_the_search_and_a_bad_name_is_refused() {
         },
         Instant::now(),
     );
-    act(&mut s, Action::PickerDown);
-    act(&mut s, Action::PickerDown);
-    act(&mut s, Action::PullConfirm);
+    act(&mut s, Action::MoveDown);
+    act(&mut s, Action::MoveDown);
+    act(&mut s, Action::Confirm);
     hub(
         &mut s,
         HubEvent::Listed {
@@ -396,13 +396,13 @@ fn a_pull_that_lands_while_the_user_is_elsewhere_only_says_so() {
         s.pull.message.as_deref(),
         Some("stopped before the download began")
     );
-    let effects = act(&mut s, Action::PullConfirm);
+    let effects = act(&mut s, Action::Confirm);
     let [Effect::Hub(HubRequest::Pull { request: again, .. })] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     assert!(*again > request);
     act(&mut s, Action::OpenHardware);
-    assert_eq!(s.mode, Mode::Hardware);
+    assert_eq!(s.mode(), Mode::Hardware);
     let before = s.selected_models();
     let path = std::path::PathBuf::from("/hub/m-Q4_K_M.gguf");
     let effects = hub(
@@ -434,10 +434,10 @@ fn a_pull_that_lands_while_the_user_is_elsewhere_only_says_so() {
         },
         Instant::now(),
     );
-    assert_eq!(s.mode, Mode::Hardware, "still where the user went");
+    assert_eq!(s.mode(), Mode::Hardware, "still where the user went");
     assert_eq!(s.selected_models(), before, "nothing selected for them");
     assert_eq!(
-        s.notice.as_deref(),
+        s.notice_here(),
         Some("org/m/m-Q4_K_M is here — the picker lists it")
     );
 }

@@ -23,7 +23,7 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.rating.note = current_score(state, state.focus)
                     .and_then(|s| s.note)
                     .unwrap_or_default();
-                state.mode = Mode::Note;
+                state.screens.open(Mode::Note);
             }
             Vec::new()
         }
@@ -35,10 +35,10 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::UndoRating => undo(state),
         Action::ToggleBlind => {
             state.rating.blind = !state.rating.blind;
-            state.notice = Some(if state.rating.blind {
-                "Blind mode on from the next prompt: names hidden, order shuffled.".into()
+            state.say(if state.rating.blind {
+                "Blind mode on from the next prompt: names hidden, order shuffled."
             } else {
-                "Blind mode off from the next prompt.".into()
+                "Blind mode off from the next prompt."
             });
             Vec::new()
         }
@@ -60,13 +60,10 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::OpenLeaderboard => {
             // Counts that move as you score would tell which blind answer is which model.
             if state.rating.round_blind && !state.rating.revealed && !state.panes.is_empty() {
-                state.notice = Some("The leaderboard opens once this blind vote is saved.".into());
+                state.say("The leaderboard opens once this blind vote is saved.");
                 return Vec::new();
             }
-            if state.mode != Mode::Leaderboard {
-                state.previous_mode = state.mode;
-                state.mode = Mode::Leaderboard;
-            }
+            state.screens.open(Mode::Leaderboard);
             load_leaderboard(state)
         }
         Action::LeaderboardScope => {
@@ -101,11 +98,11 @@ fn rateable(state: &mut AppState, pane: Option<usize>) -> bool {
         None => state.panes.iter().collect(),
     };
     if panes.is_empty() {
-        state.notice = Some("Nothing to rate yet: run a prompt first.".into());
+        state.say("Nothing to rate yet: run a prompt first.");
         return false;
     }
     if panes.iter().any(|p| p.status.is_active()) {
-        state.notice = Some("Wait for the answers to finish, then rate.".into());
+        state.say("Wait for the answers to finish, then rate.");
         return false;
     }
     // Cancelled before the engine said anything: there is no answer to keep, or to rate.
@@ -113,7 +110,7 @@ fn rateable(state: &mut AppState, pane: Option<usize>) -> bool {
         .iter()
         .any(|p| p.status == PaneStatus::Cancelled && !p.generation.is_done())
     {
-        state.notice = Some("A cancelled answer has nothing to rate: run it again (R).".into());
+        state.say("A cancelled answer has nothing to rate: run it again (R).");
         return false;
     }
     true
@@ -175,9 +172,8 @@ fn set_score(state: &mut AppState, pane: usize, value: Score) -> Vec<Effect> {
 fn pair(state: &mut AppState, outcome: PairOutcome) -> Vec<Effect> {
     if state.panes.len() != 2 {
         if !state.panes.is_empty() {
-            state.notice = Some(
-                "A/B votes need two answers: with more, press + on the best (- on the worst)."
-                    .into(),
+            state.say(
+                "A/B votes need two answers: with more, press + on the best (- on the worst).",
             );
         }
         return Vec::new();
@@ -252,7 +248,7 @@ fn set_vote(state: &mut AppState, vote: Vote) -> Vec<Effect> {
 fn undo(state: &mut AppState) -> Vec<Effect> {
     let r = &mut state.rating;
     let Some(last) = r.undo.pop() else {
-        state.notice = Some("Nothing to undo on this prompt.".into());
+        state.say("Nothing to undo on this prompt.");
         return Vec::new();
     };
     let seq = r.take_seq();
@@ -337,12 +333,12 @@ pub(super) fn on_saved(state: &mut AppState, seq: u64) {
 }
 
 pub(super) fn on_save_failed(state: &mut AppState, seq: u64, message: String) {
-    state.notice = Some(format!("Rating NOT saved: {message}"));
+    state.say(format!("Rating NOT saved: {message}"));
     state.rating.failed.push((seq, message));
 }
 
 pub(super) fn on_note_submit(state: &mut AppState) -> Vec<Effect> {
-    state.mode = Mode::Compare;
+    state.screens.close(Mode::Note);
     let pane = state.focus;
     let note = std::mem::take(&mut state.rating.note);
     let mut value = current_score(state, pane).unwrap_or_default();
@@ -370,7 +366,7 @@ pub(super) fn go_to_item(state: &mut AppState, index: usize) -> Vec<Effect> {
     state.panes.clear();
     state.prompt = item.prompt;
     state.prompt_view.scroll = 0;
-    state.mode = Mode::Compare;
+    state.screens.open(Mode::Compare);
     effects.push(Effect::LoadItem {
         index,
         key: item.key,
@@ -395,11 +391,11 @@ pub(super) fn on_item_loaded(
         Ok(Some(item)) => item,
         Ok(None) if !stored => return super::submit(state),
         Ok(None) => {
-            state.notice = Some(format!("item {} has no stored answers", index + 1));
+            state.say(format!("item {} has no stored answers", index + 1));
             return Vec::new();
         }
         Err(e) => {
-            state.notice = Some(e);
+            state.say(e);
             return Vec::new();
         }
     };
@@ -457,7 +453,7 @@ pub(super) fn on_item_loaded(
         r.revealed = true; // voted before: nothing left to protect
     }
     state.focus = 0;
-    state.mode = Mode::Compare;
+    state.screens.open(Mode::Compare);
     mark_item(state);
     vec![Effect::Store(StoreOp::Bind {
         round: state.rating.round,

@@ -132,9 +132,9 @@ fn a_note_is_typed_on_one_line_and_saved_with_the_score() {
     let mut s = answered();
     act(&mut s, Action::Score3);
     act(&mut s, Action::OpenNote);
-    assert_eq!(s.mode, Mode::Note);
+    assert_eq!(s.mode(), Mode::Note);
     type_text(&mut s, "too long");
-    let (_, change) = rate_op(&act(&mut s, Action::Submit));
+    let (_, change) = rate_op(&act(&mut s, Action::Confirm));
     let RatingChange::Score { score, .. } = change else {
         panic!()
     };
@@ -142,7 +142,7 @@ fn a_note_is_typed_on_one_line_and_saved_with_the_score() {
         (score.score, score.note.as_deref()),
         (Some(3), Some("too long"))
     );
-    assert_eq!(s.mode, Mode::Compare);
+    assert_eq!(s.mode(), Mode::Compare);
     act(&mut s, Action::OpenNote);
     assert_eq!(s.rating.note, "too long", "the note opens with its text");
     assert!(act(&mut s, Action::Back).is_empty(), "Esc saves nothing");
@@ -153,7 +153,7 @@ fn nothing_is_rated_while_an_answer_is_streaming() {
     let mut s = submitted("hi");
     assert!(act(&mut s, Action::Score5).is_empty());
     assert!(act(&mut s, Action::VoteA).is_empty());
-    assert!(s.notice.as_deref().unwrap_or("").contains("Wait"));
+    assert!(s.notice_here().unwrap_or("").contains("Wait"));
     finish(&mut s, 0, "x");
     assert!(
         !act(&mut s, Action::Score5).is_empty(),
@@ -212,7 +212,7 @@ fn with_more_answers_pick_the_best_and_the_worst() {
         30,
     );
     type_text(&mut s, "q");
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     for (i, t) in ["1", "2", "3"].iter().enumerate() {
         finish(&mut s, i, t);
     }
@@ -220,7 +220,7 @@ fn with_more_answers_pick_the_best_and_the_worst() {
         act(&mut s, Action::VoteA).is_empty(),
         "A/B needs two answers"
     );
-    assert!(s.notice.as_deref().unwrap_or("").contains("+"));
+    assert!(s.notice_here().unwrap_or("").contains("+"));
     act(&mut s, Action::FocusNext);
     let (_, change) = rate_op(&act(&mut s, Action::VoteBest));
     let runs: Vec<u64> = s.panes.iter().map(|p| p.run).collect();
@@ -277,12 +277,7 @@ fn undo_takes_back_the_last_rating_step_by_step() {
     assert_eq!(undo(&mut s).0, vote_a);
     assert!(s.rating.vote.is_none());
     assert!(act(&mut s, Action::UndoRating).is_empty());
-    assert!(
-        s.notice
-            .as_deref()
-            .unwrap_or("")
-            .contains("Nothing to undo")
-    );
+    assert!(s.notice_here().unwrap_or("").contains("Nothing to undo"));
 }
 
 #[test]
@@ -302,8 +297,7 @@ fn a_failed_save_is_shown_as_not_saved() {
         SaveState::Failed("disk full".into())
     );
     assert!(
-        s.notice
-            .as_deref()
+        s.notice_here()
             .unwrap_or("")
             .contains("NOT saved: disk full")
     );
@@ -333,7 +327,7 @@ fn blind_order_is_shuffled_per_prompt_recorded_and_balanced() {
     for round in 0..20u64 {
         act(&mut s, Action::OpenEditor);
         type_text(&mut s, "q");
-        let effects = act(&mut s, Action::Submit);
+        let effects = act(&mut s, Action::Confirm);
         let order = blind_order(7, round, 2);
         let expected: Vec<String> = order.iter().map(|&i| models[i].to_string()).collect();
         assert_eq!(
@@ -358,7 +352,7 @@ fn blind_order_is_shuffled_per_prompt_recorded_and_balanced() {
 fn blind_names_are_revealed_only_after_the_vote_is_saved() {
     let mut s = blind_state(3);
     type_text(&mut s, "q");
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     finish(&mut s, 0, "x");
     finish(&mut s, 1, "y");
     let (score_seq, _) = rate_op(&act(&mut s, Action::Score4));
@@ -379,7 +373,7 @@ fn blind_names_are_revealed_only_after_the_vote_is_saved() {
     // The next prompt hides names again.
     act(&mut s, Action::OpenEditor);
     type_text(&mut s, "next");
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     assert!(!s.rating.revealed);
 }
 
@@ -387,7 +381,7 @@ fn blind_names_are_revealed_only_after_the_vote_is_saved() {
 fn scores_alone_do_not_reveal_two_blind_answers_and_later_ratings_are_not_blind() {
     let mut s = blind_state(3);
     type_text(&mut s, "q");
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     finish(&mut s, 0, "x");
     finish(&mut s, 1, "y");
     let (a, _) = rate_op(&act(&mut s, Action::Score2));
@@ -412,7 +406,7 @@ fn blind_mode_toggles_for_the_next_prompt() {
     act(&mut s, Action::ToggleBlind);
     assert!(s.rating.blind);
     type_text(&mut s, "q");
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     assert!(s.rating.round_blind && !s.rating.revealed);
 }
 
@@ -485,7 +479,11 @@ fn a_rating_session_resumes_at_the_first_unrated_item_and_walks_on() {
     act(&mut s, Action::PrevItem);
     assert_eq!(s.prompt.user_text(), "prompt 3");
     assert_eq!(act(&mut s, Action::Back), Vec::new());
-    assert_eq!(s.mode, Mode::Compare, "a rating session stays on its panes");
+    assert_eq!(
+        s.mode(),
+        Mode::Compare,
+        "a rating session stays on its panes"
+    );
 }
 
 #[test]
@@ -588,12 +586,7 @@ fn stored_items_load_as_finished_answers_bound_to_their_rows() {
     // A stored session's item with no answers says so.
     act(&mut s, Action::NextItem);
     update(&mut s, loaded(1, None), Instant::now());
-    assert!(
-        s.notice
-            .as_deref()
-            .unwrap_or("")
-            .contains("no stored answers")
-    );
+    assert!(s.notice_here().unwrap_or("").contains("no stored answers"));
 }
 
 #[test]
@@ -615,7 +608,7 @@ fn the_leaderboard_screen_asks_for_the_numbers_and_switches_scope() {
             session_only: false
         }]
     );
-    assert_eq!(s.mode, Mode::Leaderboard);
+    assert_eq!(s.mode(), Mode::Leaderboard);
     assert_eq!(
         act(&mut s, Action::LeaderboardScope),
         [Effect::LoadLeaderboard {
@@ -636,7 +629,7 @@ fn the_leaderboard_screen_asks_for_the_numbers_and_switches_scope() {
     update(&mut s, loaded(1, 1), Instant::now());
     assert_eq!(s.rating.leaderboard, Some(Ok(board(2))));
     act(&mut s, Action::Back);
-    assert_eq!(s.mode, Mode::Compare);
+    assert_eq!(s.mode(), Mode::Compare);
     let _ = stream;
 }
 
@@ -644,11 +637,11 @@ fn the_leaderboard_screen_asks_for_the_numbers_and_switches_scope() {
 fn the_leaderboard_stays_shut_until_a_blind_vote_is_saved() {
     let mut s = blind_state(4);
     type_text(&mut s, "q");
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     finish(&mut s, 0, "x");
     finish(&mut s, 1, "y");
     assert!(act(&mut s, Action::OpenLeaderboard).is_empty());
-    assert!(s.notice.as_deref().unwrap_or("").contains("blind vote"));
+    assert!(s.notice_here().unwrap_or("").contains("blind vote"));
     let (seq, _) = rate_op(&act(&mut s, Action::VoteTie));
     saved(&mut s, seq);
     assert_eq!(act(&mut s, Action::OpenLeaderboard).len(), 1);
@@ -658,7 +651,7 @@ fn the_leaderboard_stays_shut_until_a_blind_vote_is_saved() {
 fn a_failed_vote_reveals_nothing_even_when_a_later_save_succeeds() {
     let mut s = blind_state(4);
     type_text(&mut s, "q");
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     finish(&mut s, 0, "x");
     finish(&mut s, 1, "y");
     let (vote, _) = rate_op(&act(&mut s, Action::VoteA));
@@ -682,5 +675,5 @@ fn an_answer_cancelled_before_it_started_cannot_be_rated() {
     finish(&mut s, 1, "y");
     assert!(act(&mut s, Action::Score2).is_empty());
     assert!(act(&mut s, Action::VoteA).is_empty());
-    assert!(s.notice.as_deref().unwrap_or("").contains("cancelled"));
+    assert!(s.notice_here().unwrap_or("").contains("cancelled"));
 }

@@ -6,10 +6,7 @@ use crate::tui_state::effect::Effect;
 use crate::tui_state::state::{AppState, Mode, SessionLine};
 
 pub fn open(state: &mut AppState) -> Vec<Effect> {
-    if state.mode != Mode::Sessions {
-        state.previous_mode = state.mode;
-        state.mode = Mode::Sessions;
-    }
+    state.screens.open(Mode::Sessions);
     let s = &mut state.sessions;
     s.request += 1;
     s.rows = None;
@@ -25,11 +22,11 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
         |by: isize, at: usize, len: usize| at.saturating_add_signed(by).min(len.saturating_sub(1));
     let by: isize = match action {
         Action::OpenReport => return Some(open_report(s)),
-        Action::ScrollUp => -1,
-        Action::ScrollDown => 1,
+        Action::MoveUp => -1,
+        Action::MoveDown => 1,
         Action::PageUp => -(page as isize),
         Action::PageDown => page as isize,
-        Action::Submit => {
+        Action::Confirm => {
             let line = s.selected()?.clone();
             s.request += 1;
             s.figures = Some((line.id, None));
@@ -50,7 +47,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             return Some(Vec::new());
         }
         Action::Back => {
-            state.mode = state.previous_mode;
+            state.screens.close(Mode::Sessions);
             return Some(Vec::new());
         }
         _ => return None,
@@ -160,10 +157,10 @@ mod tests {
             selected: true,
         };
         let mut s = AppState::new(vec![item], 80, 24);
-        assert_eq!(s.mode, Mode::Editor);
+        assert_eq!(s.mode(), Mode::Editor);
         let effects = update(&mut s, Event::Action(Action::OpenSessions), now);
         assert_eq!(effects, [Effect::LoadSessions { request: 1 }]);
-        assert_eq!(s.mode, Mode::Sessions);
+        assert_eq!(s.mode(), Mode::Sessions);
         // An answer to an older request is dropped.
         update(
             &mut s,
@@ -183,13 +180,13 @@ mod tests {
             },
             now,
         );
-        update(&mut s, Event::Action(Action::ScrollDown), now);
-        update(&mut s, Event::Action(Action::ScrollDown), now);
-        update(&mut s, Event::Action(Action::ScrollDown), now);
+        update(&mut s, Event::Action(Action::MoveDown), now);
+        update(&mut s, Event::Action(Action::MoveDown), now);
+        update(&mut s, Event::Action(Action::MoveDown), now);
         assert_eq!(s.sessions.cursor, 2, "stops at the last");
-        update(&mut s, Event::Action(Action::ScrollUp), now);
-        update(&mut s, Event::Action(Action::ScrollUp), now);
-        let effects = update(&mut s, Event::Action(Action::Submit), now);
+        update(&mut s, Event::Action(Action::MoveUp), now);
+        update(&mut s, Event::Action(Action::MoveUp), now);
+        let effects = update(&mut s, Event::Action(Action::Confirm), now);
         assert_eq!(
             effects,
             [Effect::LoadFigures {
@@ -207,11 +204,14 @@ mod tests {
             now,
         );
         assert_eq!(s.sessions.figures, Some((3, Some(Ok("a\nb\nc".into())))));
-        update(&mut s, Event::Action(Action::ScrollDown), now);
+        update(&mut s, Event::Action(Action::MoveDown), now);
         assert_eq!(s.sessions.scroll, 1);
         update(&mut s, Event::Action(Action::Back), now);
-        assert_eq!((s.mode, s.sessions.figures.clone()), (Mode::Sessions, None));
+        assert_eq!(
+            (s.mode(), s.sessions.figures.clone()),
+            (Mode::Sessions, None)
+        );
         update(&mut s, Event::Action(Action::Back), now);
-        assert_eq!(s.mode, Mode::Editor, "back where it was opened from");
+        assert_eq!(s.mode(), Mode::Editor, "back where it was opened from");
     }
 }

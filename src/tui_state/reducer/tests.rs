@@ -52,23 +52,23 @@ pub(super) fn stream(s: &mut AppState, pane: usize, event: StreamEvent) {
 pub(super) fn submitted(text: &str) -> AppState {
     let mut s = state();
     type_text(&mut s, text);
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     s
 }
 
 #[test]
 fn starts_in_the_editor_when_models_are_preselected() {
-    assert_eq!(state().mode, Mode::Editor);
+    assert_eq!(state().mode(), Mode::Editor);
     let none = AppState::new(vec![item("a", false)], 80, 24);
-    assert_eq!(none.mode, Mode::Picker);
+    assert_eq!(none.mode(), Mode::Picker);
 }
 
 #[test]
 fn submit_starts_one_generation_per_selected_model() {
     let mut s = state();
     type_text(&mut s, "Why is the sky blue?");
-    let effects = act(&mut s, Action::Submit);
-    assert_eq!(s.mode, Mode::Compare);
+    let effects = act(&mut s, Action::Confirm);
+    assert_eq!(s.mode(), Mode::Compare);
     assert_eq!(s.panes.len(), 2);
     let started: Vec<_> = effects
         .iter()
@@ -100,8 +100,8 @@ fn submit_starts_one_generation_per_selected_model() {
 fn empty_prompt_does_not_submit() {
     let mut s = state();
     type_text(&mut s, "   ");
-    assert!(act(&mut s, Action::Submit).is_empty());
-    assert_eq!(s.mode, Mode::Editor);
+    assert!(act(&mut s, Action::Confirm).is_empty());
+    assert_eq!(s.mode(), Mode::Editor);
 }
 
 #[test]
@@ -330,9 +330,9 @@ fn panes_follow_the_tail_until_scrolled_and_reattach_at_the_bottom() {
     assert_eq!(s.panes[0].first_visible_row(rows), 0);
     act(&mut s, Action::FollowTail);
     assert!(s.panes[0].follow);
-    act(&mut s, Action::ScrollUp);
+    act(&mut s, Action::MoveUp);
     for _ in 0..5 {
-        act(&mut s, Action::ScrollDown);
+        act(&mut s, Action::MoveDown);
     }
     assert!(s.panes[0].follow, "scrolling to the bottom follows again");
 }
@@ -370,20 +370,20 @@ fn picker_selects_at_most_four_models_and_confirms() {
         80,
         24,
     );
-    assert!(act(&mut s, Action::PickerConfirm).is_empty());
-    assert_eq!(s.mode, Mode::Picker, "nothing selected: stay");
+    assert!(act(&mut s, Action::Confirm).is_empty());
+    assert_eq!(s.mode(), Mode::Picker, "nothing selected: stay");
     for _ in 0..6 {
         act(&mut s, Action::PickerToggle);
-        act(&mut s, Action::PickerDown);
+        act(&mut s, Action::MoveDown);
     }
     assert_eq!(s.selected_models(), ["m0", "m1", "m2", "m3"]);
-    act(&mut s, Action::PickerUp);
-    act(&mut s, Action::PickerUp);
-    act(&mut s, Action::PickerUp);
+    act(&mut s, Action::MoveUp);
+    act(&mut s, Action::MoveUp);
+    act(&mut s, Action::MoveUp);
     act(&mut s, Action::PickerToggle);
     assert_eq!(s.selected_models(), ["m0", "m1", "m3"]);
-    act(&mut s, Action::PickerConfirm);
-    assert_eq!(s.mode, Mode::Editor);
+    act(&mut s, Action::Confirm);
+    assert_eq!(s.mode(), Mode::Editor);
 }
 
 #[test]
@@ -392,7 +392,7 @@ fn history_browses_earlier_prompts() {
     act(&mut s, Action::OpenEditor);
     s.prompt = Prompt::default();
     type_text(&mut s, "second");
-    act(&mut s, Action::Submit);
+    act(&mut s, Action::Confirm);
     act(&mut s, Action::OpenEditor);
     s.prompt = Prompt::default();
     act(&mut s, Action::HistoryPrev);
@@ -445,9 +445,9 @@ fn help_toggles_and_back_closes_it_first() {
     assert!(s.help);
     act(&mut s, Action::Back);
     assert!(!s.help);
-    assert_eq!(s.mode, Mode::Compare);
+    assert_eq!(s.mode(), Mode::Compare);
     act(&mut s, Action::Back);
-    assert_eq!(s.mode, Mode::Editor);
+    assert_eq!(s.mode(), Mode::Editor);
 }
 
 #[test]
@@ -470,12 +470,12 @@ fn confirming_a_replay_item_fills_panes_from_the_recording() {
         prompt: Prompt::user("Why is the sky blue?"),
         models: vec!["smollm2".into(), "gemma3-base".into()],
     });
-    act(&mut s, Action::PickerDown);
+    act(&mut s, Action::MoveDown);
     assert_eq!(s.picker_cursor, 1, "the cursor moves onto the replay item");
-    act(&mut s, Action::PickerDown);
+    act(&mut s, Action::MoveDown);
     assert_eq!(s.picker_cursor, 1, "and no further");
-    let effects = act(&mut s, Action::PickerConfirm);
-    assert_eq!(s.mode, Mode::Compare);
+    let effects = act(&mut s, Action::Confirm);
+    assert_eq!(s.mode(), Mode::Compare);
     assert_eq!(s.prompt.user_text(), "Why is the sky blue?");
     let names: Vec<_> = s.panes.iter().map(|p| p.model.as_str()).collect();
     assert_eq!(names, ["smollm2", "gemma3-base"]);
@@ -491,14 +491,14 @@ fn confirming_a_replay_item_fills_panes_from_the_recording() {
 fn parameters_popup_edits_apply_to_the_next_run() {
     let mut s = state();
     act(&mut s, Action::OpenParams);
-    assert_eq!(s.mode, Mode::Params);
+    assert_eq!(s.mode(), Mode::Params);
     type_text(&mut s, "0"); // temperature
-    act(&mut s, Action::ParamDown);
+    act(&mut s, Action::MoveDown);
     type_text(&mut s, "6x4"); // max tokens: the letter is ignored
-    act(&mut s, Action::Submit);
-    assert_eq!(s.mode, Mode::Editor, "back where it was opened");
+    act(&mut s, Action::Confirm);
+    assert_eq!(s.mode(), Mode::Editor, "back where it was opened");
     type_text(&mut s, "hi");
-    let effects = act(&mut s, Action::Submit);
+    let effects = act(&mut s, Action::Confirm);
     let Some(Effect::StartGeneration { params, .. }) = effects
         .iter()
         .find(|e| matches!(e, Effect::StartGeneration { .. }))
@@ -516,17 +516,17 @@ fn an_invalid_parameter_keeps_the_popup_open_and_says_why() {
     let mut s = state();
     act(&mut s, Action::OpenParams);
     for _ in 0..3 {
-        act(&mut s, Action::ParamDown);
+        act(&mut s, Action::MoveDown);
     }
     type_text(&mut s, "2.5"); // top_p
     act(&mut s, Action::Back);
-    assert_eq!(s.mode, Mode::Params);
+    assert_eq!(s.mode(), Mode::Params);
     assert!(s.params.error.as_deref().unwrap().starts_with("top_p"));
     update(&mut s, Event::Backspace, Instant::now());
     update(&mut s, Event::Backspace, Instant::now());
     update(&mut s, Event::Backspace, Instant::now());
     act(&mut s, Action::Back);
-    assert_eq!(s.mode, Mode::Editor);
+    assert_eq!(s.mode(), Mode::Editor);
 }
 
 #[test]
@@ -535,7 +535,7 @@ fn a_prompt_file_is_requested_and_loaded() {
     act(&mut s, Action::OpenPromptFile);
     type_text(&mut s, "/tmp/p.txt");
     assert_eq!(
-        act(&mut s, Action::Submit),
+        act(&mut s, Action::Confirm),
         [Effect::LoadPromptFile("/tmp/p.txt".into())]
     );
     update(
@@ -544,7 +544,7 @@ fn a_prompt_file_is_requested_and_loaded() {
         Instant::now(),
     );
     assert_eq!(
-        (s.mode, s.prompt.user_text()),
+        (s.mode(), s.prompt.user_text()),
         (Mode::Editor, "From a file")
     );
     update(
@@ -552,7 +552,7 @@ fn a_prompt_file_is_requested_and_loaded() {
         Event::PromptLoaded(Err("/nope: No such file".into())),
         Instant::now(),
     );
-    assert_eq!(s.notice.as_deref(), Some("/nope: No such file"));
+    assert_eq!(s.notice_here(), Some("/nope: No such file"));
     assert_eq!(
         s.prompt.user_text(),
         "From a file",
@@ -612,4 +612,99 @@ fn typing_in_the_picker_filters_models_and_recordings() {
     update(&mut s, Event::Backspace, Instant::now());
     update(&mut s, Event::Backspace, Instant::now());
     assert_eq!(s.picker_rows().len(), 3);
+}
+
+#[test]
+fn a_message_expires_after_a_few_seconds_and_shows_only_where_it_was_said() {
+    let mut s = submitted("hi");
+    let t0 = Instant::now();
+    act(&mut s, Action::ToggleBlind);
+    let said = s.notice_here().map(str::to_owned);
+    assert!(
+        said.as_deref().is_some_and(|n| n.contains("Blind mode")),
+        "{said:?}"
+    );
+    update(&mut s, Event::Tick, t0);
+    update(
+        &mut s,
+        Event::Tick,
+        t0 + Duration::from_secs(NOTICE_SECONDS - 1),
+    );
+    assert_eq!(s.notice_here().map(str::to_owned), said, "still there");
+    // On another screen it is not shown; back on its own it is, until its time is up.
+    act(&mut s, Action::OpenPicker);
+    assert_eq!(
+        s.notice_here(),
+        None,
+        "the picker does not show the comparison's message"
+    );
+    act(&mut s, Action::Back);
+    assert!(s.notice_here().is_some());
+    assert!(
+        update(
+            &mut s,
+            Event::Tick,
+            t0 + Duration::from_secs(NOTICE_SECONDS)
+        )
+        .is_empty()
+    );
+    assert_eq!(s.notice, None, "gone after {NOTICE_SECONDS} s");
+    assert!(s.dirty, "its going is drawn");
+    // A lasting condition stays.
+    s.say_lasting("No local model found");
+    update(&mut s, Event::Tick, t0);
+    update(&mut s, Event::Tick, t0 + Duration::from_secs(60));
+    assert_eq!(s.notice_here(), Some("No local model found"));
+}
+
+#[test]
+fn enter_on_an_empty_prompt_says_why_nothing_ran() {
+    let mut s = state();
+    type_text(&mut s, "   ");
+    let effects = act(&mut s, Action::Confirm);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(s.mode(), Mode::Editor);
+    assert!(
+        s.notice_here()
+            .is_some_and(|n| n.contains("the prompt is empty")),
+        "{:?}",
+        s.notice
+    );
+    let mut none = AppState::new(vec![item("a", false)], 80, 24);
+    act(&mut none, Action::OpenEditor);
+    type_text(&mut none, "hi");
+    act(&mut none, Action::Confirm);
+    assert!(
+        none.notice_here()
+            .is_some_and(|n| n.contains("no model is selected")),
+        "{:?}",
+        none.notice
+    );
+}
+
+#[test]
+fn the_parameters_open_on_their_first_field_and_are_kept_when_closed() {
+    let mut s = submitted("hi");
+    act(&mut s, Action::OpenParams);
+    act(&mut s, Action::MoveDown);
+    type_text(&mut s, "300");
+    let effects = act(&mut s, Action::Confirm);
+    assert_eq!(s.params.values[1], "300", "max tokens");
+    let kept = effects.iter().find_map(|e| match e {
+        Effect::Remember(r) => Some(r.clone()),
+        _ => None,
+    });
+    assert_eq!(kept.map(|r| r.params[1].clone()).as_deref(), Some("300"));
+    act(&mut s, Action::OpenParams);
+    assert_eq!(
+        s.params.cursor, 0,
+        "on temperature again, not on max tokens"
+    );
+    type_text(&mut s, "0");
+    act(&mut s, Action::Confirm);
+    assert_eq!(
+        (s.params.values[0].as_str(), s.params.values[2].as_str()),
+        ("0", ""),
+        "the seed untouched"
+    );
 }

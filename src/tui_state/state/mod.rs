@@ -6,11 +6,14 @@ pub mod params;
 pub mod prompt_view;
 pub mod pull;
 pub mod rating;
+pub mod remembered;
+mod screens;
 pub mod sessions;
 
 pub use pane::{PaneRow, PaneState, PaneStatus};
 pub use params::ParamsState;
 pub use rating::{RateItem, RateSession, Rated, RatingState, SaveState};
+pub use screens::Screens;
 pub use sessions::{ReportView, SessionLine, SessionsState};
 
 use crate::domain::Prompt;
@@ -35,6 +38,8 @@ pub enum Mode {
     Hardware,
     /// Get a model from the Hugging Face Hub, over the picker.
     Pull,
+    /// `slam eval`'s live screen (its own loop: the run, not this state, is what it shows).
+    Eval,
 }
 
 /// One entry of the model picker.
@@ -60,21 +65,37 @@ pub struct ReplayItem {
     pub models: Vec<String>,
 }
 
+/// A message to the user. It belongs to the screen that raised it and goes after
+/// `NOTICE_SECONDS` — unless it states a lasting condition (no model, no store), which stays
+/// and shows on every screen that shows messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub screen: Mode,
+    pub lasting: bool,
+    /// When it was first on screen (the first tick after it was raised).
+    pub shown_at: Option<std::time::Instant>,
+}
+
+/// How long a message stays.
+pub const NOTICE_SECONDS: u64 = 5;
+
 pub const MAX_PANES: usize = 4;
 /// Below this many columns per pane, panes stack vertically.
 pub const MIN_PANE_WIDTH: u16 = 40;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppState {
-    pub mode: Mode,
-    /// Where a popup returns to.
-    pub previous_mode: Mode,
+    /// The screens open; the top one is shown (`mode()`), Esc goes back down.
+    pub screens: Screens,
     pub help: bool,
+    /// The help overlay's first row (the overlay clamps it to what it holds).
+    pub help_scroll: usize,
     pub picker: Vec<PickerItem>,
     /// Recorded sessions, listed in the picker after the models.
     pub replays: Vec<ReplayItem>,
-    /// Shown above the picker (e.g. why no model can run).
-    pub notice: Option<String>,
+    /// A message to the user, on the screen that raised it (`notice_here`).
+    pub notice: Option<Notice>,
     /// Index into `picker_rows()`.
     pub picker_cursor: usize,
     /// Typed in the picker: only names containing it are listed.
@@ -94,8 +115,6 @@ pub struct AppState {
     pub hardware: Option<HardwareSnapshot>,
     /// The last minute of hardware samples (the hardware screen's charts).
     pub hardware_history: HardwareHistory,
-    /// Where the hardware screen goes back to.
-    pub hardware_return: Mode,
     pub params: ParamsState,
     /// The path typed in `Mode::PromptFile`.
     pub prompt_file: String,
@@ -107,21 +126,28 @@ pub struct AppState {
     pub sessions: SessionsState,
     /// The picker's "get a model" popup.
     pub pull: pull::PullState,
+    /// Each model's own parameters (the config's defaults and its entry's): what the
+    /// parameters popup's empty fields leave in force.
+    pub model_params: std::collections::HashMap<String, crate::domain::GenParams>,
+    /// The parameters the answers shown were asked with, as one line (none: not known, as for
+    /// stored or replayed answers).
+    pub shown_params: Option<String>,
+    /// No memory of an earlier start: the editor greets a new user.
+    pub first_start: bool,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
 
 impl AppState {
     pub fn new(picker: Vec<PickerItem>, width: u16, height: u16) -> Self {
-        let mode = if picker.iter().any(|p| p.selected) {
-            Mode::Editor
-        } else {
-            Mode::Picker
-        };
+        let mut screens = Screens::new(Mode::Picker);
+        if picker.iter().any(|p| p.selected) {
+            screens.open(Mode::Editor);
+        }
         Self {
-            mode,
-            previous_mode: mode,
+            screens,
             help: false,
+            help_scroll: 0,
             picker,
             replays: Vec::new(),
             notice: None,
@@ -139,7 +165,6 @@ impl AppState {
             next_run: 1,
             hardware: None,
             hardware_history: HardwareHistory::default(),
-            hardware_return: mode,
             params: ParamsState::default(),
             prompt_file: String::new(),
             rating: RatingState::new(String::from("me"), false, 0),
@@ -147,8 +172,42 @@ impl AppState {
             prompt_view: prompt_view::PromptView::default(),
             sessions: SessionsState::default(),
             pull: pull::PullState::default(),
+            model_params: Default::default(),
+            shown_params: None,
+            first_start: false,
             dirty: true,
         }
+    }
+
+    /// The screen shown.
+    pub fn mode(&self) -> Mode {
+        self.screens.top()
+    }
+
+    /// Tell the user something, on the screen shown, for a few seconds.
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            screen: self.mode(),
+            lasting: false,
+            shown_at: None,
+        });
+    }
+
+    /// A condition that lasts (no model to run, no store): it stays until replaced.
+    pub fn say_lasting(&mut self, text: impl Into<String>) {
+        self.say(text);
+        if let Some(n) = &mut self.notice {
+            n.lasting = true;
+        }
+    }
+
+    /// The message for the screen shown, if any.
+    pub fn notice_here(&self) -> Option<&str> {
+        self.notice
+            .as_ref()
+            .filter(|n| n.lasting || n.screen == self.mode())
+            .map(|n| n.text.as_str())
     }
 
     /// A new pane, thinking shown or folded as the others are.
@@ -175,6 +234,20 @@ impl AppState {
         models
             .map(|(i, _)| PickerRow::Model(i))
             .chain(replays.map(|(i, _)| PickerRow::Replay(i)))
+            .collect()
+    }
+
+    /// The parameters in force for the models selected, field by field.
+    pub fn params_in_force(&self) -> Vec<(params::ParamField, String, bool)> {
+        self.params.in_force(&self.selected_params())
+    }
+
+    /// The own parameters of the selected models that are known.
+    pub fn selected_params(&self) -> Vec<&crate::domain::GenParams> {
+        self.picker
+            .iter()
+            .filter(|p| p.selected)
+            .filter_map(|p| self.model_params.get(&p.name))
             .collect()
     }
 

@@ -1,6 +1,6 @@
 //! The parameters popup: the sampling and thinking settings every model of the next run gets.
 
-use crate::domain::GenParamsPatch;
+use crate::domain::{GenParams, GenParamsPatch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamField {
@@ -33,6 +33,33 @@ impl ParamField {
             ParamField::TopP => "top_p",
             ParamField::ReasoningEffort => "reasoning effort",
             ParamField::Thinking => "thinking (on/off)",
+        }
+    }
+
+    /// The short name the comparison screen's line uses.
+    pub fn short(self) -> &'static str {
+        match self {
+            ParamField::Temperature => "temp",
+            ParamField::MaxTokens => "max",
+            ParamField::Seed => "seed",
+            ParamField::TopP => "top_p",
+            ParamField::ReasoningEffort => "effort",
+            ParamField::Thinking => "thinking",
+        }
+    }
+
+    /// This field's value in a model's own parameters.
+    fn of(self, p: &GenParams) -> String {
+        let default = || "model's".to_owned();
+        match self {
+            ParamField::Temperature => p.temperature.to_string(),
+            ParamField::MaxTokens => p.max_tokens.to_string(),
+            ParamField::Seed => p.seed.map_or("random".to_owned(), |s| s.to_string()),
+            ParamField::TopP => p.top_p.to_string(),
+            ParamField::ReasoningEffort => p.reasoning_effort.clone().unwrap_or_else(default),
+            ParamField::Thinking => p
+                .thinking
+                .map_or_else(default, |on| if on { "on" } else { "off" }.to_owned()),
         }
     }
 
@@ -102,6 +129,42 @@ impl ParamsState {
         Ok(patch)
     }
 
+    /// Each field's value for a run on models with these own parameters: the value typed, else
+    /// theirs (`per model` when they differ; `model default` when they are not known), and
+    /// whether it was typed.
+    pub fn in_force(&self, models: &[&GenParams]) -> Vec<(ParamField, String, bool)> {
+        FIELDS
+            .iter()
+            .zip(&self.values)
+            .map(|(&field, typed)| {
+                let typed = typed.trim();
+                if !typed.is_empty() {
+                    return (field, typed.to_owned(), true);
+                }
+                let mut own: Vec<String> = models.iter().map(|p| field.of(p)).collect();
+                own.dedup();
+                let value = match own.as_slice() {
+                    [] => "model default".to_owned(),
+                    [one] => one.clone(),
+                    _ => "per model".to_owned(),
+                };
+                (field, value, false)
+            })
+            .collect()
+    }
+
+    /// The parameters in force as one compact line (effort and thinking only when set).
+    pub fn line(&self, models: &[&GenParams]) -> String {
+        self.in_force(models)
+            .into_iter()
+            .filter(|(field, value, _)| {
+                !field.is_word() || !matches!(value.as_str(), "model's" | "model default")
+            })
+            .map(|(field, value, _)| format!("{} {value}", field.short()))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     pub fn edit(&mut self, c: Option<char>) {
         let word = FIELDS.get(self.cursor).is_some_and(|f| f.is_word());
         let Some(value) = self.values.get_mut(self.cursor) else {
@@ -146,6 +209,34 @@ mod tests {
         );
         p.values[5] = "maybe".into();
         assert!(p.patch().unwrap_err().contains("on or off"));
+    }
+
+    #[test]
+    fn in_force_is_the_typed_value_else_the_models_own() {
+        let mut p = ParamsState::default();
+        let a = GenParams {
+            temperature: 0.3,
+            seed: Some(7),
+            ..GenParams::default()
+        };
+        let b = GenParams {
+            temperature: 0.9,
+            seed: Some(7),
+            ..GenParams::default()
+        };
+        assert_eq!(
+            p.line(&[&a, &b]),
+            "temp per model · max 256 · seed 7 · top_p 0.95"
+        );
+        p.values[0] = "0".into();
+        p.values[5] = "off".into();
+        assert_eq!(
+            p.line(&[&a]),
+            "temp 0 · max 256 · seed 7 · top_p 0.95 · thinking off"
+        );
+        let typed: Vec<bool> = p.in_force(&[&a]).iter().map(|f| f.2).collect();
+        assert_eq!(typed, [true, false, false, false, false, true]);
+        assert_eq!(p.in_force(&[])[1].1, "model default");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The one way the command line writes a whole file: beside the target, synced, then renamed, so
-//! a reader never sees half a file and a failed write leaves none.
+//! The one way slam writes a whole file (exports, reports, the TUI's memory): beside the
+//! target, synced, then renamed, so a reader never sees half a file and a failed write leaves
+//! none.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
