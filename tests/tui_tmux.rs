@@ -10,21 +10,26 @@ use std::time::{Duration, Instant};
 use common::tmux::{Tmux, slam_env};
 use common::{Sandbox, first_words, squeeze};
 
+/// The sandbox's environment for slam, its config asking for greedy answers of `max_tokens`.
+fn greedy_env(sandbox: &Sandbox, max_tokens: u32) -> String {
+    let config = sandbox.dir.path().join("config").join("slam");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        format!("[params]\ntemperature = 0\nmax_tokens = {max_tokens}\n"),
+    )
+    .unwrap();
+    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
+    slam_env(sandbox, &cache_home)
+}
+
 #[test]
 fn choose_models_submit_stream_quit() {
     let sandbox = Sandbox::new();
     let tmux = Tmux::new("loop");
     let slam = env!("CARGO_BIN_EXE_slam");
-    let config = sandbox.dir.path().join("config");
     // Greedy decoding so the answer is known; short answers keep the test quick.
-    std::fs::create_dir_all(config.join("slam")).unwrap();
-    std::fs::write(
-        config.join("slam").join("config.toml"),
-        "[params]\ntemperature = 0\nmax_tokens = 48\n",
-    )
-    .unwrap();
-    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
-    let env = slam_env(&sandbox, &cache_home);
+    let env = greedy_env(&sandbox, 48);
     tmux.session(
         160,
         40,
@@ -352,15 +357,7 @@ fn paste_three_lines_edit_the_middle_one_and_use_the_external_editor() {
 fn parameters_and_history_are_kept_across_two_starts() {
     let sandbox = Sandbox::new();
     let slam = env!("CARGO_BIN_EXE_slam");
-    let config = sandbox.dir.path().join("config");
-    std::fs::create_dir_all(config.join("slam")).unwrap();
-    std::fs::write(
-        config.join("slam").join("config.toml"),
-        "[params]\ntemperature = 0\nmax_tokens = 8\n",
-    )
-    .unwrap();
-    let cache_home = slam::config::cache_dir().parent().unwrap().to_path_buf();
-    let env = slam_env(&sandbox, &cache_home);
+    let env = greedy_env(&sandbox, 8);
     let editor = |s: &str| s.contains("prompt → smollm2, gemma3-base");
     let popup = |s: &str| s.contains("parameters (empty: the model's own)");
     let max_tokens_row = |s: &str| {

@@ -351,19 +351,7 @@ mod tests {
     #[test]
     fn every_action_has_a_default_key_and_so_appears_in_help() {
         let k = Keymap::defaults();
-        let modes = [
-            Mode::Picker,
-            Mode::Editor,
-            Mode::Compare,
-            Mode::Params,
-            Mode::PromptFile,
-            Mode::Note,
-            Mode::Leaderboard,
-            Mode::Sessions,
-            Mode::Hardware,
-            Mode::Pull,
-        ];
-        let bound: Vec<Action> = modes
+        let bound: Vec<Action> = Mode::ALL
             .iter()
             .flat_map(|m| k.bindings(*m))
             .map(|(_, a)| a)
@@ -393,21 +381,10 @@ mod tests {
         let raw: BTreeMap<String, BTreeMap<String, String>> = toml::from_str(old_text).unwrap();
         let mut checked = 0;
         for (section, bindings) in &raw {
-            let mode = [
-                Mode::Picker,
-                Mode::Pull,
-                Mode::Editor,
-                Mode::Compare,
-                Mode::Params,
-                Mode::PromptFile,
-                Mode::Note,
-                Mode::Leaderboard,
-                Mode::Sessions,
-                Mode::Hardware,
-            ]
-            .into_iter()
-            .find(|m| super::section(*m) == section)
-            .unwrap_or(Mode::Editor);
+            let mode = Mode::ALL
+                .into_iter()
+                .find(|m| super::section(*m) == section)
+                .unwrap_or(Mode::Editor);
             for (key, name) in bindings {
                 let chord = KeyChord::parse(key).unwrap();
                 let action = old.lookup(mode, &chord).unwrap();

@@ -42,6 +42,23 @@ pub enum Mode {
     Eval,
 }
 
+impl Mode {
+    /// Every screen.
+    pub const ALL: [Mode; 11] = [
+        Mode::Picker,
+        Mode::Editor,
+        Mode::Compare,
+        Mode::Params,
+        Mode::PromptFile,
+        Mode::Note,
+        Mode::Leaderboard,
+        Mode::Sessions,
+        Mode::Hardware,
+        Mode::Pull,
+        Mode::Eval,
+    ];
+}
+
 /// One entry of the model picker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PickerItem {
