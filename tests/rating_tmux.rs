@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::tmux::{Tmux, slam_env};
+use common::tmux::{Tmux, ended_count, slam_env};
 use common::{Sandbox, first_words, squeeze, text};
 use slam::store::records::ExportLine;
 
@@ -277,7 +277,7 @@ fn rating_a_prompt_file_with_live_models_resumes_where_it_stopped() {
         prompts.display()
     );
     let tmux = Tmux::new("live");
-    let both_done = |s: &str| s.contains("rate: 1–5") && s.matches("done (").count() == 2;
+    let both_done = |s: &str| s.contains("rate: 1–5") && ended_count(s) == 2;
     start_rating(&tmux, &sandbox, &db, &args);
     let screen = tmux.wait_for("two answers", both_done, Duration::from_secs(60));
     assert!(screen.contains("item 1/2 · 0 rated"), "{screen}");
@@ -402,5 +402,43 @@ fn esc_goes_back_to_where_each_screen_was_opened() {
     std::thread::sleep(Duration::from_millis(300));
     let still = tmux.wait_for("still item 2", on_item(2), Duration::from_secs(10));
     assert!(!leaderboard(&still) && !editor(&still), "{still}");
+    tmux.keys(&["q"]);
+}
+
+/// A stored run's answers show how they ended, and which repetition is on screen: truncated at
+/// the token limit, complete, timed out (expected by hand from the fixture's finish reasons).
+#[test]
+fn stored_answers_show_how_they_ended_and_their_repetition() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.dir.path().join("ratings.db");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/answer-states.jsonl");
+    let out = sandbox
+        .slam()
+        .arg("--db")
+        .arg(&db)
+        .args(["sessions", "import"])
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    let tmux = Tmux::new("states");
+    start_rating(&tmux, &sandbox, &db, "--session 1 --rater states");
+    // Each item as it must look, by hand: its repetition and each pane's ending.
+    let shows = |n: usize, titles: &'static [&'static str]| {
+        move |s: &str| {
+            s.contains(&format!("item {n}/3 · repetition {n}"))
+                && titles.iter().all(|t| s.contains(t))
+        }
+    };
+    const FIRST: [&str; 2] = ["smollm2 truncated", "gemma3-base truncated"];
+    tmux.wait_for("repetition 1", shows(1, &FIRST), Duration::from_secs(20));
+    tmux.keys(&["n"]);
+    const SECOND: [&str; 2] = ["smollm2 complete", "gemma3-base truncated"];
+    tmux.wait_for("repetition 2", shows(2, &SECOND), Duration::from_secs(10));
+    tmux.keys(&["n"]);
+    // The cancelled answer is not offered for rating; the one that ran out of time says so.
+    const THIRD: [&str; 1] = ["gemma3-base timed out"];
+    let screen = tmux.wait_for("repetition 3", shows(3, &THIRD), Duration::from_secs(10));
+    assert!(!screen.contains("smollm2"), "{screen}");
     tmux.keys(&["q"]);
 }

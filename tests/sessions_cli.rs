@@ -565,3 +565,66 @@ fn a_bad_prompt_file_names_file_and_line_before_anything_opens() {
         "{stderr}"
     );
 }
+
+/// A stored run whose answers ended every way: each says how in the CSV export and in the
+/// report's side-by-side table. The expected states are written by hand from the fixture
+/// (`tests/data/answer-states.jsonl`: finish reasons length, stop, cancelled, and a timeout).
+#[test]
+fn truncated_cancelled_and_timed_out_answers_say_so_in_the_export_and_the_report() {
+    let (sandbox, db) = setup();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/answer-states.jsonl");
+    ok(
+        &sandbox,
+        &db,
+        &["sessions", "import", fixture.to_str().unwrap()],
+    );
+    let expected = [
+        ("smollm2", "0", "truncated"),
+        ("smollm2", "1", "complete"),
+        ("smollm2", "2", "cancelled"),
+        ("gemma3-base", "0", "truncated"),
+        ("gemma3-base", "1", "truncated"),
+        ("gemma3-base", "2", "timed_out"),
+    ];
+    let csv_path = sandbox.dir.path().join("states.csv");
+    ok(
+        &sandbox,
+        &db,
+        &["sessions", "export", "1", "-o", csv_path.to_str().unwrap()],
+    );
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (model, rep, state) = (col("model"), col("repetition"), col("state"));
+    let mut found: Vec<(String, String, String)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[model].to_owned(), r[rep].to_owned(), r[state].to_owned()))
+        .collect();
+    found.sort();
+    let mut wanted: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(m, r, s)| (m.to_string(), r.to_string(), s.to_string()))
+        .collect();
+    wanted.sort();
+    assert_eq!(found, wanted);
+
+    let report = sandbox.dir.path().join("report.md");
+    ok(
+        &sandbox,
+        &db,
+        &["report", "1", "-o", report.to_str().unwrap()],
+    );
+    let text = std::fs::read_to_string(&report).unwrap();
+    let labels = [
+        ("truncated", "truncated"),
+        ("complete", "complete"),
+        ("cancelled", "cancelled"),
+        ("timed_out", "timed out"),
+    ];
+    for (m, r, key) in expected {
+        let label = labels.iter().find(|(k, _)| *k == key).unwrap().1;
+        let row = format!("| {m} | {r} | {label} |");
+        assert!(text.contains(&row), "{row} in\n{text}");
+    }
+}

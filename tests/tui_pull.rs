@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::hub_server::{COMMIT, HubFile, HubServer, sha256};
-use common::tmux::{Tmux, slam_env};
+use common::tmux::{Tmux, ended_count, slam_env};
 use common::{GEMMA3, SMOLLM2, Sandbox, model_path};
 
 const REPO: &str = "test-org/Tiny-GGUF";
@@ -149,7 +149,7 @@ fn search_choose_stop_resume_and_run_a_model_from_the_hub() {
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for(
         "three answers",
-        |s| s.matches(" done").count() >= 3,
+        |s| ended_count(s) >= 3,
         Duration::from_secs(120),
     );
     assert!(screen.contains("SmolLM2-135M-Instruct-Q4_1"), "{screen}");

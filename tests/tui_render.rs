@@ -273,7 +273,10 @@ fn popups_and_an_error_pane() {
         t0,
     );
     let screen = text(&draw(&s));
-    assert!(screen.contains("error: connection_refused"), "{screen}");
+    assert!(
+        screen.contains("gemma3-base failed: connection_ref"),
+        "{screen}"
+    );
     assert!(
         screen.contains("(is the server"),
         "the whole message, wrapped:\n{screen}"

@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::tmux::{Tmux, slam_env};
+use common::tmux::{Tmux, ended, slam_env};
 use common::{Sandbox, first_words, squeeze};
 
 /// The sandbox's environment for slam, its config asking for greedy answers of `max_tokens`.
@@ -75,7 +75,7 @@ fn choose_models_submit_stream_quit() {
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for(
         "both panes to finish",
-        |s| s.contains("smollm2 done") && s.contains("gemma3-base done"),
+        |s| ended(s, "smollm2") && ended(s, "gemma3-base"),
         Duration::from_secs(180),
     );
     assert!(
@@ -228,7 +228,7 @@ fn with_no_model_at_all_a_recorded_session_replays() {
     tmux.keys(&["Down", "Enter"]);
     let screen = tmux.wait_for(
         "the replay to finish",
-        |s| s.contains("smollm2 done") && s.contains("gemma3-base done"),
+        |s| ended(s, "smollm2") && ended(s, "gemma3-base"),
         Duration::from_secs(30),
     );
     assert!(screen.contains("Paris"), "{screen}");
@@ -333,7 +333,7 @@ fn paste_three_lines_edit_the_middle_one_and_use_the_external_editor() {
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for(
         "the answer",
-        |s| s.contains("smollm2 done"),
+        |s| ended(s, "smollm2"),
         Duration::from_secs(120),
     );
     let strip: Vec<&str> = screen.lines().skip(2).take(3).map(str::trim_end).collect();
@@ -388,7 +388,7 @@ fn parameters_and_history_are_kept_across_two_starts() {
     tmux.keys(&["Enter"]);
     tmux.wait_for(
         "both answers",
-        |s| s.contains("smollm2 done") && s.contains("gemma3-base done"),
+        |s| ended(s, "smollm2") && ended(s, "gemma3-base"),
         Duration::from_secs(120),
     );
     tmux.keys(&["q"]);

@@ -354,6 +354,8 @@ fn loaded_item(
             generation: a.generation,
             model: a.model,
             text: a.text,
+            state: a.state,
+            error_message: a.error_message,
             score: score.map(|(score, tags, note)| Score {
                 score,
                 tags: tags.iter().filter_map(|t| Tag::parse(t)).collect(),

@@ -107,7 +107,11 @@ pub fn read_prompt_file(path: &Path) -> anyhow::Result<(Vec<RateItem>, String)> 
             _ => input.line.to_string(),
         };
         let prompt = line.prompt().map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
-        items.push(RateItem { key, prompt });
+        items.push(RateItem {
+            key,
+            prompt,
+            repetition: None,
+        });
     }
     if items.is_empty() {
         bail!("{}: no prompts", path.display());
@@ -146,6 +150,7 @@ pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<Ex
                     .map(|i| RateItem {
                         key: i.key.clone(),
                         prompt: i.conversation.clone(),
+                        repetition: Some(i.repetition),
                     })
                     .collect(),
                 cursor: 0,

@@ -3,6 +3,7 @@
 //! judges' and similarity figures, cost; per input the answers side by side. The renderers
 //! (`report::document`, the TUI widget) only format what is here.
 
+use crate::domain::answer::AnswerState;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::cost::CostOptions;
@@ -383,6 +384,10 @@ fn side_by_side(
             repetition: l.generation.repetition,
             text: l.generation.text.clone(),
             error: l.generation.error_kind.clone(),
+            state: AnswerState::of(
+                l.generation.finish_reason.as_deref(),
+                l.generation.error_kind.as_deref(),
+            ),
             checks,
             score: scores_of
                 .get(uid)

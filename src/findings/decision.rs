@@ -70,6 +70,8 @@ pub struct AnswerRow {
     pub repetition: i64,
     pub text: String,
     pub error: Option<String>,
+    /// How it ended: complete, truncated, cancelled, …
+    pub state: crate::domain::answer::AnswerState,
     pub checks: Option<(u64, u64)>,
     /// Mean of the humans' active scores on it.
     pub score: Option<f64>,

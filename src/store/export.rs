@@ -2,6 +2,7 @@
 //! back field for field), CSV (one row per generation with its score in force), and pairwise
 //! votes as Chatbot-Arena battle rows.
 
+use crate::domain::answer::AnswerState;
 use crate::domain::rating::{RatingKind, RatingStatus};
 use std::io::Write;
 
@@ -36,6 +37,9 @@ pub fn write_csv(lines: &[ExportLine], out: &mut dyn Write) -> std::io::Result<(
         "decode_tokens_per_s",
         "output_tokens",
         "finish_reason",
+        // How the answer ended (`AnswerState`): complete, stop_string, truncated, cancelled,
+        // timed_out, failed.
+        "state",
         "error",
     ])?;
     for line in lines {
@@ -70,6 +74,9 @@ pub fn write_csv(lines: &[ExportLine], out: &mut dyn Write) -> std::io::Result<(
             metric("decode_tokens_per_s"),
             metric("output_tokens"),
             opt(g.finish_reason.clone()),
+            AnswerState::of(g.finish_reason.as_deref(), g.error_kind.as_deref())
+                .key()
+                .to_owned(),
             opt(g.error_message.clone()),
         ])?;
     }

@@ -11,6 +11,7 @@ use super::records::{
 use super::{Result, Store};
 use crate::analysis::leaderboard::{LeaderboardInput, ScoredAnswer};
 use crate::domain::Prompt;
+use crate::domain::answer::AnswerState;
 use crate::domain::rating::{PairOutcome, Rating, RatingKind};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +40,27 @@ pub struct StoredAnswer {
     pub generation: i64,
     pub model: String,
     pub text: String,
+    /// How it ended (truncated, failed, …), from its finish reason and error.
+    pub state: AnswerState,
+    pub error_message: Option<String>,
+}
+
+impl StoredAnswer {
+    /// The columns after `id, model, text` that `from_row` reads.
+    const ENDING: &'static str = "finish_reason, error_kind, error_message";
+
+    /// From `id, model, text, finish_reason, error_kind, error_message` starting at `at`.
+    fn from_row(r: &Row, at: usize) -> rusqlite::Result<Self> {
+        let finish: Option<String> = r.get(at + 3)?;
+        let kind: Option<String> = r.get(at + 4)?;
+        Ok(Self {
+            generation: r.get(at)?,
+            model: r.get(at + 1)?,
+            text: r.get(at + 2)?,
+            state: AnswerState::of(finish.as_deref(), kind.as_deref()),
+            error_message: r.get(at + 5)?,
+        })
+    }
 }
 
 /// One thing to rate: a prompt and one repetition of each model's answer.
@@ -46,6 +68,8 @@ pub struct StoredAnswer {
 pub struct StoredItem {
     pub prompt: i64,
     pub key: String,
+    /// Which repetition of the prompt's answers this item is (0 first).
+    pub repetition: i64,
     /// The conversation the answers were given to.
     pub conversation: Prompt,
     pub answers: Vec<StoredAnswer>,
@@ -367,8 +391,8 @@ impl Store {
     /// The items of a stored session to rate: each prompt × repetition, one answer per model,
     /// keyed `prompt-uid#repetition`.
     pub fn stored_items(&self, session: i64) -> Result<Vec<StoredItem>> {
-        let sql = "SELECT p.id, p.uid, p.system, p.user, g.repetition, g.id, g.model, g.text,
-                        p.conversation
+        let sql = "SELECT p.id, p.uid, p.system, p.user, g.repetition, p.conversation,
+                        g.id, g.model, g.text, g.finish_reason, g.error_kind, g.error_message
                  FROM prompts p JOIN generations g ON g.prompt_id = p.id
                  WHERE p.session_id = ?1
                    AND (g.finish_reason IS NULL OR g.finish_reason != 'cancelled')
@@ -377,22 +401,18 @@ impl Store {
                  ORDER BY p.id, g.repetition, g.position, g.id";
         let rows = self.query(sql, [session], |r| {
             let stored: Option<Prompt> =
-                json_column(r.get(8)?).and_then(|c| serde_json::from_value(c).ok());
+                json_column(r.get(5)?).and_then(|c| serde_json::from_value(c).ok());
             let item = StoredItem {
                 prompt: r.get(0)?,
                 key: format!("{}#{}", r.get::<_, String>(1)?, r.get::<_, i64>(4)?),
+                repetition: r.get(4)?,
                 conversation: match stored {
                     Some(c) => c,
                     None => Prompt::new(r.get(2)?, r.get::<_, String>(3)?),
                 },
                 answers: Vec::new(),
             };
-            let answer = StoredAnswer {
-                generation: r.get(5)?,
-                model: r.get(6)?,
-                text: r.get(7)?,
-            };
-            Ok((item, answer))
+            Ok((item, StoredAnswer::from_row(r, 6)?))
         })?;
         let mut items: Vec<StoredItem> = Vec::new();
         for (item, answer) in rows {
@@ -510,18 +530,12 @@ impl Store {
             |r| r.get::<_, i64>(0),
         )?;
         for prompt in prompts {
-            let answers = self.query(
-                "SELECT id, model, text FROM generations WHERE prompt_id = ?1
+            let sql = format!(
+                "SELECT id, model, text, {} FROM generations WHERE prompt_id = ?1
                  AND (finish_reason IS NULL OR finish_reason != 'cancelled') ORDER BY id DESC",
-                [prompt],
-                |r| {
-                    Ok(StoredAnswer {
-                        generation: r.get(0)?,
-                        model: r.get(1)?,
-                        text: r.get(2)?,
-                    })
-                },
-            )?;
+                StoredAnswer::ENDING
+            );
+            let answers = self.query(&sql, [prompt], |r| StoredAnswer::from_row(r, 0))?;
             let newest: Option<Vec<StoredAnswer>> = models
                 .iter()
                 .map(|m| answers.iter().find(|a| &a.model == m).cloned())

@@ -125,6 +125,9 @@ pub struct LoadedAnswer {
     pub generation: i64,
     pub model: String,
     pub text: String,
+    /// How it ended, and its error's message if it failed.
+    pub state: crate::domain::answer::AnswerState,
+    pub error_message: Option<String>,
     pub score: Option<Score>,
 }
 

@@ -1,7 +1,7 @@
 //! The only place state changes: `update(state, event, now) -> effects`. Pure: it never spawns,
 //! sleeps, reads the clock or touches files; `now` is passed in.
 
-use crate::domain::answer::Answer;
+use crate::domain::answer::{Answer, AnswerState};
 use std::time::Instant;
 
 use super::action::Action;
@@ -672,7 +672,7 @@ fn on_stream(state: &mut AppState, index: usize, run: u64, event: StreamEvent) -
             pane.status = if cancelled || finish_reason == FinishReason::Cancelled {
                 PaneStatus::Cancelled
             } else {
-                PaneStatus::Done(finish_reason)
+                PaneStatus::Done(AnswerState::of_answer(Some(finish_reason), None))
             };
             pane.refresh_metrics(at);
             let reason = if pane.status == PaneStatus::Cancelled {

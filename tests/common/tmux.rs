@@ -89,3 +89,23 @@ impl Drop for Tmux {
         self.run(&["kill-server"]);
     }
 }
+
+/// A pane's title once the model ended its answer: complete, at a stop string, or truncated at
+/// the token limit.
+pub const ENDED: [&str; 3] = ["complete", "truncated", "stopped (stop string)"];
+
+/// The pane of `model` shows an answer the model ended.
+pub fn ended(screen: &str, model: &str) -> bool {
+    ENDED
+        .iter()
+        .any(|state| screen.contains(&format!("{model} {state}")))
+}
+
+/// How many panes show an answer their model ended (the state in a pane's title, before its
+/// border: an answer's own words do not count).
+pub fn ended_count(screen: &str) -> usize {
+    ENDED
+        .iter()
+        .map(|state| screen.matches(&format!(" {state} ─")).count())
+        .sum()
+}

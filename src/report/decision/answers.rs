@@ -16,6 +16,7 @@ pub(super) fn answers(d: &Decision) -> Vec<Block> {
         let header = head(&[
             "model",
             "repetition",
+            "ended",
             "answer",
             "checks passed",
             "human score",
@@ -30,6 +31,7 @@ pub(super) fn answers(d: &Decision) -> Vec<Block> {
                 vec![
                     vec![verbatim(a.model.clone())],
                     vec![verbatim(a.repetition.to_string())],
+                    vec![text(a.state.label())],
                     vec![match &a.error {
                         Some(e) => verbatim(format!("error: {e}")),
                         None => verbatim(a.text.clone()),

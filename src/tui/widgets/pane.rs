@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Widget, Wrap};
 
+use crate::domain::answer::AnswerState;
 use crate::domain::metrics::GenerationMetrics;
 use crate::tui::theme::Theme;
 use crate::tui_state::state::{PaneRow, PaneState, PaneStatus};
@@ -28,8 +29,8 @@ pub fn status_label(status: &PaneStatus) -> String {
         PaneStatus::Loading => "loading".into(),
         PaneStatus::Prefill => "prefill".into(),
         PaneStatus::Streaming => "streaming".into(),
-        PaneStatus::Done(reason) => format!("done ({})", reason.as_str()),
-        PaneStatus::Error { kind, .. } => format!("error: {kind}"),
+        PaneStatus::Done(state) => state.label(),
+        PaneStatus::Error { kind, .. } => AnswerState::of(None, Some(kind)).label(),
         PaneStatus::Cancelled => "cancelled".into(),
     }
 }

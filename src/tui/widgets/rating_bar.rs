@@ -87,9 +87,14 @@ impl Widget for RatingBar<'_> {
             if !spans.is_empty() {
                 spans.push(sep());
             }
+            let repetition = session
+                .items
+                .get(session.cursor)
+                .and_then(|i| i.repetition)
+                .map_or(String::new(), |r| format!(" · repetition {}", r + 1));
             spans.push(Span::styled(
                 format!(
-                    "item {}/{} · {} rated",
+                    "item {}/{}{repetition} · {} rated",
                     session.cursor + 1,
                     session.items.len(),
                     session.done()

@@ -1,6 +1,7 @@
 //! The rating keys: scores, tags and notes on the focused answer, votes across answers,
 //! undo, blind mode, a rating session's items and the leaderboard screen.
 
+use crate::domain::answer::AnswerState;
 use crate::domain::rating::{PairOutcome, Score, Tag, Vote, blind_order};
 use crate::tui_state::action::Action;
 use crate::tui_state::effect::{Effect, RatingChange, StoreOp};
@@ -350,6 +351,23 @@ pub(super) fn on_note_submit(state: &mut AppState) -> Vec<Effect> {
     set_score(state, pane, value)
 }
 
+/// A stored answer's pane state: how it ended, as a live pane would show it.
+fn stored_status(answer: &LoadedAnswer) -> PaneStatus {
+    let message = || answer.error_message.clone().unwrap_or_default();
+    match &answer.state {
+        AnswerState::Cancelled => PaneStatus::Cancelled,
+        AnswerState::TimedOut => PaneStatus::Error {
+            kind: "timeout".into(),
+            message: message(),
+        },
+        AnswerState::Failed { kind } => PaneStatus::Error {
+            kind: kind.clone(),
+            message: message(),
+        },
+        state => PaneStatus::Done(state.clone()),
+    }
+}
+
 /// Show item `index` of the rating session: run its prompt, or load its stored answers.
 pub(super) fn go_to_item(state: &mut AppState, index: usize) -> Vec<Effect> {
     let Some(session) = state.rating.session.as_mut() else {
@@ -419,7 +437,7 @@ pub(super) fn on_item_loaded(
             bound.push((run, answer.generation));
             let mut pane = state.new_pane(answer.model.clone(), run, width);
             pane.text.push_str(&answer.text);
-            pane.status = PaneStatus::Done(crate::domain::FinishReason::Stop);
+            pane.status = stored_status(answer);
             pane
         })
         .collect();

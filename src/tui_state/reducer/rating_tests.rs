@@ -416,6 +416,7 @@ fn live_session(rated: Vec<bool>) -> AppState {
         .map(|i| RateItem {
             key: format!("p{i}"),
             prompt: Prompt::new(None, format!("prompt {i}")),
+            repetition: None,
         })
         .collect();
     s.rating.session = Some(RateSession {
@@ -439,6 +440,8 @@ fn answer(generation: i64, model: &str, text: &str) -> LoadedAnswer {
         generation,
         model: model.into(),
         text: text.into(),
+        state: crate::domain::answer::AnswerState::Complete,
+        error_message: None,
         score: None,
     }
 }

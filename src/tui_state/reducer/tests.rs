@@ -148,7 +148,7 @@ fn streaming_updates_status_text_and_metrics_with_synthetic_time() {
             at: clock.at(160),
         },
     );
-    assert_eq!(s.panes[0].status, PaneStatus::Done(FinishReason::Stop));
+    assert_eq!(s.panes[0].status, PaneStatus::Done(AnswerState::Complete));
     let m = s.panes[0].metrics(clock.at(10_000));
     assert_eq!(m.e2e_ms, 160.0);
     assert_eq!(m.itl_p50_ms, Some(25.0));

@@ -2,9 +2,10 @@
 
 use std::time::Instant;
 
+use crate::domain::ParamChange;
+use crate::domain::answer::AnswerState;
 use crate::domain::generation::Generation;
 use crate::domain::metrics::GenerationMetrics;
-use crate::domain::{FinishReason, ParamChange};
 use crate::tui_state::wrap::WrappedText;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +15,9 @@ pub enum PaneStatus {
     /// Request sent, no token yet.
     Prefill,
     Streaming,
-    Done(FinishReason),
+    /// Ended by the model: complete, at a stop string, truncated (or, for a stored answer
+    /// imported without an ending, unknown).
+    Done(AnswerState),
     Error {
         kind: String,
         message: String,

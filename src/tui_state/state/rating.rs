@@ -38,6 +38,9 @@ pub struct RateItem {
     /// The item's id in its prompt set; stored with the prompt to resume.
     pub key: String,
     pub prompt: Prompt,
+    /// Which repetition of a stored session's answers it shows (0 first); none for a prompt
+    /// file's item.
+    pub repetition: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
