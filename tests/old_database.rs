@@ -50,9 +50,31 @@ fn an_earlier_releases_database_migrates_and_exports_as_it_did() {
         let expected = std::fs::read_to_string(data(&format!("export-{session}.jsonl"))).unwrap();
         assert_eq!(stdout, expected, "session {session}'s export changed");
     }
+    // The CSV: every column that release wrote, row for row, byte for byte; the one column added
+    // since (`state`, how each answer ended) says "unknown" — these imported answers carry no
+    // finish reason.
     let out = sandbox.with_db(&db, &["sessions", "export", "1", "--format", "csv"]);
-    assert_eq!(
-        text(&out).0,
-        std::fs::read_to_string(data("export-1.csv")).unwrap()
-    );
+    let read = |text: &str| {
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+        let rows: Vec<Vec<String>> = r
+            .records()
+            .map(|row| row.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        (headers, rows)
+    };
+    let (old_headers, old_rows) = read(&std::fs::read_to_string(data("export-1.csv")).unwrap());
+    let (headers, rows) = read(&text(&out).0);
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let projected: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| old_headers.iter().map(|h| row[column(h)].clone()).collect())
+        .collect();
+    assert_eq!(projected, old_rows);
+    let added: Vec<&String> = headers
+        .iter()
+        .filter(|h| !old_headers.contains(h))
+        .collect();
+    assert_eq!(added, ["state"]);
+    assert!(rows.iter().all(|row| row[column("state")] == "unknown"));
 }

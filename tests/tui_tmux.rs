@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::tmux::{Tmux, ended, slam_env};
+use common::tmux::{Tmux, ended, ended_count, slam_env};
 use common::{Sandbox, first_words, squeeze};
 
 /// The sandbox's environment for slam, its config asking for greedy answers of `max_tokens`.
@@ -433,5 +433,100 @@ fn parameters_and_history_are_kept_across_two_starts() {
         "exit",
         |s| s.contains("SLAM_EXIT="),
         Duration::from_secs(30),
+    );
+}
+
+/// Blind, before the vote, no pane tells which model it is: two local models and an API model
+/// with no key. Then `!` shows why the failed one failed (the missing key) — and that item
+/// takes no vote.
+#[test]
+fn blind_panes_show_nothing_model_specific_before_the_vote() {
+    let sandbox = Sandbox::new();
+    let slam = env!("CARGO_BIN_EXE_slam");
+    let env = greedy_env(&sandbox, 16);
+    let tmux = Tmux::new("blind3");
+    tmux.session(
+        180,
+        40,
+        &format!(
+            "env -u OPENAI_API_KEY {env} {slam} tui --blind -m smollm2 -m gemma3-base -m gpt-4; \
+             echo SLAM_EXIT=$?; sleep 600"
+        ),
+    );
+    tmux.wait_for(
+        "the editor",
+        |s| s.contains("prompt →"),
+        Duration::from_secs(20),
+    );
+    tmux.keys(&["-l", "Name a colour."]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for(
+        "three blind answers",
+        |s| ended_count(s) + s.matches(" failed ─").count() == 3,
+        Duration::from_secs(120),
+    );
+    assert!(
+        screen.contains("Model A") && screen.contains("BLIND"),
+        "{screen}"
+    );
+    let forbidden = [
+        "smollm2",
+        "gemma3",
+        "gpt-4",
+        "MiB",
+        "tok/s",
+        "t/s",
+        "TTFT",
+        "cached",
+        "missing_api_key",
+        "api_key",
+        "Q4_",
+    ];
+    for word in forbidden {
+        assert!(
+            !screen.contains(word),
+            "{word:?} shows before the vote:\n{screen}"
+        );
+    }
+    // A decode thread count ("2 thr", "2thr"): digits before "thr".
+    let threads = screen.match_indices("thr").any(|(i, _)| {
+        screen[..i]
+            .trim_end()
+            .ends_with(|c: char| c.is_ascii_digit())
+    });
+    assert!(!threads, "a thread count shows:\n{screen}");
+
+    tmux.keys(&["!"]);
+    let why = tmux.wait_for(
+        "the failure explained",
+        |s| s.contains("OPENAI_API_KEY"),
+        Duration::from_secs(10),
+    );
+    assert!(why.contains("gpt-4"), "revealed:\n{why}");
+    tmux.keys(&["+"]);
+    tmux.wait_for(
+        "no vote taken",
+        |s| s.contains("no vote is taken") || s.contains("nothing is recorded"),
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for(
+        "exit",
+        |s| s.contains("SLAM_EXIT="),
+        Duration::from_secs(30),
+    );
+    let out = sandbox
+        .slam()
+        .args(["sessions", "export", "1"])
+        .output()
+        .unwrap();
+    let lines = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && lines.lines().count() == 3,
+        "{lines}"
+    );
+    assert!(
+        lines.lines().all(|l| l.contains("\"ratings\":[]")),
+        "no vote is stored:\n{lines}"
     );
 }

@@ -206,6 +206,7 @@ pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<Ex
     let done = session.done();
     let mut rating = RatingState::new(rater.clone(), args.blind, seed_of(&record.uid));
     rating.session = Some(session);
+    rating.blind_together = args.look.blind_together;
     let look = load_look(&config, &args.look)?;
     tui::run(
         config,

@@ -30,6 +30,10 @@ pub struct TuiLook {
     /// so far kept); default: no limit.
     #[arg(long, value_name = "SECS", value_parser = super::parse_seconds)]
     pub timeout: Option<f64>,
+    /// In blind mode, show the answers only once all of them have finished: how fast an
+    /// answer streams tells the models apart.
+    #[arg(long)]
+    pub blind_together: bool,
 }
 
 impl TuiLook {
@@ -122,7 +126,10 @@ pub async fn run(config: Config, db: &Path, args: TuiArgs) -> anyhow::Result<Exi
             selected,
             recordings,
             replay_now,
-            rating: RatingState::new(rater.clone(), args.blind, fastrand::u64(..)),
+            rating: RatingState {
+                blind_together: args.look.blind_together,
+                ..RatingState::new(rater.clone(), args.blind, fastrand::u64(..))
+            },
             factory: std::sync::Arc::new(Models::default()),
             limits: args.look.limits(),
             memory: Some(tui::memory::path()),

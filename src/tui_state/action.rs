@@ -90,6 +90,8 @@ pub enum Action {
     VoteBest,
     VoteWorst,
     UndoRating,
+    /// Blind: show why an answer failed (names the models; no vote on the item then).
+    RevealFailure,
     ToggleBlind,
     // A rating session's items.
     NextItem,
@@ -118,7 +120,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, so a test can check each one has a key.
-    pub const ALL: [Action; 67] = [
+    pub const ALL: [Action; 68] = [
         Action::Quit,
         Action::ToggleHelp,
         Action::Back,
@@ -168,6 +170,7 @@ impl Action {
         Action::VoteBest,
         Action::VoteWorst,
         Action::UndoRating,
+        Action::RevealFailure,
         Action::ToggleBlind,
         Action::NextItem,
         Action::PrevItem,
@@ -270,6 +273,7 @@ impl Action {
             Action::VoteBest => "vote: this answer is the best",
             Action::VoteWorst => "vote: this answer is the worst",
             Action::UndoRating => "undo the last rating",
+            Action::RevealFailure => "why it failed (reveals the models; no vote on this item)",
             Action::ToggleBlind => "blind mode on/off (hide model names)",
             Action::NextItem => "next item",
             Action::PrevItem => "previous item",

@@ -202,6 +202,13 @@ pub fn available(state: &AppState, action: Action) -> bool {
         | Action::TagWrongFormat
         | Action::OpenNote => answers && !running,
         Action::UndoRating => !state.rating.undo.is_empty(),
+        Action::RevealFailure => {
+            !state.rating.revealed
+                && state
+                    .panes
+                    .iter()
+                    .any(|p| matches!(p.status, PaneStatus::Error { .. }))
+        }
         Action::Undo => !state.editor.undo.is_empty(),
         Action::Redo => !state.editor.redo.is_empty(),
         Action::HistoryPrev => !state.history.is_empty(),

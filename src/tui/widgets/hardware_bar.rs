@@ -13,6 +13,9 @@ use crate::tui::theme::Theme;
 pub struct HardwareBar<'a> {
     pub hardware: Option<&'a HardwareSnapshot>,
     pub theme: &'a Theme,
+    /// A blind vote is open: slam's own memory (which grows with the models it loaded) in
+    /// whole GiB only, so it cannot tell the answers apart.
+    pub blind: bool,
 }
 
 fn fraction(used: u64, total: u64) -> f64 {
@@ -46,7 +49,11 @@ impl Widget for HardwareBar<'_> {
             ),
             label("  slam "),
             Span::styled(
-                format!("{} MiB", h.self_rss >> 20),
+                if self.blind {
+                    format!("{:.0} GiB", h.self_rss as f64 / f64::from(1u32 << 30))
+                } else {
+                    format!("{} MiB", h.self_rss >> 20)
+                },
                 Style::default().fg(t.text),
             ),
         ];

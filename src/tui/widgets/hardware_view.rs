@@ -102,12 +102,15 @@ impl Widget for HardwareView<'_> {
         if let Some(note) = &now.gpu_note {
             rows.line(Line::from(vec![head(" GPU ".into()), muted(note.clone())]));
         }
-        // Each loaded model's own buffers: what NVML cannot tell apart (one process).
+        // Each loaded model's own buffers: what NVML cannot tell apart (one process). Not
+        // while a blind vote is open: a model's memory tells which answer is whose.
+        let blind = self.state.rating.round_blind && !self.state.rating.revealed;
         let loaded: Vec<(String, String)> = self
             .state
             .panes
             .iter()
             .enumerate()
+            .filter(|_| !blind)
             .filter_map(|(i, p)| {
                 let memory = p.live.memory.as_ref()?;
                 Some((super::rating_bar::pane_title(self.state, i), memory.label()))

@@ -20,8 +20,12 @@ pub struct PaneView<'a> {
     pub title: String,
     /// The answer's score, tags and note, on the bottom border.
     pub rating: Option<Line<'a>>,
-    /// Blind and not yet revealed: an error message may name the model or its file.
+    /// Blind and not yet revealed: nothing model-specific is drawn — no error kind or text
+    /// (they name the model or its file), no memory, speed or timing (they tell the models
+    /// apart), no sparkline (its pace does too).
     pub blind: bool,
+    /// Blind answers shown together: this one's text waits for the others to finish.
+    pub held: bool,
 }
 
 pub fn status_label(status: &PaneStatus) -> String {
@@ -139,15 +143,18 @@ impl Widget for PaneView<'_> {
             PaneStatus::Cancelled => t.warning,
             _ => t.accent,
         };
+        let status = match &pane.status {
+            // Which answer finished first is a tell too.
+            _ if self.held => "answering".to_owned(),
+            PaneStatus::Error { .. } if self.blind => "failed".to_owned(),
+            status => status_label(status),
+        };
         let title = Line::from(vec![
             Span::styled(
                 format!(" {} ", self.title),
                 Style::default().fg(t.title).add_modifier(Modifier::BOLD),
             ),
-            Span::styled(
-                format!("{} ", status_label(&pane.status)),
-                Style::default().fg(status_color),
-            ),
+            Span::styled(format!("{status} "), Style::default().fg(status_color)),
         ]);
         let mut block = Block::default()
             .borders(Borders::ALL)
@@ -168,9 +175,15 @@ impl Widget for PaneView<'_> {
         ])
         .areas(inner);
 
-        if let PaneStatus::Error { message, .. } = &pane.status {
+        if self.held {
+            Paragraph::new("(shown when every answer has finished: blind answers appear together)")
+                .style(Style::default().fg(t.muted))
+                .wrap(Wrap { trim: false })
+                .render(text_area, buf);
+        } else if let PaneStatus::Error { message, .. } = &pane.status {
             let message = if self.blind {
-                "(the message is shown once the vote is saved: it may name the model)"
+                "This answer failed. ! shows why — that names the models, so this item then \
+                 takes no vote."
             } else {
                 message.as_str()
             };
@@ -208,6 +221,10 @@ impl Widget for PaneView<'_> {
             }
         }
 
+        if self.blind {
+            // Pace, timings and memory tell the models apart: none of them before the vote.
+            return;
+        }
         let width = usize::from(spark_area.width);
         let buckets = &pane.rate_buckets;
         let recent = &buckets[buckets.len().saturating_sub(width)..];

@@ -37,6 +37,7 @@ impl Screen<'_> {
             HardwareBar {
                 hardware: self.state.hardware.as_ref(),
                 theme,
+                blind: self.state.rating.round_blind && !self.state.rating.revealed,
             },
             top,
         );
@@ -86,6 +87,9 @@ impl Screen<'_> {
                         title: pane_title(state, i),
                         rating: score_line(state, i, theme),
                         blind: state.rating.round_blind && !state.rating.revealed,
+                        held: state.rating.round_blind
+                            && state.rating.blind_together
+                            && state.panes.iter().any(|p| p.status.is_active()),
                     };
                     frame.render_widget(view, *rect);
                 }

@@ -34,6 +34,7 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::VoteBothBad => pair(state, PairOutcome::BothBad),
         Action::VoteBest | Action::VoteWorst => best_or_worst(state, action == Action::VoteBest),
         Action::UndoRating => undo(state),
+        Action::RevealFailure => reveal_failure(state),
         Action::ToggleBlind => {
             state.rating.blind = !state.rating.blind;
             state.say(if state.rating.blind {
@@ -75,6 +76,23 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
 }
 
+/// Blind, a failed answer says only that it failed: this shows why, which names the models —
+/// so blindness ends for this item and no vote is taken on it.
+fn reveal_failure(state: &mut AppState) -> Vec<Effect> {
+    let failed = state
+        .panes
+        .iter()
+        .any(|p| matches!(p.status, PaneStatus::Error { .. }));
+    let r = &mut state.rating;
+    if !failed || r.revealed {
+        return Vec::new();
+    }
+    r.revealed = true;
+    r.forfeited = r.vote.is_none();
+    state.say("Revealed to show the failure: no vote is taken on this item.");
+    Vec::new()
+}
+
 /// Ask for the leaderboard; a result for an earlier request is dropped when it comes.
 fn load_leaderboard(state: &mut AppState) -> Vec<Effect> {
     let r = &mut state.rating;
@@ -94,6 +112,12 @@ fn toggle(s: &mut Score, tag: Tag) {
 
 /// Can these answers be rated yet? Says why not when they can't.
 fn rateable(state: &mut AppState, pane: Option<usize>) -> bool {
+    if state.rating.forfeited {
+        state.say(
+            "A failure was revealed before the vote: nothing is recorded for this item (n: next).",
+        );
+        return false;
+    }
     let panes: Vec<&PaneState> = match pane {
         Some(i) => state.panes.get(i).into_iter().collect(),
         None => state.panes.iter().collect(),
@@ -300,6 +324,7 @@ pub(super) fn new_round(state: &mut AppState, n: usize, item: u64) -> Vec<usize>
     r.vote = None;
     r.undo.clear();
     r.revealed = !r.blind;
+    r.forfeited = false;
     r.round_blind = r.blind;
     if r.blind {
         blind_order(r.seed, item, n)

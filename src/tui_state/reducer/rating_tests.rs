@@ -680,3 +680,51 @@ fn an_answer_cancelled_before_it_started_cannot_be_rated() {
     assert!(act(&mut s, Action::VoteA).is_empty());
     assert!(s.notice_here().unwrap_or("").contains("cancelled"));
 }
+
+#[test]
+fn revealing_a_blind_failure_ends_blindness_and_takes_no_vote() {
+    let mut s = blind_state(7);
+    type_text(&mut s, "hi");
+    act(&mut s, Action::Confirm);
+    finish(&mut s, 0, "An answer.");
+    let run = s.panes[1].run;
+    let at = Instant::now();
+    update(
+        &mut s,
+        Event::Stream {
+            pane: 1,
+            run,
+            event: StreamEvent::Failed {
+                error: crate::domain::generation::Failure {
+                    kind: "missing_api_key".into(),
+                    message: "set OPENAI_API_KEY".into(),
+                },
+                at,
+            },
+        },
+        at,
+    );
+    assert!(!s.rating.revealed);
+    assert!(available(&s, Action::RevealFailure));
+    act(&mut s, Action::RevealFailure);
+    assert!(s.rating.revealed && s.rating.forfeited);
+    assert!(
+        !available(&s, Action::RevealFailure),
+        "nothing left to reveal"
+    );
+    for vote in [Action::VoteA, Action::Score4] {
+        let effects = act(&mut s, vote);
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Store(_))),
+            "{vote:?}: {effects:?}"
+        );
+    }
+    assert!(
+        s.notice_here()
+            .unwrap_or("")
+            .contains("nothing is recorded")
+    );
+    // The next prompt is a new item: blind again, and votes count.
+    act(&mut s, Action::RerunAll);
+    assert!(!s.rating.revealed && !s.rating.forfeited);
+}

@@ -75,6 +75,11 @@ pub struct RatingState {
     pub round_blind: bool,
     /// Names are shown (always when not blind; after the vote is saved when blind).
     pub revealed: bool,
+    /// Blind answers are shown only once all have finished (streaming pace is a tell).
+    pub blind_together: bool,
+    /// A failure was revealed before the vote: blindness is over for this item, and no vote
+    /// or score is taken on it.
+    pub forfeited: bool,
     pub scores: Vec<Option<Rated<Score>>>,
     pub vote: Option<Rated<Vote>>,
     /// This round's changes, newest last.
@@ -103,6 +108,8 @@ impl RatingState {
             round: 0,
             round_blind: blind,
             revealed: !blind,
+            forfeited: false,
+            blind_together: false,
             scores: Vec::new(),
             vote: None,
             undo: Vec::new(),
