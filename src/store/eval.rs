@@ -120,6 +120,35 @@ mod tests {
             .collect();
         assert_eq!(shape, [["a0", "b0"], ["a1", "b1"]]);
     }
+
+    #[test]
+    fn a_cancelled_answer_is_rated_as_cancelled_unless_a_rerun_replaced_it() {
+        let (_dir, store, _) = crate::store::test_store();
+        let session = store
+            .insert_session(&SessionRecord::new("tui", "t".into()))
+            .unwrap();
+        let prompt = store
+            .insert_prompt(session, &PromptRecord::new("q".into()))
+            .unwrap();
+        for (model, position, text, finish) in [
+            ("a", 0, "a-cut", "cancelled"),
+            ("b", 1, "b-cut", "cancelled"),
+            ("a", 0, "a-rerun", "stop"),
+        ] {
+            let g = GenerationRecord {
+                position,
+                finish_reason: Some(finish.into()),
+                ..GenerationRecord::new(model, text.into())
+            };
+            store.insert_generation(prompt, &g).unwrap();
+        }
+        let items = store.stored_items(session).unwrap();
+        let shown: Vec<(String, String)> = (items[0].answers.iter())
+            .map(|a| (a.text.clone(), a.state.key().to_owned()))
+            .collect();
+        let wanted = [("a-rerun", "complete"), ("b-cut", "cancelled")];
+        assert_eq!(shown, wanted.map(|(t, k)| (t.to_owned(), k.to_owned())));
+    }
 }
 
 /// A judge's verdict as stored: the answer it is about (its uid), the judge, the verdict JSON as

@@ -389,13 +389,13 @@ impl Store {
     }
 
     /// The items of a stored session to rate: each prompt × repetition, one answer per model,
-    /// keyed `prompt-uid#repetition`.
+    /// keyed `prompt-uid#repetition`. A cancelled answer is shown (as cancelled) only where its
+    /// model has no other answer to the item: a pane re-run after a cancel replaces it.
     pub fn stored_items(&self, session: i64) -> Result<Vec<StoredItem>> {
         let sql = "SELECT p.id, p.uid, p.system, p.user, g.repetition, p.conversation,
                         g.id, g.model, g.text, g.finish_reason, g.error_kind, g.error_message
                  FROM prompts p JOIN generations g ON g.prompt_id = p.id
                  WHERE p.session_id = ?1
-                   AND (g.finish_reason IS NULL OR g.finish_reason != 'cancelled')
                    -- an eval sweep's cells measure throughput; its plain run is what is rated
                    AND json_extract(g.cell, '$.level') IS NULL
                  ORDER BY p.id, g.repetition, g.position, g.id";
@@ -422,6 +422,14 @@ impl Store {
             if let Some(last) = items.last_mut() {
                 last.answers.push(answer);
             }
+        }
+        for item in &mut items {
+            let answered: Vec<String> = (item.answers.iter())
+                .filter(|a| a.state != AnswerState::Cancelled)
+                .map(|a| a.model.clone())
+                .collect();
+            item.answers
+                .retain(|a| a.state != AnswerState::Cancelled || !answered.contains(&a.model));
         }
         Ok(items)
     }
