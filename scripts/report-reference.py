@@ -4,26 +4,32 @@
 Given a file written by `slam sessions export` (JSON lines, one stored answer
 per line), a LiteLLM-shaped price file and slam's TOML config, this script
 computes every figure a report carries, under the keys the report uses:
-per model the cell and error counts, check pass rates (Wilson intervals) and
-per-check rates, latency percentiles, human scores (t intervals clipped to
-[1, 5]) and sweep throughput; per candidate the head-to-head human votes
-against the baseline (Wilson on wins + ties/2), the p95 and checks ratios;
-the cost model (API per-request prices or self-hosted instances at a
-utilisation, a 730-hour month, daily volumes 1k..1M, savings and break-even);
-the per-answer figures (checks passed/total, mean score); the similarity to
-the baseline from the answers' sentence embeddings (the embedder on the most
-lines; per candidate answer the mean float64 cosine with the baseline's ok
-answers to the same input, per candidate their mean with a t interval, not
-clipped); and the pairwise judge verdicts (per judge, candidate and criterion,
-ok verdicts in both orders make a pair, its winner the agreed one or else a
-tie; share of candidate wins + ties/2 over pairs, Wilson interval).
+per model the cell and error counts, per check (never pooled across checks)
+the passed and total results and pass rate with a Wilson interval, latency
+percentiles, human scores (t intervals clipped to [1, 5]) and sweep
+throughput; per candidate the head-to-head human votes against the baseline
+(Wilson on wins + ties/2) and the p95 ratio; the cost model (API per-request
+prices or self-hosted instances at a utilisation, a 730-hour month, daily
+volumes 1k..1M, savings and break-even; a self-hosted model's capacity counts
+only at a p95 that meets the target, else it misses the target and its lowest
+p95 is given instead of monthly figures); the per-answer figures (checks
+passed/total, mean score); the similarity to the baseline from the answers'
+sentence embeddings (the embedder on the most lines; per candidate answer the
+mean float64 cosine with the baseline's ok answers to the same input, per
+candidate their mean with a t interval, not clipped); the pairwise judge
+verdicts (per judge, candidate and criterion, ok verdicts in both orders make
+a pair, its winner the agreed one or else a tie; share of candidate wins +
+ties/2 over pairs, Wilson interval); and the provenance of the run (per
+model the repetitions, the lowest seed and each sampling parameter that all
+its plain cells share, as stored: 32-bit floats read back as float64).
 
 It can then check a report written by slam:
 
   --html  every <data value=RAW data-key=KEY>DISPLAY</data> outside <svg>:
           KEY is a computed figure, RAW equals it (relative/absolute 1e-9) and
           is plain decimal notation, all occurrences of a key share one RAW,
-          DISPLAY shows the value correctly rounded (`70%` shows RAW 0.7);
+          DISPLAY shows the value correctly rounded (`70%` shows RAW 0.7;
+          the shortest float32 decimal `0.7` shows RAW 0.699999988079071);
           every computed figure appears at least once; no bare number in the
           text outside <data>, <svg>, <style>, <title>, <script> and
           class="verbatim" elements; nothing external (no http(s):// or //
@@ -331,28 +337,26 @@ def compute(lines, prices, config, baseline, u, p95_target=None):
             sweep[l["model"]].setdefault(level, []).append(l)
 
     # Per model: cells, errors, checks, latency.
-    check_rate = {}
     for m in models:
         cells = plain[m]
         fig["cells.%s" % m] = len(cells)
         fig["errors.%s" % m] = sum(1 for c in cells if not is_ok(c))
 
+        # Checks, per check name: unlike checks are not trials of one thing, so
+        # there is no figure over all checks together.
         results = [r for c in cells if isinstance(c.get("checks"), list)
                    for r in c["checks"] if isinstance(r, dict)]
-        if results:
-            passed = sum(1 for r in results if r.get("passed") is True)
-            total = len(results)
-            fig["checks.%s.passed" % m] = passed
-            fig["checks.%s.total" % m] = total
-            fig["checks.%s.rate" % m] = check_rate[m] = passed / total
-            fig["checks.%s.low" % m], fig["checks.%s.high" % m] = wilson(passed, total)
-            by_name = {}
-            for r in results:
-                p_t = by_name.setdefault(r.get("check"), [0, 0])
-                p_t[0] += r.get("passed") is True
-                p_t[1] += 1
-            for name, (p_, t_) in by_name.items():
-                fig["check.%s.%s.rate" % (m, name)] = p_ / t_
+        by_name = {}
+        for r in results:
+            p_t = by_name.setdefault(r.get("check"), [0, 0])
+            p_t[0] += r.get("passed") is True
+            p_t[1] += 1
+        for name, (passed, total) in by_name.items():
+            prefix = "check.%s.%s" % (m, name)
+            fig[prefix + ".passed"] = passed
+            fig[prefix + ".total"] = total
+            fig[prefix + ".rate"] = passed / total
+            fig[prefix + ".low"], fig[prefix + ".high"] = wilson(passed, total)
 
         ok = [c for c in cells if is_ok(c)]
 
@@ -460,8 +464,6 @@ def compute(lines, prices, config, baseline, u, p95_target=None):
         mp95 = fig.get("latency.%s.e2e.p95" % m)
         if bp95 and mp95 is not None:
             fig["latency.%s.p95_ratio" % m] = mp95 / bp95
-        if check_rate.get(baseline) and m in check_rate:
-            fig["checks.%s.ratio" % m] = check_rate[m] / check_rate[baseline]
 
     # Cost.
     fig["cost.utilisation"] = u
@@ -480,19 +482,32 @@ def compute(lines, prices, config, baseline, u, p95_target=None):
         h = num(entry.get("cost_per_hour"))
         if h is not None:
             fig["cost.%s.per_hour" % m] = entry["cost_per_hour"]
+            # Capacity counts only at a p95 that meets the target (with no target
+            # known, every level and the unswept figure qualify); a model that
+            # misses it has no capacity and shows the lowest p95 it reached.
             capacity = None
+            missed = None
             levels = [L for L, r in sweep_rps[m].items() if r > 0]
             if levels:
                 meeting = [L for L in levels
-                           if target is not None and L in sweep_p95[m]
-                           and sweep_p95[m][L] <= target]
+                           if target is None
+                           or (L in sweep_p95[m] and sweep_p95[m][L] <= target)]
                 if meeting:
                     capacity = sweep_rps[m][max(meeting)] * 3600
+                else:
+                    shown = [sweep_p95[m][L] for L in levels if L in sweep_p95[m]]
+                    if shown:
+                        missed = min(shown)
             else:
                 p50 = fig.get("latency.%s.e2e.p50" % m)
-                if p50:
+                p95 = fig.get("latency.%s.e2e.p95" % m)
+                if target is not None and p95 is not None and p95 > target:
+                    missed = p95        # one request at a time is already too slow
+                elif p50:
                     capacity = 3600000 / p50
             pricing[m] = ("self", h, capacity)
+            if missed is not None:
+                fig["cost.%s.missed_p95" % m] = missed
             if capacity is not None:
                 fig["cost.%s.capacity" % m] = capacity
                 for d in DAILY_VOLUMES:
@@ -566,7 +581,38 @@ def compute(lines, prices, config, baseline, u, p95_target=None):
 
     similarity(lines, plain, baseline, candidates, fig)
     judges(lines, fig)
+    provenance(plain, models, fig)
     return fig
+
+
+SAMPLING_PARAMS = ("temperature", "top_p", "top_k", "min_p", "repeat_penalty", "max_tokens")
+
+
+def provenance(plain, models, fig):
+    """`provenance.M.repetitions`, `.seed` and the sampling parameters all of
+    M's plain cells share. The values are kept as stored (an integer stays an
+    integer; a float parameter is the float32 read back as float64, e.g.
+    0.699999988079071)."""
+
+    def stored(v):
+        return v if num(v) is not None else None
+
+    for m in models:
+        cells = plain[m]
+        if not cells:
+            continue
+        params = [c.get("params") if isinstance(c.get("params"), dict) else {} for c in cells]
+        reps = [r for r in (stored(c.get("repetition")) for c in cells) if r is not None]
+        if reps:
+            fig["provenance.%s.repetitions" % m] = 1 + max(reps)
+        seeds = [s for s in (stored(p.get("seed")) for p in params) if s is not None]
+        if seeds:
+            fig["provenance.%s.seed" % m] = min(seeds)
+        for name in SAMPLING_PARAMS:
+            vals = [stored(p.get(name)) for p in params]
+            # Absent or null on some cell counts as a different value.
+            if vals[0] is not None and all(v is not None and v == vals[0] for v in vals):
+                fig["provenance.%s.%s" % (m, name)] = vals[0]
 
 
 def vector(v):

@@ -1,6 +1,8 @@
 //! A loaded model's memory: slam's KV cache figure for smollm2 at context 256 and 4096 equals
 //! what llama.cpp itself reports for the same loads (llama-cpp-python, its own build of
-//! llama.cpp, in the test venv), and the GGUF-header estimate is within 5% of weights + KV.
+//! llama.cpp, in the test venv), the GGUF-header estimate is within 5% of weights + KV, and the
+//! whole fit (weights, KV, compute and output buffers) of both test models is within 15% of
+//! what llama.cpp allocated, from its own log lines written down by hand.
 
 mod common;
 
@@ -87,15 +89,19 @@ fn llama_cpp_kv_mib(n_ctx: u32) -> f64 {
 }
 
 fn estimate(sandbox: &Sandbox, n_ctx: u32) -> Value {
+    estimate_of(sandbox, "smollm2", n_ctx)
+}
+
+fn estimate_of(sandbox: &Sandbox, model: &str, n_ctx: u32) -> Value {
     let lines = json_lines(
         sandbox,
         &["models", "--json", "--ctx-size", &n_ctx.to_string()],
     );
     lines
         .iter()
-        .find(|v| v["name"] == "smollm2")
+        .find(|v| v["name"] == model)
         .map(|v| v["estimate"].clone())
-        .unwrap_or_else(|| panic!("smollm2 not listed: {lines:?}"))
+        .unwrap_or_else(|| panic!("{model} not listed: {lines:?}"))
 }
 
 #[test]
@@ -119,5 +125,42 @@ fn kv_cache_equals_llama_cpps_own_figure_and_the_estimate_is_close() {
             off < 0.05,
             "ctx {n_ctx}: estimate {estimated} vs {actual} ({off:.3})"
         );
+    }
+}
+
+/// What llama.cpp allocated, MiB, as its log says (the llama.cpp of llama-cpp-sys-2 0.1.161, in
+/// `llama-batched-bench -c CTX -b 512 -ub 512 -npl 1 --swa-full -t 2 -v` on this 2-core EPYC,
+/// flash attention auto, as slam loads by default): model, ctx, weights (all `model buffer`
+/// lines: gemma's CPU_Mapped 235.16 + CPU_REPACK 12.66), KV (gemma: 1.50 + 7.50 and
+/// 12.00 + 60.00, its sliding-window and full caches), compute, output.
+const LLAMA_CPP_LOG: [(&str, u32, f64, f64, f64, f64); 4] = [
+    ("smollm2", 512, 92.10, 11.25, 102.14, 0.19),
+    ("smollm2", 4096, 92.10, 90.00, 106.77, 0.19),
+    ("gemma3-base", 512, 247.82, 9.00, 519.28, 1.00),
+    ("gemma3-base", 4096, 247.82, 72.00, 526.28, 1.00),
+];
+
+#[test]
+fn the_fit_counts_every_buffer_llama_cpp_allocates() {
+    let sandbox = Sandbox::new();
+    for (model, n_ctx, weights, kv, compute, output) in LLAMA_CPP_LOG {
+        let e = estimate_of(&sandbox, model, n_ctx);
+        // The default batch: 512 tokens a micro-batch, one sequence.
+        assert_eq!(e["n_ubatch"].as_u64(), Some(512), "{model} {e}");
+        assert_eq!(e["n_seq"].as_u64(), Some(1), "{model} {e}");
+        let mib = |k: &str| e[k].as_f64().unwrap() / 1_048_576.0;
+        let close = |what: &str, estimated: f64, allocated: f64| {
+            let off = (estimated - allocated).abs() / allocated;
+            assert!(
+                off <= 0.15,
+                "{model} ctx {n_ctx} {what}: estimated {estimated:.2} MiB, llama.cpp {allocated:.2} MiB"
+            );
+        };
+        close("compute", mib("compute_bytes"), compute);
+        let estimated: f64 = ["weights_bytes", "kv_bytes", "compute_bytes", "output_bytes"]
+            .iter()
+            .map(|k| mib(k))
+            .sum();
+        close("total", estimated, weights + kv + compute + output);
     }
 }

@@ -24,6 +24,10 @@ fn example(file: &str) -> PathBuf {
 /// The example's report options, as its README gives them (paths relative to the repository
 /// root, where `slam` runs: the price file's path is named in the report).
 fn report_args(run: &str, out: &Path) -> Vec<String> {
+    report_args_at(run, out, "2000")
+}
+
+fn report_args_at(run: &str, out: &Path, p95_target: &str) -> Vec<String> {
     [
         "--config",
         "sample-runs/daily-motivation/config.toml",
@@ -34,7 +38,7 @@ fn report_args(run: &str, out: &Path) -> Vec<String> {
         "--prices",
         "sample-runs/daily-motivation/prices.json",
         "--p95-target",
-        "2000",
+        p95_target,
         "-o",
         out.to_str().unwrap(),
     ]
@@ -55,8 +59,14 @@ fn slam(sandbox: &Sandbox, db: &Path, args: &[String]) -> Output {
 
 /// The independent script's verdict on a report written from `export`.
 fn check(export: &Path, html: &Path, md: &Path) {
+    check_at(export, html, md, "2000");
+}
+
+/// The independent script run on `export` at a p95 target: its command before the report flags.
+fn reference(export: &Path, p95_target: &str) -> std::process::Command {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new(venv_bin("python"))
+    let mut command = std::process::Command::new(venv_bin("python"));
+    command
         .arg(root.join("scripts/report-reference.py"))
         .arg("--export")
         .arg(export)
@@ -66,7 +76,12 @@ fn check(export: &Path, html: &Path, md: &Path) {
         .arg(example("prices.json"))
         .arg("--config")
         .arg(example("config.toml"))
-        .args(["--baseline", "smollm2", "--p95-target", "2000"])
+        .args(["--baseline", "smollm2", "--p95-target", p95_target]);
+    command
+}
+
+fn check_at(export: &Path, html: &Path, md: &Path, p95_target: &str) {
+    let out = reference(export, p95_target)
         .arg("--html")
         .arg(html)
         .arg("--md")
@@ -78,10 +93,31 @@ fn check(export: &Path, html: &Path, md: &Path) {
     assert!(stderr.contains("figures checked"), "{stderr}");
 }
 
+/// The figures the independent script computes from `export`.
+fn reference_figures(export: &Path, p95_target: &str) -> Value {
+    let out = reference(export, p95_target)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    serde_json::from_str::<Value>(&stdout).unwrap()["figures"].clone()
+}
+
 fn write_both(sandbox: &Sandbox, db: &Path, run: &str, dir: &Path) -> (PathBuf, PathBuf) {
+    write_both_at(sandbox, db, run, dir, "2000")
+}
+
+fn write_both_at(
+    sandbox: &Sandbox,
+    db: &Path,
+    run: &str,
+    dir: &Path,
+    p95_target: &str,
+) -> (PathBuf, PathBuf) {
     let (html, md) = (dir.join("report.html"), dir.join("report.md"));
     for out in [&html, &md] {
-        let o = slam(sandbox, db, &report_args(run, out));
+        let o = slam(sandbox, db, &report_args_at(run, out, p95_target));
         let (stdout, stderr) = text(&o);
         assert!(o.status.success(), "{stdout}{stderr}");
     }
@@ -244,8 +280,17 @@ fn the_committed_example_report_is_the_current_one() {
     let sandbox = Sandbox::new();
     let dir = sandbox.dir.path().to_path_buf();
     let (html, md) = write_both(&sandbox, &dir.join("db"), RECORDING, &dir);
+    // Its date is the run's (from the recording), never the day it is written.
+    let today = std::process::Command::new("date")
+        .args(["-u", "+%F"])
+        .output()
+        .unwrap();
+    let today = String::from_utf8_lossy(&today.stdout).trim().to_owned();
+    assert_eq!(today.len(), "2026-12-08".len(), "{today}");
     for (fresh, committed) in [(html, example("report.html")), (md, example("report.md"))] {
         let fresh = std::fs::read_to_string(fresh).unwrap();
+        assert!(fresh.contains("2026-11-29T17:04:06.728Z"));
+        assert!(!fresh.contains(&today), "{today} in the report");
         let committed = std::fs::read_to_string(&committed).unwrap_or_default();
         assert!(
             fresh == committed,
@@ -305,4 +350,89 @@ fn bad_input_is_refused_and_nothing_is_written() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty());
+}
+
+/// A p95 target the self-hosted candidate misses is said in plain words by `slam cost` and the
+/// report, and it is not priced — with a sweep (its best level misses) and without one (its
+/// one-at-a-time p95 misses). The missed p95 comes from the independent script.
+#[test]
+fn a_missed_p95_target_is_said_and_not_priced() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.dir.path().to_path_buf();
+    let recording = example("result.jsonl");
+    let lines: Vec<Value> = std::fs::read_to_string(&recording)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let unswept: String = (lines.iter())
+        .filter(|l| l["cell"].get("level").is_none())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let plain = dir.join("unswept.jsonl");
+    std::fs::write(&plain, unswept).unwrap();
+    for (name, run, how) in [
+        ("swept", &recording, "at best over the sweep"),
+        ("unswept", &plain, "one request at a time"),
+    ] {
+        let figures = reference_figures(run, "1000");
+        let missed = figures["cost.gemma3-base.missed_p95"].as_f64().unwrap();
+        assert!(missed > 1000.0, "{name}: {missed}");
+        assert!(figures.get("cost.gemma3-base.monthly.10000").is_none());
+        let shown = format!("{missed:.0} ms");
+
+        let db = dir.join(format!("{name}.db"));
+        let o = slam(
+            &sandbox,
+            &db,
+            &[
+                "sessions".into(),
+                "import".into(),
+                run.display().to_string(),
+            ],
+        );
+        assert!(o.status.success(), "{:?}", text(&o));
+        let cost = slam(
+            &sandbox,
+            &db,
+            &[
+                "--config",
+                "sample-runs/daily-motivation/config.toml",
+                "cost",
+                "1",
+            ]
+            .into_iter()
+            .chain(["--baseline", "smollm2", "--p95-target", "1000"])
+            .chain(["--prices", "sample-runs/daily-motivation/prices.json"])
+            .map(String::from)
+            .collect::<Vec<_>>(),
+        );
+        let (stdout, stderr) = text(&cost);
+        assert!(cost.status.success(), "{stdout}{stderr}");
+        let line = (stdout.lines())
+            .find(|l| l.trim_start().starts_with("gemma3-base:"))
+            .unwrap_or_default();
+        for said in ["MISSES THE P95 TARGET", &shown, "1000 ms", "not priced"] {
+            assert!(line.contains(said), "{name}: {said:?} in {line}");
+        }
+        let (html, md) = write_both_at(&sandbox, &db, "1", &dir, "1000");
+        let export = dir.join(format!("{name}-export.jsonl"));
+        let o = slam(
+            &sandbox,
+            &db,
+            &["sessions", "export", "1", "-o", export.to_str().unwrap()].map(String::from),
+        );
+        assert!(o.status.success(), "{:?}", text(&o));
+        check_at(&export, &html, &md, "1000");
+        let report = std::fs::read_to_string(&md).unwrap();
+        let verdict = (report.lines())
+            .find(|l| l.starts_with("- gemma3-base:"))
+            .unwrap_or_default();
+        assert!(
+            verdict.contains("MISSES THE P95 TARGET") && verdict.contains(&shown),
+            "{name}: {verdict}"
+        );
+        assert!(!verdict.contains("cheaper"), "{name}: {verdict}");
+        assert!(report.contains(how), "{name}: {how}");
+    }
 }

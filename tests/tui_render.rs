@@ -676,3 +676,54 @@ fn the_parameters_in_force_are_shown_with_their_real_values() {
     let screen = text(&draw(&s));
     assert!(screen.contains("temp 0.3 · max 300 · seed 7"), "{screen}");
 }
+
+/// `--blind-together`: a blind answer that finished first shows nothing (not even that it
+/// finished) until every answer has; then both show.
+#[test]
+fn blind_answers_together_appear_only_once_all_have_finished() {
+    let t0 = Instant::now();
+    let mut s = AppState::new(items(), 100, 16);
+    s.rating = slam::tui_state::state::RatingState::new("ann".into(), true, 5);
+    s.rating.blind_together = true;
+    for c in "Capital of France?".chars() {
+        update(&mut s, Event::Char(c), t0);
+    }
+    update(&mut s, Event::Action(Action::Confirm), t0);
+    let stream = |s: &mut AppState, pane: usize, event: StreamEvent| {
+        let run = s.panes[pane].run;
+        update(s, Event::Stream { pane, run, event }, t0);
+    };
+    let delta = |text: &str| StreamEvent::Delta {
+        text: text.into(),
+        n_tokens: 2,
+        at: t0 + Duration::from_millis(100),
+    };
+    let finished = StreamEvent::Finished {
+        usage: Usage::default(),
+        finish_reason: FinishReason::Stop,
+        timings: None,
+        token_ids: None,
+        at: t0 + Duration::from_millis(200),
+    };
+    for pane in 0..2 {
+        stream(&mut s, pane, StreamEvent::Started { at: t0 });
+    }
+    stream(&mut s, 0, delta("Paris."));
+    stream(&mut s, 0, finished.clone());
+    stream(&mut s, 1, delta("Lyon, of"));
+    let waiting = text(&draw(&s));
+    assert!(
+        !waiting.contains("Paris") && !waiting.contains("Lyon"),
+        "{waiting}"
+    );
+    assert_eq!(waiting.matches("answering").count(), 2, "{waiting}");
+    assert!(!waiting.contains("complete"), "{waiting}");
+    stream(&mut s, 1, delta(" course."));
+    stream(&mut s, 1, finished);
+    let shown = text(&draw(&s));
+    assert!(
+        shown.contains("Paris.") && shown.contains("Lyon, of course."),
+        "{shown}"
+    );
+    assert!(!shown.contains("answering"), "{shown}");
+}

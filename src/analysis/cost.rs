@@ -178,11 +178,12 @@ pub enum Capacity {
         requests_per_hour: f64,
         e2e_p95_ms: f64,
     },
-    /// No sweep: the evaluation's own throughput (one request at a time per model is the
-    /// usual case, so this understates what an instance can carry).
+    /// No sweep: the evaluation's own throughput, one request at a time, whose p95 met the
+    /// target (this understates what an instance can carry).
     Unswept { requests_per_hour: f64 },
-    /// No swept concurrency met the target: the lowest p95 seen.
-    MissesTarget { best_e2e_p95_ms: f64 },
+    /// Not even the best p95 it showed (over the sweep's levels, or one request at a time
+    /// with no sweep) met the target: no capacity, so no price.
+    MissesTarget { best_e2e_p95_ms: f64, swept: bool },
 }
 
 impl Capacity {
@@ -197,38 +198,37 @@ impl Capacity {
     }
 }
 
-/// The capacity of one instance from a sweep at a p95 latency target; with no sweep, from the
-/// evaluation's own requests per second.
+/// The capacity of one instance at a p95 latency target: from a sweep, its highest
+/// concurrency that meets the target; with no sweep, the evaluation's own one-at-a-time
+/// throughput (`unswept`) if its p95 meets the target. Never a figure that misses it.
 pub fn capacity(
     sweep: &[SweepPoint],
     p95_target_ms: f64,
-    unswept_rps: Option<f64>,
+    unswept: Option<SweepPoint>,
 ) -> Option<Capacity> {
     let usable = |p: &&SweepPoint| positive(p.requests_per_s) && p.e2e_p95_ms.is_finite();
-    if sweep.iter().filter(usable).count() == 0 {
-        return unswept_rps
-            .filter(|r| positive(*r))
-            .map(|r| Capacity::Unswept {
-                requests_per_hour: r * 3600.0,
-            });
-    }
-    let best = sweep
-        .iter()
-        .filter(usable)
+    let swept = sweep.iter().filter(usable).count() > 0;
+    let points: Vec<SweepPoint> = if swept {
+        sweep.iter().filter(usable).copied().collect()
+    } else {
+        unswept.iter().filter(usable).copied().collect()
+    };
+    let best_p95 = points.iter().map(|p| p.e2e_p95_ms).reduce(f64::min)?;
+    let best = (points.iter())
         .filter(|p| p.e2e_p95_ms <= p95_target_ms)
         .max_by_key(|p| p.concurrency);
     Some(match best {
-        Some(p) => Capacity::Sweep {
+        Some(p) if swept => Capacity::Sweep {
             concurrency: p.concurrency,
             requests_per_hour: p.requests_per_s * 3600.0,
             e2e_p95_ms: p.e2e_p95_ms,
         },
+        Some(p) => Capacity::Unswept {
+            requests_per_hour: p.requests_per_s * 3600.0,
+        },
         None => Capacity::MissesTarget {
-            best_e2e_p95_ms: sweep
-                .iter()
-                .filter(usable)
-                .map(|p| p.e2e_p95_ms)
-                .fold(f64::INFINITY, f64::min),
+            best_e2e_p95_ms: best_p95,
+            swept,
         },
     })
 }
@@ -368,16 +368,26 @@ mod tests {
                 e2e_p95_ms: 1500.0
             })
         );
+        let one_at_a_time = Some(p(1, 0.5, 1200.0));
         assert_eq!(
-            capacity(&sweep, 500.0, Some(9.0)),
+            capacity(&sweep, 500.0, one_at_a_time),
             Some(Capacity::MissesTarget {
-                best_e2e_p95_ms: 800.0
+                best_e2e_p95_ms: 800.0,
+                swept: true
             })
         );
         assert_eq!(
-            capacity(&[], 500.0, Some(0.5)),
+            capacity(&[], 1500.0, one_at_a_time),
             Some(Capacity::Unswept {
                 requests_per_hour: 1800.0
+            })
+        );
+        // With no sweep the run's own p95 must meet the target too: 1,200 ms misses 1,000.
+        assert_eq!(
+            capacity(&[], 1000.0, one_at_a_time),
+            Some(Capacity::MissesTarget {
+                best_e2e_p95_ms: 1200.0,
+                swept: false
             })
         );
         assert_eq!(capacity(&[], 500.0, None), None);

@@ -92,6 +92,8 @@ fn describe(entry: ModelEntry, ctx: Option<u32>) -> Row {
                     estimate: h.memory_estimate(
                         ctx.map(u64::from)
                             .unwrap_or_else(|| h.load_ctx(entry.n_ctx)),
+                        entry.n_batch,
+                        entry.parallel,
                     ),
                     entry,
                 },

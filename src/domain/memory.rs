@@ -119,16 +119,23 @@ impl ModelMemory {
     }
 }
 
-/// What a model needs at a context size, from its GGUF header: the weights as stored and the
-/// KV cache (f16, every layer full size).
+/// What a model needs at a context size, from its GGUF header: the weights as stored, the KV
+/// cache (f16, every layer full size), and the buffers llama.cpp sizes for one micro-batch: the
+/// compute buffer (a batch's logits and activations, the attention masks) and the output
+/// buffer (one sequence's logits each). For a large vocabulary the compute buffer is most of
+/// it: gemma-3-270m's 512-token micro-batch holds 512 × 262,144 f32 logits, 512 MiB.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MemoryEstimate {
     pub n_ctx: u64,
+    pub n_ubatch: u64,
+    pub n_seq: u64,
     pub weights_bytes: u64,
     pub kv_bytes: u64,
+    pub compute_bytes: u64,
+    pub output_bytes: u64,
 }
 
-/// The header's numbers the estimate needs.
+/// The header's numbers the KV cache estimate needs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KvShape {
     pub n_layer: u64,
@@ -137,20 +144,48 @@ pub struct KvShape {
     pub value_length: u64,
 }
 
+/// The header's numbers the compute and output buffers' estimate needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ComputeShape {
+    pub n_vocab: u64,
+    pub n_embd: u64,
+    pub n_ff: u64,
+    /// Sliding-window attention beside full attention: a second mask.
+    pub sliding_window: bool,
+}
+
+/// How a context is sized: tokens per sequence, sequences, tokens per micro-batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContextSize {
+    pub n_ctx: u64,
+    pub n_seq: u64,
+    pub n_ubatch: u64,
+}
+
 impl MemoryEstimate {
-    pub fn new(weights_bytes: u64, shape: KvShape, n_ctx: u64) -> Self {
+    pub fn new(weights_bytes: u64, kv: KvShape, compute: ComputeShape, size: ContextSize) -> Self {
         // K and V for every layer and position, 2 bytes per f16 element.
-        let per_token =
-            shape.n_layer * shape.n_head_kv * (shape.key_length + shape.value_length) * 2;
+        let per_token = kv.n_layer * kv.n_head_kv * (kv.key_length + kv.value_length) * 2;
+        let cells = size.n_ctx * size.n_seq;
+        // The graph's largest live tensors for one micro-batch, f32: the logits, the
+        // feed-forward's hidden state and two embedding-wide activations; and the attention
+        // masks, f16, one per kind of attention. Checked against llama.cpp's own "compute
+        // buffer size" lines for both test models at ctx 512 and 4096 (tests/model_memory.rs).
+        let activations = size.n_ubatch * 4 * (compute.n_vocab + compute.n_ff + 2 * compute.n_embd);
+        let masks = 1 + u64::from(compute.sliding_window);
         Self {
-            n_ctx,
+            n_ctx: size.n_ctx,
+            n_ubatch: size.n_ubatch,
+            n_seq: size.n_seq,
             weights_bytes,
-            kv_bytes: per_token * n_ctx,
+            kv_bytes: per_token * cells,
+            compute_bytes: activations + masks * size.n_ubatch * cells * 2,
+            output_bytes: size.n_seq * compute.n_vocab * 4,
         }
     }
 
     pub fn total(&self) -> u64 {
-        self.weights_bytes + self.kv_bytes
+        self.weights_bytes + self.kv_bytes + self.compute_bytes + self.output_bytes
     }
 
     /// "needs ~0.1 GiB at ctx 4096: fits in 21.3 GiB free" (or "does not fit …").
@@ -230,11 +265,15 @@ mod tests {
 
     #[test]
     fn the_fit_is_against_the_gpu_when_the_build_offloads_else_ram() {
-        // 1 GiB of weights + 0.5 GiB of KV cache = 1.5 GiB.
+        // 1 GiB of weights + 0.25 GiB of KV cache + 0.25 GiB of compute and output = 1.5 GiB.
         let e = MemoryEstimate {
             n_ctx: 4096,
+            n_ubatch: 512,
+            n_seq: 1,
             weights_bytes: 1 << 30,
-            kv_bytes: 1 << 29,
+            kv_bytes: 1 << 28,
+            compute_bytes: (1 << 28) - (1 << 20),
+            output_bytes: 1 << 20,
         };
         let gib = |g: u64| g << 30;
         let fit = |ram, gpu| e.fit(FreeMemory { ram, gpu });
@@ -302,22 +341,50 @@ mod tests {
     }
 
     #[test]
-    fn the_kv_estimate_is_the_cache_shape_by_hand() {
+    fn the_estimate_is_the_buffers_by_hand() {
         // SmolLM2-135M: 30 layers, 3 KV heads of 64: 30·3·128·2 = 23040 bytes a token;
-        // 256 tokens = 5,898,240 bytes = 5.625 MiB.
+        // 256 tokens = 5,898,240 bytes = 5.625 MiB. Its vocabulary is 49,152 tokens, 576 wide,
+        // 1,536 in the feed-forward: a 256-token micro-batch holds 256·4·(49152 + 1536 +
+        // 1152) = 53,084,160 bytes of activations and a 256·256·2 = 131,072-byte mask.
         let shape = KvShape {
             n_layer: 30,
             n_head_kv: 3,
             key_length: 64,
             value_length: 64,
         };
-        let e = MemoryEstimate::new(90_000_000, shape, 256);
+        let compute = ComputeShape {
+            n_vocab: 49_152,
+            n_embd: 576,
+            n_ff: 1536,
+            sliding_window: false,
+        };
+        let size = ContextSize {
+            n_ctx: 256,
+            n_seq: 1,
+            n_ubatch: 256,
+        };
+        let e = MemoryEstimate::new(90_000_000, shape, compute, size);
         assert_eq!(e.kv_bytes, 5_898_240);
-        assert_eq!(e.total(), 95_898_240);
+        assert_eq!(e.compute_bytes, 53_084_160 + 131_072);
+        assert_eq!(e.output_bytes, 196_608);
+        assert_eq!(e.total(), 90_000_000 + 5_898_240 + 53_215_232 + 196_608);
         assert!(
             e.fit_label(1 << 30, "RAM")
                 .contains(": fits in 1.0 GiB free RAM")
         );
         assert!(e.fit_label(1 << 20, "RAM").contains("does NOT fit"));
+        // Two sequences: twice the cache and the outputs; a sliding window adds a mask.
+        let two = MemoryEstimate::new(
+            0,
+            shape,
+            ComputeShape {
+                sliding_window: true,
+                ..compute
+            },
+            ContextSize { n_seq: 2, ..size },
+        );
+        assert_eq!(two.kv_bytes, 2 * 5_898_240);
+        assert_eq!(two.output_bytes, 2 * 196_608);
+        assert_eq!(two.compute_bytes, 53_084_160 + 2 * 256 * 512 * 2);
     }
 }

@@ -95,12 +95,47 @@ impl GgufHeader {
         u64::from(crate::engine::llama::ctx_per_seq(asked, trained))
     }
 
-    /// Weights and KV cache at `n_ctx` tokens.
-    pub fn memory_estimate(&self, n_ctx: u64) -> Option<crate::domain::memory::MemoryEstimate> {
+    /// The compute and output buffers' shape, for the memory estimate: the vocabulary (its
+    /// token list's length), embedding and feed-forward widths, and whether some layers use a
+    /// sliding window.
+    pub fn compute_shape(&self) -> Option<crate::domain::memory::ComputeShape> {
+        let arch = self.architecture()?;
+        let key = |k: &str| self.uint(&format!("{arch}.{k}"));
+        let n_vocab = match self.metadata.get("tokenizer.ggml.tokens") {
+            Some(MetaValue::Array { len, .. }) => Some(*len),
+            _ => key("vocab_size"),
+        }?;
+        let n_embd = key("embedding_length")?;
+        Some(crate::domain::memory::ComputeShape {
+            n_vocab,
+            n_embd,
+            // Some architectures give a width per layer (an array): the usual 4× then.
+            n_ff: key("feed_forward_length").unwrap_or(4 * n_embd),
+            sliding_window: key("attention.sliding_window").is_some_and(|w| w > 0),
+        })
+    }
+
+    /// Everything llama.cpp allocates for the model loaded as `entry` asks (context per
+    /// sequence `n_ctx`, its batch and sequences), by the engine's sizing rules.
+    pub fn memory_estimate(
+        &self,
+        n_ctx: u64,
+        n_batch: Option<u32>,
+        parallel: Option<u32>,
+    ) -> Option<crate::domain::memory::MemoryEstimate> {
+        let n_seq = crate::engine::llama::sequences(parallel);
+        let n_ctx_seq = u32::try_from(n_ctx).unwrap_or(u32::MAX);
+        let n_ubatch = crate::engine::llama::batch_size(n_batch, n_ctx_seq, n_seq);
+        let size = crate::domain::memory::ContextSize {
+            n_ctx,
+            n_seq: u64::from(n_seq),
+            n_ubatch: u64::from(n_ubatch),
+        };
         Some(crate::domain::memory::MemoryEstimate::new(
             self.tensor_bytes,
             self.kv_shape()?,
-            n_ctx,
+            self.compute_shape()?,
+            size,
         ))
     }
 

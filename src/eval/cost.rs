@@ -132,14 +132,19 @@ fn self_hosted_capacity(report: &EvalReport, model: &str, target: Option<f64>) -
             })
         })
         .collect();
-    // Without a sweep: one request at a time, as the run measured its median latency.
-    let unswept = report
+    // Without a sweep: one request at a time, at the run's median latency and its p95.
+    let latency = report
         .consistency
         .models
         .get(model)
-        .and_then(|m| m.latency.e2e_ms.p50)
-        .filter(|ms| *ms > 0.0)
-        .map(|ms| 1000.0 / ms);
+        .map(|m| &m.latency.e2e_ms);
+    let unswept = latency.and_then(|l| {
+        Some(SweepPoint {
+            concurrency: 1,
+            requests_per_s: 1000.0 / l.p50.filter(|ms| *ms > 0.0)?,
+            e2e_p95_ms: l.p95?,
+        })
+    });
     cost::capacity(&sweep, target.unwrap_or(f64::INFINITY), unswept)
 }
 

@@ -142,6 +142,7 @@ pub fn gather(
         baseline: baseline.map(str::to_owned),
         models,
         hardware: hardware(&plain),
+        provenance: super::provenance::of(&plain),
         timeline: timeline(&plain),
         inputs: side_by_side(&plain, &scores_of, similarity),
         eval,
@@ -168,12 +169,6 @@ fn model_figures(
         .get(name)
         .map(|m| m.latency.clone())
         .unwrap_or_default();
-    let pass = eval.checks.get(name);
-    let (passed, total) = pass
-        .into_iter()
-        .flatten()
-        .fold((0, 0), |(p, t), r| (p + r.passed, t + r.total));
-    let checks = stats::wilson(passed as f64, total as f64, stats::Z95).map(|i| (passed, total, i));
     let outputs: Vec<f64> = mine
         .iter()
         .filter(|l| l.generation.error_kind.is_none())
@@ -205,12 +200,7 @@ fn model_figures(
             .iter()
             .filter(|l| l.generation.error_kind.is_some())
             .count(),
-        checks,
-        per_check: pass
-            .into_iter()
-            .flatten()
-            .filter_map(|r| Some((r.check.clone(), r.rate?)))
-            .collect(),
+        checks: eval.checks.get(name).cloned().unwrap_or_default(),
         e2e_ms: latency.e2e_ms,
         ttft_ms: latency.ttft_ms,
         decode_tokens_per_s: latency.decode_tokens_per_s,
@@ -226,14 +216,13 @@ fn model_figures(
             stats::mean_ci(&mine)
         }),
         p95_ratio: None,
-        checks_ratio: None,
         cost: model_cost,
         per_1k,
         per_mtok,
     }
 }
 
-/// Each candidate against the baseline: the humans' votes, p95 latency and checks as ratios.
+/// Each candidate against the baseline: the humans' votes and p95 latency as a ratio.
 fn against_baseline(
     models: &mut BTreeMap<String, ModelFigures>,
     baseline: &str,
@@ -241,21 +230,13 @@ fn against_baseline(
     model_of: &HashMap<&str, &str>,
 ) {
     let b = baseline;
-    let (base_p95, base_checks) = models
-        .get(b)
-        .map(|m| (m.e2e_ms.p95, m.checks.map(|c| c.2.estimate)))
-        .unwrap_or_default();
+    let base_p95 = models.get(b).and_then(|m| m.e2e_ms.p95);
     for (name, m) in models.iter_mut().filter(|(n, _)| n.as_str() != b) {
         m.human = Some(head_to_head(ratings, model_of, name, b));
         m.p95_ratio = m
             .e2e_ms
             .p95
             .zip(base_p95.filter(|p| *p > 0.0))
-            .map(|(m, b)| m / b);
-        m.checks_ratio = m
-            .checks
-            .map(|c| c.2.estimate)
-            .zip(base_checks.filter(|r| *r > 0.0))
             .map(|(m, b)| m / b);
     }
 }
@@ -297,39 +278,11 @@ fn judged(line: &ExportLine) -> Vec<String> {
 }
 
 fn hardware(plain: &[&ExportLine]) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    for l in plain {
-        let Some(h) = l.generation.machine() else {
-            continue;
-        };
-        let gpus = h
-            .gpus
-            .as_ref()
-            .filter(|g| !g.is_empty())
-            .map(|g| {
-                g.iter()
-                    .map(|x| x.name().replace('"', ""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_else(|| "no GPU".into());
-        let ram_gib = h
-            .ram_bytes
-            .map(|b| format!("{:.0} GiB RAM", b / f64::from(1u32 << 30)));
-        let line = [
-            h.cpu,
-            h.logical_cpus.map(|n| format!("{n} logical CPUs")),
-            ram_gib,
-            Some(gpus),
-            h.os.zip(h.arch).map(|(o, a)| format!("{o}/{a}")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-        seen.insert(format!("{}: {line}", l.generation.model));
-    }
-    seen.into_iter().collect()
+    let described = (plain.iter()).filter_map(|l| {
+        let line = super::provenance::machine_line(l.generation.machine()?);
+        Some(format!("{}: {line}", l.generation.model))
+    });
+    described.collect::<BTreeSet<_>>().into_iter().collect()
 }
 
 fn timeline(plain: &[&ExportLine]) -> BTreeMap<String, Vec<(f64, f64)>> {

@@ -13,6 +13,7 @@ pub mod judge;
 pub mod limiter;
 pub mod plan;
 pub mod progress;
+pub mod provenance;
 pub mod runner;
 pub mod show;
 pub mod similarity;

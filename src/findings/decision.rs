@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::cost::{CostReport, ModelCost};
 use super::eval::EvalReport;
+use crate::analysis::checks::PassRate;
 use crate::analysis::consistency::Spread;
 use crate::analysis::stats::{Interval, MeanCi};
 
@@ -39,10 +40,9 @@ pub struct JudgeShare {
 pub struct ModelFigures {
     pub cells: usize,
     pub errors: usize,
-    /// All check results pooled: passed / total, Wilson 95%.
-    pub checks: Option<(u64, u64, Interval)>,
-    /// Per check: name, rate.
-    pub per_check: Vec<(String, f64)>,
+    /// Per check, by name: passed / total with a Wilson 95% interval. Never pooled across
+    /// checks: unlike checks are not trials of one thing.
+    pub checks: Vec<PassRate>,
     pub e2e_ms: Spread,
     pub ttft_ms: Spread,
     pub decode_tokens_per_s: Spread,
@@ -55,7 +55,6 @@ pub struct ModelFigures {
     /// Mean similarity of its answers to the baseline's, t interval over the answers.
     pub similarity: Option<MeanCi>,
     pub p95_ratio: Option<f64>,
-    pub checks_ratio: Option<f64>,
     pub cost: Option<ModelCost>,
     /// Dollars per 1,000 requests and per million output tokens at `QUOTED_PER_DAY`.
     pub per_1k: Option<f64>,
@@ -100,11 +99,30 @@ pub struct Decision {
     pub models: BTreeMap<String, ModelFigures>,
     /// Where the throughput was measured: each distinct hardware line of the manifests.
     pub hardware: Vec<String>,
+    /// What produced the run, from its own records.
+    pub provenance: super::provenance::Provenance,
     pub eval: EvalReport,
     pub cost: CostReport,
     /// Per model: (seconds since the run's first request, e2e ms) of each successful cell.
     pub timeline: BTreeMap<String, Vec<(f64, f64)>>,
     pub inputs: Vec<InputAnswers>,
+}
+
+impl ModelFigures {
+    /// The check it passes least often (None without checks).
+    pub fn weakest_check(&self) -> Option<&PassRate> {
+        (self.checks.iter())
+            .filter(|c| c.rate.is_some())
+            .min_by(|a, b| {
+                a.rate
+                    .partial_cmp(&b.rate)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+    }
+
+    pub fn check(&self, name: &str) -> Option<&PassRate> {
+        self.checks.iter().find(|c| c.check == name)
+    }
 }
 
 impl Decision {

@@ -6,3 +6,4 @@ pub mod cost;
 pub mod decision;
 pub mod eval;
 pub mod judge;
+pub mod provenance;

@@ -70,9 +70,9 @@ pub async fn fit(
             Err(e) => return Ok(Fit::Unknown(format!("{}: {e}", first.path))),
         }
     };
-    let Some(mut estimate) = header.memory_estimate(header.load_ctx(ctx)) else {
+    let Some(mut estimate) = header.memory_estimate(header.load_ctx(ctx), None, None) else {
         return Ok(Fit::Unknown(format!(
-            "{}: no KV cache shape in its header",
+            "{}: no KV cache or vocabulary shape in its header",
             first.path
         )));
     };

@@ -326,13 +326,14 @@ fn break_even(area: &Area, d: &Decision) -> Result<bool, Box<dyn std::error::Err
     Ok(true)
 }
 
-/// Checks passed against monthly cost at the quoted volume, one dot per model.
+/// The pass rate of each model's weakest check against monthly cost at the quoted volume, one
+/// dot per model (checks are not pooled: the weakest is what a product would hit first).
 fn quality_cost(area: &Area, d: &Decision) -> Result<bool, Box<dyn std::error::Error>> {
     let points: Vec<(&String, f64, f64)> = d
         .quoted_monthly()
         .into_iter()
         .filter(|(_, c)| *c > 0.0)
-        .filter_map(|(m, c)| Some((m, c, d.models.get(m)?.checks?.2.estimate)))
+        .filter_map(|(m, c)| Some((m, c, d.models.get(m)?.weakest_check()?.rate?)))
         .collect();
     if points.is_empty() {
         return Ok(false);
@@ -350,7 +351,7 @@ fn quality_cost(area: &Area, d: &Decision) -> Result<bool, Box<dyn std::error::E
         .x_desc(format!(
             "dollars a month at {QUOTED_PER_DAY} requests a day"
         ))
-        .y_desc("share of checks passed")
+        .y_desc("pass rate of its weakest check")
         .x_label_formatter(&|v| format!("{v:.0}"))
         .label_style(FONT)
         .draw()?;

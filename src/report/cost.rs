@@ -24,7 +24,7 @@ pub(crate) fn per_day(d: u64) -> String {
     }
 }
 
-fn how(p: &Pricing) -> String {
+fn how(p: &Pricing, p95_target_ms: Option<f64>) -> String {
     match p {
         Pricing::Api {
             per_request,
@@ -55,8 +55,17 @@ fn how(p: &Pricing) -> String {
                 Some(Capacity::Unswept { requests_per_hour }) => format!(
                     "{requests_per_hour:.0} req/h one at a time (no sweep: run with --sweep for the real capacity)"
                 ),
-                Some(Capacity::MissesTarget { best_e2e_p95_ms }) => format!(
-                    "no swept concurrency meets the p95 target (best p95 {best_e2e_p95_ms:.0} ms)"
+                Some(Capacity::MissesTarget {
+                    best_e2e_p95_ms,
+                    swept,
+                }) => format!(
+                    "MISSES THE P95 TARGET: p95 {best_e2e_p95_ms:.0} ms at best {}, the target is {}; not priced (give --p95-target to price it at another target)",
+                    if *swept {
+                        "over the sweep"
+                    } else {
+                        "one request at a time"
+                    },
+                    p95_target_ms.map_or_else(|| "unknown".into(), |t| format!("{t:.0} ms"))
                 ),
                 None => "no throughput measured".into(),
             };
@@ -73,7 +82,7 @@ pub fn render(r: &CostReport) -> String {
     }
     out.push('\n');
     for (model, m) in &r.models {
-        let _ = writeln!(out, "  {model}: {}", how(&m.pricing));
+        let _ = writeln!(out, "  {model}: {}", how(&m.pricing, r.p95_target_ms));
     }
     out.push('\n');
     let mut header = vec!["model".to_string()];
@@ -113,7 +122,7 @@ pub fn render(r: &CostReport) -> String {
         r.hours_per_month,
         r.utilisation * 100.0,
         r.p95_target_ms
-            .map(|t| format!(" (in a sweep: the highest concurrency with p95 ≤ {t:.0} ms)"))
+            .map(|t| format!(" at a p95 target of {t:.0} ms (in a sweep: the highest concurrency whose p95 meets it; with no sweep: one request at a time, if its p95 meets it)"))
             .unwrap_or_default()
     );
     out

@@ -3,10 +3,13 @@
 //! input's answers side by side. Keys follow `scripts/report-reference.py`'s names.
 
 use super::cost::per_day;
-use super::document::{Block, Span, count, interval, ratio, text, verbatim};
+use super::document::{Block, Span, count, interval, ratio, share, text, verbatim};
+use crate::analysis::cost::Capacity;
+use crate::findings::cost::Pricing;
 use crate::findings::decision::{Decision, ModelFigures, QUOTED_PER_DAY};
 
 mod answers;
+mod provenance;
 mod quality;
 mod spend;
 mod timing;
@@ -45,6 +48,7 @@ pub fn document(d: &Decision, charts: &super::charts::Charts) -> Vec<Block> {
     out.extend(timing::latency(d, charts));
     out.extend(timing::sweep(d, charts));
     out.extend(spend::cost(d, charts));
+    out.extend(provenance::provenance(d));
     out.extend(answers::answers(d));
     out
 }
@@ -70,24 +74,8 @@ fn verdict(d: &Decision, model: &str, f: &ModelFigures) -> Vec<Span> {
     let mut s = vec![verbatim(model), text(": ")];
     let base = base_name(d);
     let mut parts: Vec<Vec<Span>> = Vec::new();
-    if let Some((_, _, i)) = f.checks {
-        let mut p = vec![text("checks passed ")];
-        p.extend(interval(
-            &format!("checks.{model}"),
-            "rate",
-            i.estimate,
-            Some((i.low, i.high)),
-        ));
-        if let Some(r) = f.checks_ratio {
-            p.extend([
-                text(", "),
-                ratio(format!("checks.{model}.ratio"), r),
-                text(" of "),
-                verbatim(base.clone()),
-                text("'s"),
-            ]);
-        }
-        parts.push(p);
+    if !f.checks.is_empty() {
+        parts.push(checks(d, model, f));
     }
     match f.human.as_ref() {
         Some(h) if h.votes > 0 => {
@@ -152,7 +140,17 @@ fn verdict(d: &Decision, model: &str, f: &ModelFigures) -> Vec<Span> {
             ratio(format!("cost.{model}.savings.{QUOTED_PER_DAY}"), s),
             text(format!(" at {}", per_day(QUOTED_PER_DAY))),
         ]),
-        None => parts.push(vec![text("cost against the baseline unknown")]),
+        None => parts.push(match f.cost.as_ref().map(|c| &c.pricing) {
+            Some(Pricing::SelfHosted {
+                capacity:
+                    Some(Capacity::MissesTarget {
+                        best_e2e_p95_ms,
+                        swept,
+                    }),
+                ..
+            }) => spend::missed_target(model, *best_e2e_p95_ms, *swept, d.cost.p95_target_ms),
+            _ => vec![text("cost against the baseline unknown")],
+        }),
     }
     for (i, p) in parts.into_iter().enumerate() {
         if i > 0 {
@@ -161,6 +159,62 @@ fn verdict(d: &Decision, model: &str, f: &ModelFigures) -> Vec<Span> {
         s.extend(p);
     }
     s
+}
+
+/// Each check some answer failed, weakest first, with the baseline's rate beside it: "checks
+/// passed: addresses the user by name 0.08 [0.03, 0.20] (smollm2 0.23), …; the others by every
+/// answer". Never one figure over all checks.
+fn checks(d: &Decision, model: &str, f: &ModelFigures) -> Vec<Span> {
+    let base = d
+        .baseline
+        .as_deref()
+        .and_then(|b| Some((b, d.models.get(b)?)));
+    let mut rates: Vec<&crate::analysis::checks::PassRate> =
+        (f.checks.iter()).filter(|c| c.passed < c.total).collect();
+    rates.sort_by(|a, b| {
+        a.rate
+            .partial_cmp(&b.rate)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let all_passed = rates.len() < f.checks.len();
+    let mut p = vec![text("checks passed: ")];
+    if rates.is_empty() {
+        p.push(text("every check by every answer"));
+    }
+    for (i, c) in rates.into_iter().enumerate() {
+        if i > 0 {
+            p.push(text(", "));
+        }
+        p.extend([verbatim(c.check.clone()), text(" ")]);
+        p.extend(check_rate(model, c));
+        let theirs = base.and_then(|(b, bf)| Some((b, bf.check(&c.check)?.rate?)));
+        if let Some((b, rate)) = theirs {
+            p.extend([
+                text(" ("),
+                verbatim(b),
+                text(" "),
+                share(format!("check.{b}.{}.rate", c.check), rate),
+                text(")"),
+            ]);
+        }
+    }
+    if all_passed && p.len() > 2 {
+        p.push(text("; the others by every answer"));
+    }
+    p
+}
+
+/// A check's pass rate with its Wilson interval, keyed `check.MODEL.CHECK.*`.
+pub(super) fn check_rate(model: &str, c: &crate::analysis::checks::PassRate) -> Vec<Span> {
+    match c.rate {
+        Some(rate) => interval(
+            &format!("check.{model}.{}", c.check),
+            "rate",
+            rate,
+            c.low.zip(c.high),
+        ),
+        None => vec![text("–")],
+    }
 }
 
 /// Mean cosine similarity with its t interval.

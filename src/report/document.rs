@@ -58,7 +58,7 @@ pub fn verbatim(s: impl Into<String>) -> Span {
     Span::Verbatim(s.into())
 }
 
-fn fig(key: String, raw: String, display: String) -> Span {
+pub fn fig(key: String, raw: String, display: String) -> Span {
     Span::Fig { key, raw, display }
 }
 

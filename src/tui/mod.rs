@@ -168,14 +168,14 @@ fn yield_cpu_to_models() {
 const UI_NICE: libc::c_int = 10;
 
 /// A model's line in the picker; a local one says whether it fits in the memory free now — the
-/// GPUs' when the build offloads, else RAM — (weights and KV cache at the context it would
-/// load with, from its GGUF header).
+/// GPUs' when the build offloads, else RAM — (weights, KV cache and llama.cpp's buffers at the
+/// context it would load with, from its GGUF header).
 fn describe(m: &ModelEntry, free: crate::domain::memory::FreeMemory) -> String {
     match (m.backend, &m.path) {
         (BackendKind::Llama, Some(path)) => match gguf::read_header(path) {
             Ok(h) => {
                 let fit = h
-                    .memory_estimate(h.load_ctx(m.n_ctx))
+                    .memory_estimate(h.load_ctx(m.n_ctx), m.n_batch, m.parallel)
                     .map_or(String::new(), |e| format!(" · {}", e.fit(free).1));
                 format!(
                     "llama · {} · {} MiB · ctx {}{fit}",

@@ -59,6 +59,21 @@ pub fn ctx_per_seq(asked: Option<u32>, n_ctx_train: Option<u32>) -> u32 {
 }
 pub const DEFAULT_BATCH: u32 = 512;
 
+/// Sequences a local model serves at once: the number asked for, 1 to `MAX_PARALLEL`.
+pub fn sequences(asked: Option<u32>) -> u32 {
+    asked.unwrap_or(1).clamp(1, MAX_PARALLEL)
+}
+
+/// Tokens per decode call, which is also the micro-batch: the number asked for, else
+/// `DEFAULT_BATCH`, at most the context per sequence and at least one per sequence (every
+/// decoding sequence adds a token to each step's batch).
+pub fn batch_size(asked: Option<u32>, n_ctx_seq: u32, parallel: u32) -> u32 {
+    asked
+        .unwrap_or(DEFAULT_BATCH)
+        .clamp(1, n_ctx_seq)
+        .max(parallel)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LlamaSpec {
     pub path: PathBuf,

@@ -21,9 +21,7 @@ use llama_cpp_2::{LogOptions, send_logs_to_tracing};
 use super::prompt::PromptFormat;
 use super::scheduler::{Cached, Model, Pending, run_until_idle};
 use super::threads::ThreadChoice;
-use super::{
-    DEFAULT_BATCH, Job, LlamaOptions, LlamaSpec, LoadedInfo, MAX_PARALLEL, cpus, log_capture,
-};
+use super::{Job, LlamaOptions, LlamaSpec, LoadedInfo, cpus, log_capture};
 use crate::engine::EngineError;
 use crate::engine::backend::GenEvent;
 use crate::engine::gguf::GgufHeader;
@@ -195,13 +193,8 @@ struct Sizes {
 impl Sizes {
     fn of(opts: &LlamaOptions, n_ctx_train: u32) -> Sizes {
         let n_ctx_seq = super::ctx_per_seq(opts.n_ctx, Some(n_ctx_train));
-        let parallel = opts.parallel.unwrap_or(1).clamp(1, MAX_PARALLEL);
-        // Every decoding sequence adds a token to each step's batch.
-        let n_batch = opts
-            .n_batch
-            .unwrap_or(DEFAULT_BATCH)
-            .clamp(1, n_ctx_seq)
-            .max(parallel);
+        let parallel = super::sequences(opts.parallel);
+        let n_batch = super::batch_size(opts.n_batch, n_ctx_seq, parallel);
         let n_threads = opts
             .n_threads
             .unwrap_or_else(|| choose_threads(&cpus::budget()))

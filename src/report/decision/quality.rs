@@ -1,16 +1,13 @@
-//! The quality section: checks with Wilson intervals, the humans' head-to-head share against
-//! the baseline and their scores, each judge, similarity to the baseline; each check's pass rate.
+//! The quality section: the humans' head-to-head share against the baseline and their scores,
+//! each judge, similarity to the baseline; then each check's pass rate with its Wilson interval.
 
-use super::similarity;
+use super::{check_rate, similarity};
 use crate::findings::decision::{Decision, ModelFigures};
-use crate::report::document::{
-    Block, Cell, count, head, interval, or_dash, percent, share, text, verbatim,
-};
+use crate::report::document::{Block, Cell, count, head, interval, percent, text, verbatim};
 
 pub(super) fn quality(d: &Decision) -> Vec<Block> {
     let mut header = head(&[
         "model",
-        "checks passed [low, high]",
         "humans vs baseline [low, high]",
         "votes",
         "human score [low, high]",
@@ -74,24 +71,6 @@ fn model_row(
     has_similarity: bool,
 ) -> Vec<Cell> {
     let mut row: Vec<Cell> = vec![vec![verbatim(m.to_owned())]];
-    row.push(match f.checks {
-        Some((passed, total, i)) => {
-            let mut c = interval(
-                &format!("checks.{m}"),
-                "rate",
-                i.estimate,
-                Some((i.low, i.high)),
-            );
-            c.extend([
-                text(", "),
-                count(format!("checks.{m}.passed"), passed),
-                text(" of "),
-                count(format!("checks.{m}.total"), total),
-            ]);
-            c
-        }
-        None => vec![text("–")],
-    });
     match f.human.as_ref() {
         Some(h) => {
             row.push(match h.share {
@@ -153,13 +132,13 @@ fn model_row(
     row
 }
 
-/// The pass rate of each check per model, when the run had checks.
+/// Each check's pass rate per model with its interval and counts, when the run had checks.
 fn per_check(d: &Decision) -> Vec<Block> {
     let checks: Vec<String> = {
         let mut c: Vec<String> = d
             .models
             .values()
-            .flat_map(|f| f.per_check.iter().map(|(c, _)| c.clone()))
+            .flat_map(|f| f.checks.iter().map(|c| c.check.clone()))
             .collect();
         c.sort();
         c.dedup();
@@ -175,17 +154,26 @@ fn per_check(d: &Decision) -> Vec<Block> {
         .map(|c| {
             let mut row = vec![vec![verbatim(c.clone())]];
             for (m, f) in &d.models {
-                let rate = f.per_check.iter().find(|(n, _)| n == c).map(|x| x.1);
-                row.push(vec![or_dash(
-                    rate.map(|r| share(format!("check.{m}.{c}.rate"), r)),
-                )]);
+                row.push(match f.check(c) {
+                    Some(rate) => {
+                        let mut cell = check_rate(m, rate);
+                        cell.extend([
+                            text(", "),
+                            count(format!("check.{m}.{c}.passed"), rate.passed),
+                            text(" of "),
+                            count(format!("check.{m}.{c}.total"), rate.total),
+                        ]);
+                        cell
+                    }
+                    None => vec![text("–")],
+                });
             }
             row
         })
         .collect();
     vec![
         Block::Para(vec![text(
-            "Pass rate of each check (share of answers that passed):",
+            "Checks, each on its own (share of answers that passed it [low, high], passed of answers checked); no figure pools unlike checks:",
         )]),
         Block::Table { header, rows },
     ]

@@ -10,7 +10,7 @@ use crate::report::document::{
     Block, Cell, Span, count, head, money, ms, or_dash, percent, ratio, text, verbatim, whole,
 };
 
-pub(super) fn pricing(m: &str, p: &Pricing) -> Vec<Span> {
+pub(super) fn pricing(m: &str, p: &Pricing, target: Option<f64>) -> Vec<Span> {
     let mut s = vec![verbatim(m), text(": ")];
     match p {
         Pricing::Api {
@@ -61,9 +61,10 @@ pub(super) fn pricing(m: &str, p: &Pricing) -> Vec<Span> {
                     cap(*requests_per_hour),
                     text(" requests an hour at the run's median latency (no sweep: flagged, run slam eval SPEC --sweep for the real capacity)"),
                 ]),
-                Some(Capacity::MissesTarget { .. }) => s.push(text(
-                    "no swept concurrency meets the p95 target, so no capacity and no cost",
-                )),
+                Some(Capacity::MissesTarget {
+                    best_e2e_p95_ms,
+                    swept,
+                }) => s.extend(missed_target(m, *best_e2e_p95_ms, *swept, target)),
                 None => s.push(text("no throughput measured")),
             }
         }
@@ -78,7 +79,7 @@ pub(super) fn cost(d: &Decision, charts: &crate::report::charts::Charts) -> Vec<
     out.push(Block::List(
         d.models
             .iter()
-            .filter_map(|(m, f)| Some(pricing(m, &f.cost.as_ref()?.pricing)))
+            .filter_map(|(m, f)| Some(pricing(m, &f.cost.as_ref()?.pricing, c.p95_target_ms)))
             .collect(),
     ));
     let mut header = head(&[
@@ -147,9 +148,9 @@ pub(super) fn cost(d: &Decision, charts: &crate::report::charts::Charts) -> Vec<
     ];
     if let Some(t) = c.p95_target_ms {
         a.extend([
-            text(" (in a sweep: the highest concurrency whose p95 latency is at most "),
+            text(" at a p95 latency target of "),
             ms("cost.p95_target", t),
-            text(": the baseline's p95 unless --p95-target gives one)"),
+            text(" (the baseline's p95 unless --p95-target gives one): in a sweep the highest concurrency whose p95 meets it, with no sweep one request at a time if its p95 meets it; a model that misses it is not priced"),
         ]);
     }
     a.push(text(
@@ -170,6 +171,32 @@ pub(super) fn cost(d: &Decision, charts: &crate::report::charts::Charts) -> Vec<
         "Monthly cost against daily volume (break-even)",
         &charts.break_even,
     );
-    push_chart(&mut out, "Quality against cost", &charts.quality_cost);
+    push_chart(&mut out, "Weakest check against cost", &charts.quality_cost);
     out
+}
+
+/// "MISSES THE P95 TARGET: its p95 is 1413 ms at best one request at a time, the target
+/// 1000 ms; not priced …" — said in words, never priced at a latency it does not meet.
+pub(in crate::report) fn missed_target(
+    m: &str,
+    best_p95: f64,
+    swept: bool,
+    target: Option<f64>,
+) -> Vec<Span> {
+    let mut s = vec![
+        text("MISSES THE P95 TARGET: its p95 is "),
+        ms(format!("cost.{m}.missed_p95"), best_p95),
+        text(if swept {
+            " at best over the sweep's concurrencies"
+        } else {
+            " at best, one request at a time (no sweep)"
+        }),
+    ];
+    if let Some(t) = target {
+        s.extend([text(", the target "), ms("cost.p95_target", t)]);
+    }
+    s.push(text(
+        "; not priced (no capacity, no monthly cost): give --p95-target to price it at another target",
+    ));
+    s
 }
