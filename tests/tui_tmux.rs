@@ -107,13 +107,7 @@ fn choose_models_submit_stream_quit() {
         Duration::from_secs(10),
     );
     tmux.keys(&["Escape"]);
-    tmux.keys(&["q"]);
-    let after = tmux.wait_for(
-        "exit",
-        |s| s.contains("SLAM_EXIT="),
-        Duration::from_secs(30),
-    );
-    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+    let after = tmux.quit_and_wait();
     // The terminal is back: primary screen, cursor visible, no TUI left on it.
     assert_eq!(
         tmux.run(&["display", "-p", "-t", "slam", "#{alternate_on}"])
@@ -233,13 +227,7 @@ fn with_no_model_at_all_a_recorded_session_replays() {
     );
     assert!(screen.contains("Paris"), "{screen}");
     assert_eq!(screen.matches("TTFT").count(), 2, "{screen}");
-    tmux.keys(&["q"]);
-    let after = tmux.wait_for(
-        "exit",
-        |s| s.contains("SLAM_EXIT="),
-        Duration::from_secs(20),
-    );
-    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+    tmux.quit_and_wait();
 }
 
 /// Bracketed paste, editing in the middle, `$EDITOR`, undo, and what is submitted: three lines
@@ -342,13 +330,7 @@ fn paste_three_lines_edit_the_middle_one_and_use_the_external_editor() {
         ["line one", "the line TWO (edited)", "line three"],
         "the prompt above the answer:\n{screen}"
     );
-    tmux.keys(&["q"]);
-    let after = tmux.wait_for(
-        "exit",
-        |s| s.contains("SLAM_EXIT="),
-        Duration::from_secs(30),
-    );
-    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+    tmux.quit_and_wait();
 }
 
 /// What the user set and asked is there at the next start: the parameters typed in the popup
@@ -391,13 +373,7 @@ fn parameters_and_history_are_kept_across_two_starts() {
         |s| ended(s, "smollm2") && ended(s, "gemma3-base"),
         Duration::from_secs(120),
     );
-    tmux.keys(&["q"]);
-    let after = tmux.wait_for(
-        "exit",
-        |s| s.contains("SLAM_EXIT="),
-        Duration::from_secs(30),
-    );
-    assert!(after.contains("SLAM_EXIT=0"), "{after}");
+    tmux.quit_and_wait();
     drop(tmux);
 
     let tmux = Tmux::new("keep2");

@@ -44,6 +44,19 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
+
+    /// `q`, then the screen once slam has exited, which it must have done cleanly (the
+    /// session's shell prints `SLAM_EXIT=<status>`).
+    pub fn quit_and_wait(&self) -> String {
+        self.keys(&["q"]);
+        let after = self.wait_for(
+            "exit",
+            |s| s.contains("SLAM_EXIT="),
+            Duration::from_secs(30),
+        );
+        assert!(after.contains("SLAM_EXIT=0"), "{after}");
+        after
+    }
 }
 
 impl Tmux {
