@@ -582,7 +582,23 @@ def compute(lines, prices, config, baseline, u, p95_target=None):
     similarity(lines, plain, baseline, candidates, fig)
     judges(lines, fig)
     provenance(plain, models, fig)
+    stopped(lines, fig)
     return fig
+
+
+def stopped(lines, fig):
+    """`run.cells_left` (and for a stop at max_cost `run.spent`, `run.max_cost`)
+    when the run's session says it stopped before its plan ran out."""
+    first = lines[0] if lines else {}
+    stop = (first.get("session") or {}).get("stopped")
+    if not isinstance(stop, dict):
+        return
+    if num(stop.get("cells_left")) is not None:
+        fig["run.cells_left"] = stop["cells_left"]
+    if stop.get("why") == "max_cost":
+        for key in ("spent", "max_cost"):
+            if num(stop.get(key)) is not None:
+                fig["run.%s" % key] = stop[key]
 
 
 SAMPLING_PARAMS = ("temperature", "top_p", "top_k", "min_p", "repeat_penalty", "max_tokens")

@@ -191,12 +191,35 @@ fn an_eval_stops_at_max_cost_and_resumes_when_it_is_raised() {
         .unwrap()
     };
     assert_eq!(cells(&conn), 2);
+    // The run's report says it is incomplete, and why, before its verdict.
+    let session: i64 = conn
+        .query_row("SELECT id FROM sessions WHERE name = 'capped'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let report = |name: &str| {
+        let md = run.path(name);
+        let out = run.slam(&["report", &session.to_string(), "-o", md.to_str().unwrap()]);
+        assert!(out.status.success(), "{:?}", text(&out));
+        std::fs::read_to_string(md).unwrap()
+    };
+    let stopped = report("stopped.md");
+    let incomplete = "THIS RUN IS INCOMPLETE: it stopped at its spending cap, $0.1800 spent of \
+                      max_cost $0.2000, the next cell could have passed it; 2 planned cells did \
+                      not run";
+    assert!(stopped.contains(incomplete), "{stopped}");
+    assert!(
+        stopped.find(incomplete) < stopped.find("## Verdict"),
+        "{stopped}"
+    );
     std::fs::write(run.path("capped.toml"), spec("1.0")).unwrap();
     let out = run.slam(&["eval", path.to_str().unwrap(), "--no-tui"]);
     let (_, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("stopped at max_cost"), "{stderr}");
     assert_eq!(cells(&conn), 4, "the raised cap lets the run finish");
+    let finished = report("finished.md");
+    assert!(!finished.contains("INCOMPLETE"), "{finished}");
     // A negative cap is refused with its place.
     std::fs::write(run.path("capped.toml"), spec("-1")).unwrap();
     let out = run.slam(&["eval", path.to_str().unwrap(), "--no-tui"]);

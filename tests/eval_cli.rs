@@ -286,7 +286,13 @@ fn a_killed_run_resumes_with_only_the_missing_cells_and_a_changed_template_is_re
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let first_bodies = fake.bodies();
-    let stored = coordinates(&eval.export(1));
+    // The killed run is recorded as not finished, with all 12 cells it planned then.
+    let killed = eval.export(1);
+    assert_eq!(
+        killed[0]["session"]["stopped"],
+        serde_json::json!({"why": "unfinished", "cells_left": 12})
+    );
+    let stored = coordinates(&killed);
     assert!(
         (4..=first_bodies.len()).contains(&stored.len()),
         "{} stored of {} sent",
@@ -296,7 +302,12 @@ fn a_killed_run_resumes_with_only_the_missing_cells_and_a_changed_template_is_re
 
     let out = eval.run(&["eval", spec_arg, "--no-tui"]);
     assert!(out.status.success(), "{}", text(&out).1);
-    let all = coordinates(&eval.export(1));
+    let finished = eval.export(1);
+    assert!(
+        finished[0]["session"].get("stopped").is_none(),
+        "ran to the end"
+    );
+    let all = coordinates(&finished);
     assert_eq!(all.len(), 12, "no cell missing, none twice");
     // The server saw requests only for the cells the first run had not stored.
     let second: BTreeSet<(String, i64)> = fake.bodies()[first_bodies.len()..]

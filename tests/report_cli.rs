@@ -365,9 +365,16 @@ fn a_missed_p95_target_is_said_and_not_priced() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // The run without its sweep, recorded as stopped at its spending cap: the report says so
+    // and the reference checks the stop's figures too.
+    let stop = json!({"why": "max_cost", "spent": 0.18, "max_cost": 0.2, "cells_left": 7});
     let unswept: String = (lines.iter())
         .filter(|l| l["cell"].get("level").is_none())
-        .map(|l| format!("{l}\n"))
+        .map(|l| {
+            let mut l = l.clone();
+            l["session"]["stopped"] = stop.clone();
+            format!("{l}\n")
+        })
         .collect();
     let plain = dir.join("unswept.jsonl");
     std::fs::write(&plain, unswept).unwrap();
@@ -434,5 +441,7 @@ fn a_missed_p95_target_is_said_and_not_priced() {
         );
         assert!(!verdict.contains("cheaper"), "{name}: {verdict}");
         assert!(report.contains(how), "{name}: {how}");
+        let incomplete = report.contains("THIS RUN IS INCOMPLETE: it stopped at its spending cap, $0.1800 spent of max_cost $0.2000");
+        assert_eq!(incomplete, name == "unswept", "{name}");
     }
 }

@@ -109,6 +109,7 @@ fn full_session(db: &Path) {
             rater: Some("ann".into()),
             blind: true,
             created_at: "2026-01-02T03:04:05.678Z".into(),
+            stopped: Some(slam::domain::run_stop::RunStop::Cancelled { cells_left: 3 }),
         })
         .unwrap();
     let prompt = store

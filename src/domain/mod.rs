@@ -15,6 +15,7 @@ pub mod memory;
 pub mod metrics;
 pub mod rating;
 pub mod recording;
+pub mod run_stop;
 pub mod source_pos;
 pub mod time;
 

@@ -23,6 +23,7 @@ pub fn of(lines: &[&ExportLine]) -> Provenance {
         slam_versions: versions.into_iter().collect(),
         prompt_set: first.and_then(|s| s.prompt_set.clone()),
         prompt_set_sha256: first.and_then(|s| s.prompt_set_hash.clone()),
+        stopped: first.and_then(|s| s.stopped.clone()),
         models: (by_model.into_iter())
             .map(|(m, cells)| (m.to_owned(), model(&cells)))
             .collect(),

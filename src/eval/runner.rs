@@ -26,6 +26,7 @@ use crate::domain::FinishReason;
 use crate::domain::answer::Answer;
 use crate::domain::generation::Failure;
 use crate::domain::metrics::GenerationMetrics;
+use crate::domain::run_stop::RunStop;
 use crate::engine::GenRequest;
 use crate::store::Store;
 use crate::store::records::SessionRecord;
@@ -88,6 +89,7 @@ pub struct Outcome {
     pub store_errors: Vec<String>,
     /// With `max_cost`: dollars spent on API models, and whether a cell was refused.
     pub spent: Option<(f64, bool)>,
+    pub max_cost: Option<f64>,
 }
 
 pub async fn run(
@@ -128,6 +130,11 @@ pub async fn run(
         }
     };
     store.set_session_spec(session, &spec.text)?;
+    // Until the run ends and says how: a killed run's report then says it did not finish.
+    let unfinished = RunStop::Unfinished {
+        cells_left: todo.len() as u64,
+    };
+    store.set_session_stopped(session, (!todo.is_empty()).then_some(&unfinished))?;
     let prices: HashMap<usize, Price> = spec
         .models
         .iter()
@@ -151,6 +158,7 @@ pub async fn run(
     };
     let mut outcome = Outcome {
         session,
+        max_cost: run.spec.max_cost,
         stored_before: plan.cells.len() - todo.len(),
         ..Outcome::default()
     };
@@ -175,7 +183,30 @@ pub async fn run(
         .await
         .unwrap_or_else(|e| vec![format!("the store writer stopped: {e}")]);
     drop(progress);
+    let stopped = run_stop(&outcome, todo.len());
+    let db = opts.db.clone();
+    tokio::task::spawn_blocking(move || {
+        Store::open(&db)?.set_session_stopped(session, stopped.as_ref())
+    })
+    .await
+    .context("recording how the run ended")??;
     Ok(outcome)
+}
+
+/// Why the run ended before its plan ran out, if it did: what its report says.
+fn run_stop(outcome: &Outcome, todo: usize) -> Option<RunStop> {
+    let stored = outcome.ran.saturating_sub(outcome.store_errors.len());
+    let cells_left = todo.saturating_sub(stored) as u64;
+    match outcome.spent {
+        _ if cells_left == 0 => None,
+        Some((spent, true)) => Some(RunStop::MaxCost {
+            spent,
+            max_cost: outcome.max_cost.unwrap_or(spent),
+            cells_left,
+        }),
+        _ if outcome.cancelled => Some(RunStop::Cancelled { cells_left }),
+        _ => Some(RunStop::Unstored { cells_left }),
+    }
 }
 
 /// The planned cells not yet stored in the run being resumed (all of them for a new run); an

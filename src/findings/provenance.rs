@@ -13,6 +13,8 @@ pub struct Provenance {
     pub slam_versions: Vec<String>,
     pub prompt_set: Option<String>,
     pub prompt_set_sha256: Option<String>,
+    /// Why the run stopped before its plan ran out (None: it ran to the end).
+    pub stopped: Option<crate::domain::run_stop::RunStop>,
     pub models: BTreeMap<String, ModelProvenance>,
 }
 

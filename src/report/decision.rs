@@ -35,6 +35,9 @@ pub fn document(d: &Decision, charts: &super::charts::Charts) -> Vec<Block> {
         d.models.keys().cloned().collect::<Vec<_>>().join(", "),
     ));
     out.push(Block::Para(meta));
+    if let Some(stop) = &d.provenance.stopped {
+        out.push(Block::Para(provenance::incomplete(stop)));
+    }
     out.push(Block::Heading(2, "Verdict".into()));
     let verdicts = verdicts(d);
     if verdicts.is_empty() {

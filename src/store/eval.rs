@@ -31,6 +31,22 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// Records why the run stopped before its plan ran out (None: it has run to the end).
+    pub fn set_session_stopped(
+        &self,
+        session: i64,
+        stopped: Option<&crate::domain::run_stop::RunStop>,
+    ) -> Result<()> {
+        let json = stopped.and_then(|s| serde_json::to_string(s).ok());
+        self.conn
+            .execute(
+                "UPDATE sessions SET stopped = ?2 WHERE id = ?1",
+                params![session, json],
+            )
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
     pub fn session_spec(&self, session: i64) -> Result<Option<String>> {
         self.conn
             .query_row("SELECT spec FROM sessions WHERE id = ?1", [session], |r| {

@@ -75,7 +75,7 @@ pub struct StoredItem {
     pub answers: Vec<StoredAnswer>,
 }
 
-const SESSION_COLUMNS: &str = "s.id, s.uid, s.kind, s.name, s.prompt_set, s.prompt_set_hash, s.models, s.rater, s.blind, s.created_at";
+const SESSION_COLUMNS: &str = "s.id, s.uid, s.kind, s.name, s.prompt_set, s.prompt_set_hash, s.models, s.rater, s.blind, s.created_at, s.stopped";
 
 fn session_row(r: &Row) -> rusqlite::Result<(i64, SessionRecord)> {
     let models: String = r.get(6)?;
@@ -91,6 +91,7 @@ fn session_row(r: &Row) -> rusqlite::Result<(i64, SessionRecord)> {
             rater: r.get(7)?,
             blind: r.get(8)?,
             created_at: r.get(9)?,
+            stopped: json_column(r.get(10)?).and_then(|v| serde_json::from_value(v).ok()),
         },
     ))
 }
@@ -121,9 +122,9 @@ impl Store {
             Ok(SessionSummary {
                 id,
                 session,
-                prompts: r.get(10)?,
-                generations: r.get(11)?,
-                ratings: r.get(12)?,
+                prompts: r.get(11)?,
+                generations: r.get(12)?,
+                ratings: r.get(13)?,
             })
         })?;
         Ok(rows)

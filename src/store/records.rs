@@ -20,6 +20,9 @@ pub struct SessionRecord {
     pub rater: Option<String>,
     pub blind: bool,
     pub created_at: String,
+    /// An eval run that stopped before its plan ran out: why, and how many cells are left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<crate::domain::run_stop::RunStop>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +206,7 @@ impl SessionRecord {
             rater: None,
             blind: false,
             created_at: String::new(),
+            stopped: None,
         }
     }
 }

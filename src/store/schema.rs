@@ -148,4 +148,9 @@ ALTER TABLE prompts ADD COLUMN conversation TEXT;
 -- A follow-up's previous turn in the same session.
 ALTER TABLE prompts ADD COLUMN previous_id INTEGER REFERENCES prompts(id) ON DELETE SET NULL;
 "#,
+    r#"
+-- Why an eval run stopped before its plan ran out (JSON, core::domain::run_stop::RunStop);
+-- NULL once it has run to the end.
+ALTER TABLE sessions ADD COLUMN stopped TEXT;
+"#,
 ];

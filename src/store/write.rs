@@ -245,8 +245,8 @@ fn created(conn: &Connection, at: &str) -> rusqlite::Result<String> {
 
 pub(super) fn insert_session(conn: &Connection, s: &SessionRecord) -> rusqlite::Result<i64> {
     conn.execute(
-        "INSERT INTO sessions (uid, kind, name, prompt_set, prompt_set_hash, models, rater, blind, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO sessions (uid, kind, name, prompt_set, prompt_set_hash, models, rater, blind, created_at, stopped)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             s.uid,
             s.kind,
@@ -256,7 +256,10 @@ pub(super) fn insert_session(conn: &Connection, s: &SessionRecord) -> rusqlite::
             serde_json::to_string(&s.models).unwrap_or_else(|_| "[]".into()),
             s.rater,
             s.blind,
-            created(conn, &s.created_at)?
+            created(conn, &s.created_at)?,
+            s.stopped
+                .as_ref()
+                .and_then(|v| serde_json::to_string(v).ok())
         ],
     )?;
     Ok(conn.last_insert_rowid())

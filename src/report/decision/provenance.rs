@@ -1,9 +1,10 @@
 //! The provenance section: when the run started and what recorded it, the prompt set's hash,
 //! each model's identity and hardware, and the sampling parameters, seed and repetitions.
 
+use crate::domain::run_stop::RunStop;
 use crate::findings::decision::Decision;
 use crate::findings::provenance::{ModelProvenance, Setting};
-use crate::report::document::{Block, Cell, Span, count, fig, head, text, verbatim};
+use crate::report::document::{Block, Cell, Span, count, fig, head, money, text, verbatim};
 
 pub(super) fn provenance(d: &Decision) -> Vec<Block> {
     let p = &d.provenance;
@@ -109,4 +110,35 @@ fn sampling_row(m: &str, p: &ModelProvenance) -> Vec<Cell> {
 /// shortest decimal that reads back as that float (`0.7`, not `0.699999988079071`).
 fn setting_fig(key: &str, v: f64) -> Span {
     fig(key.to_owned(), v.to_string(), (v as f32).to_string())
+}
+
+/// "THIS RUN IS INCOMPLETE: it stopped at its spending cap …": said before the verdict, since
+/// every figure after it covers only the cells that ran.
+pub(in crate::report) fn incomplete(stop: &RunStop) -> Vec<Span> {
+    let mut s = vec![text("THIS RUN IS INCOMPLETE: ")];
+    match stop {
+        RunStop::MaxCost {
+            spent, max_cost, ..
+        } => s.extend([
+            text("it stopped at its spending cap, "),
+            money("run.spent", *spent),
+            text(" spent of max_cost "),
+            money("run.max_cost", *max_cost),
+            text(", the next cell could have passed it; "),
+        ]),
+        RunStop::Cancelled { .. } => s.push(text("it was stopped before the end; ")),
+        RunStop::Unstored { .. } => s.push(text("some cells that ran could not be stored; ")),
+        RunStop::Unfinished { .. } => s.push(text(
+            "it had not finished when this was read (still running, or killed); ",
+        )),
+    }
+    s.extend([
+        count("run.cells_left", stop.cells_left()),
+        text(" planned cells did not run, and every figure below covers only the cells that did. Run the same spec again to finish it"),
+        text(match stop {
+            RunStop::MaxCost { .. } => " (with a higher max_cost).",
+            _ => ".",
+        }),
+    ]);
+    s
 }
