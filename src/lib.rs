@@ -5,7 +5,7 @@
 //! From the bottom up. A room may import only the rooms its row names (`tests/module_graph.rs`
 //! reads this table and fails on any other edge, on a room missing from it, and on a cycle). The
 //! pure rooms do no IO and read no clock: time is passed in, so they are tested without a
-//! terminal, a model or a file. README.md's development section carries the same table.
+//! terminal, a model or a file. docs/development.md carries the same table.
 //!
 //! | room | holds | may import |
 //! |---|---|---|

@@ -1,7 +1,7 @@
 //! The `use` graph of `src/` between rooms (top-level modules) follows the map in `src/lib.rs`'s
 //! doc comment: a room imports only the rooms its row allows, every room is on the map, there is
-//! no cycle, and the pure rooms do no IO and read no clock. README.md carries the same map. A
-//! fixture tree with a forbidden edge proves the check fails when it should.
+//! no cycle, and the pure rooms do no IO and read no clock. docs/development.md carries the same
+//! map. A fixture tree with a forbidden edge proves the check fails when it should.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -322,10 +322,14 @@ fn the_map_is_read_from_the_doc_comment() {
 #[test]
 fn the_readme_carries_the_same_map() {
     let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/development.md"))
+            .unwrap();
     let (readme, lib) = (map_of(&readme), lib_map());
     assert!(lib.len() >= 10, "the map in src/lib.rs: {lib:?}");
-    assert_eq!(readme, lib, "README.md's map differs from src/lib.rs's");
+    assert_eq!(
+        readme, lib,
+        "docs/development.md's map differs from src/lib.rs's"
+    );
 }
 
 #[test]

@@ -48,11 +48,12 @@ pub async fn run(config: &Config, args: CompareArgs) -> anyhow::Result<ExitCode>
     let mut out = std::io::stdout().lock();
     let limits = args.sampling.limits();
     let all_ok = compare(factory, models, &prompt, show, limits, &cancel, &mut out).await?;
-    Ok(if all_ok {
+    let code = if all_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    };
+    Ok(super::unless_cancelled(&cancel, code))
 }
 
 /// How the comparison is shown.

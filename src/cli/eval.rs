@@ -145,10 +145,15 @@ pub async fn run(config: &Config, db: &Path, args: EvalArgs) -> anyhow::Result<E
             print!("\n{}", crate::report::similarity::render(&report));
         }
     }
-    Ok(if outcome.store_errors.is_empty() {
+    let code = if outcome.store_errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    };
+    Ok(if outcome.cancelled {
+        ExitCode::from(super::CANCELLED)
+    } else {
+        code
     })
 }
 
@@ -195,7 +200,13 @@ struct Display {
     json: bool,
     bars: MultiProgress,
     by_model: HashMap<String, ProgressBar>,
+    /// Off a terminal the bars draw nothing: a plain line every `PLAIN_EVERY` instead, when
+    /// one was last written (None: none yet).
+    plain: Option<Option<std::time::Instant>>,
 }
+
+/// How often a run off a terminal says how far it is.
+const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Display {
     fn new(json: bool) -> Self {
@@ -208,7 +219,26 @@ impl Display {
             json,
             bars,
             by_model: HashMap::new(),
+            plain: (!json && !std::io::stderr().is_terminal()).then_some(None),
         }
+    }
+
+    /// "progress: gemma3-base 3/48, smollm2 12/48" to a log or file, every few seconds.
+    fn plain_line(&mut self) {
+        let Some(last) = &mut self.plain else {
+            return;
+        };
+        let now = std::time::Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < PLAIN_EVERY) {
+            return;
+        }
+        *last = Some(now);
+        let mut models: Vec<(&String, &ProgressBar)> = self.by_model.iter().collect();
+        models.sort_by_key(|(m, _)| *m);
+        let counts: Vec<String> = (models.iter())
+            .map(|(m, b)| format!("{m} {}/{}", b.position(), b.length().unwrap_or(0)))
+            .collect();
+        eprintln!("progress: {}", counts.join(", "));
     }
 
     fn on(&mut self, p: Progress) -> anyhow::Result<()> {
@@ -252,6 +282,7 @@ impl Display {
                         bar.set_message(format!("last error: {}", e.kind));
                     }
                 }
+                self.plain_line();
                 if self.json {
                     let line = json!({
                         "event": "cell",

@@ -78,5 +78,5 @@ pub async fn run(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode
         anyhow::bail!(error);
     }
     eprintln!("{}", metrics_line(&name, &rec));
-    Ok(ExitCode::SUCCESS)
+    Ok(super::unless_cancelled(&cancel, ExitCode::SUCCESS))
 }

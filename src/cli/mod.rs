@@ -208,6 +208,32 @@ impl SamplingArgs {
     }
 }
 
+/// The exit status of a command stopped by Ctrl-C (128 + SIGINT, as shells report it): a
+/// script can tell a cancelled run from a finished one.
+pub const CANCELLED: u8 = 130;
+
+/// `code`, unless the command was cancelled.
+pub fn unless_cancelled(cancel: &tokio_util::sync::CancellationToken, code: ExitCode) -> ExitCode {
+    if cancel.is_cancelled() {
+        ExitCode::from(CANCELLED)
+    } else {
+        code
+    }
+}
+
+/// The TUI's commands need a terminal on both ends; without one, say what to run instead.
+pub(crate) fn needs_terminal(what: &str) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{what} needs a terminal (standard input and output are not one here); without one use \
+         `slam generate -m MODEL PROMPT`, `slam compare -m MODEL -m MODEL PROMPT` or \
+         `slam eval SPEC --no-tui`"
+    )
+}
+
 /// A token cancelled by the first Ctrl-C (generations stop and report what they have); a
 /// second Ctrl-C ends the process at once (a model may still be loading).
 pub fn cancel_on_ctrl_c() -> tokio_util::sync::CancellationToken {
@@ -218,7 +244,7 @@ pub fn cancel_on_ctrl_c() -> tokio_util::sync::CancellationToken {
             on_ctrl_c.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!("\nstopped");
-                std::process::exit(130);
+                std::process::exit(i32::from(CANCELLED));
             }
         }
     });
@@ -252,7 +278,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Compare(args)) => runtime.block_on(compare::run(&config, args)),
         Some(Command::Models(args)) => models::run(&config, args),
         Some(Command::Tui(args)) => runtime.block_on(tui::run(config, &db, args)),
-        Some(Command::Rate(args)) => runtime.block_on(rate::run(config, &db, args)),
+        Some(Command::Rate(args)) => {
+            needs_terminal("slam rate")?;
+            runtime.block_on(rate::run(config, &db, args))
+        }
         Some(Command::Eval(args)) => runtime.block_on(eval::run(&config, &db, args)),
         Some(Command::Judge(args)) => runtime.block_on(judge::run(&config, &db, args)),
         Some(Command::Similarity(args)) => runtime.block_on(similarity::run(&db, args)),

@@ -117,7 +117,10 @@ fn describe(entry: ModelEntry, ctx: Option<u32>) -> Row {
             quant: None,
             n_ctx_train: None,
             estimate: None,
-            status: "remote".into(),
+            status: match entry.missing_key() {
+                Some(env) => format!("needs {env}"),
+                None => "remote".into(),
+            },
             entry,
         },
     }

@@ -95,6 +95,11 @@ pub async fn run(config: Config, db: &Path, args: TuiArgs) -> anyhow::Result<Exi
     } else {
         args.models
     };
+    // A mistyped name is an error here as everywhere, not an empty picker.
+    for name in &selected {
+        config.resolve(name, &Default::default())?;
+    }
+    super::needs_terminal("slam's TUI")?;
     let mut recordings = tui::sample_runs();
     let mut replay_now = None;
     if let Some(path) = &args.replay {

@@ -184,6 +184,18 @@ pub struct ResolvedModel {
     pub params: GenParams,
 }
 
+impl ModelEntry {
+    /// The environment variable an API model's key must be set in, when it is not set (such a
+    /// model cannot answer yet); None for local models and servers that need no key.
+    pub fn missing_key(&self) -> Option<String> {
+        let resolved = ResolvedModel {
+            entry: self.clone(),
+            params: GenParams::default(),
+        };
+        resolved.openai_options()?.missing_key()
+    }
+}
+
 impl ResolvedModel {
     /// The model's name: the config entry's (what panes, records and reports show).
     pub fn name(&self) -> &str {
@@ -276,10 +288,23 @@ impl ResolvedModel {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown model {name:?}: known models are {known}; or give the path of a .gguf file")]
+#[error("unknown model {name:?}{}: known models are {known}; or give the path of a .gguf file", .suggestion.as_ref().map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
 pub struct UnknownModel {
     pub name: String,
     pub known: String,
+    /// The known name closest to the one given, when one is close.
+    pub suggestion: Option<String>,
+}
+
+/// The name in `known` closest to `typed`, if a couple of edits away (a typo, not a guess).
+pub fn did_you_mean<'a>(typed: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let limit = (typed.chars().count() / 3).clamp(1, 3);
+    known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(typed, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.to_owned())
 }
 
 impl Config {
@@ -334,6 +359,7 @@ impl Config {
             None => {
                 return Err(UnknownModel {
                     name: name_or_path.into(),
+                    suggestion: did_you_mean(name_or_path, models.iter().map(|m| m.name.as_str())),
                     known: models
                         .iter()
                         .map(|m| m.name.as_str())
@@ -470,6 +496,17 @@ mod tests {
         let c = config("");
         let err = c.resolve("nope", &GenParamsPatch::default()).unwrap_err();
         assert!(err.to_string().contains("smollm2"));
+        assert!(!err.to_string().contains("did you mean"), "{err}");
+        // One letter dropped, two swapped: a typo, named.
+        for (typo, meant) in [
+            ("smolm2", "smollm2"),
+            ("gemma3-bsae", "gemma3-base"),
+            ("gtp-4", "gpt-4"),
+        ] {
+            let err = c.resolve(typo, &GenParamsPatch::default()).unwrap_err();
+            let said = format!("(did you mean \"{meant}\"?)");
+            assert!(err.to_string().contains(&said), "{err}");
+        }
     }
 
     #[test]

@@ -18,14 +18,47 @@ pub enum HubError {
     Gated { repo: String, status: u16 },
     #[error("{url}: {status}")]
     Status { url: String, status: u16 },
-    #[error("{url}: {source}")]
-    Http {
-        url: String,
-        #[source]
-        source: reqwest::Error,
-    },
+    /// The request did not get an answer: one line naming the host and the cause.
+    #[error(
+        "cannot reach {host} ({cause}); a mirror can be set with HF_ENDPOINT, and models already pulled work offline"
+    )]
+    Http { host: String, cause: String },
     #[error("{url}: not the answer the Hub gives ({reason})")]
     Shape { url: String, reason: String },
+}
+
+impl HubError {
+    /// A request that got no answer, from reqwest's error: its host once and the innermost
+    /// causes ("dns error: failed to lookup address information: …"), not the URL three
+    /// times as reqwest's chain of wrappers says it.
+    pub fn http(url: &str, e: &reqwest::Error) -> Self {
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| {
+                Some(format!(
+                    "{}{}",
+                    u.host_str()?,
+                    u.port().map(|p| format!(":{p}")).unwrap_or_default()
+                ))
+            })
+            .unwrap_or_else(|| url.to_owned());
+        let mut chain = vec![e.to_string()];
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            chain.push(s.to_string());
+            source = s.source();
+        }
+        // reqwest's and hyper's wrappers say only which request and which layer failed.
+        let cause: Vec<String> = (chain.into_iter())
+            .filter(|m| !m.contains(url) && !m.starts_with("error sending request"))
+            .filter(|m| !m.starts_with("client error ("))
+            .collect();
+        let cause = match cause.is_empty() {
+            true => e.to_string().replace(url, &host),
+            false => cause.join(": "),
+        };
+        HubError::Http { host, cause }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -128,10 +161,7 @@ impl Hub {
             "{}/api/models/{repo}/tree/main?recursive=true",
             self.endpoint
         );
-        let http = |source| HubError::Http {
-            url: url.clone(),
-            source,
-        };
+        let http = |source| HubError::http(&url, &source);
         let response = self.get(&url).send().await.map_err(http)?;
         self.check(repo, &url, response.status())?;
         let entries: Vec<TreeEntry> = Self::json(&url, response).await?;
@@ -149,10 +179,7 @@ impl Hub {
     /// GGUF repositories matching `text`, most downloaded first.
     pub async fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, HubError> {
         let url = format!("{}/api/models", self.endpoint);
-        let http = |source| HubError::Http {
-            url: url.clone(),
-            source,
-        };
+        let http = |source| HubError::http(&url, &source);
         let limit = limit.to_string();
         let response = self
             .get(&url)
@@ -185,18 +212,15 @@ impl Hub {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|source| HubError::Http {
-                url: url.clone(),
-                source,
-            })?;
+            .map_err(|source| HubError::http(&url, &source))?;
         let mut request = client.head(&url);
         if let Some(t) = &self.token {
             request = request.bearer_auth(t);
         }
-        let response = request.send().await.map_err(|source| HubError::Http {
-            url: url.clone(),
-            source,
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|source| HubError::http(&url, &source))?;
         if !response.status().is_redirection() {
             self.check(repo, &url, response.status())?;
         }
@@ -214,10 +238,7 @@ impl Hub {
     /// The first `n` bytes of a file (one Range request).
     pub async fn head_bytes(&self, repo: &str, path: &str, n: u64) -> Result<Vec<u8>, HubError> {
         let url = self.resolve_url(repo, path);
-        let http = |source| HubError::Http {
-            url: url.clone(),
-            source,
-        };
+        let http = |source| HubError::http(&url, &source);
         let response = self
             .get(&url)
             .header(

@@ -18,12 +18,9 @@ pub enum DownloadError {
         status: reqwest::StatusCode,
         hint: &'static str,
     },
-    #[error("{url}: {source}")]
-    Http {
-        url: String,
-        #[source]
-        source: reqwest::Error,
-    },
+    /// The download got no answer or was cut: the host once and the cause.
+    #[error("{0}")]
+    Http(super::api::HubError),
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -164,10 +161,7 @@ pub async fn fetch(
             .header(reqwest::header::RANGE, format!("bytes={have}-"))
             .header(reqwest::header::IF_RANGE, etag.trim());
     }
-    let http = |source| DownloadError::Http {
-        url: f.url.clone(),
-        source,
-    };
+    let http = |source| DownloadError::Http(super::api::HubError::http(&f.url, &source));
     let response = request.send().await.map_err(http)?;
     let status = response.status();
     if !status.is_success() {

@@ -186,7 +186,13 @@ fn describe(m: &ModelEntry, free: crate::domain::memory::FreeMemory) -> String {
             }
             Err(_) => "llama · missing".into(),
         },
-        _ => format!("openai · {}", m.base_url.as_deref().unwrap_or("")),
+        _ => match m.missing_key() {
+            Some(env) => format!(
+                "openai · {} · needs {env} (not set)",
+                m.base_url.as_deref().unwrap_or("")
+            ),
+            None => format!("openai · {}", m.base_url.as_deref().unwrap_or("")),
+        },
     }
 }
 

@@ -98,6 +98,23 @@ impl OpenAiOptions {
         self.base_url.trim_end_matches('/') == OPENAI_BASE_URL
     }
 
+    /// The environment variable holding the key, and the key if it is set (not blank).
+    fn key(&self) -> (String, Option<String>) {
+        let env = (self.api_key_env.clone()).unwrap_or_else(|| DEFAULT_KEY_ENV.into());
+        let key = std::env::var(&env).ok().filter(|k| !k.trim().is_empty());
+        (env, key)
+    }
+
+    /// The variable a key must be set in before this model can answer, when it is not set:
+    /// one named in the config, or `OPENAI_API_KEY` for OpenAI's API itself.
+    pub fn missing_key(&self) -> Option<String> {
+        let required = self.api_key_env.is_some() || self.is_openai_api();
+        match self.key() {
+            (env, None) if required => Some(env),
+            _ => None,
+        }
+    }
+
     pub fn endpoint(&self) -> String {
         format!("{}/chat/completions", self.base_url.trim_end_matches('/'))
     }
@@ -140,15 +157,10 @@ struct Inner {
 
 impl OpenAiBackend {
     pub fn new(opts: OpenAiOptions) -> Result<Self, EngineError> {
-        let env = opts
-            .api_key_env
-            .clone()
-            .unwrap_or_else(|| DEFAULT_KEY_ENV.into());
-        let key = std::env::var(&env).ok().filter(|k| !k.trim().is_empty());
-        let required = opts.api_key_env.is_some() || opts.is_openai_api();
-        if key.is_none() && required {
+        if let Some(env) = opts.missing_key() {
             return Err(EngineError::MissingApiKey { env });
         }
+        let (_, key) = opts.key();
         let client = reqwest::Client::builder()
             .connect_timeout(opts.connect_timeout)
             .build()
