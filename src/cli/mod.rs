@@ -278,10 +278,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Compare(args)) => runtime.block_on(compare::run(&config, args)),
         Some(Command::Models(args)) => models::run(&config, args),
         Some(Command::Tui(args)) => runtime.block_on(tui::run(config, &db, args)),
-        Some(Command::Rate(args)) => {
-            needs_terminal("slam rate")?;
-            runtime.block_on(rate::run(config, &db, args))
-        }
+        Some(Command::Rate(args)) => runtime.block_on(rate::run(config, &db, args)),
         Some(Command::Eval(args)) => runtime.block_on(eval::run(&config, &db, args)),
         Some(Command::Judge(args)) => runtime.block_on(judge::run(&config, &db, args)),
         Some(Command::Similarity(args)) => runtime.block_on(similarity::run(&db, args)),

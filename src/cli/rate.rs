@@ -208,6 +208,8 @@ pub async fn run(config: Config, db: &Path, args: RateArgs) -> anyhow::Result<Ex
     rating.session = Some(session);
     rating.blind_together = args.look.blind_together;
     let look = load_look(&config, &args.look)?;
+    // The input is checked first: a bad prompt file is named even off a terminal.
+    super::needs_terminal("slam rate")?;
     tui::run(
         config,
         TuiOptions {
