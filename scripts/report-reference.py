@@ -501,7 +501,7 @@ def compute(lines, prices, config, baseline, u, p95_target=None):
             else:
                 p50 = fig.get("latency.%s.e2e.p50" % m)
                 p95 = fig.get("latency.%s.e2e.p95" % m)
-                if target is not None and p95 is not None and p95 > target:
+                if p95_target is not None and p95 is not None and p95 > p95_target:
                     missed = p95        # one request at a time is already too slow
                 elif p50:
                     capacity = 3600000 / p50

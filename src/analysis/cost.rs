@@ -199,19 +199,27 @@ impl Capacity {
 }
 
 /// The capacity of one instance at a p95 latency target: from a sweep, its highest
-/// concurrency that meets the target; with no sweep, the evaluation's own one-at-a-time
-/// throughput (`unswept`) if its p95 meets the target. Never a figure that misses it.
+/// concurrency that meets `p95_target_ms`; with no sweep, the evaluation's own one-at-a-time
+/// throughput (`unswept`) if its p95 meets `unswept_target_ms` (a target the user gave: the
+/// baseline's p95 is no target for one request at a time). Never a figure that misses it.
 pub fn capacity(
     sweep: &[SweepPoint],
     p95_target_ms: f64,
     unswept: Option<SweepPoint>,
+    unswept_target_ms: f64,
 ) -> Option<Capacity> {
     let usable = |p: &&SweepPoint| positive(p.requests_per_s) && p.e2e_p95_ms.is_finite();
     let swept = sweep.iter().filter(usable).count() > 0;
-    let points: Vec<SweepPoint> = if swept {
-        sweep.iter().filter(usable).copied().collect()
+    let (points, p95_target_ms): (Vec<SweepPoint>, f64) = if swept {
+        (
+            sweep.iter().filter(usable).copied().collect(),
+            p95_target_ms,
+        )
     } else {
-        unswept.iter().filter(usable).copied().collect()
+        (
+            unswept.iter().filter(usable).copied().collect(),
+            unswept_target_ms,
+        )
     };
     let best_p95 = points.iter().map(|p| p.e2e_p95_ms).reduce(f64::min)?;
     let best = (points.iter())
@@ -361,7 +369,7 @@ mod tests {
         };
         let sweep = [p(1, 1.0, 800.0), p(4, 3.0, 1500.0), p(16, 5.0, 4000.0)];
         assert_eq!(
-            capacity(&sweep, 2000.0, None),
+            capacity(&sweep, 2000.0, None, 2000.0),
             Some(Capacity::Sweep {
                 concurrency: 4,
                 requests_per_hour: 10_800.0,
@@ -370,27 +378,27 @@ mod tests {
         );
         let one_at_a_time = Some(p(1, 0.5, 1200.0));
         assert_eq!(
-            capacity(&sweep, 500.0, one_at_a_time),
+            capacity(&sweep, 500.0, one_at_a_time, 500.0),
             Some(Capacity::MissesTarget {
                 best_e2e_p95_ms: 800.0,
                 swept: true
             })
         );
         assert_eq!(
-            capacity(&[], 1500.0, one_at_a_time),
+            capacity(&[], 500.0, one_at_a_time, 1500.0),
             Some(Capacity::Unswept {
                 requests_per_hour: 1800.0
             })
         );
         // With no sweep the run's own p95 must meet the target too: 1,200 ms misses 1,000.
         assert_eq!(
-            capacity(&[], 1000.0, one_at_a_time),
+            capacity(&[], 5000.0, one_at_a_time, 1000.0),
             Some(Capacity::MissesTarget {
                 best_e2e_p95_ms: 1200.0,
                 swept: false
             })
         );
-        assert_eq!(capacity(&[], 500.0, None), None);
+        assert_eq!(capacity(&[], 500.0, None, 500.0), None);
         // 10,000 requests a day in a 730-hour month.
         assert!((monthly_volume(10_000.0) - 304_166.666_666).abs() < 1e-3);
     }

@@ -118,7 +118,14 @@ fn target(report: &EvalReport, baseline: Option<&str>, opts: &CostOptions) -> Op
         .or_else(|| report.consistency.models.get(baseline?)?.latency.e2e_ms.p95)
 }
 
-fn self_hosted_capacity(report: &EvalReport, model: &str, target: Option<f64>) -> Option<Capacity> {
+/// `target` applies to a sweep's levels; `given` (the user's `--p95-target`) to the run's own
+/// one-at-a-time p95 when there is no sweep.
+fn self_hosted_capacity(
+    report: &EvalReport,
+    model: &str,
+    target: Option<f64>,
+    given: Option<f64>,
+) -> Option<Capacity> {
     let sweep: Vec<SweepPoint> = report
         .sweep
         .get(model)
@@ -145,7 +152,8 @@ fn self_hosted_capacity(report: &EvalReport, model: &str, target: Option<f64>) -
             e2e_p95_ms: l.p95?,
         })
     });
-    cost::capacity(&sweep, target.unwrap_or(f64::INFINITY), unswept)
+    let or_none = |t: Option<f64>| t.unwrap_or(f64::INFINITY);
+    cost::capacity(&sweep, or_none(target), unswept, or_none(given))
 }
 
 pub fn report(
@@ -168,7 +176,8 @@ pub fn report(
             .filter(|l| l.generation.model == name)
             .copied()
             .collect();
-        let pricing = pricing_of(config, table, report, name, &mine, target);
+        let targets = (target, opts.p95_target_ms);
+        let pricing = pricing_of(config, table, report, name, &mine, targets);
         models.insert(name.to_owned(), pricing);
     }
     let monthly_of = |p: &Pricing, per_day: u64| -> Option<f64> {
@@ -254,7 +263,7 @@ fn pricing_of(
     report: &EvalReport,
     name: &str,
     mine: &[&ExportLine],
-    target: Option<f64>,
+    (target, given): (Option<f64>, Option<f64>),
 ) -> Pricing {
     let entry = config
         .resolve(name, &Default::default())
@@ -263,7 +272,7 @@ fn pricing_of(
     match entry.as_ref().and_then(|e| e.cost_per_hour) {
         Some(cost_per_hour) => Pricing::SelfHosted {
             cost_per_hour,
-            capacity: self_hosted_capacity(report, name, target),
+            capacity: self_hosted_capacity(report, name, target, given),
         },
         None => {
             let id = entry.as_ref().and_then(|e| e.server_id());

@@ -122,7 +122,7 @@ pub fn render(r: &CostReport) -> String {
         r.hours_per_month,
         r.utilisation * 100.0,
         r.p95_target_ms
-            .map(|t| format!(" at a p95 target of {t:.0} ms (in a sweep: the highest concurrency whose p95 meets it; with no sweep: one request at a time, if its p95 meets it)"))
+            .map(|t| format!(" at a p95 target of {t:.0} ms (in a sweep: the highest concurrency whose p95 meets it; with no sweep: one request at a time, if its p95 meets a target given with --p95-target)"))
             .unwrap_or_default()
     );
     out

@@ -139,13 +139,8 @@ mod tests {
 
     #[test]
     fn a_cancelled_answer_is_rated_as_cancelled_unless_a_rerun_replaced_it() {
-        let (_dir, store, _) = crate::store::test_store();
-        let session = store
-            .insert_session(&SessionRecord::new("tui", "t".into()))
-            .unwrap();
-        let prompt = store
-            .insert_prompt(session, &PromptRecord::new("q".into()))
-            .unwrap();
+        let (_dir, store, prompt) = crate::store::test_store();
+        let session = store.sessions().unwrap()[0].id;
         for (model, position, text, finish) in [
             ("a", 0, "a-cut", "cancelled"),
             ("b", 1, "b-cut", "cancelled"),

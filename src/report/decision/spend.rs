@@ -150,7 +150,7 @@ pub(super) fn cost(d: &Decision, charts: &crate::report::charts::Charts) -> Vec<
         a.extend([
             text(" at a p95 latency target of "),
             ms("cost.p95_target", t),
-            text(" (the baseline's p95 unless --p95-target gives one): in a sweep the highest concurrency whose p95 meets it, with no sweep one request at a time if its p95 meets it; a model that misses it is not priced"),
+            text(" (the baseline's p95 unless --p95-target gives one): in a sweep the highest concurrency whose p95 meets it, with no sweep one request at a time if its p95 meets a target given with --p95-target; a model that misses it is not priced"),
         ]);
     }
     a.push(text(
